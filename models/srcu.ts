@@ -1,0 +1,83 @@
+/**
+ * Sleepable RCU (one srcu_struct). srcu_read_lock returns a token that srcu_read_unlock must get
+ * back; readers may sleep. synchronize_srcu waits for exactly the readers that were inside a
+ * read-side section when it began: readers that enter later do not delay it (two steps: the
+ * snapshot, then the wait). Calling it inside a read section of the same domain never returns
+ * (the kernel's lockdep calls this a deadlock; here the deadlock check reports it).
+ */
+import { KernelFault } from '../src/runtime/errors';
+import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
+import { hold, release } from './held';
+
+export interface Srcu extends SharedObject {
+  // invariant: active maps each token of a reader inside a section to that reader
+  readonly active: Map<number, ThreadContext>;
+  /** Next token to hand out; tokens are never reused, so a stale one is detected. */
+  nextToken: number;
+  readonly ops: { readonly readLock: Op<number>; readonly syncStart: Op<readonly number[]> };
+}
+
+export function newSrcu(name: string): Srcu {
+  const s = { name, active: new Map<number, ThreadContext>(), nextToken: 1 } as Omit<Srcu, 'ops'> & { ops: Srcu['ops'] };
+  const lockLabel = `srcu_read_lock(&${name})`;
+  s.ops = {
+    readLock: {
+      object: s,
+      access: 'rcu-enter',
+      label: lockLabel,
+      run: (self) => {
+        const token = s.nextToken++;
+        s.active.set(token, self);
+        hold(self, s, lockLabel, false);
+        return token;
+      },
+    },
+    syncStart: {
+      object: s,
+      access: 'rcu-sync',
+      label: `synchronize_srcu(&${name})`,
+      run: () => [...s.active.keys()],
+    },
+  };
+  return s;
+}
+
+export function* srcuReadLock(s: Srcu): Steps<number> {
+  return yield* perform(s.ops.readLock);
+}
+
+export function* srcuReadUnlock(s: Srcu, token: number): Steps<void> {
+  yield* perform<void>({
+    object: s,
+    access: 'rcu-exit',
+    label: `srcu_read_unlock(&${s.name})`,
+    run: (self) => {
+      const reader = s.active.get(token);
+      if (reader !== self) {
+        const why = reader ? `entered by ${reader.letter}` : 'not active';
+        throw new KernelFault('unlock-not-held', `${self.letter} leaves SRCU section ${token} of ${s.name}, which is ${why}`);
+      }
+      s.active.delete(token);
+      release(self, s);
+    },
+  });
+}
+
+/** synchronize_srcu: snapshot the active readers, then block until each has left. */
+export function* synchronizeSrcu(s: Srcu): Steps<void> {
+  const waitFor = yield* perform(s.ops.syncStart);
+  if (waitFor.length === 0) return;
+  const label = `synchronize_srcu(&${s.name}) waits for readers`;
+  yield* perform<void>({
+    object: s,
+    access: 'rcu-sync',
+    label,
+    enabled: () => waitFor.every((t) => !s.active.has(t)),
+    waitsFor: () =>
+      `SRCU readers ${waitFor
+        .filter((t) => s.active.has(t))
+        .map((t) => s.active.get(t)!.letter)
+        .join(', ')} of ${s.name} to leave`,
+    run: () => undefined,
+  });
+}

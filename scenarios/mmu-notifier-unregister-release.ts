@@ -1,0 +1,171 @@
+/**
+ * mmu_notifier_unregister() vs __mmu_notifier_release(), v3.7–v3.8.
+ *
+ * Commits:
+ * - 3ad3d901bb "mm: mmu_notifier: fix freed page still mapped in secondary MMU" (v3.6-rc1) moved
+ *   unregister's hlist_unhashed() test out of the list lock and made both paths call ->release
+ *   before unlinking; 21a92735f6 (v3.7-rc1) moved the walk from RCU to a global SRCU.
+ * - 751efd8610 "mmu_notifier_unregister NULL Pointer deref and multiple ->release() callouts"
+ *   (v3.9-rc1) reported the race: A tests hlist_unhashed(), B unlinks with hlist_del_init_rcu(),
+ *   A's hlist_del_rcu() then writes through pprev = NULL; ->release may run twice.
+ * - d34883d4e3 "mm: mmu_notifier: re-fix freed page still mapped in secondary MMU" (v3.10-rc3)
+ *   kept the release-before-unlink shape and fixed the deref by making A's deletion
+ *   hlist_del_init_rcu(), which re-tests pprev under the lock and is a no-op on an unhashed node.
+ *   It accepts a second, harmless ->release call, so `release-at-most-once` is declared by the
+ *   buggy variant only.
+ *
+ * Thread A is mmu_notifier_unregister() (e.g. a driver's ->flush on close), thread B is
+ * __mmu_notifier_release() from exit_mmap(). The two variants differ in one line of A.
+ *
+ * Choices:
+ * - ->release is two steps (entry and return) so a thread can be seen inside the callback.
+ * - mmdrop() and the BUG_ON on mm_count are left out: mm_count is pinned by the caller throughout.
+ * - With `notifiers` > 1, the extra notifiers are registered after mn, so they stand before it on
+ *   the list and mn's pprev points into a neighbour (exercising the next->pprev fix-up).
+ */
+import {
+  hlistDelInitRcu,
+  hlistDelRcu,
+  hlistFirstRcu,
+  hlistNextRcu,
+  hlistUnhashed,
+  isReachable,
+} from '../models/hlist-rcu';
+import {
+  callRelease,
+  newMmuNotifierMm,
+  notifierOf,
+  registeredNotifier,
+  type MmuNotifier,
+  type MmuNotifierMm,
+} from '../models/mmu-notifier';
+import { spinLock, spinUnlock } from '../models/spinlock';
+import { newSrcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu, type Srcu } from '../models/srcu';
+import type { Steps } from '../src/runtime/op';
+import { defineScenario, type Invariant } from '../src/runtime/scenario';
+
+interface World {
+  readonly srcu: Srcu;
+  readonly mm: MmuNotifierMm;
+  /** The notifier being unregistered. */
+  readonly mn: MmuNotifier;
+  /** Every notifier on the list when the threads start, mn included. */
+  readonly registered: readonly MmuNotifier[];
+  /** Ghost: set when mmu_notifier_unregister() returns (its caller may then free mn). */
+  unregisterReturned: boolean;
+  /** Ghost: what __mmu_notifier_release() left behind when it returned, null while it runs. */
+  releaseLeft: string | null | 'ok';
+}
+
+// ---- B: __mmu_notifier_release(), identical before and after both fixes ----------------------
+
+function* mmuNotifierRelease(w: World): Steps {
+  const id = yield* srcuReadLock(w.srcu);
+  for (let n = yield* hlistFirstRcu(w.mm.list); n !== null; n = yield* hlistNextRcu(n)) {
+    yield* callRelease(notifierOf(w.mm, n));
+  }
+  yield* srcuReadUnlock(w.srcu, id);
+  yield* spinLock(w.mm.lock);
+  for (let first = yield* hlistFirstRcu(w.mm.list); first !== null; first = yield* hlistFirstRcu(w.mm.list)) {
+    yield* hlistDelInitRcu(first);
+  }
+  yield* spinUnlock(w.mm.lock);
+  yield* synchronizeSrcu(w.srcu);
+  w.releaseLeft = unreleased(w);
+}
+
+/** What exit_mmap() would free under a notifier still in (or never through) ->release. */
+function unreleased(w: World): string | 'ok' {
+  const bad = w.registered.filter((mn) => mn.releaseCalls === 0 || mn.inRelease > 0);
+  if (bad.length === 0) return 'ok';
+  return bad.map((mn) => `${mn.name}: ${mn.releaseCalls} release calls, ${mn.inRelease} in flight`).join('; ');
+}
+
+// ---- A: mmu_notifier_unregister(), buggy (v3.7–v3.8) and fixed (d34883d4e3) side by side ----
+
+function* mmuNotifierUnregisterBuggy(w: World): Steps {
+  if (!(yield* hlistUnhashed(w.mn.hlist))) {
+    const id = yield* srcuReadLock(w.srcu);
+    yield* callRelease(w.mn);
+    yield* srcuReadUnlock(w.srcu, id);
+    yield* spinLock(w.mm.lock);
+    yield* hlistDelRcu(w.mn.hlist); // faults if B unlinked mn after our test
+    yield* spinUnlock(w.mm.lock);
+  }
+  yield* synchronizeSrcu(w.srcu);
+  w.unregisterReturned = true;
+}
+
+function* mmuNotifierUnregisterFixed(w: World): Steps {
+  if (!(yield* hlistUnhashed(w.mn.hlist))) {
+    const id = yield* srcuReadLock(w.srcu);
+    yield* callRelease(w.mn);
+    yield* srcuReadUnlock(w.srcu, id);
+    yield* spinLock(w.mm.lock);
+    yield* hlistDelInitRcu(w.mn.hlist); // d34883d4e3: re-tests pprev under the lock
+    yield* spinUnlock(w.mm.lock);
+  }
+  yield* synchronizeSrcu(w.srcu);
+  w.unregisterReturned = true;
+}
+
+// ---- invariants -------------------------------------------------------------------------------
+
+const releaseAtMostOnce: Invariant<World> = {
+  id: 'release-at-most-once',
+  description: '->release is called at most once per notifier',
+  check: (w) => {
+    const twice = w.registered.find((mn) => mn.releaseCalls > 1);
+    return twice ? `${twice.name}->ops->release called ${twice.releaseCalls} times` : true;
+  },
+};
+
+const unregisterQuiescent: Invariant<World> = {
+  id: 'unregister-quiescent',
+  description: 'after mmu_notifier_unregister(mn) returns, nobody is in mn->release and mn is off the list',
+  check: (w) => {
+    if (!w.unregisterReturned) return true;
+    if (w.mn.inRelease > 0) return `${w.mn.name}->ops->release still running after unregister returned`;
+    if (isReachable(w.mm.list, w.mn.hlist)) return `${w.mn.name} still reachable from ${w.mm.list.name}`;
+    return true;
+  },
+};
+
+const exitAfterRelease: Invariant<World> = {
+  id: 'exit-after-release',
+  description: 'when __mmu_notifier_release returns, every notifier has completed ->release',
+  check: (w) => (w.releaseLeft === null || w.releaseLeft === 'ok' ? true : `exit_mmap proceeds with ${w.releaseLeft}`),
+};
+
+export default defineScenario({
+  id: 'mmu-notifier-unregister-release',
+  title: 'mmu_notifier_unregister vs __mmu_notifier_release: NULL deref in hlist_del_rcu, double ->release',
+  commits: [
+    '3ad3d901bb mm: mmu_notifier: fix freed page still mapped in secondary MMU',
+    '751efd8610 mmu_notifier_unregister NULL Pointer deref and multiple ->release() callouts',
+    'd34883d4e3 mm: mmu_notifier: re-fix freed page still mapped in secondary MMU',
+  ],
+  params: { notifiers: 1 },
+  setup: ({ notifiers }): World => {
+    const srcu = newSrcu('srcu');
+    const mm = newMmuNotifierMm('mm');
+    const mn = registeredNotifier(mm, 'mn');
+    const registered = [mn];
+    for (let i = 2; i <= notifiers; i++) registered.push(registeredNotifier(mm, `mn${i}`));
+    return { srcu, mm, mn, registered, unregisterReturned: false, releaseLeft: null };
+  },
+  variants: {
+    buggy: {
+      summary: 'v3.7–v3.8: unhashed test outside the lock, then hlist_del_rcu (before 751efd8610)',
+      expect: { violated: 'oops' },
+      invariants: [releaseAtMostOnce, unregisterQuiescent, exitAfterRelease],
+      threads: { unregister: mmuNotifierUnregisterBuggy, release: mmuNotifierRelease },
+    },
+    fixed: {
+      summary: 'v3.10-rc3 (d34883d4e3): unregister deletes with hlist_del_init_rcu',
+      expect: 'holds',
+      invariants: [unregisterQuiescent, exitAfterRelease],
+      threads: { unregister: mmuNotifierUnregisterFixed, release: mmuNotifierRelease },
+    },
+  },
+});

@@ -1,0 +1,333 @@
+import { invariantCheck, type Check, type Violation } from '../checks/check';
+import { describeDeadlock, type BlockedThread } from '../checks/deadlock';
+import { lockLeak } from '../checks/lock-leak';
+import { InternalError, KernelFault, ScenarioError } from './errors';
+import type { Op, Steps, ThreadContext } from './op';
+import { letterOf, type Params, type Scenario, type Variant } from './scenario';
+
+/** What the runtime asks of whoever picks the next thread. It knows nothing else of strategies. */
+export interface Scheduler {
+  /** Pick one of `point.enabled`. The point object is reused: copy what you keep. */
+  choose(point: ChoicePoint): number;
+  /** Told after each step what ran, for strategies that track dependencies. */
+  observe?(step: number, thread: number, op: Op): void;
+}
+
+/** A scheduling decision to make. */
+export interface ChoicePoint {
+  /** Threads that can run now, ascending ids; never empty. Reused between steps. */
+  readonly enabled: readonly number[];
+  /** Thread that ran the previous step, -1 before the first. */
+  readonly previous: number;
+  /** 0-based index of the step about to be chosen. */
+  readonly step: number;
+}
+
+/** Hears every step when a trace is being recorded; exploration passes none. */
+export interface StepRecorder {
+  /**
+   * After a step ran (or faulted). `blocked` lists the threads that could not run at this point,
+   * with what they waited for; it is only computed when a recorder is present.
+   */
+  onStep(record: {
+    step: number;
+    thread: number;
+    op: Op;
+    result: unknown;
+    blocked: readonly { thread: number; label: string; waitsFor: string | null }[];
+    violations: readonly Violation[];
+    world: object;
+  }): void;
+}
+
+/** Which bound cut an execution or a search short, and the flag that lifts it. */
+export interface LimitHit {
+  /** Stable name of the limit. */
+  readonly limit: 'steps-per-thread' | 'executions' | 'time';
+  /** The command-line flag that raises it. */
+  readonly flag: string;
+  /** The value in force. */
+  readonly value: number;
+  /** What happened, in words. */
+  readonly detail: string;
+}
+
+/** How one execution ended. */
+export interface ExecutionOutcome {
+  /** complete: every thread returned; violated: some check fired; cut: a bound stopped it. */
+  readonly status: 'complete' | 'violated' | 'cut';
+  /** Violations in the order they fired (several invariants can fire in one execution). */
+  readonly violations: readonly Violation[];
+  /** Steps executed. */
+  readonly steps: number;
+  /** Set when status is `cut`. */
+  readonly cutBy: LimitHit | null;
+  /** The thread chosen at each step. Reused buffer: copy it to keep it. */
+  readonly schedule: readonly number[];
+}
+
+export interface RuntimeLimits {
+  /** A thread that takes more steps than this is assumed never to finish; the execution is cut. */
+  readonly stepsPerThreadMax: number;
+}
+
+export const DEFAULT_STEPS_PER_THREAD_MAX = 1000;
+
+interface MutableThreadContext extends ThreadContext {
+  step: number;
+}
+
+interface ThreadState {
+  readonly ctx: MutableThreadContext;
+  readonly body: (world: object, self: ThreadContext) => Steps<void>;
+  gen: Steps<void> | null;
+  pending: Op | null;
+  steps: number;
+}
+
+/**
+ * Runs executions of one variant: a fresh world per execution, one scheduling choice per step,
+ * every check after every step. Buffers are reused across executions; nothing is allocated per
+ * step by the runtime itself.
+ */
+export class ExecutionRunner {
+  private readonly threads: ThreadState[];
+  private readonly checksAfterStep: Check[];
+  private readonly checksAtThreadEnd: Check[] = [lockLeak];
+  // invariant: fired[i] is true once checksAfterStep[i] has fired in the current execution
+  private readonly fired: boolean[];
+  private readonly enabled: number[] = [];
+  private readonly schedule: number[] = [];
+  private readonly point = { enabled: this.enabled as readonly number[], previous: -1, step: 0 };
+  private violations: Violation[] = [];
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly variant: Variant<object>,
+    readonly params: Params,
+    readonly limits: RuntimeLimits = { stepsPerThreadMax: DEFAULT_STEPS_PER_THREAD_MAX },
+  ) {
+    this.threads = Object.entries(variant.threads).map(([name, body], id) => ({
+      ctx: this.newContext(id, name),
+      body,
+      gen: null,
+      pending: null,
+      steps: 0,
+    }));
+    this.checksAfterStep = (variant.invariants ?? []).map(invariantCheck);
+    this.fired = this.checksAfterStep.map(() => false);
+  }
+
+  private readonly ghost = new Map<string, unknown>();
+
+  private newContext(id: number, name: string): MutableThreadContext {
+    const ctx: MutableThreadContext = {
+      id,
+      name,
+      letter: letterOf(id),
+      held: [],
+      step: 0,
+      ghost: this.ghost,
+      warn: (check, message, state) => {
+        this.record({ check, message, ...(state === undefined ? {} : { state }), step: ctx.step, thread: id, fatal: false });
+      },
+    };
+    return ctx;
+  }
+
+  /** Number of threads, fixed for the variant. */
+  get threadCount(): number {
+    return this.threads.length;
+  }
+
+  /** Thread names and letters in id order. */
+  threadNames(): { name: string; letter: string }[] {
+    return this.threads.map((t) => ({ name: t.ctx.name, letter: t.ctx.letter }));
+  }
+
+  /** Runs one execution to its end under `scheduler`. */
+  run(scheduler: Scheduler, recorder?: StepRecorder): ExecutionOutcome {
+    const world = this.begin();
+    const threads = this.threads;
+    const enabled = this.enabled;
+    const point = this.point;
+    let previous = -1;
+    let step = 0;
+    for (;;) {
+      enabled.length = 0;
+      let unfinished = 0;
+      for (let i = 0; i < threads.length; i++) {
+        const t = threads[i]!;
+        const op = t.pending;
+        if (op === null) continue;
+        unfinished++;
+        if (op.enabled === undefined || op.enabled(t.ctx)) enabled.push(i);
+      }
+      if (enabled.length === 0) {
+        if (unfinished > 0) this.deadlock(step);
+        return this.finish(step, null);
+      }
+      point.previous = previous;
+      point.step = step;
+      const choice = scheduler.choose(point);
+      const t = threads[choice];
+      if (t === undefined || enabled.indexOf(choice) < 0) {
+        throw new InternalError(`scheduler chose thread ${choice}, not among enabled [${enabled.join(',')}]`);
+      }
+      const blocked = recorder ? this.blockedThreads() : [];
+      const firedBefore = this.violations.length;
+      this.schedule.push(choice);
+      step++;
+      t.ctx.step = step;
+      const op = t.pending!;
+      const alive = this.runStep(t, op, step);
+      scheduler.observe?.(step - 1, choice, op);
+      if (alive) {
+        t.steps++;
+        this.checkAfterStep(world, step, choice);
+      }
+      if (recorder) {
+        recorder.onStep({
+          step,
+          thread: choice,
+          op,
+          result: this.lastResult,
+          blocked: blocked.map((b) => ({ thread: b.thread.id, label: b.label, waitsFor: b.waitsFor })),
+          violations: this.violations.slice(firedBefore),
+          world,
+        });
+      }
+      if (!alive) return this.finish(step, null);
+      if (t.steps > this.limits.stepsPerThreadMax && t.pending !== null) {
+        return this.finish(step, {
+          limit: 'steps-per-thread',
+          flag: '--max-steps',
+          value: this.limits.stepsPerThreadMax,
+          detail: `${t.ctx.letter} (${t.ctx.name}) took more than ${this.limits.stepsPerThreadMax} steps without finishing`,
+        });
+      }
+      previous = choice;
+    }
+  }
+
+  private lastResult: unknown = undefined;
+
+  /** Fresh world and generators; every thread runs up to its first announced op. */
+  private begin(): object {
+    this.schedule.length = 0;
+    this.violations = [];
+    this.ghost.clear();
+    this.fired.fill(false);
+    let world: object;
+    try {
+      world = this.scenario.setup(this.params);
+    } catch (e) {
+      throw new ScenarioError(`${this.scenario.id}: setup() threw: ${messageOf(e)}`);
+    }
+    for (const t of this.threads) {
+      t.ctx.held.length = 0;
+      t.ctx.step = 0;
+      t.steps = 0;
+      t.pending = null;
+      t.gen = t.body(world, t.ctx);
+      this.advance(t, undefined, 0);
+    }
+    return world;
+  }
+
+  /** Runs the op's effect and the thread's code up to its next op. False when the execution must stop. */
+  private runStep(t: ThreadState, op: Op, step: number): boolean {
+    let result: unknown;
+    try {
+      result = op.run(t.ctx);
+    } catch (e) {
+      this.lastResult = undefined;
+      if (e instanceof KernelFault) {
+        this.record({ check: e.check, message: `${op.label}: ${e.message}`, ...stateOf(e), step, thread: t.ctx.id, fatal: true });
+        return false;
+      }
+      throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) step ${step} ${op.label} threw: ${messageOf(e)}`);
+    }
+    this.lastResult = result;
+    return this.advance(t, result, step);
+  }
+
+  private advance(t: ThreadState, result: unknown, step: number): boolean {
+    let r: IteratorResult<Op, void>;
+    try {
+      r = t.gen!.next(result);
+    } catch (e) {
+      if (e instanceof KernelFault) {
+        this.record({ check: e.check, message: e.message, ...stateOf(e), step, thread: t.ctx.id, fatal: true });
+        t.pending = null;
+        return false;
+      }
+      throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) threw after step ${step}: ${messageOf(e)}`);
+    }
+    if (r.done) {
+      t.pending = null;
+      for (const c of this.checksAtThreadEnd) {
+        const msg = c.atThreadEnd!(t.ctx);
+        if (msg !== null) this.record({ check: c.id, message: msg, step, thread: t.ctx.id, fatal: false });
+      }
+      return true;
+    }
+    const op = r.value as Op | undefined;
+    if (op === null || typeof op !== 'object' || typeof op.run !== 'function') {
+      throw new ScenarioError(
+        `${t.ctx.letter} (${t.ctx.name}) yielded ${String(op)} after step ${step}, not an op (a model helper called without yield*?)`,
+      );
+    }
+    t.pending = op;
+    return true;
+  }
+
+  private checkAfterStep(world: object, step: number, thread: number): void {
+    const checks = this.checksAfterStep;
+    for (let i = 0; i < checks.length; i++) {
+      if (this.fired[i]) continue;
+      let msg: string | null;
+      try {
+        msg = checks[i]!.afterStep!(world);
+      } catch (e) {
+        throw new ScenarioError(`invariant ${checks[i]!.id} threw after step ${step}: ${messageOf(e)}`);
+      }
+      if (msg !== null) {
+        this.fired[i] = true;
+        this.record({ check: checks[i]!.id, message: msg, step, thread, fatal: false });
+      }
+    }
+  }
+
+  private blockedThreads(): BlockedThread[] {
+    const out: BlockedThread[] = [];
+    for (const t of this.threads) {
+      const op = t.pending;
+      if (op === null || op.enabled === undefined || op.enabled(t.ctx)) continue;
+      out.push({ thread: t.ctx, label: op.label, waitsFor: op.waitsFor ? op.waitsFor(t.ctx) : null });
+    }
+    return out;
+  }
+
+  private deadlock(step: number): void {
+    this.record({ check: 'deadlock', message: describeDeadlock(this.blockedThreads()), step, thread: -1, fatal: true });
+  }
+
+  private record(v: Violation): void {
+    this.violations.push(v);
+  }
+
+  private finish(steps: number, cutBy: LimitHit | null): ExecutionOutcome {
+    const violations = this.violations;
+    const status = violations.length > 0 ? 'violated' : cutBy ? 'cut' : 'complete';
+    return { status, violations, steps, cutBy, schedule: this.schedule };
+  }
+}
+
+function stateOf(e: KernelFault): { state?: string } {
+  return e.state === undefined ? {} : { state: e.state };
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

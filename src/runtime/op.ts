@@ -1,0 +1,95 @@
+import type { BuiltinCheckId } from '../checks/check-id';
+
+/**
+ * What a thread announces at a `yield`: the next kernel step, before it happens.
+ *
+ * Announcing before acting is the contract the whole checker rests on: the explorer learns who
+ * is blocked (`enabled`) and which steps commute (`object` + `access`) without running anything.
+ */
+
+/** A piece of shared state that ops touch. Its name is its identity across executions. */
+export interface SharedObject {
+  /** Unique within one world, stable across executions (`mm->notifier_lock`, `mn->hlist`). */
+  readonly name: string;
+}
+
+/**
+ * How an op touches its object. The dependency relation reads only this and the object:
+ * - `read`: commutes with other reads of the object.
+ * - `write`: conflicts with everything on the object.
+ * - `acquire` / `release`: lock operations; conflict with every op on the same lock.
+ * - `rcu-enter` / `rcu-exit`: entering or leaving a read-side section of an RCU/SRCU domain;
+ *   commute with each other, conflict with `rcu-sync`.
+ * - `rcu-sync`: a grace-period operation on the domain (snapshot or wait).
+ */
+export type Access = 'read' | 'write' | 'acquire' | 'release' | 'rcu-enter' | 'rcu-exit' | 'rcu-sync';
+
+/** A lock, SRCU section or other resource a thread holds; the lock-leak check reads these. */
+export interface HeldResource {
+  /** The lock or domain. */
+  readonly object: SharedObject;
+  /** The kernel call that took it (`spin_lock(&mm->notifier_lock)`). */
+  readonly label: string;
+  /** 1-based step number at which it was taken. */
+  readonly step: number;
+  /**
+   * Whether holding it makes the context atomic (a spinlock, rcu_read_lock, IRQs off): a step
+   * that may sleep is then a bug. SRCU sections, mutexes and rwsems are not atomic.
+   */
+  readonly atomic: boolean;
+}
+
+/** The running thread as models see it: who is acting, and what it holds. */
+export interface ThreadContext {
+  /** Index in declaration order; also the thread's position in schedules. */
+  readonly id: number;
+  /** Role name from the scenario (`unregister`). */
+  readonly name: string;
+  /** Display letter (A, B, …) used in tables and replay tokens. */
+  readonly letter: string;
+  /** Locks and read sections held, in acquisition order. Models push and remove entries. */
+  readonly held: HeldResource[];
+  /** 1-based number of the step being executed (for HeldResource.step). */
+  readonly step: number;
+  /**
+   * Ghost state of the current execution, shared by all threads and cleared before each one:
+   * detectors keep their books here (lock-class graph, vector clocks). No modeled step may read
+   * it to decide what to do, so it never changes a schedule.
+   */
+  readonly ghost: Map<string, unknown>;
+  /**
+   * Report a finding that does not stop the kernel (a lockdep splat, a WARN_ON): recorded as a
+   * violation of `check`, and the execution goes on. Faults that stop it are thrown as KernelFault.
+   */
+  warn(check: BuiltinCheckId, message: string, state?: string): void;
+}
+
+/**
+ * One announced kernel step. Models usually allocate their ops once per object (in setup), so
+ * the hot loop allocates nothing per step; the thread acting is passed in, not captured.
+ */
+export interface Op<R = unknown> {
+  /** The shared object this step touches. */
+  readonly object: SharedObject;
+  /** How it touches it (see `Access`). */
+  readonly access: Access;
+  /** Kernel-terms label shown in traces: `hlist_del_rcu(&mn->hlist)`. */
+  readonly label: string;
+  /** Whether the step can run now; absent means always. A blocked thread is not a choice. */
+  readonly enabled?: (self: ThreadContext) => boolean;
+  /** For a blocked step: what it waits for, in kernel terms (`L.lock held by B`). */
+  readonly waitsFor?: (self: ThreadContext) => string;
+  /** The effect. Runs only when the scheduler picks this thread; its value goes back to the thread. */
+  readonly run: (self: ThreadContext) => R;
+}
+
+/** A thread body's generator type: yields ops, receives their results, returns R. */
+export type Steps<R = void> = Generator<Op, R, unknown>;
+
+/**
+ * Announce one op and receive its result with its proper type. Models build their helpers on this
+ * so that `yield*` in a thread body stays typed.
+ */
+export function* perform<R>(op: Op<R>): Steps<R> {
+  return (yield op) as R;
+}
