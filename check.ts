@@ -1,0 +1,8 @@
+/** `npx tsx check <scenario>` resolves here (tsx adds the .ts); it hands over to src/cli. */
+import { main } from './src/cli/main';
+
+process.exitCode = main(process.argv.slice(2), {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  isTTY: process.stderr.isTTY === true,
+});
