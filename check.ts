@@ -5,4 +5,5 @@ process.exitCode = main(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   isTTY: process.stderr.isTTY === true,
+  env: process.env,
 });

@@ -15,6 +15,8 @@ export interface CliOptions {
   readonly variant: string | null;
   readonly replay: string | null;
   readonly json: boolean;
+  /** Also write JUnit XML to this file. */
+  readonly junit: string | null;
   readonly timing: boolean;
   readonly strategy: string;
   readonly params: Record<string, number>;
@@ -45,6 +47,7 @@ export function buildProgram(out: (s: string) => void): Command {
     .option('--variant <name>', 'check only this variant')
     .option('--replay <token>', 're-run exactly the schedule of a replay token and print its trace')
     .option('--json', 'print results as JSON')
+    .option('--junit <file>', 'also write the results as JUnit XML (one testcase per variant)')
     .option('--no-timing', 'leave wall times out, so output is byte-for-byte reproducible')
     .option('--strategy <id>', 'how to choose schedules', 'dfs')
     .option('--param <name=value>', 'set a scenario parameter (repeatable)', param, {})
@@ -86,6 +89,7 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
     variant?: string;
     replay?: string;
     json?: boolean;
+    junit?: string;
     timing: boolean;
     strategy: string;
     param: Record<string, number>;
@@ -101,6 +105,7 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
     variant: o.variant ?? null,
     replay: o.replay ?? null,
     json: o.json ?? false,
+    junit: o.junit ?? null,
     timing: o.timing,
     strategy: o.strategy,
     params: o.param,
@@ -121,7 +126,7 @@ function validate(o: CliOptions): void {
 
 function helpOnly(): CliOptions {
   return {
-    scenario: null, all: false, list: false, variant: null, replay: null, json: false, timing: false,
+    scenario: null, all: false, list: false, variant: null, replay: null, json: false, junit: null, timing: false,
     strategy: 'dfs', params: {}, limits: DEFAULT_LIMITS, helpShown: true,
   };
 }

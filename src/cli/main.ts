@@ -4,12 +4,15 @@ import { paramsFor, variantOf } from '../explore/check-variant';
 import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
 import type { Scenario } from '../runtime/scenario';
 import { describeExpectation } from '../runtime/scenario';
+import { writeFileSync } from 'node:fs';
+import { renderJunit } from '../trace/render-junit';
 import { renderTable, renderViolations } from '../trace/render-table';
 import { reportsToJson, traceToJson } from '../trace/render-json';
 import { decodeToken } from '../trace/schedule-token';
 import { recordTrace } from '../trace/trace';
 import { parseArgs, type CliOptions } from './args';
 import { runChecks, type VariantReport } from './check-run';
+import { githubAnnotations } from './annotations';
 import { EXIT, type ExitCode } from './exit-codes';
 import { renderLine, renderScenario, renderSummary } from './render-text';
 
@@ -19,6 +22,8 @@ export interface Io {
   err(text: string): void;
   /** Whether stderr is a terminal (progress lines are drawn only there). */
   readonly isTTY: boolean;
+  /** Environment variables (GITHUB_ACTIONS turns on workflow annotations). */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** The scenarios the CLI knows: the registry, or a test's own list. */
@@ -75,6 +80,8 @@ function check(options: CliOptions, io: Io): ExitCode {
     ...(progress ? { onStart: (s: Scenario, v: string) => io.err(`\r\x1b[2Kchecking ${s.id}/${v} …`) } : {}),
   });
   if (progress) io.err('\r\x1b[2K');
+  if (options.junit) writeFileSync(options.junit, renderJunit(reports, options.timing));
+  if (io.env.GITHUB_ACTIONS === 'true') io.out(githubAnnotations(reports));
   if (options.json) io.out(`${JSON.stringify(reportsToJson(reports, options.timing), null, 2)}\n`);
   else if (options.all) renderAll(reports, options.timing, io);
   else io.out(`${renderScenario(reports, options.timing)}\n\n${renderSummary(reports)}\n`);

@@ -7,7 +7,7 @@ import type { Scenario } from '../../../src/runtime/scenario';
 function run(argv: string[], registry?: { scenario: Scenario; file: string }[]) {
   let out = '';
   let err = '';
-  const io = { out: (s: string) => void (out += s), err: (s: string) => void (err += s), isTTY: false };
+  const io = { out: (s: string) => void (out += s), err: (s: string) => void (err += s), isTTY: false, env: {} };
   const code = registry ? main(argv, io, registry) : main(argv, io);
   return { code, out, err };
 }
