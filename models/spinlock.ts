@@ -1,63 +1,102 @@
 /**
  * spinlock_t: one owner at a time; a waiter spins (is not runnable) until the owner unlocks.
+ * Holding one makes the thread atomic (preemption off), so a may-sleep step is a bug.
  * Kernel semantics kept: recursive spin_lock on the same lock spins forever (self-deadlock, which
- * the deadlock check reports); spin_unlock by a task that does not own the lock is a bug.
+ * the deadlock check reports); spin_unlock of a lock the task does not own is a bug (the kernel
+ * catches it with CONFIG_DEBUG_SPINLOCK); spin_trylock never waits and adds no lockdep edge.
+ * spin_lock_irqsave also disables local IRQs, which the held entry's label records.
  */
-import { KernelFault } from '../src/runtime/errors';
-import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
-import { hold, release } from './held';
+import { perform, type Op, type Steps, type ThreadContext } from '../src/runtime/op';
+import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './lock-tracking';
+import { withOps } from './with-ops';
 
-export interface Spinlock extends SharedObject {
+export interface Spinlock extends LockObject {
   // invariant: owner is the thread whose spin_lock ran last without a matching spin_unlock
   owner: ThreadContext | null;
-  readonly ops: { readonly lock: Op<void>; readonly unlock: Op<void>; readonly trylock: Op<boolean> };
+  /** The ops of this lock, allocated once. */
+  readonly ops: {
+    readonly lock: Op<void>;
+    readonly unlock: Op<void>;
+    readonly trylock: Op<boolean>;
+    readonly lockIrqsave: Op<IrqFlags>;
+    readonly unlockIrqrestore: Op<void>;
+  };
 }
 
-export function newSpinlock(name: string): Spinlock {
-  const l = { name, owner: null } as { name: string; owner: ThreadContext | null; ops: Spinlock['ops'] };
-  const lockLabel = `spin_lock(&${name})`;
-  l.ops = {
-    lock: {
-      object: l,
-      access: 'acquire',
-      label: lockLabel,
-      enabled: () => l.owner === null,
-      waitsFor: () => `${name} held by ${l.owner ? `${l.owner.letter} (${l.owner.name})` : 'nobody'}`,
-      run: (self) => {
-        l.owner = self;
-        hold(self, l, lockLabel, true);
-      },
-    },
-    trylock: {
-      object: l,
-      access: 'acquire',
-      label: `spin_trylock(&${name})`,
-      run: (self) => {
-        if (l.owner !== null) return false;
-        l.owner = self;
-        hold(self, l, `spin_trylock(&${name})`, true);
-        return true;
-      },
-    },
-    unlock: {
-      object: l,
-      access: 'release',
-      label: `spin_unlock(&${name})`,
-      run: (self) => {
-        if (l.owner !== self) {
-          const who = l.owner ? `held by ${l.owner.letter} (${l.owner.name})` : 'not held';
-          throw new KernelFault('unlock-not-held', `${self.letter} unlocks ${name}, which is ${who}`, `${name}.owner = ${l.owner?.letter ?? 'none'}`);
-        }
-        l.owner = null;
-        release(self, l);
-      },
+/** What spin_lock_irqsave saves and spin_unlock_irqrestore gets back. */
+export interface IrqFlags {
+  /** The lock whose irqsave saved them; restoring them with another lock is a bug. */
+  readonly savedBy: string;
+}
+
+function lockOp(l: Spinlock, label: string, how: { subclass?: number }): Op<void> {
+  return {
+    object: l,
+    access: 'acquire',
+    label,
+    enabled: () => l.owner === null,
+    waitsFor: (self) => `${l.name} held by ${describeOwner(l.owner, self)}`,
+    run: (self) => {
+      l.owner = self;
+      lockAcquired(self, l, label, { atomic: true, ...(how.subclass ? { subclass: how.subclass } : {}) });
     },
   };
-  return l;
+}
+
+function unlockOp(l: Spinlock, label: string): Op<void> {
+  return {
+    object: l,
+    access: 'release',
+    label,
+    run: (self) => {
+      if (l.owner !== self) {
+        const why = l.owner ? `is held by ${describeOwner(l.owner)}` : 'is not held';
+        unlockNotHeld(self, l, label, why, `${l.name}.owner = ${l.owner?.letter ?? 'none'}`);
+      }
+      l.owner = null;
+      lockReleased(self, l);
+    },
+  };
+}
+
+export function newSpinlock(name: string, options: LockOptions = {}): Spinlock {
+  const trylockLabel = `spin_trylock(&${name})`;
+  const flags: IrqFlags = { savedBy: name };
+  return withOps<Spinlock>({ name, lockClass: options.lockClass ?? name, owner: null }, (l) => {
+    const irqsave = lockOp(l, `spin_lock_irqsave(&${name})`, {});
+    return {
+      lock: lockOp(l, `spin_lock(&${name})`, {}),
+      trylock: {
+        object: l,
+        access: 'acquire',
+        label: trylockLabel,
+        run: (self) => {
+          if (l.owner !== null) return false;
+          l.owner = self;
+          lockAcquired(self, l, trylockLabel, { atomic: true, trylock: true });
+          return true;
+        },
+      },
+      unlock: unlockOp(l, `spin_unlock(&${name})`),
+      lockIrqsave: {
+        ...irqsave,
+        run: (self) => {
+          irqsave.run(self);
+          return flags;
+        },
+      },
+      unlockIrqrestore: unlockOp(l, `spin_unlock_irqrestore(&${name})`),
+    };
+  });
 }
 
 export function* spinLock(l: Spinlock): Steps<void> {
   yield* perform(l.ops.lock);
+}
+
+/** spin_lock_nested(l, subclass): a second lock of the same lockdep class, annotated as legal. */
+export function* spinLockNested(l: Spinlock, subclass: number): Steps<void> {
+  yield* perform(lockOp(l, `spin_lock_nested(&${l.name}, ${subclass})`, { subclass }));
 }
 
 export function* spinTrylock(l: Spinlock): Steps<boolean> {
@@ -66,4 +105,29 @@ export function* spinTrylock(l: Spinlock): Steps<boolean> {
 
 export function* spinUnlock(l: Spinlock): Steps<void> {
   yield* perform(l.ops.unlock);
+}
+
+/** spin_lock_irqsave: take the lock with local IRQs off; returns the saved flags. */
+export function* spinLockIrqsave(l: Spinlock): Steps<IrqFlags> {
+  return yield* perform(l.ops.lockIrqsave);
+}
+
+/** spin_unlock_irqrestore: drop the lock and restore the IRQ state saved by spin_lock_irqsave. */
+export function* spinUnlockIrqrestore(l: Spinlock, flags: IrqFlags): Steps<void> {
+  if (flags.savedBy !== l.name) {
+    // why a step of its own: the mismatch is a bug at this call, and the trace should show it there.
+    yield* perform<void>({
+      object: l,
+      access: 'release',
+      label: `spin_unlock_irqrestore(&${l.name})`,
+      run: (self) => unlockNotHeld(self, l, `spin_unlock_irqrestore(&${l.name})`, `was not locked by the irqsave that saved these flags (${flags.savedBy})`),
+    });
+    return;
+  }
+  yield* perform(l.ops.unlockIrqrestore);
+}
+
+/** spin_is_locked(): a racy peek, as in the kernel; for models and invariants, not a step. */
+export function spinIsLocked(l: Spinlock): boolean {
+  return l.owner !== null;
 }

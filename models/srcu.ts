@@ -4,17 +4,30 @@
  * read-side section when it began: readers that enter later do not delay it (two steps: the
  * snapshot, then the wait). Calling it inside a read section of the same domain never returns
  * (the kernel's lockdep calls this a deadlock; here the deadlock check reports it).
+ * synchronize_srcu may sleep: calling it in atomic context is a sleep-in-atomic bug.
+ *
+ * Happens-before (data-race): a grace period orders the sections it waited for, and those that had
+ * already ended at its start, before the code after synchronize_srcu; its start is ordered before
+ * every section that begins later.
  */
 import { KernelFault } from '../src/runtime/errors';
 import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
+import { hbAcquire, hbPublish, hbRelease } from '../src/checks/happens-before';
 import { hold, release } from './held';
+import { mightSleep } from './might-sleep';
+
+/** What synchronize_srcu snapshotted at its start. */
+export interface SrcuGracePeriod {
+  /** Tokens of the readers inside a section at the start: the ones it waits for. */
+  readonly tokens: readonly number[];
+}
 
 export interface Srcu extends SharedObject {
   // invariant: active maps each token of a reader inside a section to that reader
   readonly active: Map<number, ThreadContext>;
   /** Next token to hand out; tokens are never reused, so a stale one is detected. */
   nextToken: number;
-  readonly ops: { readonly readLock: Op<number>; readonly syncStart: Op<readonly number[]> };
+  readonly ops: { readonly readLock: Op<number>; readonly syncStart: Op<SrcuGracePeriod> };
 }
 
 export function newSrcu(name: string): Srcu {
@@ -29,6 +42,7 @@ export function newSrcu(name: string): Srcu {
         const token = s.nextToken++;
         s.active.set(token, self);
         hold(self, s, lockLabel, false);
+        hbAcquire(self, `${name}#gp-start`);
         return token;
       },
     },
@@ -36,7 +50,13 @@ export function newSrcu(name: string): Srcu {
       object: s,
       access: 'rcu-sync',
       label: `synchronize_srcu(&${name})`,
-      run: () => [...s.active.keys()],
+      run: (self) => {
+        mightSleep(self, `synchronize_srcu(&${name})`);
+        // sections that already ended are ordered before the grace period's end: join them now
+        hbAcquire(self, s);
+        hbRelease(self, `${name}#gp-start`);
+        return { tokens: [...s.active.keys()] };
+      },
     },
   };
   return s;
@@ -59,13 +79,16 @@ export function* srcuReadUnlock(s: Srcu, token: number): Steps<void> {
       }
       s.active.delete(token);
       release(self, s);
+      hbPublish(self, s);
+      hbRelease(self, `${s.name}#${token}`);
     },
   });
 }
 
 /** synchronize_srcu: snapshot the active readers, then block until each has left. */
 export function* synchronizeSrcu(s: Srcu): Steps<void> {
-  const waitFor = yield* perform(s.ops.syncStart);
+  const gp = yield* perform(s.ops.syncStart);
+  const waitFor = gp.tokens;
   if (waitFor.length === 0) return;
   const label = `synchronize_srcu(&${s.name}) waits for readers`;
   yield* perform<void>({
@@ -78,6 +101,8 @@ export function* synchronizeSrcu(s: Srcu): Steps<void> {
         .filter((t) => s.active.has(t))
         .map((t) => s.active.get(t)!.letter)
         .join(', ')} of ${s.name} to leave`,
-    run: () => undefined,
+    run: (self) => {
+      for (const t of waitFor) hbAcquire(self, `${s.name}#${t}`);
+    },
   });
 }

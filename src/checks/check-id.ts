@@ -7,7 +7,13 @@ export const BUILTIN_CHECKS = {
   'bug-on': 'BUG_ON / WARN_ON / lockdep_assert_held: a kernel assertion failed',
   deadlock: 'no thread can run but some have not finished (who waits on what is spelled out)',
   'lock-leak': 'a thread ended while still holding a lock or read-side section',
-  'unlock-not-held': 'unlock of a lock (or section) the thread does not hold',
+  'unlock-not-held': 'unlock of a lock (or section) the thread does not hold: double unlock, unlock by a non-owner',
+  'sleep-in-atomic': 'a step that may sleep ran while holding a spinlock, with IRQs off or inside rcu_read_lock',
+  'lock-order': 'lockdep: the lock-class order graph has a cycle (a potential deadlock, even if this schedule ran through)',
+  'reclaim-inversion': 'a lock taken inside memory reclaim is also held across an allocation that may enter reclaim',
+  'use-after-free': 'an object with a lifetime was accessed after it was freed, or freed twice',
+  refcount: 'refcount underflow, increment from zero, or a put on an object already freed',
+  'data-race': 'two accesses to one plain field from different threads, one a write, not ordered by locks, grace periods or atomics',
 } as const;
 
 export type BuiltinCheckId = keyof typeof BUILTIN_CHECKS;

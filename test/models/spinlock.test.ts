@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { newSpinlock, spinLock, spinTrylock, spinUnlock, type Spinlock } from '../../models/spinlock';
+import {
+  newSpinlock,
+  spinIsLocked,
+  spinLock,
+  spinLockIrqsave,
+  spinLockNested,
+  spinTrylock,
+  spinUnlock,
+  spinUnlockIrqrestore,
+  type Spinlock,
+} from '../../models/spinlock';
 import { exploreProgram, firedChecks, program, runSchedule } from '../helpers/program';
 
 interface W {
@@ -120,5 +130,53 @@ describe('spinlock', () => {
     runSchedule(p, 'A B A');
     runSchedule(p, 'B2 A2');
     expect(got).toEqual([false, true]);
+  });
+});
+
+describe('spinlock: irqsave, nesting, lockdep classes', () => {
+  it('spin_lock_irqsave / spin_unlock_irqrestore: atomic in between, labels say irqsave', () => {
+    const p = program<W>({
+      setup: world,
+      threads: {
+        a: function* (w) {
+          const flags = yield* spinLockIrqsave(w.l);
+          expect(spinIsLocked(w.l)).toBe(true);
+          yield* spinUnlockIrqrestore(w.l, flags);
+        },
+        b: critical,
+      },
+    });
+    const t = runSchedule(p, 'A A B B');
+    expect(t.steps.map((s) => s.label)).toEqual(['spin_lock_irqsave(&l)', 'spin_unlock_irqrestore(&l)', 'spin_lock(&l)', 'spin_unlock(&l)']);
+    expect(() => runSchedule(p, 'A B')).toThrow(/B, which cannot run here/);
+  });
+
+  it('restoring flags saved by another lock is unlock-not-held', () => {
+    const p = program<W & { m: Spinlock }>({
+      setup: () => ({ ...world(), m: newSpinlock('m') }),
+      threads: {
+        a: function* (w) {
+          const flags = yield* spinLockIrqsave(w.m);
+          yield* spinLock(w.l);
+          yield* spinUnlockIrqrestore(w.l, flags);
+        },
+      },
+    });
+    expect(firedChecks(runSchedule(p, 'A3'))).toContain('unlock-not-held');
+  });
+
+  it('locks made with one lockdep class nest only with spin_lock_nested', () => {
+    const twoOfAClass = () => ({ ...world(), p: newSpinlock('p1', { lockClass: 'ptl' }), q: newSpinlock('p2', { lockClass: 'ptl' }) });
+    type W2 = ReturnType<typeof twoOfAClass>;
+    const plain = program<W2>({
+      setup: twoOfAClass,
+      threads: { a: function* (w) { yield* spinLock(w.p); yield* spinLock(w.q); yield* spinUnlock(w.q); yield* spinUnlock(w.p); } },
+    });
+    expect(firedChecks(runSchedule(plain, 'A4'))).toEqual(['lock-order']);
+    const nested = program<W2>({
+      setup: twoOfAClass,
+      threads: { a: function* (w) { yield* spinLock(w.p); yield* spinLockNested(w.q, 1); yield* spinUnlock(w.q); yield* spinUnlock(w.p); } },
+    });
+    expect(runSchedule(nested, 'A4').violations).toEqual([]);
   });
 });

@@ -1,0 +1,85 @@
+/**
+ * bit_spin_lock(): a spinlock that is one bit of an object's flags word (compound_lock in
+ * PG_compound_lock of a THP head page). As a spinlock: one owner, waiters spin, the holder is atomic.
+ * The lock lives in its object, so taking or dropping it after the object was freed is a use after
+ * free — including waiting on it: a thread spinning on the bit of a freed object runs into the
+ * fault instead of waiting forever.
+ */
+import { perform, type Op, type Steps, type ThreadContext } from '../src/runtime/op';
+import { assertLive, type Mortal } from './lifetime';
+import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './lock-tracking';
+import { withOps } from './with-ops';
+
+export interface BitSpinlock extends LockObject {
+  /** The object whose flags word holds the bit. */
+  readonly container: Mortal;
+  /** The bit's name (`PG_compound_lock`). */
+  readonly bit: string;
+  // invariant: holder is the thread whose bit_spin_lock ran last without a bit_spin_unlock
+  holder: ThreadContext | null;
+  /** The ops of this lock, allocated once. */
+  readonly ops: { readonly lock: Op<void>; readonly trylock: Op<boolean>; readonly unlock: Op<void> };
+}
+
+export function newBitSpinlock(container: Mortal, bit: string, options: LockOptions = {}): BitSpinlock {
+  const name = `${container.name}->flags:${bit}`;
+  const lockLabel = `bit_spin_lock(${bit}, &${container.name}->flags)`;
+  const trylockLabel = `bit_spin_trylock(${bit}, &${container.name}->flags)`;
+  const unlockLabel = `bit_spin_unlock(${bit}, &${container.name}->flags)`;
+  return withOps<BitSpinlock>({ name, lockClass: options.lockClass ?? bit, container, bit, holder: null }, (l) => ({
+    lock: {
+      object: l,
+      access: 'acquire',
+      label: lockLabel,
+      enabled: () => l.holder === null || container.life === 'freed',
+      waitsFor: (self) => `${bit} of ${container.name} held by ${describeOwner(l.holder, self)}`,
+      run: (self) => {
+        assertLive(container, self, lockLabel);
+        l.holder = self;
+        lockAcquired(self, l, lockLabel, { atomic: true });
+      },
+    },
+    trylock: {
+      object: l,
+      access: 'acquire',
+      label: trylockLabel,
+      run: (self) => {
+        assertLive(container, self, trylockLabel);
+        if (l.holder !== null) return false;
+        l.holder = self;
+        lockAcquired(self, l, trylockLabel, { atomic: true, trylock: true });
+        return true;
+      },
+    },
+    unlock: {
+      object: l,
+      access: 'release',
+      label: unlockLabel,
+      run: (self) => {
+        assertLive(container, self, unlockLabel);
+        if (l.holder !== self) {
+          unlockNotHeld(self, l, unlockLabel, l.holder ? `is held by ${describeOwner(l.holder)}` : 'is not set');
+        }
+        l.holder = null;
+        lockReleased(self, l);
+      },
+    },
+  }));
+}
+
+export function* bitSpinLock(l: BitSpinlock): Steps<void> {
+  yield* perform(l.ops.lock);
+}
+
+export function* bitSpinTrylock(l: BitSpinlock): Steps<boolean> {
+  return yield* perform(l.ops.trylock);
+}
+
+export function* bitSpinUnlock(l: BitSpinlock): Steps<void> {
+  yield* perform(l.ops.unlock);
+}
+
+/** bit_spin_is_locked(): for models and invariants, not a step. */
+export function bitSpinIsLocked(l: BitSpinlock): boolean {
+  return l.holder !== null;
+}

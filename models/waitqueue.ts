@@ -1,0 +1,106 @@
+/**
+ * wait_queue_head_t with wait_event / wake_up. wait_event re-evaluates its condition after every
+ * wake-up and sleeps again while it is false, so a wake-up for another reason (or a condition made
+ * false again before the waiter ran) is harmless. As in the kernel, a waiter is on the queue
+ * *before* it tests the condition (prepare_to_wait, then the test: one step here), so a waker that
+ * sets the condition and then calls wake_up can never be missed; a hand-rolled "test, then sleep"
+ * in two steps can, and models it as `waitEventRacy`.
+ *
+ * The condition is any function of the world, possibly read without a lock (S12d). The step that
+ * evaluates it declares `reads` (the object the condition reads) as its object when given, so a
+ * partial-order reduction sees it conflict with the write that makes the condition true.
+ */
+import { hbAcquire, hbRelease } from '../src/checks/happens-before';
+import { threadName } from '../src/checks/site';
+import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
+import { mightSleep } from './might-sleep';
+import { withOps } from './with-ops';
+
+export interface WaitQueue extends SharedObject {
+  /** Threads on the queue (prepared to wait, not yet woken). */
+  readonly waiters: Set<ThreadContext>;
+  /** Threads woken since they last slept; they run again and re-test their condition. */
+  readonly woken: Set<ThreadContext>;
+  /** The ops of this queue, allocated once. */
+  readonly ops: { readonly schedule: Op<void>; readonly wakeUp: Op<void> };
+}
+
+export function newWaitQueue(name: string): WaitQueue {
+  return withOps<WaitQueue>({ name, waiters: new Set(), woken: new Set() }, (wq) => ({
+    schedule: {
+      object: wq,
+      access: 'read',
+      label: `schedule() on ${name}`,
+      enabled: (self) => wq.woken.has(self),
+      waitsFor: () => `a wake_up(&${name})`,
+      run: (self) => {
+        wq.woken.delete(self);
+        hbAcquire(self, wq);
+      },
+    },
+    wakeUp: {
+      object: wq,
+      access: 'write',
+      label: `wake_up(&${name})`,
+      run: (self) => {
+        hbRelease(self, wq);
+        for (const t of wq.waiters) wq.woken.add(t);
+        wq.waiters.clear();
+      },
+    },
+  }));
+}
+
+/**
+ * wait_event(wq, cond): may sleep; returns once `cond()` is true, re-testing it after each wake.
+ * `condLabel` is the condition in kernel terms (`mmu_interval_read_retry(…) == false`).
+ */
+export function* waitEvent(wq: WaitQueue, condLabel: string, cond: () => boolean, reads?: SharedObject): Steps<void> {
+  const label = `wait_event(${wq.name}, ${condLabel})`;
+  const test: Op<boolean> = {
+    object: reads ?? wq,
+    access: reads ? 'read' : 'write',
+    label,
+    run: (self) => {
+      mightSleep(self, label);
+      if (cond()) {
+        wq.waiters.delete(self);
+        return true;
+      }
+      wq.waiters.add(self);
+      return false;
+    },
+  };
+  while (!(yield* perform(test))) yield* perform(wq.ops.schedule);
+}
+
+/**
+ * A buggy hand-rolled wait: test the condition, then (a separate step) go to sleep. A wake_up
+ * between the two is lost, and the waiter may sleep forever (reported as a deadlock).
+ */
+export function* waitEventRacy(wq: WaitQueue, condLabel: string, cond: () => boolean, reads?: SharedObject): Steps<void> {
+  for (;;) {
+    const ok = yield* perform({ object: reads ?? wq, access: 'read', label: `if (${condLabel})`, run: () => cond() });
+    if (ok) return;
+    yield* perform<void>({
+      object: wq,
+      access: 'write',
+      label: `add_wait_queue(${wq.name}); schedule()`,
+      run: (self) => {
+        mightSleep(self, `schedule() on ${wq.name}`);
+        wq.waiters.add(self);
+      },
+    });
+    yield* perform(wq.ops.schedule);
+  }
+}
+
+/** wake_up(wq): every (non-exclusive) waiter runs again and re-tests its condition. */
+export function* wakeUp(wq: WaitQueue): Steps<void> {
+  yield* perform(wq.ops.wakeUp);
+}
+
+/** Who is waiting on `wq`, for invariants and messages. */
+export function describeWaiters(wq: WaitQueue): string {
+  return [...wq.waiters].map(threadName).join(', ') || 'nobody';
+}
