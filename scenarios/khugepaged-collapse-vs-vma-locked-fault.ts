@@ -1,0 +1,229 @@
+/**
+ * khugepaged collapse_huge_page() vs an anonymous page fault under the per-VMA lock, v6.4-rc.
+ *
+ * Commits:
+ * - 55fd6fccad31 "mm/khugepaged: write-lock VMA while collapsing a huge page" (Suren Baghdasaryan,
+ *   v6.4, part of the per-VMA lock series; mainline hash per shortlogs, seed 004 names the subject):
+ *   "Page fault handler needs a stable PMD to use PTL and relies on per-VMA lock to prevent
+ *   concurrent PMD changes. pmdp_collapse_flush(), set_huge_pmd() and collapse_and_free_pmd() can
+ *   modify a PMD, which will not be detected by a page fault handler without proper locking."
+ *   Page tables could be walked under mmap_lock, the mapping lock or the anon_vma lock; the
+ *   per-VMA lock is a fourth way, so collapse must lock that one out too: vma_start_write().
+ * - Folded into it: "mm/khugepaged: fix vm_lock/i_mmap_rwsem inversion in retract_page_tables"
+ *   (the file-THP path; the lock-order sub-scenario 9b, not modelled here).
+ *
+ * Thread A is a write fault on an empty PTE of an anonymous VMA, handled under the VMA lock
+ * (lock_vma_under_rcu → handle_mm_fault → do_anonymous_page), falling back to mmap_lock when the
+ * VMA lock cannot be had. Thread B is khugepaged's collapse_huge_page() of the same 2 MiB range.
+ * The two variants differ in one line of B: vma_start_write() after taking mmap_lock for write.
+ *
+ * Choices:
+ * - The PTE table has `ptes` slots (default 2): slot 0 maps a page, the fault hits the last one.
+ * - The fault derives its PTL from the PMD value it read first (races.md S9, F8): the real v6.3
+ *   code re-reads *pmd in pte_offset_map_lock, which is exactly what "needs a stable PMD" means.
+ * - do_anonymous_page's "pte_none still?" test and set_pte_at (with folio_add_new_anon_rmap) are one
+ *   step under the PTL. The page allocation is one may-sleep step.
+ * - Left out of B, as they order nothing against A: the hugepage allocation and scan under
+ *   mmap_read_lock before the write lock, hugepage_vma_revalidate, the mmu notifier range (no
+ *   secondary MMU here), tlb_remove_table_sync_one (no lockless GUP here), and the rmap/LRU
+ *   bookkeeping of the huge page. pgtable_trans_huge_deposit and set_pmd_at are separate steps.
+ */
+import { anonVmaLockWrite, anonVmaUnlockWrite, newAnonVma, type AnonVma } from '../models/anon-vma';
+import { newFolio, type Folio } from '../models/folio';
+import { mightSleepStep } from '../models/might-sleep';
+import {
+  describePmd,
+  mkPte,
+  newPmd,
+  newPteTable,
+  pgtableDeposit,
+  pmdLock,
+  pmdpCollapseFlush,
+  pmdRead,
+  pmdTable,
+  pmdUnlock,
+  pteInstallIfNone,
+  pteLock,
+  pteRead,
+  pteSnapshot,
+  pteUnlock,
+  setHugePmd,
+  type Pmd,
+  type PteTable,
+  type PteVal,
+} from '../models/page-table';
+import { newRcu, rcuReadLock, rcuReadUnlock, type Rcu } from '../models/rcu';
+import {
+  mmapReadLock,
+  mmapReadUnlock,
+  mmapWriteLock,
+  mmapWriteUnlock,
+  newMmLocks,
+  newVmaLock,
+  vmaEndRead,
+  vmaStartRead,
+  vmaStartWrite,
+  type MmLocks,
+  type VmaLock,
+} from '../models/vma-lock';
+import { perform, type Steps } from '../src/runtime/op';
+import { defineScenario, type Invariant } from '../src/runtime/scenario';
+
+interface World {
+  readonly rcu: Rcu;
+  readonly mm: MmLocks;
+  readonly vma: VmaLock;
+  readonly anonVma: AnonVma;
+  readonly pmd: Pmd;
+  /** The PTE table the PMD points at when the threads start. */
+  readonly pt: PteTable;
+  /** The slot the fault hits (empty at start). */
+  readonly slot: number;
+  /** The page the fault allocates and maps. */
+  readonly newPage: Folio;
+  /** The huge page khugepaged allocated before taking mmap_lock. */
+  readonly hpage: Folio;
+  /** Ghost: what __collapse_huge_page_copy put into the huge page, one entry per PTE slot. */
+  hpageContents: readonly PteVal[] | null;
+  /** Ghost: the fault installed newPage in a PTE. */
+  faultInstalled: boolean;
+}
+
+// ---- A: the page fault, identical in both variants --------------------------------------------
+
+/** handle_mm_fault → do_anonymous_page for a write to an empty PTE. */
+function* doAnonymousPage(w: World): Steps {
+  const pmdval = yield* pmdRead(w.pmd, 'pmdp_get_lockless(vmf->pmd)');
+  if (pmdval.kind !== 'table') return; // a huge PMD maps the address now: nothing to install
+  const pt = pmdval.pt;
+  if ((yield* pteRead(pt, w.slot, 'vmf->orig_pte = ptep_get_lockless(vmf->pte)')) !== null) return;
+  yield* mightSleepStep('vma_alloc_zeroed_movable_folio(vma, vmf->address)');
+  yield* pteLock(pt); // pte_offset_map_lock(mm, vmf->pmd, address, &vmf->ptl)
+  const entry = mkPte(w.newPage);
+  if (yield* pteInstallIfNone(pt, w.slot, entry, `folio_add_new_anon_rmap(${w.newPage.name}); set_pte_at(${pt.name}[${w.slot}])`)) {
+    w.faultInstalled = true;
+  }
+  yield* pteUnlock(pt);
+}
+
+/** do_user_addr_fault: lock_vma_under_rcu first, else retry under mmap_read_lock. */
+function* pageFault(w: World): Steps {
+  yield* rcuReadLock(w.rcu);
+  const vmaLocked = yield* vmaStartRead(w.vma); // lock_vma_under_rcu: mas_walk, vma_start_read
+  yield* rcuReadUnlock(w.rcu);
+  if (vmaLocked) {
+    yield* doAnonymousPage(w);
+    yield* vmaEndRead(w.vma);
+    return;
+  }
+  yield* mmapReadLock(w.mm); // lock_mm_and_find_vma
+  yield* doAnonymousPage(w);
+  yield* mmapReadUnlock(w.mm);
+}
+
+// ---- B: collapse_huge_page(), buggy (v6.3) and fixed (55fd6fccad31) side by side --------------
+
+function* collapseCopy(w: World, snapshot: readonly PteVal[]): Steps {
+  yield* perform<void>({
+    object: w.hpage,
+    access: 'write',
+    label: `__collapse_huge_page_copy(pte, ${w.hpage.name})`,
+    run: () => {
+      w.hpageContents = snapshot;
+    },
+  });
+}
+
+/** From pmdp_collapse_flush to set_pmd_at, the same in both variants. */
+function* collapsePmd(w: World): Steps {
+  yield* anonVmaLockWrite(w.anonVma);
+  yield* pmdLock(w.pmd);
+  const old = yield* pmdpCollapseFlush(w.pmd);
+  yield* pmdUnlock(w.pmd);
+  if (old.kind !== 'table') throw new Error(`collapse found PMD ${describePmd(old)}, the scenario starts with a table`);
+  const pt = old.pt;
+  yield* pteLock(pt); // pte_offset_map_lock(mm, &_pmd, address, &pte_ptl)
+  const snapshot = yield* pteSnapshot(pt);
+  yield* pteUnlock(pt);
+  yield* anonVmaUnlockWrite(w.anonVma);
+  yield* collapseCopy(w, snapshot);
+  yield* pmdLock(w.pmd);
+  yield* pgtableDeposit(w.pmd, pt);
+  yield* setHugePmd(w.pmd, w.hpage);
+  yield* pmdUnlock(w.pmd);
+}
+
+function* collapseHugePageBuggy(w: World): Steps {
+  yield* mmapWriteLock(w.mm);
+  yield* collapsePmd(w);
+  yield* mmapWriteUnlock(w.mm);
+}
+
+function* collapseHugePageFixed(w: World): Steps {
+  yield* mmapWriteLock(w.mm);
+  yield* vmaStartWrite(w.vma); // 55fd6fccad31: lock out page faults under the VMA lock
+  yield* collapsePmd(w);
+  yield* mmapWriteUnlock(w.mm);
+}
+
+// ---- invariants -------------------------------------------------------------------------------
+
+const ptAttached: Invariant<World> = {
+  id: 'pt-attached',
+  description: 'a PTE is only written into a page table that a PMD points at',
+  check: (w) => (w.pt.strayWrites.length === 0 ? true : w.pt.strayWrites.join('; ')),
+};
+
+const faultNotLost: Invariant<World> = {
+  id: 'fault-not-lost',
+  description: 'once the huge PMD is installed, it maps every page a fault installed in the collapsed range',
+  check: (w) => {
+    if (!w.faultInstalled || w.pmd.val.kind !== 'huge' || w.hpageContents === null) return true;
+    if (w.hpageContents.some((pte) => pte?.page === w.newPage)) return true;
+    return `${describePmd(w.pmd.val)} was copied without ${w.newPage.name}, which the fault mapped at slot ${w.slot}: the write is lost`;
+  },
+};
+
+export default defineScenario({
+  id: 'khugepaged-collapse-vs-vma-locked-fault',
+  title: 'khugepaged collapse vs a page fault under the per-VMA lock: PTE written into a detached page table',
+  commits: [
+    '55fd6fccad31 mm/khugepaged: write-lock VMA while collapsing a huge page',
+    'mm/khugepaged: fix vm_lock/i_mmap_rwsem inversion in retract_page_tables (folded in)',
+  ],
+  params: { ptes: 2 },
+  setup: ({ ptes }): World => {
+    const mm = newMmLocks('mm');
+    const pt = newPteTable('pte', ptes);
+    for (let i = 0; i < ptes - 1; i++) {
+      pt.slots[i] = mkPte(newFolio(`page${i}`, { ref: 1, mapcount: 1 }));
+    }
+    return {
+      rcu: newRcu('rcu'),
+      mm,
+      vma: newVmaLock('vma', mm),
+      anonVma: newAnonVma('anon_vma'),
+      pmd: newPmd('pmd', pmdTable(pt)),
+      pt,
+      slot: ptes - 1,
+      newPage: newFolio('new_folio'),
+      hpage: newFolio('hpage', { flags: ['head'] }),
+      hpageContents: null,
+      faultInstalled: false,
+    };
+  },
+  variants: {
+    buggy: {
+      summary: 'v6.3 shape with per-VMA-locked faults: collapse holds mmap_lock for write but not the VMA lock',
+      expect: { violated: 'pt-attached' },
+      invariants: [ptAttached, faultNotLost],
+      threads: { fault: pageFault, khugepaged: collapseHugePageBuggy },
+    },
+    fixed: {
+      summary: '55fd6fccad31: vma_start_write(vma) after mmap_write_lock in collapse_huge_page',
+      expect: 'holds',
+      invariants: [ptAttached, faultNotLost],
+      threads: { fault: pageFault, khugepaged: collapseHugePageFixed },
+    },
+  },
+});
