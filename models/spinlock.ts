@@ -4,11 +4,21 @@
  * Kernel semantics kept: recursive spin_lock on the same lock spins forever (self-deadlock, which
  * the deadlock check reports); spin_unlock of a lock the task does not own is a bug (the kernel
  * catches it with CONFIG_DEBUG_SPINLOCK); spin_trylock never waits and adds no lockdep edge.
- * spin_lock_irqsave also disables local IRQs, which the held entry's label records.
+ *
+ * IRQ and BH variants disable local hardirqs or softirqs before taking the lock and turn them back
+ * on after dropping it (models/irq.ts keeps that state; lockdep reads it for IRQ-safety):
+ * spin_lock_irqsave / spin_unlock_irqrestore save and restore, spin_lock_irq / spin_unlock_irq
+ * disable and enable unconditionally (so spin_unlock_irq where IRQs were already on, or inside an
+ * outer IRQs-off section, is a bug), spin_lock_bh / spin_unlock_bh disable and enable softirqs
+ * (an unbalanced spin_unlock_bh, or one with IRQs off, is a bug).
  */
 import { perform, type Op, type Steps, type ThreadContext } from '../src/runtime/op';
 import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './lock-tracking';
+import { disableBh, disableIrqs, enableBh, enableIrqs, restoreIrqs } from './irq';
 import { withOps } from './with-ops';
+
+/** What an IRQ or BH variant does around the plain lock: before taking it, after dropping it. */
+type AroundLock = (self: ThreadContext, label: string) => void;
 
 export interface Spinlock extends LockObject {
   // invariant: owner is the thread whose spin_lock ran last without a matching spin_unlock
@@ -20,6 +30,10 @@ export interface Spinlock extends LockObject {
     readonly trylock: Op<boolean>;
     readonly lockIrqsave: Op<IrqFlags>;
     readonly unlockIrqrestore: Op<void>;
+    readonly lockIrq: Op<void>;
+    readonly unlockIrq: Op<void>;
+    readonly lockBh: Op<void>;
+    readonly unlockBh: Op<void>;
   };
 }
 
@@ -29,7 +43,8 @@ export interface IrqFlags {
   readonly savedBy: string;
 }
 
-function lockOp(l: Spinlock, label: string, how: { subclass?: number }): Op<void> {
+function lockOp(l: Spinlock, label: string, how: { subclass?: number; before?: AroundLock }): Op<void> {
+  const before = how.before;
   return {
     object: l,
     access: 'acquire',
@@ -37,13 +52,15 @@ function lockOp(l: Spinlock, label: string, how: { subclass?: number }): Op<void
     enabled: () => l.owner === null,
     waitsFor: (self) => `${l.name} held by ${describeOwner(l.owner, self)}`,
     run: (self) => {
+      // why first: the kernel turns IRQs/BH off before it spins, and lockdep sees them off.
+      if (before) before(self, label);
       l.owner = self;
       lockAcquired(self, l, label, { atomic: true, ...(how.subclass ? { subclass: how.subclass } : {}) });
     },
   };
 }
 
-function unlockOp(l: Spinlock, label: string): Op<void> {
+function unlockOp(l: Spinlock, label: string, after?: AroundLock): Op<void> {
   return {
     object: l,
     access: 'release',
@@ -55,15 +72,20 @@ function unlockOp(l: Spinlock, label: string): Op<void> {
       }
       l.owner = null;
       lockReleased(self, l);
+      if (after) after(self, label);
     },
   };
 }
+
+/** The IRQs-off holding of an IRQ variant, labelled apart from the lock's own holding. */
+const irqsOffFor: AroundLock = (self, label) => disableIrqs(self, `${label}: IRQs off`);
+const bhOffFor: AroundLock = (self, label) => disableBh(self, `${label}: BH off`);
 
 export function newSpinlock(name: string, options: LockOptions = {}): Spinlock {
   const trylockLabel = `spin_trylock(&${name})`;
   const flags: IrqFlags = { savedBy: name };
   return withOps<Spinlock>({ name, lockClass: options.lockClass ?? name, owner: null }, (l) => {
-    const irqsave = lockOp(l, `spin_lock_irqsave(&${name})`, {});
+    const irqsave = lockOp(l, `spin_lock_irqsave(&${name})`, { before: irqsOffFor });
     return {
       lock: lockOp(l, `spin_lock(&${name})`, {}),
       trylock: {
@@ -85,7 +107,11 @@ export function newSpinlock(name: string, options: LockOptions = {}): Spinlock {
           return flags;
         },
       },
-      unlockIrqrestore: unlockOp(l, `spin_unlock_irqrestore(&${name})`),
+      unlockIrqrestore: unlockOp(l, `spin_unlock_irqrestore(&${name})`, restoreIrqs),
+      lockIrq: lockOp(l, `spin_lock_irq(&${name})`, { before: irqsOffFor }),
+      unlockIrq: unlockOp(l, `spin_unlock_irq(&${name})`, enableIrqs),
+      lockBh: lockOp(l, `spin_lock_bh(&${name})`, { before: bhOffFor }),
+      unlockBh: unlockOp(l, `spin_unlock_bh(&${name})`, enableBh),
     };
   });
 }
@@ -125,6 +151,26 @@ export function* spinUnlockIrqrestore(l: Spinlock, flags: IrqFlags): Steps<void>
     return;
   }
   yield* perform(l.ops.unlockIrqrestore);
+}
+
+/** spin_lock_irq: disable local IRQs (assumed on), then take the lock. */
+export function* spinLockIrq(l: Spinlock): Steps<void> {
+  yield* perform(l.ops.lockIrq);
+}
+
+/** spin_unlock_irq: drop the lock, then enable local IRQs unconditionally. */
+export function* spinUnlockIrq(l: Spinlock): Steps<void> {
+  yield* perform(l.ops.unlockIrq);
+}
+
+/** spin_lock_bh: disable softirqs on this CPU, then take the lock. */
+export function* spinLockBh(l: Spinlock): Steps<void> {
+  yield* perform(l.ops.lockBh);
+}
+
+/** spin_unlock_bh: drop the lock, then re-enable softirqs. */
+export function* spinUnlockBh(l: Spinlock): Steps<void> {
+  yield* perform(l.ops.unlockBh);
 }
 
 /** spin_is_locked(): a racy peek, as in the kernel; for models and invariants, not a step. */

@@ -10,6 +10,7 @@ export const BUILTIN_CHECKS = {
   'unlock-not-held': 'unlock of a lock (or section) the thread does not hold: double unlock, unlock by a non-owner',
   'sleep-in-atomic': 'a step that may sleep ran while holding a spinlock, with IRQs off or inside rcu_read_lock',
   'lock-order': 'lockdep: the lock-class order graph has a cycle (a potential deadlock, even if this schedule ran through)',
+  'irq-lock-inversion': 'lockdep IRQ safety: a lock class taken in hardirq/softirq context is also taken with that interrupt enabled, directly or through the lock order',
   'reclaim-inversion': 'a lock taken inside memory reclaim is also held across an allocation that may enter reclaim',
   'use-after-free': 'an object with a lifetime was accessed after it was freed, or freed twice',
   refcount: 'refcount underflow, increment from zero, or a put on an object already freed',

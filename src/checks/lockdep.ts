@@ -11,6 +11,10 @@
  * `down_write_nest_lock(…, &mm->mmap_lock)`). Readers of rwsems count as writers: they are
  * non-recursive readers, which lockdep treats the same way because a waiting writer blocks them.
  *
+ * IRQ safety: every acquisition also marks its class as used in hardirq/softirq context or taken
+ * with them enabled, and a class that is both, or an order path from one that is used in an
+ * interrupt to one taken with it enabled, is `irq-lock-inversion` (lockdep-irq.ts).
+ *
  * Reclaim: entering memory reclaim holds the pseudo-class `fs_reclaim`, and an allocation that may
  * reclaim acquires and releases it at once (as the kernel's fs_reclaim_acquire map does). A cycle
  * through `fs_reclaim` is reported as `reclaim-inversion` rather than `lock-order`.
@@ -20,6 +24,8 @@
  */
 import type { SharedObject, ThreadContext } from '../runtime/op';
 import { ghostBooks } from './ghost-books';
+import { irqStateBits } from './irq-state';
+import { checkIrqSafety, markIrqUsage, newIrqUsageBooks, type IrqUsageBooks } from './lockdep-irq';
 import { describeSite, siteOf, type Site } from './site';
 
 /** The lockdep class of memory reclaim (the kernel's `__fs_reclaim_map`). */
@@ -48,6 +54,8 @@ interface LockdepBooks {
   readonly edges: Map<string, Map<string, OrderEdge>>;
   /** Cycles already reported in this execution (sorted class lists), so each splats once. */
   readonly reported: Set<string>;
+  /** IRQ-safety usage marks (lockdep-irq.ts). */
+  readonly irq: IrqUsageBooks;
 }
 
 /** How a lock was acquired. */
@@ -59,7 +67,7 @@ export interface LockdepAcquireOptions {
 }
 
 function books(self: ThreadContext): LockdepBooks {
-  return ghostBooks(self, 'lockdep', () => ({ held: [], edges: new Map(), reported: new Set() }));
+  return ghostBooks(self, 'lockdep', () => ({ held: [], edges: new Map(), reported: new Set(), irq: newIrqUsageBooks() }));
 }
 
 /** Locks lockdep sees the running thread holding, in acquisition order. */
@@ -89,6 +97,7 @@ export function lockdepAcquire(
     }
   }
   held.push({ lock, lockClass, site });
+  markIrqUsage(self, b.irq, b.edges, lockClass, site, irqStateBits(self));
 }
 
 /** Forgets the most recent acquisition of `lock` by the running thread. */
@@ -111,6 +120,8 @@ function addEdge(self: ThreadContext, b: LockdepBooks, edge: OrderEdge): void {
   const back = findPath(b, edge.toClass, from);
   if (back !== null) report(self, b, [edge, ...back]);
   out.set(edge.toClass, edge);
+  // why here too: a new edge can connect an IRQ-safe class to an IRQ-unsafe one marked earlier.
+  if (b.irq.anySafe[0] || b.irq.anySafe[1]) checkIrqSafety(self, b.irq, b.edges);
 }
 
 /** Breadth-first search for a path of edges from class `start` to class `goal`. */

@@ -128,3 +128,35 @@ describe('data-race', () => {
     });
   }
 });
+
+describe('data-race: RCU publish, unpublish, synchronize, reuse', () => {
+  interface PW {
+    rcu: Rcu;
+    slot: PlainField<PlainField<number> | null>;
+    obj: PlainField<number>;
+  }
+  const pworld = (): PW => {
+    const obj = newPlainField('obj->data', 7);
+    return { rcu: newRcu(), slot: newPlainField<PlainField<number> | null>('gp', obj), obj };
+  };
+  const reader = function* (w: PW): Steps {
+    yield* rcuReadLock(w.rcu);
+    const p = yield* readOnce(w.slot, 'rcu_dereference(gp)');
+    if (p !== null) yield* readField(p);
+    yield* rcuReadUnlock(w.rcu);
+  };
+  const updater = (sync: boolean) =>
+    function* (w: PW): Steps {
+      yield* writeOnce(w.slot, null, 'rcu_assign_pointer(gp, NULL)');
+      if (sync) yield* synchronizeRcu(w.rcu);
+      yield* writeField(w.obj, 0);
+    };
+
+  it('a reader’s plain read of the object before synchronize_rcu returns never races the reuse, on any schedule', () => {
+    expect(checksFiredAnywhere(program<PW>({ setup: pworld, threads: { reader, updater: updater(true) } }))).toEqual(new Set());
+  });
+
+  it('without synchronize_rcu the reuse races the reader', () => {
+    expect(foundViolation(program<PW>({ setup: pworld, threads: { reader, updater: updater(false) } }), 'data-race')).toBeDefined();
+  });
+});

@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { mutexLock, mutexTrylock, mutexUnlock, newMutex, type Mutex } from '../../../models/mutex';
 import { downRead, downWrite, downWriteNestLock, newRwsem, upRead, upWrite, type Rwsem } from '../../../models/rwsem';
-import { newSpinlock, spinLock, spinTrylock, spinUnlock, type Spinlock } from '../../../models/spinlock';
+import { hardirq, softirq } from '../../../models/irq';
+import {
+  newSpinlock,
+  spinLock,
+  spinLockBh,
+  spinLockIrq,
+  spinLockIrqsave,
+  spinTrylock,
+  spinUnlock,
+  spinUnlockBh,
+  spinUnlockIrq,
+  spinUnlockIrqrestore,
+  type Spinlock,
+} from '../../../models/spinlock';
 import type { Steps } from '../../../src/runtime/op';
+import type { ThreadBody } from '../../../src/runtime/scenario';
 import { checksFiredAnywhere } from '../../helpers/detectors';
 import { firedChecks, program, runSchedule, runSerial } from '../../helpers/program';
 
@@ -164,5 +178,110 @@ describe('lockdep (lock-order)', () => {
       },
     });
     expect(checksFiredAnywhere(p)).toEqual(new Set());
+  });
+});
+
+describe('lockdep (irq-lock-inversion)', () => {
+  interface IW {
+    l: Spinlock;
+    m: Spinlock;
+  }
+  const irqWorld = (): IW => ({ l: newSpinlock('dev->lock'), m: newSpinlock('q->lock') });
+  const irqProgram = (threads: Record<string, ThreadBody<IW>>) => program<IW>({ setup: irqWorld, threads });
+
+  /** The interrupt handler: takes dev->lock in hardirq context. */
+  const handler: ThreadBody<IW> = (w) => hardirq('dev_irq', (function* () { yield* spinLock(w.l); yield* spinUnlock(w.l); })());
+  const plainTaker: ThreadBody<IW> = function* (w) { yield* spinLock(w.l); yield* spinUnlock(w.l); };
+  const irqsaveTaker: ThreadBody<IW> = function* (w) {
+    const f = yield* spinLockIrqsave(w.l);
+    yield* spinUnlockIrqrestore(w.l, f);
+  };
+
+  it('fires for the classic case: a lock taken in hardirq and with IRQs on in process context, naming both sites', () => {
+    const t = runSerial(irqProgram({ irq: handler, proc: plainTaker }));
+    expect(firedChecks(t)).toEqual(['irq-lock-inversion']);
+    expect(t.violations[0]).toMatchObject({
+      fatal: false,
+      step: 5,
+      state: 'dev->lock: IN-HARDIRQ and HARDIRQ-ON',
+      message:
+        'inconsistent {IN-HARDIRQ} -> {HARDIRQ-ON} usage of lock class dev->lock: taken in hardirq context by A (irq) at step 2 ' +
+        'in spin_lock(&dev->lock), and taken with hardirqs enabled by B (proc) at step 5 in spin_lock(&dev->lock); ' +
+        'a hardirq arriving on the CPU that holds it spins on it forever',
+    });
+  });
+
+  it('fires whichever use comes first', () => {
+    const t = runSchedule(irqProgram({ irq: handler, proc: plainTaker }), 'B B A A A A');
+    expect(firedChecks(t)).toEqual(['irq-lock-inversion']);
+    expect(t.violations[0]!.step).toBe(4);
+  });
+
+  it('does not fire when the process-context taker uses spin_lock_irqsave or spin_lock_irq, on any schedule', () => {
+    expect(checksFiredAnywhere(irqProgram({ irq: handler, proc: irqsaveTaker }))).toEqual(new Set());
+    const irqTaker: ThreadBody<IW> = function* (w) { yield* spinLockIrq(w.l); yield* spinUnlockIrq(w.l); };
+    expect(checksFiredAnywhere(irqProgram({ irq: handler, proc: irqTaker }))).toEqual(new Set());
+  });
+
+  it('spin_lock_bh does not make a hardirq lock safe, but does make a softirq lock safe', () => {
+    const bhTaker: ThreadBody<IW> = function* (w) { yield* spinLockBh(w.l); yield* spinUnlockBh(w.l); };
+    expect(firedChecks(runSerial(irqProgram({ irq: handler, proc: bhTaker })))).toEqual(['irq-lock-inversion']);
+    const timer: ThreadBody<IW> = (w) => softirq('timer', (function* () { yield* spinLock(w.l); yield* spinUnlock(w.l); })());
+    expect(checksFiredAnywhere(irqProgram({ timer, proc: bhTaker }))).toEqual(new Set());
+    const t = runSerial(irqProgram({ timer, proc: plainTaker }));
+    expect(firedChecks(t)).toEqual(['irq-lock-inversion']);
+    expect(t.violations[0]!.state).toBe('dev->lock: IN-SOFTIRQ and SOFTIRQ-ON');
+  });
+
+  it('a trylock in the handler marks the class as used in hardirq context too, as lockdep does', () => {
+    const tryHandler: ThreadBody<IW> = (w) =>
+      hardirq('dev_irq', (function* () { if (yield* spinTrylock(w.l)) yield* spinUnlock(w.l); })());
+    expect(firedChecks(runSerial(irqProgram({ irq: tryHandler, proc: plainTaker })))).toEqual(['irq-lock-inversion']);
+  });
+
+  it('HARDIRQ-safe -> HARDIRQ-unsafe through the lock order: names the path and both marks', () => {
+    // dev->lock is hardirq-safe; q->lock is taken under it, and elsewhere with IRQs on.
+    const nests: ThreadBody<IW> = function* (w) {
+      const f = yield* spinLockIrqsave(w.l);
+      yield* spinLock(w.m);
+      yield* spinUnlock(w.m);
+      yield* spinUnlockIrqrestore(w.l, f);
+    };
+    const qPlain: ThreadBody<IW> = function* (w) { yield* spinLock(w.m); yield* spinUnlock(w.m); };
+    const t = runSerial(irqProgram({ irq: handler, nests, q: qPlain }));
+    expect(firedChecks(t)).toEqual(['irq-lock-inversion']);
+    expect(t.violations[0]!.state).toBe('dev->lock → q->lock');
+    expect(t.violations[0]!.message).toBe(
+      'HARDIRQ-safe -> HARDIRQ-unsafe lock order dev->lock → q->lock: dev->lock is taken in hardirq context by A (irq) at step 2 ' +
+        'in spin_lock(&dev->lock); q->lock is taken with hardirqs enabled by C (q) at step 9 in spin_lock(&q->lock); ' +
+        'q->lock taken while holding dev->lock (B (nests) at step 6 in spin_lock(&q->lock); dev->lock taken by B (nests) at step 5 ' +
+        'in spin_lock_irqsave(&dev->lock)). A hardirq that takes dev->lock on a CPU holding q->lock, while another CPU holds ' +
+        'dev->lock and waits for q->lock, deadlocks both',
+    );
+    // The edge completing the path can come last, too.
+    expect(firedChecks(runSchedule(irqProgram({ irq: handler, nests, q: qPlain }), 'C C A A A A B B B B'))).toEqual(['irq-lock-inversion']);
+    // Taking q->lock with IRQs off everywhere removes the hazard.
+    const qIrqsave: ThreadBody<IW> = function* (w) {
+      const f = yield* spinLockIrqsave(w.m);
+      yield* spinUnlockIrqrestore(w.m, f);
+    };
+    expect(checksFiredAnywhere(irqProgram({ irq: handler, nests, q: qIrqsave }))).toEqual(new Set());
+  });
+
+  it('each inversion is reported once per execution', () => {
+    const twice: ThreadBody<IW> = function* (w, self) { yield* plainTaker(w, self); yield* plainTaker(w, self); };
+    expect(firedChecks(runSerial(irqProgram({ irq: handler, proc: twice })))).toEqual(['irq-lock-inversion']);
+  });
+});
+
+describe('lockdep: must not fire', () => {
+  it('two threads taking x then y, on every schedule: no lock-order, no deadlock', () => {
+    expect(checksFiredAnywhere(program<W>({ setup: world, threads: { a: xThenY, b: xThenY } }))).toEqual(new Set());
+  });
+
+  it('locks taken one after the other (not nested) in both orders add no edge', () => {
+    const xAlone = function* (w: W): Steps { yield* mutexLock(w.x); yield* mutexUnlock(w.x); yield* mutexLock(w.y); yield* mutexUnlock(w.y); };
+    const yAlone = function* (w: W): Steps { yield* mutexLock(w.y); yield* mutexUnlock(w.y); yield* mutexLock(w.x); yield* mutexUnlock(w.x); };
+    expect(checksFiredAnywhere(program<W>({ setup: world, threads: { a: xAlone, b: yAlone } }))).toEqual(new Set());
   });
 });

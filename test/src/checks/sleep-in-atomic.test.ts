@@ -38,7 +38,7 @@ describe('sleep-in-atomic', () => {
 
   it('fires with IRQs off: spin_lock_irqsave, local_irq_save, hardirq context', () => {
     const irqsave = run(function* (w) { const f = yield* spinLockIrqsave(w.l); yield* sleep(); yield* spinUnlockIrqrestore(w.l, f); });
-    expect(irqsave.violations[0]!.message).toMatch(/atomic since step 1 \(spin_lock_irqsave\(&l\)\)/);
+    expect(irqsave.violations[0]!.message).toMatch(/atomic since step 1 \(spin_lock_irqsave\(&l\): IRQs off\), also holding spin_lock_irqsave\(&l\)$/);
     const irqOff = run(function* () { yield* localIrqSave(); yield* sleep(); yield* localIrqRestore(); });
     expect(irqOff.violations[0]!.message).toMatch(/local_irq_save\(flags\)/);
     const irq = run(function* () { yield* hardirq('timer', sleep()); });
