@@ -5,11 +5,14 @@
  * that ran while it was looking the page up. Its mmu-notifier callbacks:
  * - release: zap every spte (kvm_arch_flush_shadow_all), and from then on create none (`released`:
  *   the client contract that INV-SMMU-NO-FREED relies on after ->release);
- * - invalidate_page(a): seq++, zap spte[a] — the seq bump inside mmu_lock, as KVM's comment asks;
+ * - invalidate_page(a): seq++, zap spte[a] — the seq bump inside mmu_lock, as KVM's comment asks
+ *   (`seqBumpOutsideLock` moves it after the unlock, the mistake that comment warns about);
  * - invalidate_range_start(s, e): count++, zap sptes in [s, e);
  * - invalidate_range_end(s, e): seq++ then count--, BUG_ON(count < 0);
  * - change_pte(a, page): seq++, then either rewrite an existing spte[a] (3.x x86: only sptes found
- *   through KVM's rmap) or create one (`changePte: 'create'`, the behaviour 6bdb913f0a warns about).
+ *   through KVM's rmap) or create one (`changePte: 'create'`, the behaviour 6bdb913f0a warns about),
+ *   or create one only while its own range_start is the sole one outstanding (`count <= 1`,
+ *   `changePte: 'create-unless-nested'`, the rule 6bdb913f0a states for clients).
  * Zapping an spte may set the page's PG_referenced (`propagateAccessed`), as kvm_set_pfn_accessed
  * does inside the mmu_lock section: on a freed page that is the "Bad page state" of 3ad3d901bb's
  * report.
@@ -29,7 +32,7 @@
  */
 import { bugOn } from '../src/runtime/errors';
 import { perform, type Steps, type ThreadContext } from '../src/runtime/op';
-import type { Invariant } from '../src/runtime/scenario';
+import { letterOf, type Invariant } from '../src/runtime/scenario';
 import {
   newMmuNotifier,
   registeredNotifier,
@@ -44,10 +47,18 @@ import { newSpinlock, spinUnlock, type Spinlock } from './spinlock';
 export interface KvmOptions {
   /** Zapping an spte sets PG_referenced on its page (kvm_set_pfn_accessed), one step per page. */
   readonly propagateAccessed?: boolean;
-  /** What change_pte does with an address that has no spte: nothing (`rewrite`) or map it (`create`). */
-  readonly changePte?: 'rewrite' | 'create';
+  /**
+   * What change_pte does with an address that has no spte: nothing (`rewrite`, the default), map it
+   * (`create`), or map it only when no other invalidation is outstanding (`create-unless-nested`).
+   */
+  readonly changePte?: 'rewrite' | 'create' | 'create-unless-nested';
   /** Whether the notifier is on the mm's list when the threads start (default true). */
   readonly registered?: boolean;
+  /**
+   * invalidate_page bumps mmu_notifier_seq after dropping mmu_lock instead of inside it (a wrong
+   * client KVM's comment warns against: a fault can test the old seq between the zap and the bump).
+   */
+  readonly seqBumpOutsideLock?: boolean;
 }
 
 /** struct kvm, the parts the mmu-notifier protocol uses. */
@@ -64,6 +75,11 @@ export interface Kvm {
   count: number;
   /** ->release has run: the fault path must not create sptes any more. */
   released: boolean;
+  /**
+   * Ghost: every spte the fault path installed while an invalidate_range_start covering its address
+   * was outstanding on the mm (from the pairing books of models/mmu-notifier.ts).
+   */
+  readonly mappedInActiveRange: string[];
   /** kvm->mmu_notifier, registered on the mm (or not yet, when `registered: false`). */
   readonly notifier: MmuNotifier<Folio>;
   readonly options: KvmOptions;
@@ -78,6 +94,7 @@ export function newKvm(mm: MmuNotifierMm<Folio>, name = 'kvm', options: KvmOptio
     seq: 0,
     count: 0,
     released: false,
+    mappedInActiveRange: [] as string[],
     options,
   } as Omit<Kvm, 'notifier'> & { notifier: MmuNotifier<Folio> };
   const ops = kvmMmuNotifierOps(kvm);
@@ -174,10 +191,12 @@ function kvmMmuNotifierOps(kvm: Omit<Kvm, 'notifier'>): MmuNotifierOps<Folio> {
         k.released = true;
       }),
     invalidatePage: (_mn, _mm, a) =>
-      zapSection(k, `kvm_mmu_notifier_invalidate_page(${hex(a)}): seq++, zap spte`, (z) => {
-        k.seq++;
-        zap(k, a, z);
-      }),
+      k.options.seqBumpOutsideLock
+        ? invalidatePageSeqOutsideLock(k, a)
+        : zapSection(k, `kvm_mmu_notifier_invalidate_page(${hex(a)}): seq++, zap spte`, (z) => {
+            k.seq++;
+            zap(k, a, z);
+          }),
     invalidateRangeStart: (_mn, _mm, s, e) =>
       zapSection(k, `kvm_mmu_notifier_invalidate_range_start(${hex(s)}, ${hex(e)}): count++, zap sptes`, (z) => {
         k.count++;
@@ -193,9 +212,26 @@ function kvmMmuNotifierOps(kvm: Omit<Kvm, 'notifier'>): MmuNotifierOps<Folio> {
       mmuLockSection(k, `kvm_mmu_notifier_change_pte(${hex(a)}): seq++, set spte`, () => {
         k.seq++;
         const cur = k.spte.get(a) ?? null;
-        if (cur !== null || k.options.changePte === 'create') k.spte.set(a, page);
+        const mode = k.options.changePte ?? 'rewrite';
+        // why count <= 1: the caller's own range_start is outstanding; another one may have zapped
+        // this address already and will not zap it again at its end (6bdb913f0a)
+        const create = mode === 'create' || (mode === 'create-unless-nested' && k.count <= 1);
+        if (cur !== null || create) k.spte.set(a, page);
       }),
   };
+}
+
+/** invalidate_page with the seq bump after spin_unlock(mmu_lock) (`seqBumpOutsideLock`). */
+function* invalidatePageSeqOutsideLock(kvm: Kvm, a: number): Steps<void> {
+  yield* zapSection(kvm, `kvm_mmu_notifier_invalidate_page(${hex(a)}): zap spte`, (z) => zap(kvm, a, z));
+  yield* perform<void>({
+    object: kvm.mmuLock,
+    access: 'write',
+    label: `${kvm.name}->mmu_notifier_seq++ [after spin_unlock(mmu_lock)]`,
+    run: () => {
+      kvm.seq++;
+    },
+  });
 }
 
 /** `mmu_seq = kvm->mmu_notifier_seq; smp_rmb();` — the fault path's lockless snapshot. */
@@ -242,9 +278,40 @@ export function* kvmMapSpte(kvm: Kvm, address: number, page: Folio): Steps<boole
       bugOn(kvm.mmuLock.owner !== self, `lockdep_assert_held(&${kvm.mmuLock.name}) failed in ${label}`);
       if (kvm.released) return false;
       kvm.spte.set(address, page);
+      noteActiveRange(kvm, address, self);
       return true;
     },
   });
+}
+
+/** Ghost bookkeeping for INV-NO-SPTE-IN-ACTIVE-RANGE: is `address` inside an outstanding range? */
+function noteActiveRange(kvm: Kvm, address: number, self: ThreadContext): void {
+  for (const [thread, ranges] of kvm.notifier.mm.openRanges) {
+    for (const r of ranges) {
+      if (address < r.start || address >= r.end) continue;
+      kvm.mappedInActiveRange.push(
+        `${self.letter} (${self.name}) step ${self.step} mapped ${kvm.name} spte[${hex(address)}] while ${letterOf(thread)}'s ` +
+          `invalidate_range_start(${hex(r.start)}, ${hex(r.end)}) is outstanding`,
+      );
+      return;
+    }
+  }
+}
+
+/**
+ * INV-NO-SPTE-IN-ACTIVE-RANGE (the rule of cddb8a5c14): the fault path creates no spte inside a
+ * range between its invalidate_range_start and invalidate_range_end. change_pte is the sanctioned
+ * exception (it runs inside its caller's own bracket) and is not counted.
+ */
+export function noSpteInActiveRange<W>(kvmOf: (w: W) => Kvm): Invariant<W> {
+  return {
+    id: 'no-spte-in-active-range',
+    description: 'no spte is created inside a range whose invalidate_range_start has not yet ended',
+    check: (w) => {
+      const bad = kvmOf(w).mappedInActiveRange;
+      return bad.length === 0 ? true : bad[0]!;
+    },
+  };
 }
 
 /**

@@ -161,3 +161,13 @@ export function* vmaStartWrite(v: VmaLock): Steps<void> {
 export function vmaAssertWriteLocked(v: VmaLock, self: ThreadContext, what: string): void {
   bugOn(!vmaIsWriteLocked(v), `${what}: vma_assert_write_locked(${v.vmLock.name}) failed for ${threadName(self)}`);
 }
+
+/**
+ * A change to the VMA that relies on its write lock (a split, a merge): one step that asserts the
+ * lock first, as vma_assert_write_locked() does. Declared as a read of mm_lock_seq, the one of the
+ * two sequences another thread can move under the caller (vma_end_write_all); vm_lock_seq only
+ * changes in vma_start_write, which needs the mmap write lock the caller is meant to hold.
+ */
+export function* vmaModify(v: VmaLock, label: string): Steps<void> {
+  yield* perform<void>({ object: v.mm, access: 'read', label, run: (self) => vmaAssertWriteLocked(v, self, label) });
+}

@@ -10,6 +10,7 @@ import {
   vmaEndRead,
   vmaEndWriteAll,
   vmaIsWriteLocked,
+  vmaModify,
   vmaStartRead,
   vmaStartWrite,
   type MmLocks,
@@ -131,5 +132,30 @@ describe('per-VMA lock', () => {
     const t = runSerial(p);
     expect(firedChecks(t)).toEqual(['bug-on']);
     expect(t.violations[0]!.message).toMatch(/mmap_assert_write_locked\(mm->mmap_lock\) failed for A \(a\)/);
+  });
+});
+
+describe('vmaModify (a change that relies on the VMA write lock)', () => {
+  it('runs under the VMA write lock, and is a BUG once the lock was ended early', () => {
+    const ok = program<W>({
+      setup: world,
+      threads: { a: function* (w) { yield* mmapWriteLock(w.mm); yield* vmaStartWrite(w.vma); yield* vmaModify(w.vma, 'split'); yield* mmapWriteUnlock(w.mm); } },
+    });
+    expect(firedChecks(runSerial(ok))).toEqual([]);
+    const early = program<W>({
+      setup: world,
+      threads: {
+        a: function* (w) {
+          yield* mmapWriteLock(w.mm);
+          yield* vmaStartWrite(w.vma);
+          yield* vmaEndWriteAll(w.mm);
+          yield* vmaModify(w.vma, 'split');
+          yield* mmapWriteUnlock(w.mm);
+        },
+      },
+    });
+    const t = runSerial(early);
+    expect(firedChecks(t)).toEqual(['bug-on']);
+    expect(t.violations[0]!.message).toMatch(/vma_assert_write_locked\(vma->vm_lock\) failed for A/);
   });
 });

@@ -1,0 +1,173 @@
+/**
+ * mmu_notifier_register() allocating mm->mmu_notifier_mm under mm_take_all_locks(), v3.7-rc1.
+ *
+ * Commits:
+ * - e0f3c3f78d "mm/mmu_notifier: init notifier if necessary" (v3.7-rc1) saved the allocate-then-
+ *   free of an unused mmu_notifier_mm by allocating only when the mm had none — which is only
+ *   known under mm_take_all_locks(), so the GFP_KERNEL allocation moved under mmap_sem, every
+ *   i_mmap_mutex and every anon_vma mutex of the mm.
+ * - 35cfa2b0b4 "mm/mmu_notifier: allocate mmu_notifier in advance" (v3.7-rc3) backed it out after
+ *   lockdep reported, from KVM_CREATE_VM, "inconsistent {RECLAIM_FS-ON-W} -> {IN-RECLAIM_FS-W}
+ *   usage": kswapd takes i_mmap_mutex in page_referenced(), and register held it across an
+ *   allocation that may enter reclaim. Under memory pressure that is a real deadlock: direct
+ *   reclaim in the registering task waits on the i_mmap_mutex it holds itself, or the task sleeps
+ *   for kswapd while kswapd waits on that mutex.
+ *
+ * Thread A is mmu_notifier_register() (KVM VM creation), thread B is kswapd running one reclaim
+ * pass over a page P of the file mapped by the mm's file VMA (page_referenced → i_mmap_mutex).
+ * The two variants differ in where A allocates.
+ *
+ * Parameters: `freePages` (default 1) free pages when the threads start; with 0 the allocation
+ * needs reclaim, and the deadlock itself becomes reachable. `directReclaim` (default 1): whether a
+ * sleeping allocation reclaims in the caller or waits for kswapd.
+ *
+ * Choices:
+ * - The mm has one file VMA (mapping M) with an anon_vma: mm_take_all_locks takes one lock of each
+ *   class. The anon_vma lock plays no part in the race; it is there because register takes it.
+ * - The allocation is marked for lockdep whenever it *may* reclaim, as lockdep_trace_alloc did:
+ *   the report needs no low-memory schedule, and neither does `reclaim-inversion` here.
+ * - Nothing else runs on the mm: no invalidations (S7a covers registration vs invalidation).
+ */
+import { GFP_KERNEL, kfreeToZone, kmalloc, kswapdPass, newZone, type Zone } from '../models/allocator';
+import { ERA_3X, mmDropAllLocks, mmTakeAllLocks, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm-take-all-locks';
+import { isReachable } from '../models/hlist-rcu';
+import { newMmuNotifier, type MmuNotifier } from '../models/mmu-notifier';
+import {
+  ENOMEM,
+  mmHasNotifiers,
+  mmuNotifierLink,
+  mmuNotifierMmInstall,
+  newLazyMmuNotifierMm,
+  type LazyMmuNotifierMm,
+} from '../models/mmu-notifier-register';
+import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../models/mutex';
+import { downWrite, newRwsem, upWrite } from '../models/rwsem';
+import { perform, type SharedObject, type Steps } from '../src/runtime/op';
+import { defineScenario, type Invariant } from '../src/runtime/scenario';
+
+interface World {
+  readonly locks: AllLocksMm;
+  /** mapping M's i_mmap_mutex: taken by mm_take_all_locks and by reclaim's rmap walk. */
+  readonly iMmap: Mutex;
+  /** The LRU page reclaim picks, a page of M. */
+  readonly page: SharedObject;
+  readonly zone: Zone;
+  readonly notifierMm: LazyMmuNotifierMm;
+  readonly mn: MmuNotifier;
+  /** Ghost: what mmu_notifier_register() returned, null while it runs. */
+  registerReturned: number | null;
+}
+
+const ALLOC = 'kmalloc(sizeof(struct mmu_notifier_mm), GFP_KERNEL)';
+
+// ---- A: do_mmu_notifier_register(), buggy (e0f3c3f78d) and fixed (35cfa2b0b4) side by side ----
+
+function* registerAllocUnderLocks(w: World): Steps {
+  const { locks, zone, notifierMm } = w;
+  let ret = 0;
+  yield* downWrite(locks.mmapLock);
+  ret = yield* mmTakeAllLocks(locks, ERA_3X);
+  if (ret === 0) {
+    if (!(yield* mmHasNotifiers(notifierMm))) {
+      // e0f3c3f78d: allocate only when needed, known only now, under every lock of the mm
+      if (yield* kmalloc(zone, GFP_KERNEL, ALLOC)) yield* mmuNotifierMmInstall(notifierMm);
+      else ret = ENOMEM;
+    }
+    if (ret === 0) yield* mmuNotifierLink(w.mn);
+    yield* mmDropAllLocks(locks, ERA_3X);
+  }
+  yield* upWrite(locks.mmapLock);
+  w.registerReturned = ret;
+}
+
+function* registerAllocInAdvance(w: World): Steps {
+  const { locks, zone, notifierMm } = w;
+  let ret = ENOMEM;
+  if (yield* kmalloc(zone, GFP_KERNEL, ALLOC)) {
+    // 35cfa2b0b4: allocate first, with no lock held
+    let unused = true;
+    yield* downWrite(locks.mmapLock);
+    ret = yield* mmTakeAllLocks(locks, ERA_3X);
+    if (ret === 0) {
+      if (!(yield* mmHasNotifiers(notifierMm))) {
+        yield* mmuNotifierMmInstall(notifierMm);
+        unused = false;
+      }
+      yield* mmuNotifierLink(w.mn);
+      yield* mmDropAllLocks(locks, ERA_3X);
+    }
+    yield* upWrite(locks.mmapLock);
+    if (unused) yield* kfreeToZone(zone, 'kfree(mmu_notifier_mm)');
+  }
+  w.registerReturned = ret;
+}
+
+// ---- B: kswapd, the same in both variants ------------------------------------------------------
+
+/** page_referenced(P) for a file page: the rmap walk of M under its i_mmap_mutex. */
+function* pageReferencedFile(w: World): Steps {
+  yield* mutexLock(w.iMmap);
+  yield* perform<void>({ object: w.page, access: 'read', label: `page_referenced_one(${w.page.name}, vma)`, run: () => {} });
+  yield* mutexUnlock(w.iMmap);
+}
+
+function* kswapd(w: World): Steps {
+  yield* kswapdPass(w.zone);
+}
+
+// ---- invariants -------------------------------------------------------------------------------
+
+const registered: Invariant<World> = {
+  id: 'register-links-notifier',
+  description: 'when mmu_notifier_register() returns 0, mm->mmu_notifier_mm is installed and mn is on its list',
+  check: (w) => {
+    if (w.registerReturned !== 0) return true;
+    if (!w.notifierMm.installed) return 'mmu_notifier_register() returned 0 without installing mm->mmu_notifier_mm';
+    return isReachable(w.notifierMm.list, w.mn.hlist) || `${w.mn.name} is not on ${w.notifierMm.list.name}`;
+  },
+};
+
+export default defineScenario({
+  id: 'mmu-notifier-register-alloc-under-locks',
+  title: 'mmu_notifier_register allocates under mm_take_all_locks: reclaim needs the i_mmap_mutex it holds',
+  commits: [
+    'e0f3c3f78d mm/mmu_notifier: init notifier if necessary',
+    '35cfa2b0b4 mm/mmu_notifier: allocate mmu_notifier in advance',
+  ],
+  params: { freePages: 1, directReclaim: 1 },
+  setup: ({ freePages, directReclaim }): World => {
+    const iMmap = newMutex('M->i_mmap_mutex', { lockClass: '&mapping->i_mmap_mutex' });
+    const anonVmaMutex = newMutex('anon_vma->mutex', { lockClass: '&anon_vma->mutex' });
+    const locks = newAllLocksMm('mm', {
+      allLocksMutex: newMutex('mm_all_locks_mutex'),
+      mmapLock: newRwsem('mm->mmap_sem', { lockClass: '&mm->mmap_sem' }),
+      vmas: [{ name: 'vma', mapping: mutexRmapLock(iMmap), anonVmas: [mutexRmapLock(anonVmaMutex)], vmaLock: null }],
+    });
+    const notifierMm = newLazyMmuNotifierMm('mm');
+    const page: SharedObject = { name: 'P' };
+    const w = {
+      locks,
+      iMmap,
+      page,
+      notifierMm,
+      mn: newMmuNotifier(notifierMm, 'kvm->mmu_notifier'),
+      registerReturned: null,
+    } as Omit<World, 'zone'> & { zone: Zone };
+    w.zone = newZone('zone', { freePages, directReclaim: directReclaim > 0, reclaimWalk: () => pageReferencedFile(w) });
+    return w;
+  },
+  variants: {
+    buggy: {
+      summary: 'v3.7-rc1 (e0f3c3f78d): GFP_KERNEL allocation under mmap_sem and every rmap lock',
+      expect: { violated: 'reclaim-inversion' },
+      invariants: [registered],
+      threads: { register: registerAllocUnderLocks, kswapd },
+    },
+    fixed: {
+      summary: 'v3.7-rc3 (35cfa2b0b4): allocate before taking any lock, free it if unused',
+      expect: 'holds',
+      invariants: [registered],
+      threads: { register: registerAllocInAdvance, kswapd },
+    },
+  },
+});

@@ -1,0 +1,169 @@
+/**
+ * mmu_notifier_register() vs an invalidation in flight: registration must not land between an
+ * invalidate_range_start and its invalidate_range_end (races.md S7a).
+ *
+ * Commits:
+ * - cddb8a5c14 "mmu-notifiers: core" (v2.6.27), dependency 1: registration runs under
+ *   mm_take_all_locks() "when the whole VM isn't doing anything with mm", so that a client keeping
+ *   an atomic count of open start/end sections (KVM's mmu_notifier_count) never sees an end
+ *   without its start. Every invalidator holds mmap_sem, an i_mmap lock or an anon_vma lock from
+ *   start to end; mm_take_all_locks() takes all of them.
+ *
+ * Thread A is an invalidator that holds only the i_mmap lock of a file mapped by the mm: truncate's
+ * unmap_mapping_range() zapping the PTE of one page between invalidate_range_start and _end. Thread
+ * B is KVM registering its notifier (KVM_CREATE_VM). In `buggy` B relies on mmap_sem alone, which
+ * truncate does not take; `fixed` is the real code: mm_take_all_locks() between mmap_sem and the
+ * list insertion. When B's notifier lands inside A's window, KVM's invalidate_range_end takes
+ * mmu_notifier_count from 0 to -1 and hits its BUG_ON.
+ *
+ * Choices:
+ * - v3.7-era code (global SRCU, i_mmap_mutex, allocation before the locks as 35cfa2b0b4 has it); the
+ *   mm has one file VMA and no anon_vma, so mm_take_all_locks() takes one rmap lock.
+ * - A's PTL section (lock, clear the PTE, drop the mapcount and the mapping's reference, unlock)
+ *   is one step: no other thread touches the PTL, the PTE or the page.
+ * - The secondary-MMU fault (races.md's page variant, F1–F7) is left out: the count going negative
+ *   already shows the client saw an end without a start.
+ */
+import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/folio';
+import { fused } from '../models/fused';
+import { isReachable } from '../models/hlist-rcu';
+import { ERA_3X, mmDropAllLocks, mmTakeAllLocks, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm-take-all-locks';
+import {
+  mmuNotifierInvalidateRangeEnd,
+  mmuNotifierInvalidateRangeStart,
+  rangePairing,
+  srcuReadSide,
+  type MmuNotifier,
+} from '../models/mmu-notifier';
+import {
+  mmHasNotifiers,
+  mmuNotifierLink,
+  mmuNotifierMmInstall,
+  newLazyMmuNotifierMm,
+  type LazyMmuNotifierMm,
+} from '../models/mmu-notifier-register';
+import { GFP_KERNEL, kfreeToZone, kmalloc, newZone, type Zone } from '../models/allocator';
+import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../models/mutex';
+import { newPageTable, ptepClearFlush, setPteAtSetup, type PageTable } from '../models/pte';
+import { newRwsem, downWrite, upWrite } from '../models/rwsem';
+import { newKvm, smmuNoFreed, type Kvm } from '../models/secondary-mmu';
+import { spinLock, spinUnlock } from '../models/spinlock';
+import { newSrcu } from '../models/srcu';
+import type { Steps } from '../src/runtime/op';
+import { defineScenario, type Invariant } from '../src/runtime/scenario';
+
+const START = 0x1000;
+const END = 0x2000;
+const ALLOC = 'kmalloc(sizeof(struct mmu_notifier_mm), GFP_KERNEL)';
+
+interface World {
+  readonly notifierMm: LazyMmuNotifierMm<Folio>;
+  readonly kvm: Kvm;
+  readonly mn: MmuNotifier<Folio>;
+  readonly locks: AllLocksMm;
+  /** The i_mmap_mutex of the file mapped by the mm. */
+  readonly iMmap: Mutex;
+  readonly pt: PageTable<Folio>;
+  readonly page: Folio;
+  readonly zone: Zone;
+  /** Ghost: mmu_notifier_register() has returned. */
+  registerReturned: boolean;
+}
+
+// ---- A: unmap_mapping_range() under i_mmap_mutex, the same in both variants -------------------
+
+function* truncateUnmap(w: World): Steps {
+  const { notifierMm: mm, pt, page } = w;
+  yield* mutexLock(w.iMmap);
+  yield* mmuNotifierInvalidateRangeStart(mm, START, END);
+  yield* fused(
+    () => spinLock(pt.ptl),
+    () => ptepClearFlush(pt, START),
+    () => folioAddMapcount(page, -1, `page_remove_rmap(${page.name})`),
+    () => folioPut(page, `page_cache_release(${page.name}) [the mapping's reference]`),
+    () => spinUnlock(pt.ptl),
+  );
+  yield* mmuNotifierInvalidateRangeEnd(mm, START, END);
+  yield* mutexUnlock(w.iMmap);
+}
+
+// ---- B: mmu_notifier_register(), buggy (mmap_sem only) and fixed (mm_take_all_locks) ----------
+
+function* registerUnderMmapSemOnly(w: World): Steps {
+  const { locks, notifierMm: mm, zone } = w;
+  if (!(yield* kmalloc(zone, GFP_KERNEL, ALLOC))) return;
+  let unused = true;
+  yield* downWrite(locks.mmapLock);
+  // no mm_take_all_locks(): truncate holds only i_mmap_mutex, so it runs on
+  if (!(yield* mmHasNotifiers(mm))) {
+    yield* mmuNotifierMmInstall(mm);
+    unused = false;
+  }
+  yield* mmuNotifierLink(w.mn);
+  yield* upWrite(locks.mmapLock);
+  if (unused) yield* kfreeToZone(zone, 'kfree(mmu_notifier_mm)');
+  w.registerReturned = true;
+}
+
+function* registerUnderAllLocks(w: World): Steps {
+  const { locks, notifierMm: mm, zone } = w;
+  if (!(yield* kmalloc(zone, GFP_KERNEL, ALLOC))) return;
+  let unused = true;
+  yield* downWrite(locks.mmapLock);
+  if ((yield* mmTakeAllLocks(locks, ERA_3X)) === 0) {
+    if (!(yield* mmHasNotifiers(mm))) {
+      yield* mmuNotifierMmInstall(mm);
+      unused = false;
+    }
+    yield* mmuNotifierLink(w.mn);
+    yield* mmDropAllLocks(locks, ERA_3X);
+  }
+  yield* upWrite(locks.mmapLock);
+  if (unused) yield* kfreeToZone(zone, 'kfree(mmu_notifier_mm)');
+  w.registerReturned = true;
+}
+
+// ---- invariants -------------------------------------------------------------------------------
+
+const registered: Invariant<World> = {
+  id: 'register-links-notifier',
+  description: 'when mmu_notifier_register() returns, the notifier is on the mm list',
+  check: (w) => !w.registerReturned || isReachable(w.notifierMm.list, w.mn.hlist) || `${w.mn.name} is not on the list`,
+};
+
+const invariants = [rangePairing((w: World) => w.notifierMm), smmuNoFreed((w: World) => w.kvm), registered];
+
+export default defineScenario({
+  id: 'mmu-notifier-register-vs-invalidate',
+  title: 'mmu_notifier_register lands inside an invalidate_range_start/end window unless it takes all locks',
+  commits: ['cddb8a5c14 mmu-notifiers: core (dependency 1: mm_take_all_locks for registration)'],
+  setup: (): World => {
+    const notifierMm = newLazyMmuNotifierMm<Folio>('mm', srcuReadSide(newSrcu('srcu')));
+    const kvm = newKvm(notifierMm, 'kvm', { registered: false });
+    const iMmap = newMutex('M->i_mmap_mutex', { lockClass: '&mapping->i_mmap_mutex' });
+    const locks = newAllLocksMm('mm', {
+      allLocksMutex: newMutex('mm_all_locks_mutex'),
+      mmapLock: newRwsem('mm->mmap_sem', { lockClass: '&mm->mmap_sem' }),
+      vmas: [{ name: 'vma', mapping: mutexRmapLock(iMmap), anonVmas: [], vmaLock: null }],
+    });
+    const page = newFolio('P', { ref: 2, mapcount: 1 });
+    const pt = newPageTable<Folio>('pte');
+    setPteAtSetup(pt, START, page);
+    const zone = newZone('zone', { freePages: 1 });
+    return { notifierMm, kvm, mn: kvm.notifier, locks, iMmap, pt, page, zone, registerReturned: false };
+  },
+  variants: {
+    buggy: {
+      summary: 'registration under mmap_sem only, without mm_take_all_locks() (what cddb8a5c14 rules out)',
+      expect: { violated: 'bug-on' },
+      invariants,
+      threads: { invalidate: truncateUnmap, register: registerUnderMmapSemOnly },
+    },
+    fixed: {
+      summary: 'cddb8a5c14 on: mm_take_all_locks() around the list insertion',
+      expect: 'holds',
+      invariants,
+      threads: { invalidate: truncateUnmap, register: registerUnderAllLocks },
+    },
+  },
+});

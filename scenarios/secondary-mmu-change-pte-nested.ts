@@ -1,0 +1,188 @@
+/**
+ * change_pte inside nested invalidations: KSM replaces a page while munmap invalidates the same
+ * address, v3.7 on (races.md S6b, EXTENDED).
+ *
+ * Commits:
+ * - 828502d300 "ksm: add mmu_notifier set_pte_at_notify()" (v2.6.32): KSM's replace_page() tells the
+ *   secondary MMU the new PFN through ->change_pte, so KVM can map the KSM page without a fault.
+ * - 6bdb913f0a "mm: wrap calls to set_pte_at_notify with invalidate_range_start and
+ *   invalidate_range_end" (v3.7-rc1): every change_pte now sits inside a start/end bracket, and
+ *   "clients implementing change_pte should not take action on it in case the number of outstanding
+ *   invalidate_range_start calls is larger than one, otherwise they might miss a later
+ *   invalidation."
+ *
+ * Thread A is KSM's replace_page(P → Q) at 0x1000 (range_start; under the PTL: pte_same test,
+ * get_page(Q), set_pte_at_notify, put_page(P); range_end; then the caller drops its own reference
+ * on Q). Thread B is munmap's zap of [0x0, 0x2000) (range_start; clear the PTE under the PTL; free
+ * the page it mapped; range_end). The VM maps P at 0x1000 when they start; the spte holds no
+ * reference. The variants differ only in what KVM's change_pte does with an address it has no spte
+ * for: `create` maps it anyway (what 6bdb913f0a warns about), `create-unless-nested` maps it only
+ * when its own start is the one outstanding (the rule), `rewrite` never creates one (3.x x86 KVM
+ * only rewrites sptes it finds through its rmap, and A's own start already zapped them;
+ * races.md marks this reading unverified).
+ *
+ * Choices:
+ * - Each notifier call is one step declared on `kvm->mmu_lock` (the SRCU section and list loads
+ *   are private: nobody here synchronizes SRCU or changes the list).
+ * - The PTE and the pages' references under the PTL are ordered by the PTL: A's lock+test step and
+ *   B's whole PTL section declare it. get_page(Q) and put_page(P) stay steps on the pages.
+ * - `spte-matches-pte` states what "miss a later invalidation" means: once no invalidation is
+ *   outstanding (count 0), every spte maps what the primary PTE maps.
+ */
+import { fused, fusedAs } from '../models/fused';
+import { folioGet, folioPut, newFolio, type Folio } from '../models/folio';
+import {
+  mmuNotifierChangePte,
+  mmuNotifierInvalidateRangeEnd,
+  mmuNotifierInvalidateRangeStart,
+  newMmuNotifierMm,
+  srcuReadSide,
+  type MmuNotifierMm,
+} from '../models/mmu-notifier';
+import { newPageTable, pteOf, ptepClearFlush, ptepGet, setPteAt, setPteAtSetup, type PageTable, type Pte } from '../models/pte';
+import { mappedSptes, newKvm, setSpteAtSetup, smmuNoFreed, type Kvm, type KvmOptions } from '../models/secondary-mmu';
+import { spinLock, spinUnlock } from '../models/spinlock';
+import { newSrcu } from '../models/srcu';
+import type { Steps } from '../src/runtime/op';
+import { defineScenario, type Expectation, type Invariant } from '../src/runtime/scenario';
+
+const ADDR = 0x1000;
+const PAGE_SIZE = 0x1000;
+
+/** What KVM's change_pte does with an address it has no spte for (one per variant). */
+type ChangePteMode = NonNullable<KvmOptions['changePte']>;
+
+/** One mm with its VM, page table and pages. */
+interface Machine {
+  readonly mm: MmuNotifierMm<Folio>;
+  readonly kvm: Kvm;
+  readonly pt: PageTable<Folio>;
+  /** The anonymous page mapped at ADDR. */
+  readonly page: Folio;
+  /** The KSM page that replaces it. */
+  readonly kpage: Folio;
+}
+
+/**
+ * One machine per change_pte behaviour, since the VM's behaviour is fixed when it is built and a
+ * world is built before the variant is known; each variant's threads use one, the others stay idle.
+ * Their objects share names; that only merges objects that no variant uses together.
+ */
+type World = Readonly<Record<ChangePteMode, Machine>>;
+
+// ---- A: replace_page() (mm/ksm.c, v3.7) --------------------------------------------------------
+
+function* replacePage(w: Machine): Steps {
+  const { mm, pt, page, kpage } = w;
+  const mmunStart = ADDR;
+  const mmunEnd = ADDR + PAGE_SIZE;
+  yield* notifierCall(w, () => mmuNotifierInvalidateRangeStart(mm, mmunStart, mmunEnd));
+  const orig = yield* fused(() => spinLock(pt.ptl), () => ptepGet(pt, ADDR));
+  if (orig === null || orig.page !== page) {
+    yield* spinUnlock(pt.ptl); // !pte_same(): someone changed the PTE since KSM looked; give up
+  } else {
+    yield* folioGet(kpage, `get_page(${kpage.name}) [kpage]`);
+    // set_pte_at_notify(): change_pte first, then the primary PTE
+    yield* notifierCall(w, () => mmuNotifierChangePte(mm, ADDR, kpage));
+    yield* fused(() => ptepClearFlush(pt, ADDR), () => setPteAt(pt, ADDR, { page: kpage, writable: false }));
+    yield* fusedAs(
+      { object: pt.ptl, access: 'release' },
+      () => folioPut(page, `put_page(${page.name}) [old page]`),
+      () => spinUnlock(pt.ptl),
+    );
+  }
+  yield* notifierCall(w, () => mmuNotifierInvalidateRangeEnd(mm, mmunStart, mmunEnd));
+  yield* folioPut(kpage, `put_page(${kpage.name}) [try_to_merge_one_page's reference]`);
+}
+
+// ---- B: zap_page_range() over [0x0, 0x2000) (munmap) --------------------------------------------
+
+function* zapPageRange(w: Machine): Steps {
+  yield* notifierCall(w, () => mmuNotifierInvalidateRangeStart(w.mm, 0x0, 0x2000));
+  const old = yield* fused(() => clearPte(w.pt));
+  if (old !== null) yield* folioPut(old.page, `free_pages_and_swap_cache(${old.page.name})`);
+  yield* notifierCall(w, () => mmuNotifierInvalidateRangeEnd(w.mm, 0x0, 0x2000));
+}
+
+/** pte_offset_map_lock(); ptep_get_and_clear(); pte_unmap_unlock(). */
+function* clearPte(pt: PageTable<Folio>): Steps<Pte<Folio>> {
+  yield* spinLock(pt.ptl);
+  const old = yield* ptepClearFlush(pt, ADDR);
+  yield* spinUnlock(pt.ptl);
+  return old;
+}
+
+/** One notifier call as one step on kvm->mmu_lock (see Choices). */
+function notifierCall(w: Machine, call: () => Steps<void>): Steps<void> {
+  return fusedAs({ object: w.kvm.mmuLock, access: 'write' }, call);
+}
+
+// ---- invariants ---------------------------------------------------------------------------------
+
+function spteMatchesPte(mode: ChangePteMode): Invariant<World> {
+  return {
+    id: 'spte-matches-pte',
+    description: 'with no invalidation outstanding, every spte maps the page the primary PTE maps',
+    check: (world) => {
+      const { kvm, pt } = world[mode];
+      if (kvm.count !== 0) return true;
+      for (const [a, p] of mappedSptes(kvm)) {
+        const pte = pteOf(pt, a);
+        if (pte === null || pte.page !== p) {
+          return `${kvm.name} spte[0x${a.toString(16)}] maps ${p.name} but the PTE maps ${pte === null ? 'nothing' : pte.page.name}`;
+        }
+      }
+      return true;
+    },
+  };
+}
+
+function newMachine(changePte: ChangePteMode): Machine {
+  const mm = newMmuNotifierMm<Folio>('mm', srcuReadSide(newSrcu('srcu')));
+  const kvm = newKvm(mm, 'kvm', { changePte });
+  // P: the mapping's reference and the one KSM's scan took; Q: the one the stable-tree lookup took
+  const page = newFolio('P', { ref: 2, mapcount: 1 });
+  const kpage = newFolio('Q', { ref: 1 });
+  const pt = newPageTable<Folio>('pte');
+  setPteAtSetup(pt, ADDR, page);
+  setSpteAtSetup(kvm, ADDR, page);
+  return { mm, kvm, pt, page, kpage };
+}
+
+/** The variant whose VM's change_pte behaves as `mode`. */
+function variant(mode: ChangePteMode, summary: string, expect: Expectation) {
+  return {
+    summary,
+    expect,
+    invariants: [smmuNoFreed((w: World) => w[mode].kvm), spteMatchesPte(mode)],
+    threads: {
+      ksm: (w: World) => replacePage(w[mode]),
+      munmap: (w: World) => zapPageRange(w[mode]),
+    },
+  };
+}
+
+export default defineScenario({
+  id: 'secondary-mmu-change-pte-nested',
+  title: 'change_pte inside nested invalidate_range_start/end: a client that maps from it misses the outer invalidation',
+  commits: [
+    '828502d300 ksm: add mmu_notifier set_pte_at_notify()',
+    '6bdb913f0a mm: wrap calls to set_pte_at_notify with invalidate_range_start and invalidate_range_end',
+  ],
+  setup: (): World => ({
+    create: newMachine('create'),
+    'create-unless-nested': newMachine('create-unless-nested'),
+    rewrite: newMachine('rewrite'),
+  }),
+  variants: {
+    buggy: variant('create', 'a client whose change_pte creates the spte even inside another invalidation', {
+      violated: 'smmu-no-freed',
+    }),
+    fixed: variant(
+      'create-unless-nested',
+      "6bdb913f0a's rule: change_pte creates an spte only when its own range_start is the only one outstanding",
+      'holds',
+    ),
+    'rewrite-only': variant('rewrite', '3.x x86 KVM: change_pte only rewrites sptes it finds, so it never creates one', 'holds'),
+  },
+});

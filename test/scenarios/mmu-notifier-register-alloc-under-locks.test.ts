@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import s5 from '../../scenarios/mmu-notifier-register-alloc-under-locks';
+import { checkVariant } from '../../src/index';
+import type { Scenario } from '../../src/runtime/scenario';
+import { recordTrace } from '../../src/trace/trace';
+
+/** The scenario with one variant re-declared to expect `check` (to show a second symptom). */
+function expecting(variant: string, check: string): Scenario {
+  return { ...s5, variants: { [variant]: { ...s5.variants[variant]!, expect: { violated: check } } } };
+}
+
+describe('mmu-notifier-register-alloc-under-locks (e0f3c3f78d, 35cfa2b0b4)', () => {
+  const buggy = checkVariant(s5, 'buggy');
+
+  it('buggy: lockdep reports i_mmap_mutex held across GFP_KERNEL and taken in reclaim by kswapd', () => {
+    expect(buggy.kind).toBe('violated');
+    if (buggy.kind !== 'violated') return;
+    const v = buggy.violations.find((x) => x.check === 'reclaim-inversion')!;
+    expect(v.message).toMatch(/&mapping->i_mmap_mutex held across a reclaim-capable allocation \(A \(register\) at step \d+ in kmalloc/);
+    expect(v.message).toMatch(/&mapping->i_mmap_mutex taken in reclaim \(B \(kswapd\)/);
+  });
+
+  it("buggy: in the trace A's kmalloc runs between its mutex_lock_nest_lock(i_mmap) and the unlock", () => {
+    if (buggy.kind !== 'violated') throw new Error('expected a violation');
+    const t = recordTrace(s5, 'buggy', s5.variants.buggy!, s5.params, buggy.schedule);
+    const labels = t.steps.filter((x) => t.threads[x.thread]!.letter === 'A').map((x) => x.label);
+    const lock = labels.indexOf('mutex_lock_nest_lock(&M->i_mmap_mutex, &mm->mmap_sem)');
+    const alloc = labels.indexOf('kmalloc(sizeof(struct mmu_notifier_mm), GFP_KERNEL)');
+    expect(lock).toBeGreaterThanOrEqual(0);
+    expect(alloc).toBeGreaterThan(lock);
+    expect(labels.indexOf('mutex_unlock(&M->i_mmap_mutex)')).toBeGreaterThan(alloc);
+  });
+
+  it('buggy, out of memory: direct reclaim in register waits on the i_mmap_mutex register holds', () => {
+    const v = checkVariant(expecting('buggy', 'deadlock'), 'buggy', { params: { freePages: 0 } });
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    const d = v.violations.find((x) => x.check === 'deadlock')!;
+    expect(d.message).toMatch(/A \(register\).*M->i_mmap_mutex held by A \(register\) itself/);
+  });
+
+  it('buggy, out of memory without direct reclaim: register sleeps for kswapd, kswapd waits on its lock', () => {
+    const v = checkVariant(expecting('buggy', 'deadlock'), 'buggy', { params: { freePages: 0, directReclaim: 0 } });
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    const d = v.violations.find((x) => x.check === 'deadlock')!;
+    expect(d.message).toMatch(/kswapd to free a page/);
+    expect(d.message).toMatch(/M->i_mmap_mutex held by A \(register\)/);
+  });
+
+  it('fixed: holds on every schedule, with memory and without (both reclaim styles)', () => {
+    const cases: Readonly<Record<string, number>>[] = [{}, { freePages: 0 }, { freePages: 0, directReclaim: 0 }];
+    for (const params of cases) {
+      const v = checkVariant(s5, 'fixed', { params });
+      expect(v.kind, JSON.stringify(params)).toBe('holds');
+      expect(v.stats.executions).toBeGreaterThan(1);
+    }
+  });
+});

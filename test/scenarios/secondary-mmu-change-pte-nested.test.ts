@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import s6b from '../../scenarios/secondary-mmu-change-pte-nested';
+import { checkVariant } from '../../src/index';
+import { recordTrace } from '../../src/trace/trace';
+
+describe('secondary-mmu-change-pte-nested (6bdb913f0a)', () => {
+  it('buggy: change_pte maps Q inside the munmap range; munmap frees Q and the spte survives its range_end', () => {
+    const v = checkVariant(s6b, 'buggy');
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    expect(v.violations.map((x) => x.check)).toEqual(['smmu-no-freed', 'spte-matches-pte']);
+    const t = recordTrace(s6b, 'buggy', s6b.variants.buggy!, s6b.params, v.schedule);
+    const at = (letter: string, label: RegExp) => t.steps.findIndex((s) => t.threads[s.thread]!.letter === letter && label.test(s.label));
+    const outerStart = at('B', /invalidate_range_start/);
+    const changePte = at('A', /change_pte/);
+    const outerClear = at('B', /ptep_clear_flush/);
+    const free = at('B', /free_pages_and_swap_cache\(Q\)/);
+    // B's invalidation was outstanding when change_pte created the spte, and cleared the PTE after
+    expect(outerStart).toBeLessThan(changePte);
+    expect(changePte).toBeLessThan(outerClear);
+    expect(t.steps[free]!.violations.map((x) => x.check)).toEqual(['smmu-no-freed']);
+  });
+
+  it('fixed (create only when not nested) and rewrite-only both hold on every schedule', () => {
+    for (const name of ['fixed', 'rewrite-only']) {
+      const v = checkVariant(s6b, name);
+      expect(v.kind, name).toBe('holds');
+      expect(v.stats.executions).toBeGreaterThan(10);
+    }
+  });
+});
