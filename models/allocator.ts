@@ -24,7 +24,7 @@
 import { enterReclaim, inReclaim, leaveReclaim, markReclaimCapableAllocation } from '../src/checks/reclaim';
 import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
 import { fuseBefore } from './fused';
-import { mightSleep } from './might-sleep';
+import { mightSleep, SLEEPS } from './might-sleep';
 
 /** The allocation context flags that matter here (gfp_t). */
 export interface GfpFlags {
@@ -76,6 +76,7 @@ function attemptOp(zone: Zone, gfp: GfpFlags, label: string): Op<Attempt> {
     object: zone,
     access: 'write',
     label,
+    alsoTouches: gfp.maySleep ? SLEEPS : undefined,
     run: (self) => {
       if (gfp.maySleep) mightSleep(self, label);
       if (gfp.mayReclaim) markReclaimCapableAllocation(self, label);

@@ -6,7 +6,7 @@
  * fault instead of waiting forever.
  */
 import { perform, type Op, type Steps, type ThreadContext } from '../src/runtime/op';
-import { assertLive, type Mortal } from './lifetime';
+import { assertLive, liveCheck, type Mortal } from './lifetime';
 import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './lock-tracking';
 import { withOps } from './with-ops';
 
@@ -26,11 +26,16 @@ export function newBitSpinlock(container: Mortal, bit: string, options: LockOpti
   const lockLabel = `bit_spin_lock(${bit}, &${container.name}->flags)`;
   const trylockLabel = `bit_spin_trylock(${bit}, &${container.name}->flags)`;
   const unlockLabel = `bit_spin_unlock(${bit}, &${container.name}->flags)`;
+  const live = liveCheck(container);
   return withOps<BitSpinlock>({ name, lockClass: options.lockClass ?? bit, container, bit, holder: null }, (l) => ({
     lock: {
       object: l,
       access: 'acquire',
       label: lockLabel,
+      alsoTouches: live,
+      // why the container in `enabled` (beyond the contract of op.ts): a waiter on the bit of a
+      // freed page must run into the fault, not wait forever. The container is declared above, so
+      // the free that enables this op conflicts with it.
       enabled: () => l.holder === null || container.life === 'freed',
       waitsFor: (self) => `${bit} of ${container.name} held by ${describeOwner(l.holder, self)}`,
       run: (self) => {
@@ -43,6 +48,7 @@ export function newBitSpinlock(container: Mortal, bit: string, options: LockOpti
       object: l,
       access: 'acquire',
       label: trylockLabel,
+      alsoTouches: live,
       run: (self) => {
         assertLive(container, self, trylockLabel);
         if (l.holder !== null) return false;
@@ -55,6 +61,7 @@ export function newBitSpinlock(container: Mortal, bit: string, options: LockOpti
       object: l,
       access: 'release',
       label: unlockLabel,
+      alsoTouches: live,
       run: (self) => {
         assertLive(container, self, unlockLabel);
         if (l.holder !== self) {

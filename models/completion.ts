@@ -7,7 +7,7 @@
  */
 import { hbAcquire, hbRelease } from '../src/checks/happens-before';
 import { perform, type Op, type SharedObject, type Steps } from '../src/runtime/op';
-import { mightSleep, wouldSleepInAtomic } from './might-sleep';
+import { mightSleep, SLEEPS, wouldSleepInAtomic } from './might-sleep';
 import { withOps } from './with-ops';
 
 /** complete_all() sets done to this, as the kernel sets UINT_MAX. */
@@ -45,6 +45,7 @@ export function newCompletion(name: string): Completion {
       object: c,
       access: 'write',
       label: waitLabel,
+      alsoTouches: SLEEPS,
       enabled: (self) => c.done > 0 || wouldSleepInAtomic(self),
       waitsFor: () => `complete(&${name})`,
       run: (self) => {

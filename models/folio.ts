@@ -17,16 +17,17 @@
  * - Every op on the page's count, mapcount, flags or mapping declares the page as its object (one
  *   object per page): concurrent atomic bit operations on different bits are then conservatively
  *   dependent, which costs executions but never hides one. PG_locked is a separate object,
- *   `<page>->PG_locked`, so that the lock's acquire/release semantics are its own.
+ *   `<page>->PG_locked`, so that the lock's acquire/release semantics are its own; the lock ops
+ *   also declare a read of the page (they check it is still live).
  * - A reallocation of a freed page is a new Folio: this model never reuses a `struct page`.
  */
 import { KernelFault } from '../src/runtime/errors';
 import { perform, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
 import { hbAcquire, hbAtomic } from '../src/checks/happens-before';
 import { refcountPutOfFreed } from '../src/checks/refcount';
-import { assertLive, freeObject, mortal, type Mortal } from './lifetime';
+import { assertLive, freeObject, liveCheck, mortal, type Mortal } from './lifetime';
 import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject } from './lock-tracking';
-import { mightSleep, wouldSleepInAtomic } from './might-sleep';
+import { mightSleep, withSleep, wouldSleepInAtomic } from './might-sleep';
 
 /** Page flags the scenarios read and write. PG_locked lives in `Folio.lockBit`. */
 export type PageFlag = 'referenced' | 'dirty' | 'head' | 'tail' | 'lru' | 'anon-exclusive';
@@ -268,6 +269,7 @@ export function* folioLock(f: Folio, label = `folio_lock(${f.name})`): Steps<voi
     object: bit,
     access: 'acquire',
     label,
+    alsoTouches: withSleep(liveCheck(f)),
     // why: a thread in atomic context must run (and fault in might_sleep) rather than wait
     enabled: (self) => bit.owner === null || wouldSleepInAtomic(self),
     waitsFor: (self) => `${bit.name} held by ${describeOwner(bit.owner, self)}`,
@@ -287,6 +289,7 @@ export function* folioTrylock(f: Folio, label = `folio_trylock(${f.name})`): Ste
     object: bit,
     access: 'acquire',
     label,
+    alsoTouches: liveCheck(f),
     run: (self) => {
       assertLive(f, self, label);
       if (bit.owner !== null) return false;
@@ -304,6 +307,7 @@ export function* folioUnlock(f: Folio, label = `folio_unlock(${f.name})`): Steps
     object: bit,
     access: 'release',
     label,
+    alsoTouches: liveCheck(f),
     run: (self) => {
       assertLive(f, self, label);
       if (bit.owner !== self) {

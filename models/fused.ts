@@ -10,8 +10,9 @@
  * Contract:
  * - The fused op is enabled when its first inner op is; every later inner op must be enabled when
  *   it is reached (a later op that would block is a scenario error: it was not private).
- * - It declares the object and access of its first inner op, unless `fusedAs` names the one inner
- *   op that other threads can observe. At most one inner op may touch a shared object.
+ * - It declares the object and access of its first inner op (and what that op declares in
+ *   `alsoTouches`), unless `fusedAs` names the one inner op that other threads can observe. At most
+ *   one inner op may touch a shared object.
  * - The trace shows the inner labels joined with `; `, so every kernel step stays visible.
  */
 import { ScenarioError } from '../src/runtime/errors';
@@ -36,6 +37,8 @@ class FusedOp<R> implements Op<R> {
   readonly waitsFor: ((self: ThreadContext) => string) | undefined;
   /** What `steps()` returned, once the op has run. */
   result: R | undefined = undefined;
+  /** Whether `fusedAs` named the declaration (then the first op's `alsoTouches` is not ours). */
+  private readonly declared: boolean;
 
   constructor(
     private readonly first: Op,
@@ -50,6 +53,12 @@ class FusedOp<R> implements Op<R> {
     const own = declare === undefined || declare.object === first.object;
     this.enabled = own ? first.enabled : undefined;
     this.waitsFor = own ? first.waitsFor : undefined;
+    this.declared = declare !== undefined;
+  }
+
+  // why a getter: an inner op's declaration may depend on the state when it is asked (models/pte.ts)
+  get alsoTouches(): Op['alsoTouches'] {
+    return this.declared ? undefined : this.first.alsoTouches;
   }
 
   run(self: ThreadContext): R {
@@ -165,6 +174,11 @@ class AroundOp implements Op<unknown> {
     this.label = op.label;
     this.enabled = op.enabled;
     this.waitsFor = op.waitsFor;
+  }
+
+  /** What the inner op declares; the private steps around it touch nothing shared (contract). */
+  get alsoTouches(): Op['alsoTouches'] {
+    return this.op.alsoTouches;
   }
 
   run(self: ThreadContext): unknown {

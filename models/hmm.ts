@@ -32,7 +32,7 @@ import { bugOn } from '../src/runtime/errors';
 import { perform, type SharedObject, type Steps } from '../src/runtime/op';
 import type { Invariant } from '../src/runtime/scenario';
 import type { Folio } from './folio';
-import { mightSleep } from './might-sleep';
+import { mightSleep, SLEEPS, withSleep } from './might-sleep';
 import { newWaitQueue, waitEvent, wakeUp, type WaitQueue } from './waitqueue';
 
 /** struct mmu_notifier_subscriptions: the interval-tree part. */
@@ -75,6 +75,14 @@ export function insertIntervalSubAtSetup(subs: Subscriptions, name: string, star
 
 export function newDevice(name: string): Device {
   return { name, dpte: new Map() };
+}
+
+/**
+ * The device's entries are written under the subscriptions' object by the interval-notifier steps
+ * and under the device's by the mirror callback: each writer declares the device too.
+ */
+function writesDpte(dev: Device): readonly { readonly object: SharedObject; readonly access: 'write' }[] {
+  return [{ object: dev, access: 'write' }];
 }
 
 function hex(a: number): string {
@@ -126,6 +134,7 @@ export function* deviceInvalidate(dev: Device, sub: IntervalSub, curSeq: number,
     object: sub.subs,
     access: 'write',
     label,
+    alsoTouches: withSleep(writesDpte(dev)),
     run: (self) => {
       mightSleep(self, `mutex_lock(&${dev.name}->update)`);
       sub.invalidateSeq = curSeq;
@@ -167,6 +176,7 @@ export function* deviceCommit(dev: Device, sub: IntervalSub, seq: number, addres
     object: sub.subs,
     access: 'write',
     label,
+    alsoTouches: withSleep(writesDpte(dev)),
     run: (self) => {
       mightSleep(self, `mutex_lock(&${dev.name}->update)`);
       if (rule === 'retry-check' && sub.invalidateSeq !== seq) return false;
@@ -185,6 +195,7 @@ export function* deviceCommitUnlocked(dev: Device, sub: IntervalSub, seq: number
     object: sub.subs,
     access: 'read',
     label: `mutex_lock(&${dev.name}->update); mmu_interval_read_retry(${sub.name}, ${seq}); mutex_unlock(&${dev.name}->update)`,
+    alsoTouches: SLEEPS,
     run: (self) => {
       mightSleep(self, `mutex_lock(&${dev.name}->update)`);
       return sub.invalidateSeq !== seq;
@@ -195,6 +206,7 @@ export function* deviceCommitUnlocked(dev: Device, sub: IntervalSub, seq: number
     object: sub.subs,
     access: 'write',
     label: `dpte[${hex(address)}] = ${page.name} [update lock dropped]`,
+    alsoTouches: writesDpte(dev),
     run: () => {
       dev.dpte.set(address, page);
     },

@@ -5,9 +5,41 @@
  * src/checks/use-after-free.ts with both sides: the access and the free.
  */
 import { assertLive, freeObject, type Mortal } from '../src/checks/use-after-free';
-import { perform, type Steps } from '../src/runtime/op';
+import { perform, type Access, type SharedObject, type Steps } from '../src/runtime/op';
 
 export { assertLive, freeObject, type Mortal };
+
+/**
+ * One extra object an op's run touches (an entry of `Op.alsoTouches`). Partial-order reduction is
+ * sound only if every object a step reads or writes is declared: as the op's object or here.
+ *
+ * Not declared anywhere, on purpose: a `lockdep_assert_held`-style test that the acting thread
+ * holds a lock. Its outcome cannot depend on other threads' order: while the thread holds the lock
+ * nobody else can change the owner, and while it does not, no other thread can make it the owner.
+ */
+export interface Touch {
+  readonly object: SharedObject;
+  readonly access: Access;
+}
+
+/** `{ object, access }` as an `alsoTouches` entry. */
+export function touch(object: SharedObject, access: Access): Touch {
+  return { object, access };
+}
+
+// why cached: ops built per call would otherwise allocate a declaration per step
+const liveChecks = new WeakMap<Mortal, readonly Touch[]>();
+
+/**
+ * The declaration of a liveness check of `container` (assertLive in a run): a read of the
+ * container, which its free writes. Cached per container; `null` (no container) declares nothing.
+ */
+export function liveCheck(container: Mortal | null): readonly Touch[] | undefined {
+  if (container === null) return undefined;
+  let t = liveChecks.get(container);
+  if (t === undefined) liveChecks.set(container, (t = [touch(container, 'read')]));
+  return t;
+}
 
 /** The lifetime fields of a new, live object: `{ name, ...mortal(), … }`. */
 export function mortal(): { life: 'live' | 'freed'; freedAt: null } {

@@ -36,7 +36,7 @@ import { threadName } from '../src/checks/site';
 import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
 import type { Invariant } from '../src/runtime/scenario';
 import { describeOwner, lockAcquired, type LockObject } from './lock-tracking';
-import { mightSleep, wouldSleepInAtomic } from './might-sleep';
+import { mightSleep, SLEEPS, wouldSleepInAtomic } from './might-sleep';
 import { mutexLock, mutexUnlock, type Mutex } from './mutex';
 import { downWrite, downWriteNestLock, upWrite, type Rwsem } from './rwsem';
 import { spinLock, spinUnlock, type Spinlock } from './spinlock';
@@ -95,6 +95,7 @@ function mutexLockNestLockOp(m: Mutex, nest: SharedObject): Op<void> {
     object: m,
     access: 'acquire',
     label,
+    alsoTouches: SLEEPS,
     enabled: (self) => m.owner === null || wouldSleepInAtomic(self),
     waitsFor: (self) => `${m.name} held by ${describeOwner(m.owner, self)}`,
     run: (self) => {
@@ -262,6 +263,8 @@ export function* mmDropAllLocks(mm: AllLocksMm, era: AllLocksEra): Steps<void> {
       const op = it.value;
       const noted: Op = {
         ...op,
+        // why: the check reads vm_lock_seq of the caller's write-locked VMAs
+        alsoTouches: [...(op.alsoTouches ?? []), ...mm.callerVmaLocks.map((v) => ({ object: v, access: 'read' as const }))],
         run: (self) => {
           for (const v of mm.callerVmaLocks) {
             if (vmaIsWriteLocked(v)) {

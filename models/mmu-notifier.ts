@@ -20,7 +20,7 @@
  * - A notifier is Mortal: the walk's pointer loads and callback dispatch (`mn->ops`) check that
  *   it is live, which is where a driver's early kfree(mn) shows up (S4a).
  */
-import { assertLive, freeObject, mortal, type Mortal } from './lifetime';
+import { assertLive, freeObject, liveCheck, mortal, touch, type Mortal, type Touch } from './lifetime';
 import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
 import type { Invariant } from '../src/runtime/scenario';
 import { hlistAddHeadAtSetup, newHlistHead, newHlistNode, type HlistHead, type HlistNode } from './hlist-rcu';
@@ -149,6 +149,7 @@ export function* nextNotifier<P>(mn: MmuNotifier<P>): Steps<MmuNotifier<P> | nul
     object: mn.mm.list,
     access: 'read',
     label,
+    alsoTouches: liveCheck(mn),
     run: (self) => {
       assertLive(mn, self, label);
       const next = mn.hlist.next;
@@ -173,8 +174,10 @@ export function* callRelease<P>(mn: MmuNotifier<P>): Steps<void> {
   };
   if (mn.ops.release) {
     // why no steps of our own: the client's steps are the callback; entry and return are noted in
-    // its first and last step, so a one-step callback is atomic and costs one step.
-    yield* tapLast(tapFirst(mn.ops.release(mn, mn.mm), enter), exit);
+    // its first and last step, so a one-step callback is atomic and costs one step. Those steps
+    // then also write mn (its counters, and the liveness check), and declare it.
+    const writesMn = [touch(mn, 'write')];
+    yield* tapLast(tapFirst(mn.ops.release(mn, mn.mm), enter, writesMn), exit, writesMn);
     return;
   }
   yield* perform<void>({ object: mn, access: 'write', label, run: enter });
@@ -218,6 +221,7 @@ export function* mmuNotifierInvalidateRangeStart<P>(mm: MmuNotifierMm<P>, start:
   yield* tapFirst(
     walk(mm, (mn) => (mn.ops.invalidateRangeStart ? mn.ops.invalidateRangeStart(mn, mm, start, end) : null)),
     (self) => openRangesOf(mm, self).push({ start, end }),
+    writesRangeBooks(mm),
   );
 }
 
@@ -238,7 +242,16 @@ export function* mmuNotifierInvalidateRangeEnd<P>(mm: MmuNotifierMm<P>, start: n
           `matches no invalidate_range_start of the thread (outstanding: ${outstanding})`,
       );
     },
+    writesRangeBooks(mm),
   );
+}
+
+/**
+ * What the pairing books' taps declare: a write of the mm, the object that stands for its ghost
+ * books (`openRanges`, `unpairedEnds`), which other threads' steps read (models/secondary-mmu.ts).
+ */
+function writesRangeBooks<P>(mm: MmuNotifierMm<P>): readonly Touch[] {
+  return [touch(mm, 'write')];
 }
 
 function openRangesOf<P>(mm: MmuNotifierMm<P>, self: ThreadContext): { start: number; end: number }[] {
@@ -251,11 +264,16 @@ function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
-/** `op` with `before` / `after` run around its effect; the label stays live (fused ops). */
-function wrapRun<R>(op: Op<R>, run: (self: ThreadContext) => R): Op<R> {
+/**
+ * `op` with `before` / `after` run around its effect; the label stays live (fused ops). `extra`
+ * declares what the added code touches, on top of what `op` declares.
+ */
+function wrapRun<R>(op: Op<R>, run: (self: ThreadContext) => R, extra: readonly Touch[]): Op<R> {
+  const also = op.alsoTouches === undefined || op.alsoTouches.length === 0 ? extra : [...op.alsoTouches, ...extra];
   return {
     object: op.object,
     access: op.access,
+    alsoTouches: also,
     get label() {
       return op.label;
     },
@@ -269,11 +287,11 @@ function wrapRun<R>(op: Op<R>, run: (self: ThreadContext) => R): Op<R> {
  * Runs `tap` inside the first step of `inner` (ghost bookkeeping that needs the running thread but
  * must not cost a step of its own), then passes every op and result through unchanged.
  */
-function* tapFirst<R>(inner: Steps<R>, tap: (self: ThreadContext) => void): Steps<R> {
+function* tapFirst<R>(inner: Steps<R>, tap: (self: ThreadContext) => void, touches: readonly Touch[]): Steps<R> {
   let r = inner.next();
   if (r.done) return r.value;
   const first = r.value;
-  let sent: unknown = yield wrapRun(first, (self) => (tap(self), first.run(self)));
+  let sent: unknown = yield wrapRun(first, (self) => (tap(self), first.run(self)), touches);
   for (r = inner.next(sent); !r.done; r = inner.next(sent)) sent = yield r.value;
   return r.value;
 }
@@ -283,7 +301,7 @@ function* tapFirst<R>(inner: Steps<R>, tap: (self: ThreadContext) => void): Step
  * inside the same run (the thread would run that code next anyway), to learn whether it was the
  * last one.
  */
-function* tapLast<R>(inner: Steps<R>, tap: (self: ThreadContext) => void): Steps<R> {
+function* tapLast<R>(inner: Steps<R>, tap: (self: ThreadContext) => void, touches: readonly Touch[]): Steps<R> {
   let r = inner.next();
   while (!r.done) {
     const op = r.value;
@@ -293,7 +311,7 @@ function* tapLast<R>(inner: Steps<R>, tap: (self: ThreadContext) => void): Steps
       ahead = inner.next(result);
       if (ahead.done) tap(self);
       return result;
-    });
+    }, touches);
     r = ahead!;
   }
   return r.value;

@@ -7,7 +7,7 @@
  */
 import { perform, type Op, type Steps, type ThreadContext } from '../src/runtime/op';
 import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './lock-tracking';
-import { mightSleep, wouldSleepInAtomic } from './might-sleep';
+import { mightSleep, SLEEPS, wouldSleepInAtomic } from './might-sleep';
 import { withOps } from './with-ops';
 
 export interface Mutex extends LockObject {
@@ -26,6 +26,7 @@ export function newMutex(name: string, options: LockOptions = {}): Mutex {
       object: m,
       access: 'acquire',
       label: lockLabel,
+      alsoTouches: SLEEPS,
       // why the atomic test: a task that would sleep in atomic context must run into might_sleep()
       // rather than wait, so the report is the bug and not a deadlock it causes.
       enabled: (self) => m.owner === null || wouldSleepInAtomic(self),

@@ -17,12 +17,14 @@
  * - A PTE slot holds the page, its write permission and its young (accessed) bit; dirty and the
  *   rest of the PTE bits are left out until a scenario needs them.
  * - Ops on a table's slots declare the table as object; its PTL is a separate lock object; ops on a
- *   PMD entry or its deposit list declare the PMD.
+ *   PMD entry or its deposit list declare the PMD, and also write the tables whose state they change
+ *   (the one linked or deposited; for pmdp_collapse_flush, every table ever linked to the PMD,
+ *   since which one it detaches is known only when it runs).
  */
 import { bugOn } from '../src/runtime/errors';
 import { perform, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
 import type { Folio } from './folio';
-import { assertLive, freeObject, mortal, type Mortal } from './lifetime';
+import { assertLive, freeObject, mortal, touch, type Mortal, type Touch } from './lifetime';
 import {
   newPmdLock,
   newPtl,
@@ -104,7 +106,24 @@ export function newPteTable(name: string, slots: number): PteTable {
 /** A PMD entry as it stands when the threads start; a table it points at becomes attached. */
 export function newPmd(name: string, val: PmdVal = PMD_NONE): Pmd {
   if (val.kind === 'table') val.pt.state = 'attached';
-  return { name, val, lock: newPmdLock(name), deposited: [] };
+  const pmd: Pmd = { name, val, lock: newPmdLock(name), deposited: [] };
+  if (val.kind === 'table') noteLinked(pmd, val.pt);
+  return pmd;
+}
+
+// Declarations only: the tables each PMD has pointed at or kept, as writes. Grows when a step
+// links another one (that step writes the PMD, so it conflicts with every reader of the list).
+const linkedTables = new WeakMap<Pmd, Touch[]>();
+
+function linkedTo(pmd: Pmd): Touch[] {
+  let t = linkedTables.get(pmd);
+  if (t === undefined) linkedTables.set(pmd, (t = []));
+  return t;
+}
+
+function noteLinked(pmd: Pmd, pt: PteTable): void {
+  const t = linkedTo(pmd);
+  if (!t.some((x) => x.object === pt)) t.push(touch(pt, 'write'));
 }
 
 /** `TABLE(pt1)`, `HUGE(hpage)`, `none`: how a PMD value reads in traces and messages. */
@@ -132,12 +151,16 @@ export function* pmdRead(pmd: Pmd, label = `pmdp_get_lockless(${pmd.name})`): St
   return yield* perform({ object: pmd, access: 'read', label, run: () => pmd.val });
 }
 
-/** One write of the PMD entry under pmd_lock; `effect` updates the tables it links or unlinks. */
-function* pmdWrite<R>(pmd: Pmd, label: string, effect: (self: ThreadContext) => R): Steps<R> {
+/**
+ * One write of the PMD entry under pmd_lock; `effect` updates the tables it links or unlinks, which
+ * `tables` declares.
+ */
+function* pmdWrite<R>(pmd: Pmd, label: string, tables: readonly Touch[] | undefined, effect: (self: ThreadContext) => R): Steps<R> {
   return yield* perform({
     object: pmd,
     access: 'write',
     label,
+    alsoTouches: tables,
     run: (self) => {
       assertHeld(pmd.lock, self, label);
       return effect(self);
@@ -147,7 +170,7 @@ function* pmdWrite<R>(pmd: Pmd, label: string, effect: (self: ThreadContext) => 
 
 /** pmdp_collapse_flush: clear the PMD (and flush the TLB); its table becomes detached. Returns the old value. */
 export function* pmdpCollapseFlush(pmd: Pmd): Steps<PmdVal> {
-  return yield* pmdWrite(pmd, `pmdp_collapse_flush(${pmd.name})`, () => {
+  return yield* pmdWrite(pmd, `pmdp_collapse_flush(${pmd.name})`, linkedTo(pmd), () => {
     const old = pmd.val;
     if (old.kind === 'table') old.pt.state = 'detached';
     pmd.val = PMD_NONE;
@@ -157,8 +180,9 @@ export function* pmdpCollapseFlush(pmd: Pmd): Steps<PmdVal> {
 
 /** pmd_populate: point the PMD at a table (collapse failure path, split). */
 export function* pmdPopulate(pmd: Pmd, pt: PteTable): Steps<void> {
-  yield* pmdWrite(pmd, `pmd_populate(${pmd.name}, ${pt.name})`, (self) => {
+  yield* pmdWrite(pmd, `pmd_populate(${pmd.name}, ${pt.name})`, [touch(pt, 'write')], (self) => {
     assertLive(pt, self, `pmd_populate(${pmd.name}, ${pt.name})`);
+    noteLinked(pmd, pt);
     pmd.val = pmdTable(pt);
     pt.state = 'attached';
   });
@@ -167,8 +191,9 @@ export function* pmdPopulate(pmd: Pmd, pt: PteTable): Steps<void> {
 /** pgtable_trans_huge_deposit: keep a detached table for a later split of the huge PMD. */
 export function* pgtableDeposit(pmd: Pmd, pt: PteTable): Steps<void> {
   const label = `pgtable_trans_huge_deposit(${pmd.name}, ${pt.name})`;
-  yield* pmdWrite(pmd, label, (self) => {
+  yield* pmdWrite(pmd, label, [touch(pt, 'write')], (self) => {
     assertLive(pt, self, label);
+    noteLinked(pmd, pt);
     pmd.deposited.push(pt);
     pt.state = 'deposited';
   });
@@ -176,7 +201,7 @@ export function* pgtableDeposit(pmd: Pmd, pt: PteTable): Steps<void> {
 
 /** set_pmd_at(…, mk_huge_pmd(page)): map a huge page with the PMD. */
 export function* setHugePmd(pmd: Pmd, page: Folio): Steps<void> {
-  yield* pmdWrite(pmd, `set_pmd_at(${pmd.name}, HUGE(${page.name}))`, () => {
+  yield* pmdWrite(pmd, `set_pmd_at(${pmd.name}, HUGE(${page.name}))`, undefined, () => {
     pmd.val = pmdHuge(page);
   });
 }

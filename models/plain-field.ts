@@ -7,12 +7,13 @@
  * - AtomicValue: atomic_t / atomic_long_t. Every op is a marked access and a fully ordered
  *   synchronisation (the catalogue's memory model is sequentially consistent), so a relaxed-atomic
  *   message-passing bug is not reported as a data race.
- * Each access is one step; the field is the op's object (read or write).
+ * Each access is one step; the field is the op's object (read or write), and its container, when
+ * it has one, is declared as read (the liveness check; `liveCheck` in models/lifetime.ts).
  */
 import { checkFieldRead, checkFieldWrite } from '../src/checks/data-race';
 import { hbAtomic } from '../src/checks/happens-before';
 import { perform, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
-import { assertLive, type Mortal } from './lifetime';
+import { assertLive, liveCheck, type Mortal } from './lifetime';
 
 export interface FieldOptions {
   /** The object the field lives in. */
@@ -37,6 +38,7 @@ function* load<T>(f: PlainField<T>, label: string, marked: boolean): Steps<T> {
     object: f,
     access: 'read',
     label,
+    alsoTouches: liveCheck(f.container),
     run: (self) => {
       live(f, self, label);
       checkFieldRead(self, f, label, marked);
@@ -50,6 +52,7 @@ function* store<T>(f: PlainField<T>, value: T, label: string, marked: boolean): 
     object: f,
     access: 'write',
     label,
+    alsoTouches: liveCheck(f.container),
     run: (self) => {
       live(f, self, label);
       checkFieldWrite(self, f, label, marked);
@@ -97,6 +100,7 @@ function* atomicOp<R>(a: AtomicValue, label: string, access: 'read' | 'write', a
     object: a,
     access,
     label,
+    alsoTouches: liveCheck(a.container),
     run: (self) => {
       live(a, self, label);
       hbAtomic(self, a);

@@ -16,12 +16,14 @@
  * - Every op on entries declares the table as its object (read or write); the PTL is a separate
  *   object (models/spinlock.ts), so lockless readers conflict with writers as they should.
  * - `followPte` stands for the locked lookup of `follow_page()` (pte_offset_map_lock, read,
- *   get_page, pte_unmap_unlock) as one step. It declares the PTL (it takes it, and every writer of
- *   the entry holds it), and the page it pins can only be freed after someone clears this PTE under
- *   the PTL, so ordering against the lock orders it against the free too.
+ *   get_page, pte_unmap_unlock) as one step. It declares the PTL (it takes it) as its object, and
+ *   also the table (it reads the entry) and the page the entry maps (the pin writes its count):
+ *   which page that is depends on the entry, so the declaration is read when asked, and only a
+ *   write of the table, which conflicts with the read, can change it.
  */
 import { bugOn } from '../src/runtime/errors';
 import { perform, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
+import { touch, type Touch } from './lifetime';
 import { newSpinlock, type Spinlock } from './spinlock';
 
 /** A present PTE: the page it maps and whether it is writable. `null` is pte_none(). */
@@ -53,6 +55,10 @@ export function setPteAtSetup<P>(pt: PageTable<P>, address: number, page: P, wri
 /** The entry at `address` without a step, for invariants and ghost checks. */
 export function pteOf<P>(pt: PageTable<P>, address: number): Pte<P> {
   return pt.entries.get(address) ?? null;
+}
+
+function isSharedObject(x: unknown): x is SharedObject {
+  return typeof x === 'object' && x !== null && typeof (x as { name?: unknown }).name === 'string';
 }
 
 /** `0x1000` as the kernel prints addresses. */
@@ -112,10 +118,23 @@ export function* ptepClearFlush<P>(pt: PageTable<P>, address: number): Steps<Pte
  */
 export function* followPte<P>(pt: PageTable<P>, address: number, pin: (page: P, self: ThreadContext) => void): Steps<P | null> {
   const label = `follow_page(${hex(address)}): pte_offset_map_lock(${pt.name}) + get_page()`;
+  const readsTable: readonly Touch[] = [touch(pt, 'read')];
+  // why the last answer is kept: the getter is asked after every step of this op and must not allocate
+  let pinned: unknown = null;
+  let pinnedTouches: readonly Touch[] = readsTable;
   return yield* perform({
     object: pt.ptl,
     access: 'acquire',
     label,
+    get alsoTouches(): readonly Touch[] {
+      const page = pteOf(pt, address)?.page ?? null;
+      if (page === null || !isSharedObject(page)) return readsTable;
+      if (page !== pinned) {
+        pinned = page;
+        pinnedTouches = [readsTable[0]!, touch(page, 'write')];
+      }
+      return pinnedTouches;
+    },
     enabled: () => pt.ptl.owner === null,
     waitsFor: () => `${pt.ptl.name} held by ${pt.ptl.owner ? `${pt.ptl.owner.letter} (${pt.ptl.owner.name})` : 'nobody'}`,
     run: (self) => {

@@ -14,8 +14,15 @@
  * - A callback runs at the earliest step it may: inside the step that ends the last section it
  *   waited for (or call_rcu itself when there is none). Any later moment lets no more accesses see
  *   the object freed, so this schedule choice loses no use-after-free; the callback's site names
- *   the step that queued it. Caveat for partial-order reduction: such a step also writes the
- *   objects its callbacks touch, which its declared object (the domain) does not show.
+ *   the step that queued it. For partial-order reduction such a step also writes what its
+ *   callbacks touch: every step that may run callbacks (rcu_read_unlock, call_rcu, kfree_rcu)
+ *   declares a write of every object a callback queued so far frees (kfree_rcu's object,
+ *   call_rcu's `touches`). The queue itself needs no object of its own: the steps that may run
+ *   callbacks end sections (`rcu-exit`) or queue (`rcu-sync`), and the queueing steps conflict with
+ *   all of them on the domain. The list only grows, and only by a queueing step, so an unlock
+ *   announced before it grew conflicts with the step that grew it. Gap: a sleep that is a
+ *   quiescent state (`sleepIsQuiescent`) may run callbacks too, but the sleeping op cannot know
+ *   the domain; it declares only QUIESCENT_SLEEP (models/might-sleep.ts), not what they free.
  * - Happens-before: a grace period orders every section that ended before its end and was running
  *   or done at its start before the code after synchronize_rcu; its start is ordered before every
  *   section that begins later (the two halves of RCU's guarantee).
@@ -25,9 +32,9 @@ import type { QuiescentOnSleep } from '../src/checks/sleep-in-atomic';
 import { describeSite, siteOf, threadName, type Site } from '../src/checks/site';
 import { perform, type Op, type Steps, type ThreadContext } from '../src/runtime/op';
 import { hold, release } from './held';
-import { freeObject, type Mortal } from './lifetime';
+import { freeObject, touch, type Mortal, type Touch } from './lifetime';
 import { unlockNotHeld } from './lock-tracking';
-import { mightSleep } from './might-sleep';
+import { mightSleep, QUIESCENT_SLEEP, SLEEPS } from './might-sleep';
 import { withOps } from './with-ops';
 
 export interface RcuOptions {
@@ -104,6 +111,27 @@ function activeSections(r: Rcu): number[] {
   return [...r.readers.values()].map((x) => x.section);
 }
 
+// Declarations only (see Choices): per domain, what running its callbacks may write.
+const callbackWrites = new WeakMap<Rcu, Touch[]>();
+
+/** Every object a callback queued on `r` so far touches, as writes; grows, never shrinks. */
+function callbacksTouch(r: Rcu): Touch[] {
+  let t = callbackWrites.get(r);
+  if (t === undefined) callbackWrites.set(r, (t = []));
+  return t;
+}
+
+function noteCallbackWrites(r: Rcu, touches: readonly Touch[]): void {
+  const t = callbacksTouch(r);
+  for (const x of touches) if (!t.some((y) => y.object === x.object)) t.push(touch(x.object, 'write'));
+}
+
+/** What a grace-period step of `r` declares besides the domain: ordered against quiescent sleeps. */
+function gracePeriodTouches(r: Rcu, more: readonly Touch[] = []): readonly Touch[] | undefined {
+  const all = r.sleepIsQuiescent ? [...more, touch(QUIESCENT_SLEEP, 'rcu-sync')] : more;
+  return all.length === 0 ? undefined : all;
+}
+
 export function newRcu(name = 'rcu', options: RcuOptions = {}): Rcu {
   const lockLabel = `rcu_read_lock()${domainSuffix(name)}`;
   const unlockLabel = `rcu_read_unlock()${domainSuffix(name)}`;
@@ -141,6 +169,7 @@ export function newRcu(name = 'rcu', options: RcuOptions = {}): Rcu {
       object: r,
       access: 'rcu-exit',
       label: unlockLabel,
+      alsoTouches: callbacksTouch(r),
       run: (self) => {
         const reader = r.readers.get(self);
         if (reader === undefined) unlockNotHeld(self, r, unlockLabel, 'has no read-side section of it open');
@@ -154,6 +183,7 @@ export function newRcu(name = 'rcu', options: RcuOptions = {}): Rcu {
       object: r,
       access: 'rcu-sync',
       label: syncLabel,
+      alsoTouches: r.sleepIsQuiescent ? gracePeriodTouches(r) : SLEEPS,
       run: (self) => {
         mightSleep(self, syncLabel);
         // sections that already ended are ordered before the grace period's end: join them now
@@ -181,6 +211,7 @@ export function* synchronizeRcu(r: Rcu): Steps<void> {
     object: r,
     access: 'rcu-sync',
     label: `synchronize_rcu()${domainSuffix(r.name)} waits for readers`,
+    alsoTouches: gracePeriodTouches(r),
     enabled: () => gp.sections.every((s) => !isActive(r, s)),
     waitsFor: () =>
       `RCU readers ${[...r.readers.entries()]
@@ -203,15 +234,20 @@ function queueCallback(r: Rcu, self: ThreadContext, label: string, run: RcuCallb
 /**
  * call_rcu(head, fn): queue `fn` to run after a grace period. `fn` gets the context of the thread
  * whose step ended the grace period and the site that queued it; `label` names the callback
- * (`mn_free_rcu(mn)`).
+ * (`mn_free_rcu(mn)`). `touches` must list every object `fn` reads or writes (declared as writes
+ * of the steps that may run it; see Choices): the model cannot see inside `fn`.
  */
-export function* callRcu(r: Rcu, label: string, fn: RcuCallback['run']): Steps<void> {
+export function* callRcu(r: Rcu, label: string, fn: RcuCallback['run'], touches: readonly Touch[] = []): Steps<void> {
   const callLabel = `call_rcu(${label})`;
   yield* perform<void>({
     object: r,
     access: 'rcu-sync',
     label: `${callLabel}${domainSuffix(r.name)}`,
-    run: (self) => queueCallback(r, self, callLabel, fn),
+    alsoTouches: gracePeriodTouches(r, touches.map((x) => touch(x.object, 'write'))),
+    run: (self) => {
+      noteCallbackWrites(r, touches);
+      queueCallback(r, self, callLabel, fn);
+    },
   });
 }
 
@@ -222,10 +258,13 @@ export function* kfreeRcu(r: Rcu, obj: Mortal): Steps<void> {
     object: r,
     access: 'rcu-sync',
     label: `${label}${domainSuffix(r.name)}`,
-    run: (self) =>
+    alsoTouches: gracePeriodTouches(r, [touch(obj, 'write')]),
+    run: (self) => {
+      noteCallbackWrites(r, [touch(obj, 'write')]);
       queueCallback(r, self, label, (runner, queuedAt) =>
         freeObject(obj, runner, `${label} after a grace period (queued by ${describeSite(queuedAt)})`),
-      ),
+      );
+    },
   });
 }
 

@@ -7,14 +7,15 @@
  * from zero, any put on an object already freed; a get on a freed object is a use after free.
  * Each op is a fully ordered atomic for happens-before (the kernel's dec_and_test orders the free
  * after every earlier put). When the counter belongs to an object with a lifetime, pass it as
- * `container`. Holders named in the calls go to the ghost `holders` set, for invariants only.
+ * `container` (each op then also declares a read of it, the liveness check). Holders named in the
+ * calls go to the ghost `holders` set, for invariants only.
  */
 import { hbAtomic } from '../src/checks/happens-before';
 import { refcountIncrementOnZero, refcountPutOfFreed, refcountUnderflow } from '../src/checks/refcount';
 import { siteOf, type Site } from '../src/checks/site';
 import { perform, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
 import { HolderSet } from './ghost';
-import { assertLive, type Mortal } from './lifetime';
+import { assertLive, liveCheck, type Mortal } from './lifetime';
 
 export interface RefcountOptions {
   /** The object the counter lives in: puts after its free are reported, gets are use after free. */
@@ -52,6 +53,7 @@ function* refcountOp<R>(r: Refcount, label: string, isPut: boolean, apply: (self
     object: r,
     access: 'write',
     label,
+    alsoTouches: liveCheck(r.container),
     run: (self) => {
       checkContainer(r, self, label, isPut);
       hbAtomic(self, r);

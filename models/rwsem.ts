@@ -15,7 +15,7 @@ import { perform, type Op, type SharedObject, type Steps, type ThreadContext } f
 import { threadName } from '../src/checks/site';
 import { hold, release } from './held';
 import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type AcquireHow, type LockObject, type LockOptions } from './lock-tracking';
-import { mightSleep, wouldSleepInAtomic } from './might-sleep';
+import { mightSleep, SLEEPS, wouldSleepInAtomic } from './might-sleep';
 import { withOps } from './with-ops';
 
 export interface RwsemOptions extends LockOptions {
@@ -77,6 +77,7 @@ function downReadOp(s: Rwsem, label: string, how: Omit<AcquireHow, 'atomic'>): O
     object: s,
     access: 'acquire',
     label,
+    alsoTouches: SLEEPS,
     enabled: (self) => canRead(s) || wouldSleepInAtomic(self),
     waitsFor: (self) => describeHolders(s, self),
     run: (self) => {
@@ -92,6 +93,7 @@ function downWriteOp(s: Rwsem, label: string, how: Omit<AcquireHow, 'atomic'>): 
     object: s,
     access: 'acquire',
     label,
+    alsoTouches: SLEEPS,
     enabled: (self) => (canWrite(s) && s.waitingWriters.length === 0) || wouldSleepInAtomic(self),
     waitsFor: (self) => describeHolders(s, self),
     run: (self) => {
@@ -136,6 +138,7 @@ export function newRwsem(name: string, options: RwsemOptions = {}): Rwsem {
           object: s,
           access: 'acquire',
           label: downWriteLabel,
+          alsoTouches: SLEEPS,
           run: (self) => {
             mightSleep(self, downWriteLabel);
             if (canWrite(s) && s.waitingWriters.length === 0) {

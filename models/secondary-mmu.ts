@@ -274,6 +274,8 @@ export function* kvmMapSpte(kvm: Kvm, address: number, page: Folio): Steps<boole
     object: kvm.mmuLock,
     access: 'write',
     label,
+    // why: noteActiveRange reads the mm's pairing books, which other threads' range_start/end write
+    alsoTouches: [{ object: kvm.notifier.mm, access: 'read' }],
     run: (self) => {
       bugOn(kvm.mmuLock.owner !== self, `lockdep_assert_held(&${kvm.mmuLock.name}) failed in ${label}`);
       if (kvm.released) return false;

@@ -14,7 +14,7 @@ import { KernelFault } from '../src/runtime/errors';
 import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
 import { hbAcquire, hbPublish, hbRelease } from '../src/checks/happens-before';
 import { hold, release } from './held';
-import { mightSleep } from './might-sleep';
+import { mightSleep, SLEEPS } from './might-sleep';
 
 /** What synchronize_srcu snapshotted at its start. */
 export interface SrcuGracePeriod {
@@ -50,6 +50,7 @@ export function newSrcu(name: string): Srcu {
       object: s,
       access: 'rcu-sync',
       label: `synchronize_srcu(&${name})`,
+      alsoTouches: SLEEPS,
       run: (self) => {
         mightSleep(self, `synchronize_srcu(&${name})`);
         // sections that already ended are ordered before the grace period's end: join them now

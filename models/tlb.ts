@@ -102,6 +102,7 @@ export function* setTlbUbcFlushPending(batch: TlbUnmapBatch, mm: MmTlb): Steps<v
     object: mm,
     access: 'write',
     label: `set_tlb_ubc_flush_pending(${mm.tlb.name}): mm->tlb_flush_batched = true`,
+    alsoTouches: [{ object: batch, access: 'write' }],
     run: () => {
       batch.pending.add(mm);
       mm.tlbFlushBatched = true;
@@ -116,6 +117,7 @@ export function* tryToUnmapFlush(batch: TlbUnmapBatch): Steps<void> {
       object: mm.tlb,
       access: 'write',
       label: `try_to_unmap_flush(): arch_tlbbatch_flush(${mm.tlb.name})`,
+      alsoTouches: [{ object: batch, access: 'write' }],
       run: () => {
         for (const t of mm.tlb.cpus.values()) t.clear();
         batch.pending.delete(mm);

@@ -17,7 +17,8 @@ import { bugOn } from '../src/runtime/errors';
 import { threadName } from '../src/checks/site';
 import { perform, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
 import { lockAcquired, lockReleased } from './lock-tracking';
-import { wouldSleepInAtomic, mightSleep } from './might-sleep';
+import { wouldSleepInAtomic, mightSleep, withSleep } from './might-sleep';
+import { touch, type Touch } from './lifetime';
 import { downRead, downReadTrylock, downWrite, newRwsem, upRead, type Rwsem, type RwsemOptions } from './rwsem';
 
 /** The mm's side: mmap_lock and mm_lock_seq. */
@@ -71,6 +72,7 @@ export function* mmapWriteUnlock(mm: MmLocks): Steps<void> {
   const up = mm.mmapLock.ops.upWrite;
   yield* perform<void>({
     ...up,
+    alsoTouches: alsoWrites(up.alsoTouches, mm),
     label: `mmap_write_unlock(${mm.mmapLock.name})`,
     run: (self) => {
       up.run(self);
@@ -84,6 +86,7 @@ export function* mmapWriteDowngrade(mm: MmLocks): Steps<void> {
   const down = mm.mmapLock.ops.downgradeWrite;
   yield* perform<void>({
     ...down,
+    alsoTouches: alsoWrites(down.alsoTouches, mm),
     label: `mmap_write_downgrade(${mm.mmapLock.name})`,
     run: (self) => {
       down.run(self);
@@ -105,6 +108,11 @@ export function* vmaEndWriteAll(mm: MmLocks): Steps<void> {
   });
 }
 
+/** An rwsem op's declaration plus the write of mm_lock_seq that vma_end_write_all adds to it. */
+function alsoWrites(base: readonly Touch[] | undefined, mm: MmLocks): readonly Touch[] {
+  return [...(base ?? []), touch(mm, 'write')];
+}
+
 function assertMmapWriteLocked(mm: MmLocks, self: ThreadContext, what: string): void {
   bugOn(mm.mmapLock.writer !== self, `${what}: mmap_assert_write_locked(${mm.mmapLock.name}) failed for ${threadName(self)}`);
 }
@@ -117,6 +125,7 @@ export function* vmaStartRead(v: VmaLock): Steps<boolean> {
     object: v.vmLock,
     access: 'acquire',
     label: `vma_start_read(${v.vmLock.name})`,
+    alsoTouches: [touch(v, 'read'), touch(v.mm, 'read')],
     run: (self) => {
       if (v.vmLockSeq === v.mm.mmLockSeq) return false;
       if (!trylock.run(self)) return false;
@@ -143,6 +152,10 @@ export function* vmaStartWrite(v: VmaLock): Steps<void> {
     object: s,
     access: 'acquire',
     label,
+    alsoTouches: withSleep([touch(v, 'write'), touch(v.mm, 'read')]),
+    // why v and mm_lock_seq in `enabled` (beyond the contract of op.ts): only the holder of the
+    // mmap write lock moves either, and that is this thread (asserted in run), so no other
+    // thread's step can change the outcome, except in a scenario that already has that bug.
     enabled: (self) => vmaIsWriteLocked(v) || (s.writer === null && s.readers.size === 0) || wouldSleepInAtomic(self),
     waitsFor: () => `readers ${[...s.readers.keys()].map(threadName).join(', ')} of ${s.name} to leave`,
     run: (self) => {
@@ -165,9 +178,15 @@ export function vmaAssertWriteLocked(v: VmaLock, self: ThreadContext, what: stri
 /**
  * A change to the VMA that relies on its write lock (a split, a merge): one step that asserts the
  * lock first, as vma_assert_write_locked() does. Declared as a read of mm_lock_seq, the one of the
- * two sequences another thread can move under the caller (vma_end_write_all); vm_lock_seq only
- * changes in vma_start_write, which needs the mmap write lock the caller is meant to hold.
+ * two sequences another thread can move under the caller (vma_end_write_all), and of vm_lock_seq,
+ * which only vma_start_write changes (under the mmap write lock the caller is meant to hold).
  */
 export function* vmaModify(v: VmaLock, label: string): Steps<void> {
-  yield* perform<void>({ object: v.mm, access: 'read', label, run: (self) => vmaAssertWriteLocked(v, self, label) });
+  yield* perform<void>({
+    object: v.mm,
+    access: 'read',
+    label,
+    alsoTouches: [touch(v, 'read')],
+    run: (self) => vmaAssertWriteLocked(v, self, label),
+  });
 }

@@ -13,7 +13,7 @@
 import { hbAcquire, hbRelease } from '../src/checks/happens-before';
 import { threadName } from '../src/checks/site';
 import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
-import { mightSleep } from './might-sleep';
+import { mightSleep, SLEEPS, withSleep } from './might-sleep';
 import { withOps } from './with-ops';
 
 export interface WaitQueue extends SharedObject {
@@ -61,6 +61,9 @@ export function* waitEvent(wq: WaitQueue, condLabel: string, cond: () => boolean
     object: reads ?? wq,
     access: reads ? 'read' : 'write',
     label,
+    // why: the test also puts the waiter on (or takes it off) the queue. What `cond` reads beyond
+    // `reads` is the caller's to declare: it must read nothing else another thread writes.
+    alsoTouches: reads ? withSleep([{ object: wq, access: 'write' }]) : SLEEPS,
     run: (self) => {
       mightSleep(self, label);
       if (cond()) {
@@ -86,6 +89,7 @@ export function* waitEventRacy(wq: WaitQueue, condLabel: string, cond: () => boo
       object: wq,
       access: 'write',
       label: `add_wait_queue(${wq.name}); schedule()`,
+      alsoTouches: SLEEPS,
       run: (self) => {
         mightSleep(self, `schedule() on ${wq.name}`);
         wq.waiters.add(self);

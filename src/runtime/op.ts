@@ -75,6 +75,13 @@ export interface Op<R = unknown> {
   readonly access: Access;
   /** Kernel-terms label shown in traces: `hlist_del_rcu(&mn->hlist)`. */
   readonly label: string;
+  /**
+   * Other objects the step's `run` reads or writes besides `object` (a plain field checking that
+   * its container is still alive, a callback run from rcu_read_unlock). Partial-order reduction
+   * is sound only if every object a step touches is declared here or as `object`. `enabled` must
+   * still read only `object` and the acting thread.
+   */
+  readonly alsoTouches?: readonly { readonly object: SharedObject; readonly access: Access }[];
   /** Whether the step can run now; absent means always. A blocked thread is not a choice. */
   readonly enabled?: (self: ThreadContext) => boolean;
   /** For a blocked step: what it waits for, in kernel terms (`L.lock held by B`). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { foundViolation } from '../helpers/detectors';
 import { bitSpinLock, bitSpinTrylock, bitSpinUnlock, newBitSpinlock, type BitSpinlock } from '../../models/bit-spinlock';
 import { kfree, newMortal, type Mortal } from '../../models/lifetime';
 import { mightSleepStep } from '../../models/might-sleep';
@@ -76,5 +77,23 @@ describe('bit spinlock', () => {
       threads: { a: function* (w) { yield* bitSpinLock(w.lock); yield* bitSpinUnlock(w.lock); }, b: function* (w) { yield* bitSpinUnlock(w.lock); } },
     });
     expect(firedChecks(runSchedule(foreign, 'A B'))).toEqual(['unlock-not-held']);
+  });
+});
+
+describe('bit spinlock: partial-order reduction sees the container', () => {
+  it('dfs finds a trylock or unlock placed after the free of the page that holds the bit', () => {
+    const p = program<{ page: Mortal; lock: BitSpinlock }>({
+      setup: () => {
+        const page = newMortal('head');
+        return { page, lock: newBitSpinlock(page, 'PG_compound_lock') };
+      },
+      threads: {
+        a: function* (w) {
+          if (yield* bitSpinTrylock(w.lock)) yield* bitSpinUnlock(w.lock);
+        },
+        b: function* (w) { yield* kfree(w.page); },
+      },
+    });
+    expect(foundViolation(p, 'use-after-free')?.message).toMatch(/bit_spin_(try|un)lock.*freed by .* in kfree\(head\)/);
   });
 });

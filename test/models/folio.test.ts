@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { foundViolation } from '../helpers/detectors';
 import {
   folioGet,
   folioGetUnlessZero,
@@ -267,5 +268,20 @@ describe('folio lock (PG_locked)', () => {
   it('a thread ending with the folio locked is a lock leak', () => {
     const p = program<W>({ setup: world(), threads: { a: function* (w) { yield* folioLock(w.f); } } });
     expect(firedChecks(runSchedule(p, 'A'))).toEqual(['lock-leak']);
+  });
+});
+
+describe('folio lock: partial-order reduction sees the page', () => {
+  it('dfs finds a folio_trylock or folio_unlock placed after the put that freed the page', () => {
+    const p = program<{ f: Folio }>({
+      setup: () => ({ f: newFolio('P') }),
+      threads: {
+        a: function* (w) {
+          if (yield* folioTrylock(w.f)) yield* folioUnlock(w.f);
+        },
+        b: function* (w) { yield* folioPut(w.f); },
+      },
+    });
+    expect(foundViolation(p, 'use-after-free')?.message).toMatch(/folio_(try|un)lock\(P\).*freed by .* in put_page\(P\)/);
   });
 });

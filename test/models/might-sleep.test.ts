@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { synchronizeRcu } from '../../models/rcu';
+import { newPlainField, readOnce, writeOnce, type PlainField } from '../../models/plain-field';
+import { derefStep, kfree, newMortal, type Mortal } from '../../models/lifetime';
+import { foundViolation } from '../helpers/detectors';
 import { inAtomic, mightSleepStep, wouldSleepInAtomic } from '../../models/might-sleep';
 import { newRcu, rcuReadLock, rcuReadUnlock, type Rcu } from '../../models/rcu';
 import { newSpinlock, spinLock, spinUnlock, type Spinlock } from '../../models/spinlock';
@@ -38,5 +42,36 @@ describe('might_sleep', () => {
     expect(firedChecks(t)).toEqual(['sleep-in-atomic']);
     expect(t.violations[0]!.message).toMatch(/cond_resched\(\).*atomic since step 6 \(spin_lock\(&l\)\)/);
     expect(kept.last().seen).toEqual(['false/false', 'true/false', 'true/true']);
+  });
+});
+
+describe('mightSleepStep under sleepIsQuiescent: partial-order reduction sees the ended section', () => {
+  it('dfs finds the grace period that starts before the sleep and ends because of it', () => {
+    interface Q {
+      r: Rcu;
+      obj: Mortal;
+      ptr: PlainField<Mortal | null>;
+    }
+    const p = program<Q>({
+      setup: () => {
+        const obj = newMortal('obj');
+        return { r: newRcu('rcu', { sleepIsQuiescent: true }), obj, ptr: newPlainField<Mortal | null>('gp', obj) };
+      },
+      threads: {
+        reader: function* (w) {
+          yield* rcuReadLock(w.r);
+          const o = yield* readOnce(w.ptr);
+          yield* mightSleepStep('msleep(1)');
+          if (o !== null) yield* derefStep(o, 'o->field');
+          yield* rcuReadUnlock(w.r);
+        },
+        updater: function* (w) {
+          yield* writeOnce(w.ptr, null);
+          yield* synchronizeRcu(w.r);
+          yield* kfree(w.obj);
+        },
+      },
+    });
+    expect(foundViolation(p, 'use-after-free')?.message).toMatch(/o->field/);
   });
 });

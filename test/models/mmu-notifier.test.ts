@@ -9,6 +9,7 @@ import {
   mmuNotifierInvalidateRangeEnd,
   mmuNotifierInvalidateRangeStart,
   newMmuNotifierMm,
+  nextNotifier,
   notifierOf,
   rangePairing,
   rcuReadSide,
@@ -249,5 +250,18 @@ describe('mmu notifier: unregister against a walk', () => {
     expect(firedChecks(twice)).toEqual(['use-after-free']);
     const late = runSerial(program<EW>({ setup: eraWorld('srcu'), threads: { a: function* (w) { yield* freeNotifier(w.quiet); yield* callRelease(w.quiet); } } }));
     expect(firedChecks(late)).toEqual(['use-after-free']);
+  });
+});
+
+describe('mmu notifier walk: partial-order reduction sees the notifier', () => {
+  it('dfs finds hlist_next_rcu on a notifier placed after its kfree', () => {
+    const p = program<W>({
+      setup: world,
+      threads: {
+        walker: function* (w) { yield* nextNotifier(w.mn); },
+        driver: function* (w) { yield* freeNotifier(w.mn); },
+      },
+    });
+    expect(foundViolation(p, 'use-after-free')?.message).toMatch(/hlist_next_rcu\(&mn->hlist\)/);
   });
 });

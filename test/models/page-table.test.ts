@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { foundViolation } from '../helpers/detectors';
 import { newFolio, type Folio } from '../../models/folio';
 import {
   mkPte,
@@ -200,5 +201,25 @@ describe('page tables: PTE level', () => {
     const v = exploreProgram(p);
     expect(v.kind).toBe('holds');
     expect(v.stats.executions).toBe(2);
+  });
+});
+
+describe('pmd writes: partial-order reduction sees the tables they detach', () => {
+  it('dfs finds pte_free placed before the pmdp_collapse_flush that detaches the table', () => {
+    const p = program<{ pmd: Pmd; pt: PteTable }>({
+      setup: () => {
+        const pt = newPteTable('pt', 1);
+        return { pmd: newPmd('pmd', pmdTable(pt)), pt };
+      },
+      threads: {
+        collapse: function* (w) {
+          yield* pmdLock(w.pmd);
+          yield* pmdpCollapseFlush(w.pmd);
+          yield* pmdUnlock(w.pmd);
+        },
+        free: function* (w) { yield* pteFree(w.pt); },
+      },
+    });
+    expect(foundViolation(p, 'bug-on')?.message).toMatch(/still attached/);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { foundViolation } from '../helpers/detectors';
 import { kfree, newMortal, type Mortal } from '../../models/lifetime';
 import {
   atomicAddReturn,
@@ -74,5 +75,15 @@ describe('plain fields and atomics', () => {
     const t = runSerial(p);
     expect(t.violations).toEqual([]);
     expect(t.steps.map((s) => s.label).slice(1, 3)).toEqual(['atomic_inc_return(&mm->mm_users)', 'atomic_dec_return(&mm->mm_users)']);
+  });
+});
+
+describe('plain fields: partial-order reduction sees the container', () => {
+  it('dfs finds a read of a field placed after the free of its container', () => {
+    // why the reader comes first: dfs runs it first, so only a declared race can reorder the two
+    const p = program<W>({ setup: world, threads: { a: function* (w) { yield* readField(w.ops); }, b: function* (w) { yield* kfree(w.mn); } } });
+    expect(foundViolation(p, 'use-after-free')?.message).toMatch(/read mn->ops/);
+    const atomic = program<W>({ setup: world, threads: { a: function* (w) { yield* atomicRead(w.count); }, b: function* (w) { yield* kfree(w.mn); } } });
+    expect(foundViolation(atomic, 'use-after-free')).toBeDefined();
   });
 });

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { assertLive } from '../../models/lifetime';
+import { folioPut, newFolio, type Folio } from '../../models/folio';
+import { foundViolation } from '../helpers/detectors';
 import { followPte, hex, newPageTable, ptepClearFlush, ptepGet, pteOf, setPteAt, setPteAtSetup, type PageTable, type Pte } from '../../models/pte';
 import { spinLock, spinUnlock } from '../../models/spinlock';
 import { exploreProgram, firedChecks, program, runSchedule, runSerial } from '../helpers/program';
@@ -132,5 +135,29 @@ describe('primary PTEs', () => {
     });
     expect(exploreProgram(p).kind).toBe('holds');
     expect([...outcomes].sort()).toEqual(['none/pins=0', 'page/pins=1']);
+  });
+});
+
+describe('follow_page: partial-order reduction sees the page it pins', () => {
+  it('dfs finds the pin placed after a put that freed the still-mapped page', () => {
+    // the bug: b drops the mapping's reference without clearing the PTE
+    const p = program<{ pt: PageTable<Folio>; page: Folio }>({
+      setup: () => {
+        const pt = newPageTable<Folio>('pte');
+        const page = newFolio('P');
+        setPteAtSetup(pt, 0x1000, page);
+        return { pt, page };
+      },
+      threads: {
+        gup: function* (w) {
+          yield* followPte(w.pt, 0x1000, (page, self) => {
+            assertLive(page, self, `get_page(${page.name})`);
+            page.ref++;
+          });
+        },
+        unmap: function* (w) { yield* folioPut(w.page); },
+      },
+    });
+    expect(foundViolation(p, 'use-after-free')?.message).toMatch(/get_page\(P\)/);
   });
 });

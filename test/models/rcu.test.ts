@@ -191,3 +191,21 @@ describe('rcu', () => {
     expect(firedChecks(runSchedule(strict, 'A B A'))).toEqual(['sleep-in-atomic']);
   });
 });
+
+describe('rcu callbacks: partial-order reduction sees what they free', () => {
+  it('dfs finds a lockless dereference placed after the rcu_read_unlock whose grace period freed the object', () => {
+    // why kfree_rcu inside the reader: the callback is then always queued, and only the unlock frees
+    const p = program<{ r: Rcu; obj: Mortal }>({
+      setup: () => ({ r: newRcu('rcu'), obj: newMortal('obj') }),
+      threads: {
+        lockless: function* (w) { yield* derefStep(w.obj, 'obj->field'); },
+        reader: function* (w) {
+          yield* rcuReadLock(w.r);
+          yield* kfreeRcu(w.r, w.obj);
+          yield* rcuReadUnlock(w.r);
+        },
+      },
+    });
+    expect(foundViolation(p, 'use-after-free')?.message).toMatch(/obj->field/);
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { foundViolation } from '../helpers/detectors';
 import { kfree, newMortal, type Mortal } from '../../models/lifetime';
 import { kfreeRcu, newRcu, rcuReadLock, rcuReadUnlock, type Rcu } from '../../models/rcu';
 import { newPlainField, readOnce, writeOnce, type PlainField } from '../../models/plain-field';
@@ -116,5 +117,18 @@ describe('refcount', () => {
   it('refcount_dec must not drop the last reference; refcount_read is one load', () => {
     const p = program<W>({ setup: world(), threads: { a: function* (w) { expect(yield* refcountRead(w.ref)).toBe(1); yield* refcountPut(w.ref); } } });
     expect(firedChecks(runSerial(p))).toEqual(['refcount']);
+  });
+});
+
+describe('refcount: partial-order reduction sees the container', () => {
+  it('dfs finds a get placed after the free of the object the counter lives in', () => {
+    const p = program<{ obj: Mortal; ref: Refcount }>({
+      setup: () => {
+        const obj = newMortal('av');
+        return { obj, ref: newRefcount('av->refcount', 1, { container: obj }) };
+      },
+      threads: { a: function* (w) { yield* refcountGet(w.ref); }, b: function* (w) { yield* kfree(w.obj); } },
+    });
+    expect(foundViolation(p, 'use-after-free')).toBeDefined();
   });
 });

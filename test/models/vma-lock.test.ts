@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { bugOn } from '../../src/runtime/errors';
+import { foundViolation } from '../helpers/detectors';
 import {
   mmapReadLock,
   mmapReadUnlock,
@@ -157,5 +159,31 @@ describe('vmaModify (a change that relies on the VMA write lock)', () => {
     const t = runSerial(early);
     expect(firedChecks(t)).toEqual(['bug-on']);
     expect(t.violations[0]!.message).toMatch(/vma_assert_write_locked\(vma->vm_lock\) failed for A/);
+  });
+});
+
+describe('vma locks: partial-order reduction sees mm_lock_seq', () => {
+  it('dfs runs vma_start_read inside the writer window, which only mmap_write_unlock closes', () => {
+    // the probe: a failed vma_start_read is reported. The writer comes first, so dfs starts with
+    // the fault after mmap_write_unlock; only the race on mm_lock_seq moves it into the window.
+    const p = program<{ mm: MmLocks; v: VmaLock }>({
+      setup: () => {
+        const mm = newMmLocks('mm');
+        return { mm, v: newVmaLock('vma', mm) };
+      },
+      threads: {
+        writer: function* (w) {
+          yield* mmapWriteLock(w.mm);
+          yield* vmaStartWrite(w.v);
+          yield* mmapWriteUnlock(w.mm);
+        },
+        fault: function* (w) {
+          const ok = yield* vmaStartRead(w.v);
+          bugOn(!ok, 'probe: vma_start_read found the VMA write-locked');
+          yield* vmaEndRead(w.v);
+        },
+      },
+    });
+    expect(foundViolation(p, 'bug-on')?.message).toMatch(/probe/);
   });
 });
