@@ -213,7 +213,7 @@ export default defineScenario({
     '751efd8610 mmu_notifier_unregister NULL Pointer deref and multiple ->release() callouts',
     'd34883d4e3 mm: mmu_notifier: re-fix freed page still mapped in secondary MMU',
   ],
-  // why 0: with A the plain depth-first search of `fixed` needs more than a million schedules;
+  // why 0: with A, `fixed` has more than a million Mazurkiewicz classes (dfs was cut at 1,000,000);
   // `--param unregister=1` runs the three-actor check (benign-double-release always has A).
   params: { unregister: 0 },
   setup: ({ unregister }): World => {

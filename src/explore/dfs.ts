@@ -1,47 +1,374 @@
 import { ScenarioError } from '../runtime/errors';
-import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../runtime/execution';
-import { ChoiceStack } from './choice-stack';
-import type { Strategy } from './strategy';
+import { ABANDON, type ChoicePoint, type ExecutionOutcome, type LimitHit } from '../runtime/execution';
+import type { Op } from '../runtime/op';
+import { commuteGroup, EXCLUSIVE, readsOnly } from './dependency';
+import { NO, reversalPoints, UNKNOWN, YES } from './blocking';
+import { EventLog } from './event-log';
+import type { SearchSetup, Strategy } from './strategy';
+import { nodesConflict, Sequence, WakeupTree, type Node } from './wakeup-tree';
 
 /**
- * Exhaustive depth-first enumeration of scheduling choices by re-execution (as in VeriSoft,
- * Godefroid 1997, without its reduction). Every interleaving of enabled threads is run once.
- * At a new level the thread that ran last is tried first, so the first execution runs each thread
- * as far as it can before switching and early schedules have few preemptions.
+ * Optimal dynamic partial-order reduction: source sets, sleep sets and wakeup trees (Abdulla,
+ * Aronis, Jonsson, Sagonas, "Source Sets: A Foundation for Optimal Dynamic Partial Order
+ * Reduction", JACM 2017, Algorithm 2 "Optimal-DPOR"), by re-execution. It runs one execution per
+ * Mazurkiewicz trace of the dependency relation of `dependency.ts`, which reads only each op's
+ * declared objects and access kinds.
+ *
+ * Departures from the paper, and why:
+ * - Races are found as each event is added (its direct conflicting predecessors, from vector
+ *   clocks) instead of at the end of a maximal execution; v = notdep(e, E).e' is taken over the
+ *   events before e'. Both give the same wakeup sequences, and this way nothing is kept per
+ *   execution beyond the event log.
+ * - Blocking (blocking.ts). A disabled thread is not a choice. An op's `enabled` reads only its
+ *   own object and thread, so when e' races with e but could not run before e (e released the
+ *   lock e' waits for), the reversal point walks back over the earlier conflicting accesses to
+ *   e''s object to the latest one before which e' can run (the acquisition that the release
+ *   ended): lock acquisitions race with each other, as in Concuerror and Nidhugg. Where that is
+ *   not recorded, a sequence is tried, and a branch that proves not runnable is dropped when
+ *   reached (the execution then goes on with a fresh choice).
+ * - An execution ends with every thread returned, or with threads still pending: deadlocked
+ *   (blocked), halted by a fatal fault, or cut by a bound. Each pending op then races like a next
+ *   event, so a reordering that would have let it run (or run first) is still explored.
+ * - Invariants are an observer that reads the world after every step: when the variant declares
+ *   any, every step that is not a `read` also writes a virtual observer object, so the states an
+ *   invariant sees are ordered like the steps that make them (docs/modeling.md).
+ * - Subtrees (`DfsOptions`): a prefix is replayed as given and races reversing into it are
+ *   ignored; executions in which a `sleeping` thread could have run first are counted apart.
+ *
+ * Counting: every execution that runs to its end is a distinct trace. An execution all of whose
+ * runnable threads are asleep is abandoned (ABANDON) and counted apart; optimal DPOR has none on
+ * programs without blocking, and tests pin that for the benchmark programs.
  */
+export interface DfsOptions {
+  /**
+   * A schedule prefix replayed as-is: the search covers the executions that start with it. No race
+   * reversal lands inside it (races whose reversal point is within the prefix are ignored).
+   */
+  readonly prefix?: readonly number[];
+  /**
+   * Threads in the sleep set at the end of the prefix: each sleeps with its announced op at that
+   * point until a dependent step runs. An execution in which some sleeper's first step after the
+   * prefix has no suffix step before it in happens-before (the sleeper could have run first) is
+   * redundant: it is run to its end, because the races it shows may lead to classes of this
+   * partition, and then counted apart (`lastExecutionRedundant`, as abandoned), never as a result.
+   *
+   * Guarantee (for splitting a search): let c1 < c2 < … be the enabled threads at the end of a
+   * prefix P (P may be empty). Exploring every partition `{ prefix: P.ci, sleeping: the cj, j < i,
+   * whose next op at P is independent of ci's }` counts each Mazurkiewicz class that extends P
+   * exactly once in total: in the partition of the least ci that can run first in it.
+   * "Independent" must be the relation dfs uses: `dependent(a, b, observed)` of dependency.ts,
+   * with `observed` set when the variant declares invariants (pruning with a weaker relation loses
+   * classes).
+   *
+   * Why sleepers are not ordinary sleep sets here: in one search, the wakeup sequences that a
+   * sibling subtree inserts at the root reach this subtree; a partition alone never sees them, so
+   * it must not prune with its sleepers. Each partition therefore explores every class extending
+   * its prefix, and the split costs the redundant executions of classes with several first
+   * threads.
+   */
+  readonly sleeping?: readonly number[];
+}
+
+/** Name of the virtual object invariants read (nothing in a world may use it). */
+const OBSERVER = '\u0000invariant-observer';
+
 export class DfsStrategy implements Strategy {
   readonly id = 'dfs';
   readonly exhaustive = true;
-  private readonly stack = new ChoiceStack();
+  private readonly prefix: readonly number[];
+  private readonly sleeping: readonly number[];
+  private readonly tree = new WakeupTree();
+  // invariant: path[0] is the root; path[k + 1] is the node of event k of the current execution
+  private readonly path: Node[] = [this.tree.root];
+  private pathLength = 1;
+  /** Events of the next execution that replay the current path (their clocks are kept). */
+  private replayTo = 0;
+  // invariant: sleep[k][0..sleepCount[k]) are the inherited sleep entries at depth k (path[k].slept
+  // are the rest)
+  private readonly sleep: Node[][] = [[]];
+  private sleepCount: Int32Array = new Int32Array(64);
+  // invariant: once the prefix was first reached, sleepers are the `sleeping` threads not yet
+  // returned there, and prefixCounts[t] is how many steps thread t took in the prefix
+  private sleepersRecorded = false;
+  private readonly sleepers: number[] = [];
+  private prefixCounts = new Int32Array(0);
+  private redundant = false;
+  private log: EventLog | null = null;
+  private observerId = -1;
+  private observeWrites = false;
   private started = false;
+  private asleep = new Uint8Array(0);
+  private readonly v = new Sequence();
+  /** Reversal points of one race with a step that can block, reused. */
+  private readonly points: number[] = [];
+  /** The runtime's pending-op array of the last choice point, read when the execution ends. */
+  private pending: readonly (Op | null)[] = [];
+  private lastThread = -1;
+  private deadlockSeen = false;
+
+  constructor(options: DfsOptions = {}) {
+    this.prefix = options.prefix ?? [];
+    this.sleeping = options.sleeping ?? [];
+  }
+
+  prepare(setup: SearchSetup): void {
+    this.observeWrites = setup.invariants > 0;
+  }
 
   beginExecution(): boolean {
+    this.lastThread = -1;
+    this.deadlockSeen = false;
     if (!this.started) {
       this.started = true;
       return true;
     }
-    return this.stack.advance();
+    if (!this.backtrack()) return false;
+    this.log?.beginExecution();
+    return true;
   }
 
   choose(point: ChoicePoint): number {
     const i = point.step;
-    if (this.stack.isReplaying(i)) {
-      const t = this.stack.chosen(i);
-      if (point.enabled.indexOf(t) < 0) {
-        throw new ScenarioError(
-          `nondeterministic scenario: replaying step ${i + 1} found thread ${t} not runnable; ` +
-            'setup() and threads must depend only on the schedule',
-        );
-      }
-      return t;
+    this.pending = point.pending;
+    if (this.log === null) this.init(point.pending.length);
+    const enabled = point.enabled;
+    if (i < this.replayTo) return this.replayed(this.path[i + 1]!.thread, enabled, i);
+    this.log!.setEnabled(i, enabled);
+    if (i === this.prefix.length && !this.sleepersRecorded) this.recordSleepers(i);
+    const node = this.path[i]!;
+    if (i < this.prefix.length) {
+      const t = this.replayed(this.prefix[i]!, enabled, i);
+      if (node.children.length === 0) node.children.push(this.tree.node(t));
+      return this.enter(i, node.children[0]!);
     }
-    const first = point.enabled.indexOf(point.previous) >= 0 ? point.previous : point.enabled[0]!;
-    return this.stack.push(point.enabled, first);
+    // follow the wakeup tree; a branch whose thread cannot run here was an infeasible reversal
+    while (node.children.length > 0) {
+      const c = node.children[0]!;
+      if (enabled.indexOf(c.thread) >= 0) return this.enter(i, c);
+      node.children.shift();
+      this.tree.release(c);
+    }
+    const t = this.freshChoice(i, point);
+    if (t === ABANDON) return ABANDON;
+    const c = this.tree.node(t);
+    node.children.push(c);
+    return this.enter(i, c);
   }
 
-  endExecution(_outcome: ExecutionOutcome): void {}
+  observe(step: number, thread: number, op: Op): void {
+    const log = this.log!;
+    this.lastThread = thread;
+    if (step < this.replayTo) {
+      log.commit(step);
+      return;
+    }
+    this.recordEvent(step, thread, op);
+    const node = this.path[step + 1]!;
+    node.accesses = 0;
+    for (let a = log.accStart[step]!; a < log.accEnd[step]!; a++) {
+      node.objs[node.accesses] = log.accObj[a]!;
+      node.groups[node.accesses++] = log.accGroup[a]!;
+    }
+    const races = log.computeClockAndRaces(step);
+    log.commit(step);
+    for (let r = 0; r < races; r++) this.reverse(log.races[r]!, step, YES);
+    this.propagateSleep(step, node);
+  }
+
+  deadlocked(_point: ChoicePoint): void {
+    this.deadlockSeen = true;
+  }
+
+  endExecution(outcome: ExecutionOutcome): void {
+    this.redundant = false;
+    if (outcome.status === 'abandoned' || this.log === null) return;
+    this.redundant = this.sleepers.length > 0 && this.sleeperRanFirst(outcome.steps);
+    // why: threads still pending when the execution stopped race like next events. After a
+    // fault or a cut the array is from the last choice point, stale only for the last thread.
+    const n = outcome.steps;
+    const pending = this.pending;
+    for (let q = 0; q < pending.length; q++) {
+      const op = pending[q];
+      if (op === null || op === undefined) continue;
+      if (q === this.lastThread && !this.deadlockSeen) continue;
+      this.recordEvent(n, q, op);
+      const races = this.log.computeClockAndRaces(n);
+      // a deadlocked thread cannot run where it stands; after a fault or cut it is not known
+      const runnable = this.deadlockSeen ? NO : UNKNOWN;
+      for (let r = 0; r < races; r++) this.reverse(this.log.races[r]!, n, runnable);
+    }
+  }
+
+  lastExecutionRedundant(): boolean {
+    return this.redundant;
+  }
 
   cuts(): readonly LimitHit[] {
     return [];
   }
+
+  private init(threads: number): void {
+    this.log = new EventLog(threads);
+    this.log.beginExecution();
+    this.observerId = this.log.objectId(OBSERVER);
+    this.asleep = new Uint8Array(threads);
+  }
+
+  private replayed(t: number, enabled: readonly number[], i: number): number {
+    if (enabled.indexOf(t) < 0) {
+      throw new ScenarioError(
+        `nondeterministic scenario: replaying step ${i + 1} found thread ${t} not runnable; ` +
+          'setup() and threads must depend only on the schedule',
+      );
+    }
+    return t;
+  }
+
+  private enter(i: number, c: Node): number {
+    this.path[i + 1] = c;
+    this.pathLength = i + 2;
+    return c.thread;
+  }
+
+  /** The thread to run at a point the wakeup tree says nothing about: awake, the last one first. */
+  private freshChoice(i: number, point: ChoicePoint): number {
+    const asleep = this.asleep;
+    asleep.fill(0);
+    const inherited = this.sleep[i]!;
+    for (let k = 0; k < this.sleepCount[i]!; k++) asleep[inherited[k]!.thread] = 1;
+    for (const s of this.path[i]!.slept) asleep[s.thread] = 1;
+    const enabled = point.enabled;
+    if (point.previous >= 0 && asleep[point.previous] === 0 && enabled.indexOf(point.previous) >= 0) return point.previous;
+    for (let k = 0; k < enabled.length; k++) if (asleep[enabled[k]!] === 0) return enabled[k]!;
+    return ABANDON;
+  }
+
+  private recordSleepers(i: number): void {
+    this.sleepersRecorded = true;
+    const log = this.log!;
+    this.prefixCounts = new Int32Array(log.threads);
+    for (let k = 0; k < i; k++) this.prefixCounts[log.thread[k]!]!++;
+    for (const q of this.sleeping) if (this.pending[q] != null) this.sleepers.push(q);
+  }
+
+  /**
+   * Whether some sleeper's first step after the prefix has no step of the suffix before it in
+   * happens-before: it could then have run first, and the execution's class belongs to the
+   * partition of that sleeper.
+   */
+  private sleeperRanFirst(n: number): boolean {
+    const log = this.log!;
+    for (const q of this.sleepers) {
+      let x = this.prefix.length;
+      while (x < n && log.thread[x] !== q) x++;
+      if (x === n) continue;
+      let woken = false;
+      for (let t = 0; t < log.threads && !woken; t++) woken = t !== q && log.clockOf(x, t) > this.prefixCounts[t]!;
+      if (!woken) return true;
+    }
+    return false;
+  }
+
+  /** An event slot past the current execution, for accesses that are never committed. */
+  private eventScratch(): number {
+    return this.pathLength - 1;
+  }
+
+  private recordEvent(i: number, thread: number, op: Op): void {
+    this.log!.beginEvent(i, thread, op.enabled !== undefined);
+    this.addAccesses(i, op);
+  }
+
+  private addAccesses(i: number, op: Op): void {
+    const log = this.log!;
+    log.addAccess(i, log.objectId(op.object.name), commuteGroup(op.access));
+    const also = op.alsoTouches;
+    if (also !== undefined) for (const x of also) log.addAccess(i, log.objectId(x.object.name), commuteGroup(x.access));
+    if (this.observeWrites && !readsOnly(op)) log.addAccess(i, this.observerId, EXCLUSIVE);
+  }
+
+  /** sleep[i + 1]: the entries of depth i that commute with event i. */
+  private propagateSleep(i: number, event: Node): void {
+    let next = this.sleep[i + 1];
+    if (next === undefined) {
+      next = [];
+      this.sleep[i + 1] = next;
+    }
+    if (this.sleepCount.length < i + 2) this.sleepCount = growInt32(this.sleepCount, i + 2);
+    const here = this.sleep[i]!;
+    let n = 0;
+    for (let k = 0; k < this.sleepCount[i]!; k++) if (this.stillAsleep(here[k]!, event)) next[n++] = here[k]!;
+    const slept = this.path[i]!.slept;
+    for (let k = 0; k < slept.length; k++) if (this.stillAsleep(slept[k]!, event)) next[n++] = slept[k]!;
+    this.sleepCount[i + 1] = n;
+  }
+
+  private stillAsleep(s: Node, event: Node): boolean {
+    return s.thread !== event.thread && !nodesConflict(s, event);
+  }
+
+  /**
+   * Handles a race of event e with event (or pending op) j: a wakeup sequence at the right point.
+   * `runnableAtJ` says whether j's op could run where it stands (YES for a step that ran).
+   */
+  private reverse(e: number, j: number, runnableAtJ: number): void {
+    const log = this.log!;
+    if (log.canBlock[j] !== 1) {
+      this.reverseAt(e, j);
+      return;
+    }
+    const points = this.points;
+    reversalPoints(log, e, j, runnableAtJ, this.prefix.length, points);
+    for (let k = 0; k < points.length; k++) this.reverseAt(points[k]!, j);
+  }
+
+  /** Inserts the wakeup sequence notdep(at).j at point `at`, unless a sleeping thread covers it. */
+  private reverseAt(at: number, j: number): void {
+    const log = this.log!;
+    if (at < this.prefix.length) return;
+    const v = this.v;
+    v.clear();
+    for (let m = at + 1; m < j; m++) if (!log.happensBefore(at, m)) this.pushEvent(v, m);
+    this.pushEvent(v, j);
+    const node = this.path[at]!;
+    const inherited = this.sleep[at]!;
+    for (let k = 0; k < this.sleepCount[at]!; k++) {
+      const s = inherited[k]!;
+      if (v.weakInitial(s.thread, s.objs, s.groups, s.accesses) !== -2) return;
+    }
+    for (const s of node.slept) if (v.weakInitial(s.thread, s.objs, s.groups, s.accesses) !== -2) return;
+    this.tree.insert(node, v);
+  }
+
+  private pushEvent(v: Sequence, m: number): void {
+    const log = this.log!;
+    v.push(log.thread[m]!);
+    for (let a = log.accStart[m]!; a < log.accEnd[m]!; a++) v.access(log.accObj[a]!, log.accGroup[a]!);
+  }
+
+  /** Marks the explored branch done and moves to the next one; false when the search is over. */
+  private backtrack(): boolean {
+    const floor = this.prefix.length;
+    for (let d = this.pathLength - 1; d > floor; d--) {
+      const parent = this.path[d - 1]!;
+      const child = this.path[d]!;
+      if (parent.children[0] !== child) throw new Error('[weft internal bug] dfs: path is not the first branch');
+      parent.children.shift();
+      if (child.children.length > 0) this.tree.releaseAll(child.children);
+      if (child.slept.length > 0) this.tree.releaseAll(child.slept);
+      parent.slept.push(child);
+      if (parent.children.length > 0) {
+        this.replayTo = d - 1;
+        this.pathLength = d;
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
+function growInt32(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
 }

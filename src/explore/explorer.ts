@@ -35,11 +35,12 @@ export interface ExploreRequest {
 export function explore(req: ExploreRequest): Verdict {
   const runner = new ExecutionRunner(req.scenario, req.variant, req.params, req.limits);
   const { strategy, limits } = req;
-  const stats: Stats = { executions: 0, steps: 0, executionsViolated: 0, executionsCut: 0, timeMs: 0 };
+  const stats: Stats = { executions: 0, executionsAbandoned: 0, steps: 0, executionsViolated: 0, executionsCut: 0, timeMs: 0 };
   const wanted = req.target !== undefined && req.target !== 'holds' ? req.target.violated : null;
   const cuts: LimitHit[] = [];
   let fallback: { violations: readonly Violation[]; schedule: number[] } | null = null;
   const started = performance.now();
+  strategy.prepare?.({ threads: runner.threadCount, invariants: req.variant.invariants?.length ?? 0 });
 
   const violated = (v: { violations: readonly Violation[]; schedule: number[] }): Verdict => {
     stats.timeMs = performance.now() - started;
@@ -67,8 +68,14 @@ export function explore(req: ExploreRequest): Verdict {
     }
     const outcome = runner.run(strategy);
     strategy.endExecution(outcome);
-    stats.executions++;
     stats.steps += outcome.steps;
+    if (outcome.status === 'abandoned' || strategy.lastExecutionRedundant?.() === true) {
+      // why: a redundant execution is work done, not a schedule explored; the count of
+      // executions must stay the number of distinct schedules (Mazurkiewicz traces under dfs).
+      stats.executionsAbandoned++;
+      continue;
+    }
+    stats.executions++;
     if (outcome.status === 'cut') {
       stats.executionsCut++;
       if (cuts.every((c) => c.limit !== 'steps-per-thread')) cuts.push(outcome.cutBy!);

@@ -4,9 +4,14 @@ import type { Expectation } from '../runtime/scenario';
 
 /** Counters of one search. */
 export interface Stats {
-  /** Executions run to their end (complete, violated or cut). */
+  /** Executions run to their end (complete, violated or cut); abandoned ones are not among them. */
   executions: number;
-  /** Steps over all executions. */
+  /**
+   * Executions the strategy abandoned as redundant before their end (a DPOR execution blocked by
+   * its sleep set). Optimal DPOR has none; they are counted here, never in `executions`.
+   */
+  executionsAbandoned: number;
+  /** Steps over all executions, abandoned ones included (they cost the same work). */
   steps: number;
   /** Executions in which some check fired. */
   executionsViolated: number;

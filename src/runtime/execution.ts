@@ -5,18 +5,36 @@ import { InternalError, KernelFault, ScenarioError } from './errors';
 import type { Op, Steps, ThreadContext } from './op';
 import { letterOf, type Params, type Scenario, type Variant } from './scenario';
 
+/**
+ * What `choose` returns to stop the execution before this step without running anything more:
+ * a strategy that sees the rest is redundant (every continuation was explored already, as when
+ * all runnable threads sleep in a DPOR sleep set). The outcome is then `abandoned`; no checks run
+ * on the unfinished state, and the explorer counts it apart from real executions.
+ */
+export const ABANDON = -1;
+
 /** What the runtime asks of whoever picks the next thread. It knows nothing else of strategies. */
 export interface Scheduler {
-  /** Pick one of `point.enabled`. The point object is reused: copy what you keep. */
+  /** Pick one of `point.enabled`, or return ABANDON. The point object is reused: copy what you keep. */
   choose(point: ChoicePoint): number;
   /** Told after each step what ran, for strategies that track dependencies. */
   observe?(step: number, thread: number, op: Op): void;
+  /**
+   * Told when no thread can run but some have not finished, just before the deadlock is recorded.
+   * `point.enabled` is empty and `point.pending` says what each blocked thread waits to do.
+   */
+  deadlocked?(point: ChoicePoint): void;
 }
 
 /** A scheduling decision to make. */
 export interface ChoicePoint {
-  /** Threads that can run now, ascending ids; never empty. Reused between steps. */
+  /** Threads that can run now, ascending ids; never empty in `choose`. Reused between steps. */
   readonly enabled: readonly number[];
+  /**
+   * Each thread's announced op, enabled or not, by thread id; null once the thread has returned.
+   * Lets a strategy see what a blocked thread waits to do. Reused between steps.
+   */
+  readonly pending: readonly (Op | null)[];
   /** Thread that ran the previous step, -1 before the first. */
   readonly previous: number;
   /** 0-based index of the step about to be chosen. */
@@ -43,7 +61,7 @@ export interface StepRecorder {
 /** Which bound cut an execution or a search short, and the flag that lifts it. */
 export interface LimitHit {
   /** Stable name of the limit. */
-  readonly limit: 'steps-per-thread' | 'executions' | 'time';
+  readonly limit: 'steps-per-thread' | 'executions' | 'time' | 'preemptions';
   /** The command-line flag that raises it. */
   readonly flag: string;
   /** The value in force. */
@@ -54,8 +72,11 @@ export interface LimitHit {
 
 /** How one execution ended. */
 export interface ExecutionOutcome {
-  /** complete: every thread returned; violated: some check fired; cut: a bound stopped it. */
-  readonly status: 'complete' | 'violated' | 'cut';
+  /**
+   * complete: every thread returned; violated: some check fired; cut: a bound stopped it;
+   * abandoned: the scheduler returned ABANDON (a redundant execution, not a result).
+   */
+  readonly status: 'complete' | 'violated' | 'cut' | 'abandoned';
   /** Violations in the order they fired (several invariants can fire in one execution). */
   readonly violations: readonly Violation[];
   /** Steps executed. */
@@ -97,8 +118,9 @@ export class ExecutionRunner {
   // invariant: fired[i] is true once checksAfterStep[i] has fired in the current execution
   private readonly fired: boolean[];
   private readonly enabled: number[] = [];
+  private readonly pending: (Op | null)[] = [];
   private readonly schedule: number[] = [];
-  private readonly point = { enabled: this.enabled as readonly number[], previous: -1, step: 0 };
+  private readonly point = { enabled: this.enabled as readonly number[], pending: this.pending as readonly (Op | null)[], previous: -1, step: 0 };
   private violations: Violation[] = [];
 
   constructor(
@@ -150,7 +172,9 @@ export class ExecutionRunner {
     const world = this.begin();
     const threads = this.threads;
     const enabled = this.enabled;
+    const pending = this.pending;
     const point = this.point;
+    pending.length = threads.length;
     let previous = -1;
     let step = 0;
     for (;;) {
@@ -159,17 +183,22 @@ export class ExecutionRunner {
       for (let i = 0; i < threads.length; i++) {
         const t = threads[i]!;
         const op = t.pending;
+        pending[i] = op;
         if (op === null) continue;
         unfinished++;
         if (op.enabled === undefined || op.enabled(t.ctx)) enabled.push(i);
       }
-      if (enabled.length === 0) {
-        if (unfinished > 0) this.deadlock(step);
-        return this.finish(step, null);
-      }
       point.previous = previous;
       point.step = step;
+      if (enabled.length === 0) {
+        if (unfinished > 0) {
+          scheduler.deadlocked?.(point);
+          this.deadlock(step);
+        }
+        return this.finish(step, null);
+      }
       const choice = scheduler.choose(point);
+      if (choice === ABANDON) return this.finish(step, null, true);
       const t = threads[choice];
       if (t === undefined || enabled.indexOf(choice) < 0) {
         throw new InternalError(`scheduler chose thread ${choice}, not among enabled [${enabled.join(',')}]`);
@@ -317,9 +346,9 @@ export class ExecutionRunner {
     this.violations.push(v);
   }
 
-  private finish(steps: number, cutBy: LimitHit | null): ExecutionOutcome {
+  private finish(steps: number, cutBy: LimitHit | null, abandoned = false): ExecutionOutcome {
     const violations = this.violations;
-    const status = violations.length > 0 ? 'violated' : cutBy ? 'cut' : 'complete';
+    const status = abandoned ? 'abandoned' : violations.length > 0 ? 'violated' : cutBy ? 'cut' : 'complete';
     return { status, violations, steps, cutBy, schedule: this.schedule };
   }
 }

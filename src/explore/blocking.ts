@@ -1,0 +1,83 @@
+/**
+ * Where a race with a step that can block is reversed. A disabled thread is not a choice, and an
+ * op's `enabled` reads only its own object and thread (dependency.ts), so when step j races with
+ * e but could not run before e (e released the lock j waits for), the reversal point walks back
+ * over the earlier conflicting accesses to j's object to the latest one before which j can run:
+ * lock acquisitions race with each other, as in Concuerror and Nidhugg.
+ */
+import { EXCLUSIVE } from './dependency';
+import type { EventLog } from './event-log';
+
+/** Whether a step can run at a point: known yes, known no, or not recorded. */
+export const YES = 1;
+export const NO = 0;
+export const UNKNOWN = -1;
+
+/**
+ * For a race of e with a step j that can block: the points at or before e where j's op may run
+ * after the events that stay (notdep), walking back over conflicting accesses to the object its
+ * `enabled` reads, latest first, into `out`.
+ *
+ * Whether j's op can run there is known when the object's accesses before j are all kept (the
+ * object is then as j found it), or when none is kept and j's thread was already waiting to run
+ * j's op there (the enabled set of that point says). The walk stops at the first point known to
+ * be runnable, or presumed so (another thread's acquisition of the same kind that was itself
+ * waiting to run there), and that point alone is the answer. Failing one, every point it could
+ * not decide is a candidate: a candidate that proves not
+ * runnable is dropped when reached, so trying only the latest one would lose the reversal when the
+ * step can in fact run only before an earlier access (a trylock-like acquisition that does not
+ * block, say); trying each one loses nothing, and a candidate whose class is covered elsewhere is
+ * cut by the sleep sets.
+ */
+export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ: number, floor: number, out: number[]): void {
+  out.length = 0;
+  const p = log.thread[j]!;
+  const before = log.poPrev[j]!;
+  const primary = log.accStart[j]!;
+  const obj = log.accObj[primary]!;
+  const group = log.accGroup[primary]!;
+  let a = log.latestAccess(obj);
+  for (let f = e; ; ) {
+    if (f < floor) break;
+    if (before >= 0 && log.happensBefore(f, before)) break;
+    const runnable = runnableAfterNotdep(log, f, j, obj, runnableAtJ);
+    // known runnable, or another acquisition of the same kind that was itself waiting got
+    // through here (presumed runnable: lock acquisitions race with each other): this point alone
+    if (runnable === YES || (runnable === UNKNOWN && log.canBlock[f] === 1 && accessGroup(log, f, obj) === group)) {
+      out.length = 0;
+      out.push(f);
+      return;
+    }
+    if (runnable === UNKNOWN) out.push(f);
+    // the previous access to obj before f that conflicts with j's, by another thread
+    while (a >= 0 && (log.accEvent[a]! >= f || log.thread[log.accEvent[a]!] === p || (group === log.accGroup[a] && group !== EXCLUSIVE))) {
+      a = log.accObjPrev[a]!;
+    }
+    if (a < 0) break;
+    f = log.accEvent[a]!;
+  }
+}
+
+/**
+ * Whether j's op can run at pre(E, f).notdep(f), as far as the log tells; `runnableAtJ` says
+ * whether it could where it stands in E (YES for a step that ran).
+ */
+function runnableAfterNotdep(log: EventLog, f: number, j: number, obj: number, runnableAtJ: number): number {
+  let removed = false;
+  let kept = false;
+  for (let a = log.latestAccess(obj); a >= 0; a = log.accObjPrev[a]!) {
+    const g = log.accEvent[a]!;
+    if (g >= j) continue;
+    if (g < f) break;
+    if (log.happensBefore(f, g)) removed = true;
+    else kept = true;
+  }
+  if (!removed) return runnableAtJ;
+  if (!kept && log.poPrev[j]! < f) return log.isEnabledAt(f, log.thread[j]!) ? YES : NO;
+  return UNKNOWN;
+}
+
+function accessGroup(log: EventLog, f: number, obj: number): number {
+  for (let a = log.accStart[f]!; a < log.accEnd[f]!; a++) if (log.accObj[a] === obj) return log.accGroup[a]!;
+  return -1;
+}
