@@ -6,6 +6,9 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { UsageError } from '../runtime/errors';
 import type { SearchLimits } from '../explore/explorer';
 import { DEFAULT_LIMITS } from '../explore/explorer';
+import { parseShard, type ShardSpec } from '../explore/shard';
+import type { StrategyOptions } from '../explore/strategies';
+import { defaultJobs } from '../explore/worker-pool';
 
 export interface CliOptions {
   /** Scenario id given as the positional argument, if any. */
@@ -17,8 +20,22 @@ export interface CliOptions {
   readonly json: boolean;
   /** Also write JUnit XML to this file. */
   readonly junit: string | null;
+  /** Print what each step of a trace changed in the world. */
+  readonly explain: boolean;
+  /** Also write the trace as a self-contained HTML page to this file. */
+  readonly html: string | null;
+  /** Minimize failing schedules before printing them (`--no-minimize` turns it off). */
+  readonly minimize: boolean;
   readonly timing: boolean;
   readonly strategy: string;
+  /** What `--preemptions`, `--executions`, `--seed` and `--depth` tell the strategy. */
+  readonly strategyOptions: StrategyOptions;
+  /** Worker threads for split searches (`--jobs`); 1 keeps everything in this thread. */
+  readonly jobs: number;
+  /** `--shard i/n`: explore only this share of each search and print a shard result. */
+  readonly shard: ShardSpec | null;
+  /** `--merge files…`: merge shard results instead of searching. */
+  readonly merge: readonly string[] | null;
   readonly params: Record<string, number>;
   readonly limits: SearchLimits;
   /** Set when --help or --version printed something and nothing else should run. */
@@ -30,6 +47,21 @@ function positiveInt(flag: string) {
     if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${flag} takes a whole number ≥ 1, not '${v}'`);
     return Number(v);
   };
+}
+
+function wholeNumber(flag: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${flag} takes a whole number ≥ 0, not '${v}'`);
+    return Number(v);
+  };
+}
+
+function shardSpec(v: string): ShardSpec {
+  try {
+    return parseShard(v);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 function param(v: string, acc: Record<string, number>): Record<string, number> {
@@ -48,8 +80,18 @@ export function buildProgram(out: (s: string) => void): Command {
     .option('--replay <token>', 're-run exactly the schedule of a replay token and print its trace')
     .option('--json', 'print results as JSON')
     .option('--junit <file>', 'also write the results as JUnit XML (one testcase per variant)')
+    .option('--explain', "under each trace, print what every step changed in the world")
+    .option('--html <file>', 'also write the trace as a self-contained HTML page')
+    .option('--no-minimize', 'print failing schedules as found, without minimizing them')
     .option('--no-timing', 'leave wall times out, so output is byte-for-byte reproducible')
-    .option('--strategy <id>', 'how to choose schedules', 'dfs')
+    .option('--strategy <id>', 'how to choose schedules: dfs, bounded, random, pct, exhaustive', 'dfs')
+    .addOption(new Option('--preemptions <k>', 'bounded: stop after the pass of k preemptions (verdict: incomplete if schedules were left)').argParser(wholeNumber('--preemptions')))
+    .addOption(new Option('--executions <n>', 'random, pct: how many executions to sample').argParser(positiveInt('--executions')))
+    .option('--seed <seed>', 'random, pct: the seed (printed with the result; the same seed repeats the run)')
+    .addOption(new Option('--depth <d>', 'pct: bug depth d (d − 1 priority change points per execution)').argParser(positiveInt('--depth')))
+    .addOption(new Option('--jobs <n>', 'worker threads for big searches (default: every core); results are the same for every n').argParser(positiveInt('--jobs')))
+    .addOption(new Option('--shard <i/n>', 'explore only share i of n of each search; print a shard result to --merge').argParser(shardSpec))
+    .option('--merge <files...>', 'merge the --json results of every shard into one verdict and exit code')
     .option('--param <name=value>', 'set a scenario parameter (repeatable)', param, {})
     .addOption(
       new Option('--max-executions <n>', 'stop after n executions (verdict: incomplete)')
@@ -90,8 +132,18 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
     replay?: string;
     json?: boolean;
     junit?: string;
+    explain?: boolean;
+    html?: string;
+    minimize: boolean;
     timing: boolean;
     strategy: string;
+    preemptions?: number;
+    executions?: number;
+    seed?: string;
+    depth?: number;
+    jobs?: number;
+    shard?: ShardSpec;
+    merge?: string[];
     param: Record<string, number>;
     maxExecutions: number;
     maxSteps: number;
@@ -106,8 +158,20 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
     replay: o.replay ?? null,
     json: o.json ?? false,
     junit: o.junit ?? null,
+    explain: o.explain ?? false,
+    html: o.html ?? null,
+    minimize: o.minimize,
     timing: o.timing,
     strategy: o.strategy,
+    strategyOptions: {
+      ...(o.preemptions === undefined ? {} : { preemptionsMax: o.preemptions }),
+      ...(o.executions === undefined ? {} : { executions: o.executions }),
+      ...(o.seed === undefined ? {} : { seed: o.seed }),
+      ...(o.depth === undefined ? {} : { depth: o.depth }),
+    },
+    jobs: o.jobs ?? defaultJobs(),
+    shard: o.shard ?? null,
+    merge: o.merge ?? null,
     params: o.param,
     limits: { executionsMax: o.maxExecutions, stepsPerThreadMax: o.maxSteps, timeMsMax: o.maxTime * 1000 },
     helpShown: false,
@@ -116,8 +180,26 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
   return options;
 }
 
+/** Which strategies read each strategy flag. */
+const STRATEGY_FLAGS: readonly { flag: string; key: keyof StrategyOptions; strategies: readonly string[] }[] = [
+  { flag: '--preemptions', key: 'preemptionsMax', strategies: ['bounded'] },
+  { flag: '--executions', key: 'executions', strategies: ['random', 'pct'] },
+  { flag: '--seed', key: 'seed', strategies: ['random', 'pct'] },
+  { flag: '--depth', key: 'depth', strategies: ['pct'] },
+];
+
 function validate(o: CliOptions): void {
   if (o.list) return;
+  if (o.merge) {
+    if (o.scenario || o.all || o.replay || o.shard) throw new UsageError('--merge takes shard result files only, not a scenario, --all, --replay or --shard');
+    return;
+  }
+  if (o.shard && o.replay) throw new UsageError('--shard splits a search; --replay runs one schedule');
+  for (const f of STRATEGY_FLAGS) {
+    if (o.strategyOptions[f.key] !== undefined && !f.strategies.includes(o.strategy)) {
+      throw new UsageError(`${f.flag} applies to --strategy ${f.strategies.join(' or ')}, not ${o.strategy}`);
+    }
+  }
   if (o.all && o.scenario) throw new UsageError('give a scenario or --all, not both');
   if (o.all && o.variant) throw new UsageError('--variant needs one scenario, not --all');
   if (o.all && o.replay) throw new UsageError('--replay replays one schedule, not --all');
@@ -126,7 +208,7 @@ function validate(o: CliOptions): void {
 
 function helpOnly(): CliOptions {
   return {
-    scenario: null, all: false, list: false, variant: null, replay: null, json: false, junit: null, timing: false,
-    strategy: 'dfs', params: {}, limits: DEFAULT_LIMITS, helpShown: true,
+    scenario: null, all: false, list: false, variant: null, replay: null, json: false, junit: null, explain: false, html: null, minimize: true, timing: false,
+    strategy: 'dfs', strategyOptions: {}, jobs: 1, shard: null, merge: null, params: {}, limits: DEFAULT_LIMITS, helpShown: true,
   };
 }

@@ -1,9 +1,17 @@
 import { paramsFor, variantOf } from '../explore/check-variant';
 import { explore, type SearchLimits } from '../explore/explorer';
-import { makeStrategy } from '../explore/strategies';
+import { BoundedStrategy } from '../explore/bounded';
+import type { ShardFile } from '../explore/merge';
+import { searchVariant, type SearchRequest } from '../explore/parallel';
+import { PARTITION_RULE, partitionableStrategy } from '../explore/partition';
+import { searchShard, type ShardSpec } from '../explore/shard';
+import { makeStrategy, type StrategyOptions } from '../explore/strategies';
+import type { WorkerPool } from '../explore/worker-pool';
+import type { ScenarioSource } from '../explore/worker-protocol';
 import { matchesExpectation, type Verdict } from '../explore/verdict';
 import type { Expectation, Params, Scenario } from '../runtime/scenario';
 import { encodeToken, nonDefaultParams } from '../trace/schedule-token';
+import { minimizeSchedule, type Minimization } from '../trace/minimize';
 import { recordTrace, type Trace } from '../trace/trace';
 
 /** One variant's check: what it declared, what exploration found, and the trace if it failed. */
@@ -19,14 +27,85 @@ export interface VariantReport {
   readonly trace: Trace | null;
   /** The replay token of that execution. */
   readonly token: string | null;
+  /** How the failing schedule was minimized before it was recorded; null when it was not. */
+  readonly minimization: Minimization | null;
+  /** `bounded`: executions run with exactly b preemptions, at index b; null for other strategies. */
+  readonly executionsByPreemptions: readonly number[] | null;
 }
 
 export interface RunOptions {
   readonly strategy: string;
   readonly params: Params;
   readonly limits: SearchLimits;
+  /** Minimize failing schedules before printing them (default true). */
+  readonly minimize?: boolean;
+  /**
+   * Record what each step of a printed trace changed in the world (default true: it costs one
+   * world walk per step of one replay, and shows the state an invariant violation is about).
+   */
+  readonly explain?: boolean;
   /** Called before each variant starts, for a progress line. */
   readonly onStart?: (scenario: Scenario, variant: string) => void;
+  /** `--preemptions`, `--executions`, `--seed`, `--depth`. */
+  readonly strategyOptions?: StrategyOptions;
+  /** Workers for split searches, started on first use; absent: everything in this thread. */
+  readonly pool?: () => WorkerPool | null;
+  /** Where workers find a scenario; null (or absent) keeps its searches in this thread. */
+  readonly sourceOf?: (scenario: Scenario) => ScenarioSource | null;
+  /** A verdict found elsewhere (merged shards): used instead of searching. */
+  readonly verdictOf?: (scenario: Scenario, variant: string) => Verdict;
+}
+
+/** One variant's search request as the run options describe it. */
+function requestFor(scenario: Scenario, variant: string, params: Params, target: Expectation, options: RunOptions): SearchRequest {
+  return {
+    scenario,
+    source: options.sourceOf?.(scenario) ?? null,
+    variant,
+    params,
+    strategy: options.strategy,
+    strategyOptions: options.strategyOptions ?? {},
+    limits: options.limits,
+    target,
+  };
+}
+
+/** Searches one variant: split over workers when the strategy allows it, else as one search. */
+function search(req: SearchRequest, options: RunOptions): { verdict: Verdict; executionsByPreemptions: readonly number[] | null } {
+  if (options.verdictOf) return { verdict: options.verdictOf(req.scenario, req.variant), executionsByPreemptions: null };
+  if (partitionableStrategy(req.strategy)) {
+    return { verdict: searchVariant(req, options.pool ? { pool: options.pool } : {}), executionsByPreemptions: null };
+  }
+  const strategy = makeStrategy(req.strategy, req.strategyOptions);
+  const verdict = explore({
+    scenario: req.scenario,
+    variant: variantOf(req.scenario, req.variant),
+    params: req.params,
+    strategy,
+    limits: req.limits,
+    target: req.target,
+  });
+  return { verdict, executionsByPreemptions: strategy instanceof BoundedStrategy ? [...strategy.executionsByBound()] : null };
+}
+
+/** `--shard i/n`: this shard's share of every named variant's search, as a mergeable file. */
+export function runShard(
+  targets: readonly { scenario: Scenario; file: string }[],
+  only: string | null,
+  shard: ShardSpec,
+  options: RunOptions,
+): ShardFile {
+  const results: ShardFile['results'][number][] = [];
+  for (const { scenario } of targets) {
+    const params = paramsFor(scenario, options.params);
+    for (const name of only === null ? Object.keys(scenario.variants) : [only]) {
+      const target = variantOf(scenario, name).expect ?? 'holds';
+      options.onStart?.(scenario, name);
+      const req = requestFor(scenario, name, params, target, options);
+      results.push({ scenario: scenario.id, variant: name, params, target, search: searchShard(req, shard, options.pool ? { pool: options.pool } : {}) });
+    }
+  }
+  return { format: 'weft-shard', version: 1, shard, strategy: options.strategy, limits: options.limits, rule: PARTITION_RULE, results };
 }
 
 /** Checks the named variants (all when `only` is null) of each scenario, in order. */
@@ -43,23 +122,26 @@ export function runChecks(
       const variant = variantOf(scenario, name);
       options.onStart?.(scenario, name);
       const expected = variant.expect ?? 'holds';
-      const verdict = explore({
-        scenario,
-        variant,
-        params,
-        strategy: makeStrategy(options.strategy),
-        limits: options.limits,
-        target: expected,
-      });
+      const searched = search(requestFor(scenario, name, params, expected, options), options);
+      const verdict = searched.verdict;
       let trace: Trace | null = null;
       let token: string | null = null;
+      let minimization: Minimization | null = null;
       if (verdict.kind === 'violated') {
-        trace = recordTrace(scenario, name, variant, params, verdict.schedule);
+        // The trace is about the declared check when it fired, else about the first that did.
+        const wanted = expected !== 'holds' ? expected.violated : null;
+        const focus = verdict.violations.find((v) => v.check === wanted)?.check ?? verdict.violations[0]!.check;
+        let schedule = verdict.schedule;
+        if (options.minimize ?? true) {
+          minimization = minimizeSchedule({ scenario, variant, params, schedule, check: focus, limits: options.limits });
+          schedule = minimization.schedule;
+        }
+        trace = recordTrace(scenario, name, variant, params, schedule, { focus, explain: options.explain ?? true });
         token = encodeToken({
           scenario: scenario.id,
           variant: name,
           params: nonDefaultParams(scenario.params, params),
-          schedule: verdict.schedule,
+          schedule,
         });
       }
       reports.push({
@@ -72,6 +154,8 @@ export function runChecks(
         matches: matchesExpectation(verdict, expected),
         trace,
         token,
+        minimization,
+        executionsByPreemptions: searched.executionsByPreemptions,
       });
     }
   }

@@ -2,19 +2,24 @@
 import { scenarios as registered } from '../../scenarios/index';
 import { paramsFor, variantOf } from '../explore/check-variant';
 import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
-import type { Scenario } from '../runtime/scenario';
+import type { Params, Scenario } from '../runtime/scenario';
 import { describeExpectation } from '../runtime/scenario';
 import { writeFileSync } from 'node:fs';
 import { renderJunit } from '../trace/render-junit';
-import { renderTable, renderViolations } from '../trace/render-table';
+import { confirmFix } from '../trace/fix-confirmation';
+import { renderFixConfirmation } from '../trace/render-fix';
+import { renderHtml } from '../trace/render-html';
+import { renderChanges, renderTable, renderViolations } from '../trace/render-table';
 import { reportsToJson, traceToJson } from '../trace/render-json';
 import { decodeToken } from '../trace/schedule-token';
 import { recordTrace } from '../trace/trace';
 import { parseArgs, type CliOptions } from './args';
-import { runChecks, type VariantReport } from './check-run';
+import { runChecks, type RunOptions, type VariantReport } from './check-run';
+import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, seedFor, withSearchDetails } from './distributed';
+import { LazyPool } from '../explore/worker-pool';
 import { githubAnnotations } from './annotations';
 import { EXIT, type ExitCode } from './exit-codes';
-import { renderLine, renderScenario, renderSummary } from './render-text';
+import { renderLines, renderScenario, renderSummary, replayCommand } from './render-text';
 
 /** Where output goes; injected so tests run the CLI in-process. */
 export interface Io {
@@ -36,6 +41,7 @@ export function main(argv: readonly string[], io: Io, registry: Registry = regis
     const options = parseArgs(argv, (s) => io.out(s));
     if (options.helpShown) return EXIT.ok;
     if (options.list) return list(io);
+    if (options.merge) return merge(options, io);
     if (options.replay) return replay(options, io);
     return check(options, io);
   } catch (e) {
@@ -73,25 +79,52 @@ function check(options: CliOptions, io: Io): ExitCode {
   const targets = options.all ? scenarios : [findScenario(options.scenario!)];
   if (options.variant) variantOf(targets[0]!.scenario, options.variant);
   const progress = io.isTTY && !options.json;
-  const reports = runChecks(targets, options.variant, {
-    strategy: options.strategy,
-    params: options.params,
-    limits: options.limits,
-    ...(progress ? { onStart: (s: Scenario, v: string) => io.err(`\r\x1b[2Kchecking ${s.id}/${v} …`) } : {}),
-  });
-  if (progress) io.err('\r\x1b[2K');
+  const pool = new LazyPool(options.jobs);
+  const seed = seedFor(options);
+  let reports: VariantReport[];
+  try {
+    const run = {
+      ...searchOptions(options, pool, seed, scenarios === registered),
+      ...(progress ? { onStart: (s: Scenario, v: string) => io.err(`\r\x1b[2Kchecking ${s.id}/${v} …`) } : {}),
+    };
+    if (options.shard) return shard(targets, options, run, io);
+    reports = runChecks(targets, options.variant, {
+      ...run,
+      minimize: options.minimize,
+    });
+  } finally {
+    pool.close();
+    if (progress) io.err('\r\x1b[2K');
+  }
+  return render(reports, options, io, seed);
+}
+
+/** Prints reports as text or JSON (and JUnit, HTML, annotations); the exit code says whether all match. */
+function render(reports: VariantReport[], options: CliOptions, io: Io, seed: string | null): ExitCode {
   if (options.junit) writeFileSync(options.junit, renderJunit(reports, options.timing));
+  if (options.html) writeHtml(options.html, reports, io);
   if (io.env.GITHUB_ACTIONS === 'true') io.out(githubAnnotations(reports));
-  if (options.json) io.out(`${JSON.stringify(reportsToJson(reports, options.timing), null, 2)}\n`);
-  else if (options.all) renderAll(reports, options.timing, io);
-  else io.out(`${renderScenario(reports, options.timing)}\n\n${renderSummary(reports)}\n`);
+  if (options.json) io.out(`${JSON.stringify(withSearchDetails(reportsToJson(reports, options.timing), reports, seed), null, 2)}\n`);
+  else if (options.all) renderAll(reports, options.timing, io, options.explain);
+  else io.out(`${renderScenario(reports, options.timing, options.explain)}\n\n${renderSummary(reports)}\n`);
+  if (!options.json) io.out(renderSearchDetails(reports, seed));
   return reports.every((r) => r.matches) ? EXIT.ok : EXIT.mismatch;
 }
 
-function renderAll(reports: readonly VariantReport[], timing: boolean, io: Io): void {
-  for (const r of reports) io.out(`${renderLine(r, timing)}\n`);
+/** The page shows one trace: the first that is not as expected, else the first there is. */
+function writeHtml(file: string, reports: readonly VariantReport[], io: Io): void {
+  const r = reports.find((x) => x.trace && !x.matches) ?? reports.find((x) => x.trace);
+  if (!r?.trace || !r.token) {
+    io.err(`weft: no violation, so no trace for ${file}\n`);
+    return;
+  }
+  writeFileSync(file, renderHtml({ trace: r.trace, title: r.scenario.title, replay: replayCommand({ scenario: r.scenario, variant: r.variant, token: r.token }) }));
+}
+
+function renderAll(reports: readonly VariantReport[], timing: boolean, io: Io, explain: boolean): void {
+  for (const line of renderLines(reports, timing)) io.out(`${line}\n`);
   for (const r of reports.filter((x) => !x.matches)) {
-    io.out(`\n${renderScenario([r], timing)}\n`);
+    io.out(`\n${renderScenario([r], timing, explain)}\n`);
   }
   io.out(`\n${renderSummary(reports)}\n`);
 }
@@ -101,13 +134,19 @@ function replay(options: CliOptions, io: Io): ExitCode {
   if (options.scenario && options.scenario !== token.scenario) {
     throw new UsageError(`the token is for scenario '${token.scenario}', not '${options.scenario}'`);
   }
-  if (options.variant && options.variant !== token.variant) {
-    throw new UsageError(`the token is for variant '${token.variant}', not '${options.variant}'`);
-  }
   const { scenario } = findScenario(token.scenario);
   const variant = variantOf(scenario, token.variant);
   const params = paramsFor(scenario, { ...token.params, ...options.params });
-  const trace = recordTrace(scenario, token.variant, variant, params, token.schedule);
+  if (options.variant && options.variant !== token.variant) return confirm(options, io, scenario, token.variant, options.variant, params, token.schedule);
+  // The trace is about the check the variant declares, as in the report that printed the token.
+  const declared = variant.expect !== undefined && variant.expect !== 'holds' ? variant.expect.violated : undefined;
+  const trace = recordTrace(scenario, token.variant, variant, params, token.schedule, {
+    explain: options.explain || options.html !== null,
+    ...(declared ? { focus: declared } : {}),
+  });
+  if (options.html) {
+    writeFileSync(options.html, renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, variant: token.variant, token: options.replay!.trim() }) }));
+  }
   if (options.json) {
     io.out(`${JSON.stringify({ version: 1, scenario: scenario.id, variant: token.variant, status: trace.status, trace: traceToJson(trace) }, null, 2)}\n`);
     return EXIT.ok;
@@ -115,5 +154,54 @@ function replay(options: CliOptions, io: Io): ExitCode {
   io.out(`${scenario.id}/${token.variant}: replay of ${trace.steps.length} steps, ${trace.status}\n\n`);
   io.out(`${renderTable(trace)}\n`);
   if (trace.violations.length) io.out(`\n${renderViolations(trace)}\n`);
+  if (options.explain) io.out(`\n${renderChanges(trace)}\n`);
   return EXIT.ok;
+}
+
+/** `--replay TOKEN --variant V`: the token's schedule against another variant, as far as it goes. */
+function confirm(
+  options: CliOptions,
+  io: Io,
+  scenario: Scenario,
+  from: string,
+  to: string,
+  params: Params,
+  schedule: readonly number[],
+): ExitCode {
+  const c = confirmFix({ scenario, params, schedule, from, to });
+  if (options.html) writeFileSync(options.html, renderHtml({ trace: c.fixed, title: `${scenario.title}: the schedule of ${from} against ${to}`, replay: null }));
+  if (options.json) {
+    io.out(
+      `${JSON.stringify(
+        {
+          version: 1,
+          scenario: scenario.id,
+          from,
+          variant: to,
+          holdsAlong: c.holdsAlong,
+          divergence: c.fixed.divergence,
+          firstDifference: c.firstDifference,
+          trace: traceToJson(c.fixed),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    io.out(`${renderFixConfirmation(c)}\n`);
+    if (options.explain) io.out(`\n${renderChanges(c.fixed)}\n`);
+  }
+  return c.holdsAlong ? EXIT.ok : EXIT.mismatch;
+}
+
+/** `--shard i/n`: this shard's share of each search, as text or as the JSON file `--merge` reads. */
+function shard(targets: Registry, options: CliOptions, run: RunOptions, io: Io): ExitCode {
+  io.out(renderShard(targets, options, run));
+  return EXIT.ok;
+}
+
+/** `--merge files…`: one verdict per variant from every shard's result, reported like a search. */
+function merge(options: CliOptions, io: Io): ExitCode {
+  const { reports, options: merged } = mergeShardResults(options, (id) => findScenario(id));
+  return render(reports, merged, io, null);
 }

@@ -18,6 +18,9 @@ export function reportsToJson(reports: readonly VariantReport[], timing: boolean
       violations: r.verdict.kind === 'violated' ? r.verdict.violations : [],
       cutBy: r.verdict.kind === 'incomplete' ? r.verdict.cutBy : [],
       token: r.token,
+      minimization: r.minimization
+        ? { found: r.minimization.found, minimized: r.minimization.minimized, executions: r.minimization.executions, preemptionsProvenMinimal: r.minimization.preemptionsProvenMinimal }
+        : null,
       trace: r.trace ? traceToJson(r.trace) : null,
     })),
     summary: { variants: reports.length, matching: reports.filter((r) => r.matches).length },
@@ -35,7 +38,11 @@ export function traceToJson(t: Trace): object {
       access: s.access,
       result: s.result,
       violations: s.violations.map((v) => v.check),
+      ...(s.blocked.length ? { blocked: s.blocked.map((b) => ({ thread: t.threads[b.thread]!.letter, label: b.label, waitsFor: b.waitsFor })) } : {}),
+      ...(s.changes !== null ? { changes: s.changes } : {}),
     })),
     violations: t.violations,
+    focus: t.focus,
+    ...(t.divergence ? { divergence: t.divergence } : {}),
   };
 }

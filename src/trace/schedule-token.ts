@@ -61,7 +61,7 @@ export function encodeToken(t: ScheduleToken): string {
 }
 
 export function decodeToken(text: string): ScheduleToken {
-  const m = /^([a-z]\d+):([a-z0-9-]+)\/([a-z0-9-]+)((?:,[A-Za-z0-9_]+=-?\d+)*):(.*)$/.exec(text.trim());
+  const m = /^([a-z]\d+):([A-Za-z0-9._-]+)\/([A-Za-z0-9._-]+)((?:,[A-Za-z0-9_]+=-?\d+)*):(.*)$/.exec(text.trim());
   if (!m) {
     throw new UsageError(`'${text}' is not a replay token (expected ${TOKEN_VERSION}:<scenario>/<variant>:<schedule>)`);
   }

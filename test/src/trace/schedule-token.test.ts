@@ -8,12 +8,14 @@ describe('schedule token', () => {
     expect(encodeToken({ scenario: 's-1', variant: 'buggy', params: {}, schedule: [0, 1] })).toBe('w1:s-1/buggy:AB');
     expect(encodeToken({ scenario: 's', variant: 'v', params: { z: 2, a: -1 }, schedule: [2] })).toBe('w1:s/v,a=-1,z=2:C');
     expect(encodeSchedule([30, 30, 1])).toBe('{30}2B');
+    // Variant names may carry versions: v4.14-buggy.
+    expect(decodeToken('w1:hmm-mirror/v4.14-buggy:A5')).toMatchObject({ scenario: 'hmm-mirror', variant: 'v4.14-buggy' });
   });
 
   it('round-trips any schedule and parameters (property, seed fixed)', () => {
     const token = fc.record({
       scenario: fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/),
-      variant: fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/),
+      variant: fc.stringMatching(/^[a-z][a-z0-9.-]{0,10}$/),
       params: fc.dictionary(fc.stringMatching(/^[a-z][A-Za-z0-9_]{0,6}$/), fc.integer({ min: -50, max: 50 })),
       schedule: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 60 }),
     });
