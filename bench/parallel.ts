@@ -1,0 +1,131 @@
+/**
+ * Section 3: one search of 100k+ executions run whole in one thread, split into partitions in one
+ * thread (`--jobs 1`), and split across two workers (`--jobs 2`). The three must agree on the
+ * verdict and the execution count. The speedup is `--jobs 1` time over `--jobs 2` time, on workers
+ * already started and, as a user of `check --jobs 2` pays it, with the pool start added.
+ * Target (issue 4): ≥ 1.7x.
+ */
+import os from 'node:os';
+import { DfsStrategy } from '../src/explore/dfs';
+import { DEFAULT_LIMITS } from '../src/explore/explorer';
+import { searchVariant } from '../src/explore/parallel';
+import { describeVerdict, type Verdict } from '../src/explore/verdict';
+import { WorkerPool } from '../src/explore/worker-pool';
+import { JOBS_PROGRAMS } from './jobs-programs';
+import * as jobsPrograms from './jobs-programs';
+import type { BenchOptions } from './options';
+import { runSearch } from './search';
+import { count, rate, ratio, renderTable, seconds, type Column } from './table';
+
+/** Wall-time cap of each of the three searches, ms. */
+const JOBS_TIME_MS_MAX = { full: 120_000, quick: 20_000 } as const;
+
+/** The speedup issue 4 asks of two workers over one thread. */
+export const JOBS_SPEEDUP_TARGET = 1.7;
+
+export interface JobsRow {
+  readonly mode: string;
+  readonly verdict: Verdict;
+  /** Wall time, pool start included. */
+  readonly timeMs: number;
+}
+
+function timed(mode: string, search: () => Verdict): JobsRow {
+  const started = performance.now();
+  const verdict = search();
+  return { mode, verdict, timeMs: performance.now() - started };
+}
+
+export interface JobsMeasurement {
+  readonly label: string;
+  readonly expected: number;
+  /** The whole search, `--jobs 1`, `--jobs 2` (on a started pool). */
+  readonly rows: readonly JobsRow[];
+  /** Starting the two workers (with a tiny search), ms. */
+  readonly poolStartMs: number;
+  /** Wall-time cap of each run, ms. */
+  readonly timeMsMax: number;
+}
+
+export function measureJobs(options: BenchOptions, progress: (s: string) => void): JobsMeasurement {
+  const which = options.quick ? 'quick' : 'full';
+  const program = JOBS_PROGRAMS[which];
+  const scenario = jobsPrograms[program.exportName];
+  const limits = { ...DEFAULT_LIMITS, executionsMax: Number.MAX_SAFE_INTEGER, timeMsMax: JOBS_TIME_MS_MAX[which] };
+  const request = {
+    scenario,
+    source: { kind: 'module', url: new URL('./jobs-programs.ts', import.meta.url).href, exportName: program.exportName } as const,
+    variant: 'main',
+    params: program.params,
+    strategy: 'dfs',
+    limits,
+    target: 'holds',
+  } as const;
+  progress(`${program.label} whole`);
+  const whole = timed('dfs, whole search, this thread', () =>
+    runSearch({ scenario, params: program.params, strategy: new DfsStrategy(), timeMsMax: limits.timeMsMax }).verdict,
+  );
+  progress(`${program.label} --jobs 1`);
+  const one = timed('--jobs 1 (partitions, this thread)', () => searchVariant(request, { pool: () => null }));
+  progress(`${program.label} --jobs 2`);
+  const pool = new WorkerPool(2);
+  try {
+    // why: the workers load tsx and the runtime on their first task; timing that apart shows what
+    // a long search gains and what a short one pays
+    const warm = timed('pool start (2 workers, lastzero(3) split)', () =>
+      searchVariant(
+        { ...request, source: { ...request.source, exportName: 'lastzero3' }, scenario: jobsPrograms.lastzero3, params: { n: 3 } },
+        { pool: () => pool, smallSearchExecutions: 0 },
+      ),
+    );
+    const two = timed('--jobs 2 (partitions, 2 workers)', () => searchVariant(request, { pool: () => pool }));
+    return { label: program.label, expected: program.expected, rows: [whole, one, two], poolStartMs: warm.timeMs, timeMsMax: limits.timeMsMax };
+  } finally {
+    pool.close();
+  }
+}
+
+const COLUMNS: readonly Column[] = [
+  { title: 'run', align: 'left' },
+  { title: 'verdict', align: 'left' },
+  { title: 'executions', align: 'right' },
+  { title: 'abandoned', align: 'right' },
+  { title: 'time', align: 'right' },
+  { title: 'exec/s', align: 'right' },
+  { title: 'vs --jobs 1', align: 'right' },
+];
+
+/** Whether every run finished clean with the published count: anything else is a search bug. */
+export function jobsCountsAgree(m: JobsMeasurement): boolean {
+  return m.rows.every((r) => r.verdict.kind === 'holds' && r.verdict.stats.executions === m.expected);
+}
+
+export function renderJobs(m: JobsMeasurement): string {
+  const one = m.rows.find((r) => r.mode.startsWith('--jobs 1'));
+  const two = m.rows.find((r) => r.mode.startsWith('--jobs 2'));
+  const cells = m.rows.map((r) => [
+    r.mode,
+    r.verdict.kind === 'incomplete' ? `incomplete (capped at ${seconds(m.timeMsMax)})` : describeVerdict(r.verdict),
+    r.verdict.kind === 'incomplete' ? `≥${count(r.verdict.stats.executions)}` : count(r.verdict.stats.executions),
+    count(r.verdict.stats.executionsAbandoned),
+    seconds(r.timeMs),
+    rate((r.verdict.stats.executions * 1000) / r.timeMs),
+    // why: a capped run's time is the cap, not the search's: a ratio of it would mean nothing
+    one === undefined || r.verdict.kind === 'incomplete' || one.verdict.kind === 'incomplete' ? '-' : `${ratio(one.timeMs / r.timeMs)}x`,
+  ]);
+  const agree = m.rows.every(
+    (r) => r.verdict.kind === m.rows[0]!.verdict.kind && r.verdict.stats.executions === m.rows[0]!.verdict.stats.executions,
+  );
+  const finished = m.rows.every((r) => r.verdict.kind === 'holds');
+  const speedup = one !== undefined && two !== undefined ? one.timeMs / two.timeMs : Number.NaN;
+  const notes = [
+    `program: ${m.label}, published count ${count(m.expected)}.`,
+    agree ? 'the three runs agree on verdict and execution count.' : 'MISMATCH: the runs disagree on verdict or execution count.',
+    finished && agree
+      ? `--jobs 2 speedup over --jobs 1: ${ratio(speedup)}x on started workers (target ≥ ${JOBS_SPEEDUP_TARGET}x); ` +
+        `${ratio(one!.timeMs / (two!.timeMs + m.poolStartMs))}x counting the ${seconds(m.poolStartMs)} pool start.`
+      : 'some run did not finish, or the runs disagree: no speedup is claimed.',
+    `load average when done: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (other work on the machine slows --jobs 2 first).`,
+  ];
+  return `${renderTable(COLUMNS, cells)}\n${notes.join('\n')}`;
+}
