@@ -48,7 +48,7 @@ export interface RunOptions {
   readonly onStart?: (scenario: Scenario, variant: string) => void;
   /** `--preemptions`, `--executions`, `--seed`, `--depth`. */
   readonly strategyOptions?: StrategyOptions;
-  /** Workers for split searches, started on first use; absent: everything in this thread. */
+  /** Workers for split searches, started on first use; absent: one whole search in this thread. */
   readonly pool?: () => WorkerPool | null;
   /** Where workers find a scenario; null (or absent) keeps its searches in this thread. */
   readonly sourceOf?: (scenario: Scenario) => ScenarioSource | null;
@@ -73,8 +73,11 @@ function requestFor(scenario: Scenario, variant: string, params: Params, target:
 /** Searches one variant: split over workers when the strategy allows it, else as one search. */
 function search(req: SearchRequest, options: RunOptions): { verdict: Verdict; executionsByPreemptions: readonly number[] | null } {
   if (options.verdictOf) return { verdict: options.verdictOf(req.scenario, req.variant), executionsByPreemptions: null };
-  if (partitionableStrategy(req.strategy)) {
-    return { verdict: searchVariant(req, options.pool ? { pool: options.pool } : {}), executionsByPreemptions: null };
+  // why split only with workers: a partition cannot prune with its sleepers (dfs.ts), so a split
+  // search runs redundant executions (35x the work on lastzero(15), bench/README.md); one thread
+  // gains nothing from it, and --jobs 1 runs the whole search.
+  if (partitionableStrategy(req.strategy) && options.pool) {
+    return { verdict: searchVariant(req, { pool: options.pool }), executionsByPreemptions: null };
   }
   const strategy = makeStrategy(req.strategy, req.strategyOptions);
   const verdict = explore({

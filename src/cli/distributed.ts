@@ -35,7 +35,8 @@ export function searchOptions(options: CliOptions, pool: LazyPool, seed: string 
     params: options.params,
     limits: options.limits,
     strategyOptions: seed === null ? options.strategyOptions : { ...options.strategyOptions, seed },
-    pool: () => pool.get(),
+    // why no pool at --jobs 1: the search then runs whole, unsplit (check-run.ts)
+    ...(options.jobs > 1 ? { pool: () => pool.get() } : {}),
     sourceOf: (scenario: Scenario) => (registryScenarios ? { kind: 'registry', id: scenario.id } : null),
   };
 }
