@@ -23,7 +23,7 @@
 import { assertLive, freeObject, liveCheck, mortal, touch, type Mortal, type Touch } from './lifetime';
 import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
 import type { Invariant } from '../src/runtime/scenario';
-import { hlistAddHeadAtSetup, newHlistHead, newHlistNode, type HlistHead, type HlistNode } from './hlist-rcu';
+import { hlistAddHeadAtSetup, isReachable, newHlistHead, newHlistNode, type HlistHead, type HlistNode } from './hlist-rcu';
 import { rcuReadLock, rcuReadUnlock, synchronizeRcu, type Rcu } from './rcu';
 import { newSpinlock, type Spinlock } from './spinlock';
 import { srcuReadLock, srcuReadUnlock, synchronizeSrcu, type Srcu } from './srcu';
@@ -329,6 +329,31 @@ export function rangePairing<W, P>(mmOf: (w: W) => MmuNotifierMm<P>): Invariant<
     check: (w) => {
       const bad = mmOf(w).unpairedEnds;
       return bad.length === 0 ? true : bad[0]!;
+    },
+  };
+}
+
+/** What `unregisterQuiescent` reads of a world: the notifier, its mm, and whether unregister returned. */
+export interface UnregisterView<P> {
+  readonly mn: MmuNotifier<P>;
+  readonly mm: MmuNotifierMm<P>;
+  readonly unregisterReturned: boolean;
+}
+
+/**
+ * mmu_notifier_unregister's promise to its caller, who frees mn next: once it returns, no
+ * ->release of mn is still running and mn can no longer be reached from the list.
+ */
+export function unregisterQuiescent<W, P>(viewOf: (w: W) => UnregisterView<P>): Invariant<W> {
+  return {
+    id: 'unregister-quiescent',
+    description: 'after mmu_notifier_unregister(mn) returns, nobody is in mn->release and mn is off the list',
+    check: (w) => {
+      const { mn, mm, unregisterReturned } = viewOf(w);
+      if (!unregisterReturned) return true;
+      if (mn.inRelease > 0) return `${mn.name}->ops->release still running after unregister returned`;
+      if (isReachable(mm.list, mn.hlist)) return `${mn.name} still reachable from ${mm.list.name}`;
+      return true;
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   rcuReadSide,
   registeredNotifier,
   srcuReadSide,
+  unregisterQuiescent,
   type MmuNotifier,
   type MmuNotifierMm,
   type MmuNotifierOps,
@@ -263,5 +264,27 @@ describe('mmu notifier walk: partial-order reduction sees the notifier', () => {
       },
     });
     expect(foundViolation(p, 'use-after-free')?.message).toMatch(/hlist_next_rcu\(&mn->hlist\)/);
+  });
+});
+
+describe('unregister-quiescent', () => {
+  const check = unregisterQuiescent((w: { mn: MmuNotifier<unknown>; mm: MmuNotifierMm<unknown>; unregisterReturned: boolean }) => w).check;
+  const world = () => {
+    const mm = newMmuNotifierMm('mm');
+    return { mm, mn: registeredNotifier(mm, 'mn'), unregisterReturned: false };
+  };
+
+  it('says nothing before unregister returns, even with mn on the list', () => {
+    expect(check(world())).toBe(true);
+  });
+
+  it('fires when unregister returned and mn is still reachable from the list', () => {
+    expect(check({ ...world(), unregisterReturned: true })).toBe('mn still reachable from mm->mmu_notifier_mm->list');
+  });
+
+  it('fires when unregister returned while mn->release is still running', () => {
+    const w = { ...world(), unregisterReturned: true };
+    w.mn.inRelease = 1;
+    expect(check(w)).toBe('mn->ops->release still running after unregister returned');
   });
 });
