@@ -64,12 +64,16 @@ function findScenario(id: string): { scenario: Scenario; file: string } {
 }
 
 function list(io: Io): ExitCode {
+  // why widths from every row: variant names and expectations vary (benign-double-release)
+  const all = scenarios.flatMap(({ scenario }) => Object.entries(scenario.variants));
+  const nameWidth = Math.max(...all.map(([name]) => name.length));
+  const expectWidth = Math.max(...all.map(([, v]) => describeExpectation(v.expect).length));
   for (const { scenario } of scenarios) {
     io.out(`${scenario.id}: ${scenario.title}\n`);
     const params = Object.entries(scenario.params);
     if (params.length) io.out(`  params: ${params.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
     for (const [name, v] of Object.entries(scenario.variants)) {
-      io.out(`  ${name.padEnd(12)} expect ${describeExpectation(v.expect).padEnd(32)} ${v.summary}\n`);
+      io.out(`  ${name.padEnd(nameWidth)}  expect ${describeExpectation(v.expect).padEnd(expectWidth)}  ${v.summary}\n`);
     }
   }
   return EXIT.ok;
