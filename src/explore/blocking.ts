@@ -30,7 +30,7 @@ export const UNKNOWN = -1;
  * cut by the sleep sets.
  */
 export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ: number, floor: number, out: number[]): void {
-  out.length = 0;
+  truncate(out, 0);
   const p = log.thread[j]!;
   const before = log.poPrev[j]!;
   const primary = log.accStart[j]!;
@@ -44,7 +44,7 @@ export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ:
     // known runnable, or another acquisition of the same kind that was itself waiting got
     // through here (presumed runnable: lock acquisitions race with each other): this point alone
     if (runnable === YES || (runnable === UNKNOWN && log.canBlock[f] === 1 && accessGroup(log, f, obj) === group)) {
-      out.length = 0;
+      truncate(out, 0);
       out.push(f);
       return;
     }
@@ -80,4 +80,12 @@ function runnableAfterNotdep(log: EventLog, f: number, j: number, obj: number, r
 function accessGroup(log: EventLog, f: number, obj: number): number {
   for (let a = log.accStart[f]!; a < log.accEnd[f]!; a++) if (log.accObj[a] === obj) return log.accGroup[a]!;
   return -1;
+}
+
+/**
+ * Shortens an array to n elements. Why not `length = n`: that is a runtime call in V8, and at 0 it
+ * also drops the backing store, so the next pushes allocate again; `pop` is inline and keeps it.
+ */
+function truncate(a: unknown[], n: number): void {
+  while (a.length > n) a.pop();
 }

@@ -144,7 +144,7 @@ export class DfsStrategy implements Strategy {
     // follow the wakeup tree; a branch whose thread cannot run here was an infeasible reversal
     while (node.children.length > 0) {
       const c = node.children[0]!;
-      if (enabled.indexOf(c.thread) >= 0) return this.enter(i, c);
+      if (this.log!.isEnabledAt(i, c.thread)) return this.enter(i, c);
       node.children.shift();
       this.tree.release(c);
     }

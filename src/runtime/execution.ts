@@ -103,6 +103,8 @@ interface ThreadState {
   readonly body: (world: object, self: ThreadContext) => Steps<void>;
   gen: Steps<void> | null;
   pending: Op | null;
+  // invariant: gated is true when pending has an `enabled` predicate
+  gated: boolean;
   steps: number;
 }
 
@@ -120,6 +122,8 @@ export class ExecutionRunner {
   private readonly enabled: number[] = [];
   private readonly pending: (Op | null)[] = [];
   private readonly schedule: number[] = [];
+  // invariant: during run, runnable[i] is 1 exactly when thread i is in `enabled`
+  private runnable = new Uint8Array(0);
   private readonly point = { enabled: this.enabled as readonly number[], pending: this.pending as readonly (Op | null)[], previous: -1, step: 0 };
   private violations: Violation[] = [];
 
@@ -134,6 +138,7 @@ export class ExecutionRunner {
       body,
       gen: null,
       pending: null,
+      gated: false,
       steps: 0,
     }));
     this.checksAfterStep = (variant.invariants ?? []).map(invariantCheck);
@@ -174,20 +179,33 @@ export class ExecutionRunner {
     const enabled = this.enabled;
     const pending = this.pending;
     const point = this.point;
-    pending.length = threads.length;
+    if (pending.length !== threads.length) {
+      truncate(pending, threads.length);
+      while (pending.length < threads.length) pending.push(null);
+    }
+    if (this.runnable.length !== threads.length) this.runnable = new Uint8Array(threads.length);
     let previous = -1;
     let step = 0;
+    const runnable = this.runnable;
     for (;;) {
-      enabled.length = 0;
       let unfinished = 0;
+      let count = 0;
       for (let i = 0; i < threads.length; i++) {
         const t = threads[i]!;
         const op = t.pending;
         pending[i] = op;
+        runnable[i] = 0;
         if (op === null) continue;
         unfinished++;
-        if (op.enabled === undefined || op.enabled(t.ctx)) enabled.push(i);
+        // why: read from the thread, not the op: op classes are many, so `op.enabled` is a
+        // megamorphic load for every thread at every step
+        if (!t.gated || op.enabled!(t.ctx)) {
+          enabled[count++] = i;
+          runnable[i] = 1;
+        }
       }
+      // why: not `length = count` (see truncate), and not through truncate: this one stays monomorphic
+      while (enabled.length > count) enabled.pop();
       point.previous = previous;
       point.step = step;
       if (enabled.length === 0) {
@@ -200,12 +218,13 @@ export class ExecutionRunner {
       const choice = scheduler.choose(point);
       if (choice === ABANDON) return this.finish(step, null, true);
       const t = threads[choice];
-      if (t === undefined || enabled.indexOf(choice) < 0) {
+      if (t === undefined || runnable[choice] !== 1) {
         throw new InternalError(`scheduler chose thread ${choice}, not among enabled [${enabled.join(',')}]`);
       }
-      const blocked = recorder ? this.blockedThreads() : [];
+      const blocked = recorder ? this.blockedThreads() : NO_BLOCKED;
       const firedBefore = this.violations.length;
-      this.schedule.push(choice);
+      // why: overwritten in place across executions (finish cuts off the rest), so no clearing
+      this.schedule[step] = choice;
       step++;
       t.ctx.step = step;
       const op = t.pending!;
@@ -243,7 +262,6 @@ export class ExecutionRunner {
 
   /** Fresh world and generators; every thread runs up to its first announced op. */
   private begin(): object {
-    this.schedule.length = 0;
     this.violations = [];
     this.ghost.clear();
     this.fired.fill(false);
@@ -254,7 +272,7 @@ export class ExecutionRunner {
       throw new ScenarioError(`${this.scenario.id}: setup() threw: ${messageOf(e)}`);
     }
     for (const t of this.threads) {
-      t.ctx.held.length = 0;
+      if (t.ctx.held.length > 0) truncate(t.ctx.held, 0);
       t.ctx.step = 0;
       t.steps = 0;
       t.pending = null;
@@ -308,6 +326,7 @@ export class ExecutionRunner {
       );
     }
     t.pending = op;
+    t.gated = op.enabled !== undefined;
     return true;
   }
 
@@ -347,11 +366,14 @@ export class ExecutionRunner {
   }
 
   private finish(steps: number, cutBy: LimitHit | null, abandoned = false): ExecutionOutcome {
+    truncate(this.schedule, steps);
     const violations = this.violations;
     const status = abandoned ? 'abandoned' : violations.length > 0 ? 'violated' : cutBy ? 'cut' : 'complete';
     return { status, violations, steps, cutBy, schedule: this.schedule };
   }
 }
+
+const NO_BLOCKED: readonly BlockedThread[] = [];
 
 function stateOf(e: KernelFault): { state?: string } {
   return e.state === undefined ? {} : { state: e.state };
@@ -359,4 +381,12 @@ function stateOf(e: KernelFault): { state?: string } {
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Shortens an array to n elements. Why not `length = n`: that is a runtime call in V8, and at 0 it
+ * also drops the backing store, so the next pushes allocate again; `pop` is inline and keeps it.
+ */
+function truncate(a: unknown[], n: number): void {
+  while (a.length > n) a.pop();
 }
