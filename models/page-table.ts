@@ -255,16 +255,26 @@ export function* pteRead(pt: PteTable, i: number, label = `ptep_get(${pt.name}[$
  * and `wrote` says whether it changed anything (a write to a table no PMD points at is recorded).
  */
 function* pteTableWrite<R>(pt: PteTable, label: string, effect: () => R, wrote: (r: R) => boolean = () => true): Steps<R> {
+  return yield* underPtl(pt, 'write', label, (self) => {
+    const r = effect();
+    if (pt.state !== 'attached' && wrote(r)) pt.strayWrites.push(`${label} by ${self.letter} while ${pt.name} is ${pt.state}`);
+    return r;
+  });
+}
+
+/**
+ * One step on a table that must hold its PTL: the table must still be live and the PTL held by
+ * the acting thread, whatever the step then does to the slots.
+ */
+function* underPtl<R>(pt: PteTable, access: 'read' | 'write', label: string, effect: (self: ThreadContext) => R): Steps<R> {
   return yield* perform({
     object: pt,
-    access: 'write',
+    access,
     label,
     run: (self) => {
       assertLive(pt, self, label);
       assertHeld(pt.ptl, self, label);
-      const r = effect();
-      if (pt.state !== 'attached' && wrote(r)) pt.strayWrites.push(`${label} by ${self.letter} while ${pt.name} is ${pt.state}`);
-      return r;
+      return effect(self);
     },
   });
 }
@@ -317,31 +327,15 @@ export function* movePte(pt: PteTable, from: number, to: number, label: string):
  */
 export function* ptepTestAndClearYoung(pt: PteTable, i: number, page: Folio): Steps<boolean> {
   const label = `page_vma_mapped_walk + ptep_clear_flush_young(${pt.name}[${i}], ${page.name})`;
-  return yield* perform({
-    object: pt,
-    access: 'write',
-    label,
-    run: (self) => {
-      assertLive(pt, self, label);
-      assertHeld(pt.ptl, self, label);
-      const pte = pt.slots[i] ?? null;
-      if (pte === null || pte.page !== page || !pte.young) return false;
-      pt.slots[i] = mkPte(pte.page, { writable: pte.writable, young: false });
-      return true;
-    },
+  return yield* underPtl(pt, 'write', label, () => {
+    const pte = pt.slots[i] ?? null;
+    if (pte === null || pte.page !== page || !pte.young) return false;
+    pt.slots[i] = mkPte(pte.page, { writable: pte.writable, young: false });
+    return true;
   });
 }
 
 /** Every slot, read in one step under the PTL (__collapse_huge_page_isolate's scan). */
 export function* pteSnapshot(pt: PteTable, label = `__collapse_huge_page_isolate(${pt.name})`): Steps<readonly PteVal[]> {
-  return yield* perform({
-    object: pt,
-    access: 'read',
-    label,
-    run: (self) => {
-      assertLive(pt, self, label);
-      assertHeld(pt.ptl, self, label);
-      return pt.slots.slice();
-    },
-  });
+  return yield* underPtl(pt, 'read', label, () => pt.slots.slice());
 }
