@@ -26,6 +26,8 @@ export const EXCLUSIVE = 0;
 export const READS = 1;
 /** `rcu-enter` / `rcu-exit`: commute with each other, not with `rcu-sync`. */
 export const RCU_READERS = 2;
+/** How many commute groups there are (they are 0 .. COMMUTE_GROUPS − 1). */
+export const COMMUTE_GROUPS = 3;
 
 /** The commute group of an access kind. */
 export function commuteGroup(access: Access): number {

@@ -4,6 +4,7 @@ import type { Op } from '../runtime/op';
 import { commuteGroup, EXCLUSIVE, readsOnly } from './dependency';
 import { NO, reversalPoints, UNKNOWN, YES } from './blocking';
 import { EventLog } from './event-log';
+import { NotdepSummary } from './notdep';
 import type { SearchSetup, Strategy } from './strategy';
 import { nodesConflict, Sequence, WakeupTree, type Node } from './wakeup-tree';
 
@@ -15,10 +16,13 @@ import { nodesConflict, Sequence, WakeupTree, type Node } from './wakeup-tree';
  * declared objects and access kinds.
  *
  * Departures from the paper, and why:
- * - Races are found as each event is added (its direct conflicting predecessors, from vector
- *   clocks) instead of at the end of a maximal execution; v = notdep(e, E).e' is taken over the
- *   events before e'. Both give the same wakeup sequences, and this way nothing is kept per
- *   execution beyond the event log.
+ * - Races are found once, as each event is first added (its direct conflicting predecessors, from
+ *   vector clocks), and their reversal points are kept with the event while it stays on the path.
+ *   The wakeup sequences are built when each execution ends, for every race of the execution,
+ *   replayed events included, with v = notdep(e, E).e' over the whole execution as in the paper:
+ *   the events after e' that do not happen after e steer v into the branch that owns its class.
+ *   (Taking notdep only over the events before e', once per race, loses classes: a lock program of
+ *   four threads in test/src/explore/dfs-regressions.test.ts.)
  * - Blocking (blocking.ts). A disabled thread is not a choice. An op's `enabled` reads only its
  *   own object and thread, so when e' races with e but could not run before e (e released the
  *   lock e' waits for), the reversal point walks back over the earlier conflicting accesses to
@@ -33,7 +37,9 @@ import { nodesConflict, Sequence, WakeupTree, type Node } from './wakeup-tree';
  *   any, every step that is not a `read` also writes a virtual observer object, so the states an
  *   invariant sees are ordered like the steps that make them (docs/modeling.md).
  * - Subtrees (`DfsOptions`): a prefix is replayed as given and races reversing into it are
- *   ignored; executions in which a `sleeping` thread could have run first are counted apart.
+ *   ignored; the `sleeping` threads are sleep-set entries at the end of the prefix.
+ * - Abandoned executions (all runnable threads asleep) still race their pending ops, blocked
+ *   threads included: a subtree explored apart has no sibling to insert those reversals.
  *
  * Counting: every execution that runs to its end is a distinct trace. An execution all of whose
  * runnable threads are asleep is abandoned (ABANDON) and counted apart; optimal DPOR has none on
@@ -47,10 +53,7 @@ export interface DfsOptions {
   readonly prefix?: readonly number[];
   /**
    * Threads in the sleep set at the end of the prefix: each sleeps with its announced op at that
-   * point until a dependent step runs. An execution in which some sleeper's first step after the
-   * prefix has no suffix step before it in happens-before (the sleeper could have run first) is
-   * redundant: it is run to its end, because the races it shows may lead to classes of this
-   * partition, and then counted apart (`lastExecutionRedundant`, as abandoned), never as a result.
+   * point until a dependent step runs, and no fresh choice runs it before then.
    *
    * Guarantee (for splitting a search): let c1 < c2 < … be the enabled threads at the end of a
    * prefix P (P may be empty). Exploring every partition `{ prefix: P.ci, sleeping: the cj, j < i,
@@ -60,11 +63,13 @@ export interface DfsOptions {
    * with `observed` set when the variant declares invariants (pruning with a weaker relation loses
    * classes).
    *
-   * Why sleepers are not ordinary sleep sets here: in one search, the wakeup sequences that a
-   * sibling subtree inserts at the root reach this subtree; a partition alone never sees them, so
-   * it must not prune with its sleepers. Each partition therefore explores every class extending
-   * its prefix, and the split costs the redundant executions of classes with several first
-   * threads.
+   * Why a given sleeper is weaker than a sibling explored in the same search: there, a sleeping
+   * sibling cuts every wakeup sequence it is a weak initial of, because the sequences its own
+   * subtree inserted at the root carry the classes it cannot cover. A partition alone never sees
+   * those, so a given sleeper cuts only the sequences in which it runs with no dependent step
+   * before it (classes of an earlier partition). An execution in which a sleeper could still have
+   * run first is run to its end, for its races, and counted apart (`lastExecutionRedundant`);
+   * test/src/explore/partition-differential.test.ts checks the guarantee on random programs.
    */
   readonly sleeping?: readonly number[];
 }
@@ -99,8 +104,15 @@ export class DfsStrategy implements Strategy {
   private started = false;
   private asleep = new Uint8Array(0);
   private readonly v = new Sequence();
+  private readonly notdep = new NotdepSummary();
   /** Reversal points of one race with a step that can block, reused. */
   private readonly points: number[] = [];
+  // invariant: the reversal points of the races of event i of the current execution are
+  // reversalAt[reversalEnd[i - 1] .. reversalEnd[i]) (from 0 for i = 0); those of replayed events
+  // are kept from the execution that ran them first
+  private readonly reversalAt: number[] = [];
+  private reversalEnd: Int32Array = new Int32Array(64);
+  private reversals = 0;
   /** The runtime's pending-op array of the last choice point, read when the execution ends. */
   private pending: readonly (Op | null)[] = [];
   private lastThread = -1;
@@ -123,6 +135,7 @@ export class DfsStrategy implements Strategy {
       return true;
     }
     if (!this.backtrack()) return false;
+    this.reversals = this.replayTo > 0 ? this.reversalEnd[this.replayTo - 1]! : 0;
     this.log?.beginExecution();
     return true;
   }
@@ -172,6 +185,8 @@ export class DfsStrategy implements Strategy {
     const races = log.computeClockAndRaces(step);
     log.commit(step);
     for (let r = 0; r < races; r++) this.reverse(log.races[r]!, step, YES);
+    if (this.reversalEnd.length <= step) this.reversalEnd = growInt32(this.reversalEnd, step + 1);
+    this.reversalEnd[step] = this.reversals;
     this.propagateSleep(step, node);
   }
 
@@ -181,21 +196,33 @@ export class DfsStrategy implements Strategy {
 
   endExecution(outcome: ExecutionOutcome): void {
     this.redundant = false;
-    if (outcome.status === 'abandoned' || this.log === null) return;
-    this.redundant = this.sleepers.length > 0 && this.sleeperRanFirst(outcome.steps);
-    // why: threads still pending when the execution stopped race like next events. After a
-    // fault or a cut the array is from the last choice point, stale only for the last thread.
+    if (this.log === null) return;
+    // why every event, replayed ones too: the wakeup sequence of a race depends on the whole
+    // execution (insertReversal), and each execution brings a new one
+    const end = outcome.steps;
+    for (let i = 0, k = 0; i < end; i++) {
+      for (; k < this.reversalEnd[i]!; k++) this.insertReversal(this.reversalAt[k]!, i, end);
+    }
+    const abandoned = outcome.status === 'abandoned';
+    if (!abandoned) this.redundant = this.sleepers.length > 0 && this.sleeperRanFirst(outcome.steps);
+    // why: threads still pending when the execution stopped race like next events, in an
+    // abandoned execution too (a thread blocked there would otherwise never race). After a fault
+    // or a cut the array is from the last choice point, stale only for the last thread.
+    const fresh = abandoned || this.deadlockSeen;
     const n = outcome.steps;
     const pending = this.pending;
     for (let q = 0; q < pending.length; q++) {
       const op = pending[q];
       if (op === null || op === undefined) continue;
-      if (q === this.lastThread && !this.deadlockSeen) continue;
+      if (q === this.lastThread && !fresh) continue;
       this.recordEvent(n, q, op);
       const races = this.log.computeClockAndRaces(n);
       // a deadlocked thread cannot run where it stands; after a fault or cut it is not known
       const runnable = this.deadlockSeen ? NO : UNKNOWN;
+      const mark = this.reversals;
       for (let r = 0; r < races; r++) this.reverse(this.log.races[r]!, n, runnable);
+      for (let k = mark; k < this.reversals; k++) this.insertReversal(this.reversalAt[k]!, n, n);
+      this.reversals = mark;
     }
   }
 
@@ -249,6 +276,22 @@ export class DfsStrategy implements Strategy {
     this.prefixCounts = new Int32Array(log.threads);
     for (let k = 0; k < i; k++) this.prefixCounts[log.thread[k]!]!++;
     for (const q of this.sleeping) if (this.pending[q] != null) this.sleepers.push(q);
+    // why: the sleepers are sleep-set entries at the end of the prefix, so no fresh choice runs
+    // one before a dependent step wakes it (insertReversal says which wakeup sequences they cut)
+    let here = this.sleep[i];
+    if (here === undefined) {
+      here = [];
+      this.sleep[i] = here;
+    }
+    if (this.sleepCount.length < i + 2) this.sleepCount = growInt32(this.sleepCount, i + 2);
+    let n = 0;
+    for (const q of this.sleepers) {
+      const node = this.tree.node(q);
+      node.givenAsleep = true;
+      this.addNodeAccesses(node, this.pending[q]!);
+      here[n++] = node;
+    }
+    this.sleepCount[i] = n;
   }
 
   /**
@@ -287,6 +330,24 @@ export class DfsStrategy implements Strategy {
     if (this.observeWrites && !readsOnly(op)) log.addAccess(i, this.observerId, EXCLUSIVE);
   }
 
+  /** A sleep entry's accesses: those an event of `op` would have (addAccesses). */
+  private addNodeAccesses(node: Node, op: Op): void {
+    const log = this.log!;
+    node.objs[node.accesses] = log.objectId(op.object.name);
+    node.groups[node.accesses++] = commuteGroup(op.access);
+    const also = op.alsoTouches;
+    if (also !== undefined) {
+      for (const x of also) {
+        node.objs[node.accesses] = log.objectId(x.object.name);
+        node.groups[node.accesses++] = commuteGroup(x.access);
+      }
+    }
+    if (this.observeWrites && !readsOnly(op)) {
+      node.objs[node.accesses] = this.observerId;
+      node.groups[node.accesses++] = EXCLUSIVE;
+    }
+  }
+
   /** sleep[i + 1]: the entries of depth i that commute with event i. */
   private propagateSleep(i: number, event: Node): void {
     let next = this.sleep[i + 1];
@@ -314,29 +375,44 @@ export class DfsStrategy implements Strategy {
   private reverse(e: number, j: number, runnableAtJ: number): void {
     const log = this.log!;
     if (log.canBlock[j] !== 1) {
-      this.reverseAt(e, j);
+      this.reverseAt(e);
       return;
     }
     const points = this.points;
     reversalPoints(log, e, j, runnableAtJ, this.prefix.length, points);
-    for (let k = 0; k < points.length; k++) this.reverseAt(points[k]!, j);
+    for (let k = 0; k < points.length; k++) this.reverseAt(points[k]!);
   }
 
-  /** Inserts the wakeup sequence notdep(at).j at point `at`, unless a sleeping thread covers it. */
-  private reverseAt(at: number, j: number): void {
-    const log = this.log!;
+  /** Notes a reversal of step j at point `at`; it is inserted when the whole execution is known. */
+  private reverseAt(at: number): void {
     if (at < this.prefix.length) return;
-    const v = this.v;
-    v.clear();
-    for (let m = at + 1; m < j; m++) if (!log.happensBefore(at, m)) this.pushEvent(v, m);
-    this.pushEvent(v, j);
-    const node = this.path[at]!;
+    this.reversalAt[this.reversals++] = at;
+  }
+
+  /**
+   * Inserts the wakeup sequence notdep(at, E).j at point `at`, unless a sleeping thread covers it.
+   * notdep runs over the whole execution E (its first `end` events), not only up to j: the events
+   * after j that do not happen after `at` steer the sequence into the branch whose class it is,
+   * and without them a class can be lost (test/src/explore/dfs-regressions.test.ts).
+   */
+  private insertReversal(at: number, j: number, end: number): void {
+    const log = this.log!;
+    const summary = this.notdep;
+    summary.build(log, at, j, end);
     const inherited = this.sleep[at]!;
     for (let k = 0; k < this.sleepCount[at]!; k++) {
       const s = inherited[k]!;
-      if (v.weakInitial(s.thread, s.objs, s.groups, s.accesses) !== -2) return;
+      const w = summary.weakInitial(s.thread, s.objs, s.groups, s.accesses);
+      // why a given sleeper cuts only a sequence it runs first in: the sequences its own subtree
+      // would have inserted here never reach a subtree explored apart (DfsOptions.sleeping)
+      if (s.givenAsleep ? w >= 0 : w !== -2) return;
     }
-    for (const s of node.slept) if (v.weakInitial(s.thread, s.objs, s.groups, s.accesses) !== -2) return;
+    const node = this.path[at]!;
+    for (const s of node.slept) if (summary.weakInitial(s.thread, s.objs, s.groups, s.accesses) !== -2) return;
+    const v = this.v;
+    v.clear();
+    for (let m = at + 1; m < end; m++) if (m !== j && !log.happensBefore(at, m)) this.pushEvent(v, m);
+    this.pushEvent(v, j);
     this.tree.insert(node, v);
   }
 

@@ -22,9 +22,10 @@ import type { ScenarioSource, WorkerAnswer } from './worker-protocol';
 
 /**
  * Searches that end within this many executions are not split (see the file comment). Why this
- * high: a partition cannot prune with its sleepers (dfs.ts, DfsOptions.sleeping), so a split
- * search runs redundant executions, 4 to 18 per counted one on lastzero(10) and mpat(5); only
- * searches far beyond what one thread finishes quickly are worth that price.
+ * high: a partition never sees the wakeup sequences its earlier siblings would insert in one
+ * search, so its sleepers prune less (dfs.ts, DfsOptions.sleeping) and a split search runs
+ * redundant executions, 1.5 per counted one on lastzero(15), 0.6 on mpat(5); only searches far
+ * beyond what one thread finishes quickly are worth that price.
  */
 export const SMALL_SEARCH_EXECUTIONS = 50_000;
 

@@ -10,7 +10,7 @@
  *
  * Nodes are pooled, so a search allocates only while the tree grows past its largest size so far.
  */
-import { groupsCommute } from './dependency';
+import { COMMUTE_GROUPS as GROUPS, groupsCommute } from './dependency';
 
 export class Node {
   /** Thread whose event this is; -1 for the root. */
@@ -23,18 +23,8 @@ export class Node {
   readonly children: Node[] = [];
   /** Children already explored, each a sleep-set entry for its later siblings. */
   readonly slept: Node[] = [];
-}
-
-/** Whether the first `count` accesses of a list conflict with the accesses [from, to) of a sequence. */
-function accessesConflict(objs: readonly number[], groups: readonly number[], count: number, seq: Sequence, from: number, to: number): boolean {
-  for (let x = 0; x < count; x++) {
-    const o = objs[x]!;
-    const g = groups[x]!;
-    for (let y = from; y < to; y++) {
-      if (seq.accObj[y] === o && !groupsCommute(g, seq.accGroup[y]!)) return true;
-    }
-  }
-  return false;
+  /** A sleep-set entry given with a subtree to explore (DfsOptions.sleeping), not a child here. */
+  givenAsleep = false;
 }
 
 /**
@@ -54,11 +44,25 @@ export class Sequence {
   /** Events not yet removed. */
   live = 0;
   private accesses = 0;
+  // why these indexes: the tree walk asks weakInitial at every node it passes, and scanning v
+  // each time made insertion cubic in |v|.
+  // invariant: firstLive[t] is thread t's first live event when threadStamp[t] === stamp, else
+  // t has none; nextOfThread[k] is the next event of k's thread (-1 if none)
+  private firstLive = new Int32Array(8);
+  private threadStamp = new Int32Array(8);
+  private readonly nextOfThread: number[] = [];
+  private readonly lastOfThread: number[] = [];
+  // invariant: liveCount[o * GROUPS + g] counts live accesses to object o in group g when
+  // objStamp[o] === stamp
+  private liveCount = new Int32Array(8 * GROUPS);
+  private objStamp = new Int32Array(8);
+  private stamp = 1;
 
   clear(): void {
     this.length = 0;
     this.live = 0;
     this.accesses = 0;
+    this.stamp++;
   }
 
   /** Appends an event; its accesses follow with `access`. */
@@ -68,7 +72,16 @@ export class Sequence {
     this.accFrom[k] = this.accesses;
     this.accTo[k] = this.accesses;
     this.removed[k] = false;
+    this.nextOfThread[k] = -1;
     this.live++;
+    if (thread >= this.firstLive.length) this.growThreads(thread + 1);
+    if (this.threadStamp[thread] !== this.stamp) {
+      this.threadStamp[thread] = this.stamp;
+      this.firstLive[thread] = k;
+    } else {
+      this.nextOfThread[this.lastOfThread[thread]!] = k;
+    }
+    this.lastOfThread[thread] = k;
   }
 
   access(obj: number, group: number): void {
@@ -76,6 +89,12 @@ export class Sequence {
     this.accObj[a] = obj;
     this.accGroup[a] = group;
     this.accTo[this.length - 1] = this.accesses;
+    if (obj >= this.objStamp.length) this.growObjects(obj + 1);
+    if (this.objStamp[obj] !== this.stamp) {
+      this.objStamp[obj] = this.stamp;
+      this.liveCount.fill(0, obj * GROUPS, obj * GROUPS + GROUPS);
+    }
+    this.liveCount[obj * GROUPS + group]!++;
   }
 
   /**
@@ -85,22 +104,27 @@ export class Sequence {
    * occur, or -2 when it is no weak initial.
    */
   weakInitial(thread: number, objs: readonly number[], groups: readonly number[], count: number): number {
-    for (let k = 0; k < this.length; k++) {
-      if (this.removed[k]) continue;
-      if (this.thread[k] === thread) {
-        // why: its first event has no program-order predecessor in v, so any predecessor in v
-        // is a direct conflict with an earlier live event
-        const from = this.accFrom[k]!;
-        const to = this.accTo[k]!;
-        for (let m = 0; m < k; m++) {
-          if (this.removed[m]) continue;
-          for (let a = from; a < to; a++) {
-            if (this.conflictsWith(this.accObj[a]!, this.accGroup[a]!, m)) return -2;
-          }
+    if (thread < this.threadStamp.length && this.threadStamp[thread] === this.stamp && this.firstLive[thread]! >= 0) {
+      const k = this.firstLive[thread]!;
+      // why: its first event has no program-order predecessor in v, so any predecessor in v
+      // is a direct conflict with an earlier live event
+      const from = this.accFrom[k]!;
+      const to = this.accTo[k]!;
+      for (let m = 0; m < k; m++) {
+        if (this.removed[m]) continue;
+        for (let a = from; a < to; a++) {
+          if (this.conflictsWith(this.accObj[a]!, this.accGroup[a]!, m)) return -2;
         }
-        return k;
       }
-      if (accessesConflict(objs, groups, count, this, this.accFrom[k]!, this.accTo[k]!)) return -2;
+      return k;
+    }
+    for (let a = 0; a < count; a++) {
+      const o = objs[a]!;
+      if (o >= this.objStamp.length || this.objStamp[o] !== this.stamp) continue;
+      const g = groups[a]!;
+      for (let h = 0; h < GROUPS; h++) {
+        if (this.liveCount[o * GROUPS + h]! > 0 && !groupsCommute(g, h)) return -2;
+      }
     }
     return -1;
   }
@@ -112,9 +136,32 @@ export class Sequence {
     return false;
   }
 
+  /** Removes event k, the first live event of its thread (weakInitial returned it). */
   remove(k: number): void {
     this.removed[k] = true;
     this.live--;
+    this.firstLive[this.thread[k]!] = this.nextOfThread[k]!;
+    for (let a = this.accFrom[k]!; a < this.accTo[k]!; a++) this.liveCount[this.accObj[a]! * GROUPS + this.accGroup[a]!]!--;
+  }
+
+  private growThreads(n: number): void {
+    const size = Math.max(n, this.firstLive.length * 2);
+    const f = new Int32Array(size);
+    f.set(this.firstLive);
+    const s = new Int32Array(size);
+    s.set(this.threadStamp);
+    this.firstLive = f;
+    this.threadStamp = s;
+  }
+
+  private growObjects(n: number): void {
+    const size = Math.max(n, this.objStamp.length * 2);
+    const c = new Int32Array(size * GROUPS);
+    c.set(this.liveCount);
+    const s = new Int32Array(size);
+    s.set(this.objStamp);
+    this.liveCount = c;
+    this.objStamp = s;
   }
 }
 
@@ -127,6 +174,7 @@ export class WakeupTree {
     const n = this.free.pop() ?? new Node();
     n.thread = thread;
     n.accesses = 0;
+    n.givenAsleep = false;
     return n;
   }
 

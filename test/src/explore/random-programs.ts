@@ -1,0 +1,114 @@
+/**
+ * Seeded random programs for the differential tests: 2–4 threads over cells and locks, with reads
+ * that branch, deadlocks and invariants, small enough for plain enumeration to be the oracle.
+ */
+import type { Op, SharedObject, Steps } from '../../../src/runtime/op';
+import { defineScenario, type Invariant, type Scenario, type ThreadBody } from '../../../src/runtime/scenario';
+
+interface Cell extends SharedObject {
+  value: number;
+}
+interface Lock extends SharedObject {
+  owner: number;
+}
+interface World {
+  readonly cells: Cell[];
+  readonly locks: Lock[];
+}
+
+/** One thread's instruction; a `skip` read skips the next instruction when it reads an odd value. */
+export type Instr =
+  | { kind: 'read'; cell: number; skip: boolean }
+  | { kind: 'write'; cell: number; value: number }
+  | { kind: 'lock' | 'unlock'; lock: number };
+
+function* step<R>(op: Op<R>): Steps<R> {
+  return (yield op) as R;
+}
+
+function body(instrs: readonly Instr[]): ThreadBody<World> {
+  return function* (w) {
+    for (let k = 0; k < instrs.length; k++) {
+      const ins = instrs[k]!;
+      if (ins.kind === 'read') {
+        const c = w.cells[ins.cell]!;
+        const v = yield* step<number>({ object: c, access: 'read', label: `r ${c.name}`, run: () => c.value });
+        if (ins.skip && v % 2 === 1 && instrs[k + 1]?.kind !== 'unlock') k++;
+      } else if (ins.kind === 'write') {
+        const c = w.cells[ins.cell]!;
+        yield* step<void>({ object: c, access: 'write', label: `w ${c.name}`, run: () => void (c.value = ins.value) });
+      } else if (ins.kind === 'lock') {
+        const l = w.locks[ins.lock]!;
+        yield* step<void>({ object: l, access: 'acquire', label: `lock ${l.name}`, enabled: () => l.owner < 0, run: (t) => void (l.owner = t.id) });
+      } else {
+        const l = w.locks[ins.lock]!;
+        yield* step<void>({ object: l, access: 'release', label: `unlock ${l.name}`, run: () => void (l.owner = -1) });
+      }
+    }
+  };
+}
+
+// why 7: plain enumeration is the oracle and factorial in the total; WEFT_DIFF_STEPS raises it for
+// a longer local run, as WEFT_DIFF_PROGRAMS and WEFT_DIFF_SEED change the sample
+const TOTAL_STEPS_MAX = Number(process.env.WEFT_DIFF_STEPS ?? 7);
+
+/** 2–4 threads of 1–5 instructions (at most TOTAL_STEPS_MAX in all) over 1–3 shared objects (cells and locks); a lock is mostly released by its thread. */
+export function randomProgram(rng: () => number, index: number): Scenario {
+  const pick = (n: number) => Math.floor(rng() * n);
+  const objects = 1 + pick(3);
+  const lockCount = pick(objects + 1) >= objects ? 0 : pick(Math.min(2, objects) + 1);
+  const cellCount = Math.max(1, objects - lockCount);
+  const threads: Instr[][] = [];
+  const threadCount = 2 + pick(3);
+  let budget = TOTAL_STEPS_MAX;
+  for (let t = 0; t < threadCount; t++) {
+    // why: plain enumeration is the oracle, and it is factorial in the total length
+    const length = Math.max(1, Math.min(1 + pick(5), budget - (threadCount - t - 1)));
+    budget -= length;
+    const instrs: Instr[] = [];
+    const held: number[] = [];
+    while (instrs.length < length) {
+      const room = length - instrs.length;
+      const r = rng();
+      if (held.length > 0 && (r < 0.3 || room <= held.length - 1)) {
+        instrs.push({ kind: 'unlock', lock: held.pop()! });
+      } else if (lockCount > 0 && r < 0.55 && room >= held.length + 2) {
+        const free = [...Array(lockCount).keys()].filter((l) => !held.includes(l));
+        if (free.length === 0) continue;
+        const l = free[pick(free.length)]!;
+        held.push(l);
+        instrs.push({ kind: 'lock', lock: l });
+      } else if (rng() < 0.5) {
+        instrs.push({ kind: 'read', cell: pick(cellCount), skip: rng() < 0.3 });
+      } else {
+        instrs.push({ kind: 'write', cell: pick(cellCount), value: 1 + pick(2) });
+      }
+    }
+    // why sometimes not: a thread that returns holding a lock blocks the others for good, so
+    // deadlocks (ended executions with blocked threads) are compared too
+    if (rng() < 0.8) while (held.length > 0) instrs.push({ kind: 'unlock', lock: held.pop()! });
+    threads.push(instrs);
+  }
+  // why: a multi-object invariant sees intermediate states, which differ between equivalent
+  // interleavings; a third of the programs carry one to test the observer rule
+  return program(`random-${index}`, threads, { cells: cellCount, locks: lockCount, invariant: rng() < 0.33 });
+}
+
+/** A program of the random kind from explicit instructions, one list per thread. */
+export function program(id: string, instrs: readonly (readonly Instr[])[], shape: { cells: number; locks: number; invariant: boolean }): Scenario {
+  const threads: Record<string, ThreadBody<World>> = {};
+  instrs.forEach((list, t) => (threads[`t${t}`] = body(list)));
+  const invariants: Invariant<World>[] = shape.invariant
+    ? [{ id: 'sum-not-three', description: 'cells never sum to 3', check: (w) => (w.cells.reduce((s, c) => s + c.value, 0) === 3 ? 'sum is 3' : true) }]
+    : [];
+  return defineScenario<World>({
+    id,
+    title: 'random program',
+    commits: [],
+    setup: () => ({
+      cells: Array.from({ length: shape.cells }, (_, i) => ({ name: `c${i}`, value: 0 })),
+      locks: Array.from({ length: shape.locks }, (_, i) => ({ name: `l${i}`, owner: -1 })),
+    }),
+    variants: { main: { summary: 'random', expect: 'holds', invariants, threads } },
+  });
+}
