@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DfsStrategy } from '../../../src/explore/dfs';
 import { ExhaustiveStrategy } from '../../../src/explore/exhaustive';
 import { collect } from './collect';
-import { randomProgram } from './random-programs';
+import { DIFF_TIMEOUT_MS, randomProgram } from './random-programs';
 
 const PROGRAMS = Number(process.env.WEFT_DIFF_PROGRAMS ?? 10_000);
 const SEED = process.env.WEFT_DIFF_SEED ?? 'weft-dpor-differential-1';
@@ -38,5 +38,5 @@ describe(`dfs equals plain enumeration on ${PROGRAMS} random programs (seed ${SE
     expect([...seen].sort()).toEqual(['deadlock', 'sum-not-three']);
     // blocking can force a few sleep-set-blocked executions; they are counted, never in the classes
     expect(abandonedTotal).toBeLessThan(classesTotal / 100);
-  }, 120_000);
+  }, DIFF_TIMEOUT_MS);
 });

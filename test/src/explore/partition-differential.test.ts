@@ -9,7 +9,7 @@ import { DfsStrategy } from '../../../src/explore/dfs';
 import { DEFAULT_LIMITS } from '../../../src/explore/explorer';
 import { partitionSearch } from '../../../src/explore/partition';
 import { collect } from './collect';
-import { randomProgram } from './random-programs';
+import { DIFF_TIMEOUT_MS, randomProgram } from './random-programs';
 
 const PROGRAMS = Number(process.env.WEFT_DIFF_PROGRAMS ?? 3_000);
 const SEED = process.env.WEFT_DIFF_SEED ?? 'weft-partition-differential-1';
@@ -57,5 +57,5 @@ describe(`split dfs equals one dfs search on ${PROGRAMS} random programs (seed $
     // the given sleepers prune: about 2.5% redundant executions on this sample; without them a
     // split search ran several times more executions than it counted
     expect(redundant).toBeLessThan((classesTotal * RULES.length) / 10);
-  }, 120_000);
+  }, DIFF_TIMEOUT_MS);
 });

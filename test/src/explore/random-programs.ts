@@ -16,6 +16,9 @@ interface World {
   readonly locks: Lock[];
 }
 
+/** Test timeout of a differential run: a bigger local sample (WEFT_DIFF_PROGRAMS / _STEPS) takes many minutes. */
+export const DIFF_TIMEOUT_MS = process.env.WEFT_DIFF_PROGRAMS || process.env.WEFT_DIFF_STEPS ? 3_600_000 : 120_000;
+
 /** One thread's instruction; a `skip` read skips the next instruction when it reads an odd value. */
 export type Instr =
   | { kind: 'read'; cell: number; skip: boolean }
