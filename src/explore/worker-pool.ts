@@ -50,11 +50,18 @@ function tsxEsmApi(): string {
   return existsSync(esm) ? pathToFileURL(esm).href : 'tsx/esm/api';
 }
 
+/**
+ * Tasks posted to one worker before it answers. Why more than one: this thread explores partitions
+ * too (`help`), synchronously, and cannot post while it does; a worker that finished its only task
+ * would sit idle until then.
+ */
+const TASKS_PER_WORKER = 2;
+
 interface Slot {
   readonly worker: Worker;
   readonly port: MessagePort;
-  /** The task this worker is on, or null when idle. */
-  busyWith: number | null;
+  /** Tasks posted to this worker and not answered yet. */
+  inFlight: number;
   /** Heartbeat last seen, and when it last moved (performance.now). */
   beat: number;
   beatAt: number;
@@ -78,7 +85,7 @@ export class WorkerPool {
       const worker = new Worker(bootCode(), { eval: true, workerData: init, transferList: [channel.port2] });
       // why: an idle pool must not keep the process alive; `close` ends it explicitly anyway
       worker.unref();
-      this.slots.push({ worker, port: channel.port1, busyWith: null, beat: 0, beatAt: 0 });
+      this.slots.push({ worker, port: channel.port1, inFlight: 0, beat: 0, beatAt: 0 });
     }
   }
 
@@ -95,26 +102,26 @@ export class WorkerPool {
     for (;;) {
       if (!exhausted) {
         for (const slot of this.slots) {
-          if (slot.busyWith !== null) continue;
-          const task = next();
-          if (task === null) {
-            exhausted = true;
-            break;
+          while (!exhausted && slot.inFlight < TASKS_PER_WORKER) {
+            const task = next();
+            if (task === null) {
+              exhausted = true;
+              break;
+            }
+            const taskId = this.nextTaskId++;
+            if (slot.inFlight++ === 0) slot.beatAt = performance.now();
+            slot.port.postMessage({ ...task, taskId });
           }
-          const taskId = this.nextTaskId++;
-          slot.busyWith = taskId;
-          slot.beatAt = performance.now();
-          slot.port.postMessage({ ...task, taskId });
         }
       }
-      if (exhausted && this.slots.every((s) => s.busyWith === null)) return;
+      if (exhausted && this.slots.every((s) => s.inFlight === 0)) return;
       const seen = Atomics.load(this.signal, ANSWERS_WORD);
       let got = false;
       for (const slot of this.slots) {
         for (let m = receiveMessageOnPort(slot.port); m !== undefined; m = receiveMessageOnPort(slot.port)) {
           const a = m.message as WorkerAnswer;
           if (a.taskId === -1) throw new InternalError(`a search worker failed to start: ${a.kind === 'error' ? a.message : ''}`);
-          slot.busyWith = null;
+          slot.inFlight--;
           got = true;
           onAnswer(a);
         }
@@ -126,7 +133,7 @@ export class WorkerPool {
   private checkAlive(): void {
     const now = performance.now();
     this.slots.forEach((slot, i) => {
-      if (slot.busyWith === null) return;
+      if (slot.inFlight === 0) return;
       const beat = Atomics.load(this.signal, HEARTBEAT_WORD + i);
       if (beat !== slot.beat) {
         slot.beat = beat;
