@@ -12,9 +12,10 @@ import { ANSWERS_WORD, HEARTBEAT_WORD, NOT_STOPPED, STOP_WORD, type WorkerAnswer
 
 /** The default for --jobs. */
 export function defaultJobs(): number {
-  // why 1, not the core count: a split search runs redundant executions (partitions cannot prune
-  // with their sleepers, dfs.ts), measured at 35x the work of the whole search on lastzero(15), so
-  // on a 2-core machine every split search so far is slower; --jobs N opts in.
+  // why 1, not the core count: a split search runs redundant executions (partitions prune less
+  // than one search, dfs.ts), about twice the work of the whole search on lastzero(15), so on a
+  // 2-core machine --jobs 2 is still slower than one whole search (bench/README.md); --jobs N
+  // opts in.
   return 1;
 }
 
