@@ -28,7 +28,7 @@
  *   the report needs no low-memory schedule, and neither does `reclaim-inversion` here.
  * - Nothing else runs on the mm: no invalidations (S7a covers registration vs invalidation).
  */
-import { GFP_KERNEL, kfreeToZone, kmalloc, kswapdPass, newZone, type Zone } from '../models/allocator';
+import { GFP_KERNEL, kmalloc, kswapdPass, newZone, type Zone } from '../models/allocator';
 import { ERA_3X, mmDropAllLocks, mmTakeAllLocks, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm-take-all-locks';
 import { isReachable } from '../models/hlist-rcu';
 import { newMmuNotifier, type MmuNotifier } from '../models/mmu-notifier';
@@ -39,6 +39,7 @@ import {
   mmuNotifierMmInstall,
   newLazyMmuNotifierMm,
   type LazyMmuNotifierMm,
+  mmuNotifierRegister,
 } from '../models/mmu-notifier-register';
 import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../models/mutex';
 import { downWrite, newRwsem, upWrite } from '../models/rwsem';
@@ -80,26 +81,10 @@ function* registerAllocUnderLocks(w: World): Steps {
   w.registerReturned = ret;
 }
 
+// 35cfa2b0b4's do_mmu_notifier_register() is the model's mmuNotifierRegister: kmalloc with no lock
+// held, then mmap_sem and mm_take_all_locks, install if the mm has none, link, free if unused
 function* registerAllocInAdvance(w: World): Steps {
-  const { locks, zone, notifierMm } = w;
-  let ret = ENOMEM;
-  if (yield* kmalloc(zone, GFP_KERNEL, ALLOC)) {
-    // 35cfa2b0b4: allocate first, with no lock held
-    let unused = true;
-    yield* downWrite(locks.mmapLock);
-    ret = yield* mmTakeAllLocks(locks, ERA_3X);
-    if (ret === 0) {
-      if (!(yield* mmHasNotifiers(notifierMm))) {
-        yield* mmuNotifierMmInstall(notifierMm);
-        unused = false;
-      }
-      yield* mmuNotifierLink(w.mn);
-      yield* mmDropAllLocks(locks, ERA_3X);
-    }
-    yield* upWrite(locks.mmapLock);
-    if (unused) yield* kfreeToZone(zone, 'kfree(mmu_notifier_mm)');
-  }
-  w.registerReturned = ret;
+  w.registerReturned = yield* mmuNotifierRegister(w.mn, { locks: w.locks, era: ERA_3X, zone: w.zone });
 }
 
 // ---- B: kswapd, the same in both variants ------------------------------------------------------

@@ -27,7 +27,7 @@
 import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/folio';
 import { fused } from '../models/fused';
 import { isReachable } from '../models/hlist-rcu';
-import { ERA_3X, mmDropAllLocks, mmTakeAllLocks, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm-take-all-locks';
+import { ERA_3X, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm-take-all-locks';
 import {
   mmuNotifierInvalidateRangeEnd,
   mmuNotifierInvalidateRangeStart,
@@ -39,6 +39,7 @@ import {
   mmHasNotifiers,
   mmuNotifierLink,
   mmuNotifierMmInstall,
+  mmuNotifierRegister,
   newLazyMmuNotifierMm,
   type LazyMmuNotifierMm,
 } from '../models/mmu-notifier-register';
@@ -105,22 +106,10 @@ function* registerUnderMmapSemOnly(w: World): Steps {
   w.registerReturned = true;
 }
 
+// the fix's registration (35cfa2b0b4 shape) is the model's mmuNotifierRegister: mmap_sem and
+// mm_take_all_locks around install and link, so no invalidate window of the mm is open
 function* registerUnderAllLocks(w: World): Steps {
-  const { locks, notifierMm: mm, zone } = w;
-  if (!(yield* kmalloc(zone, GFP_KERNEL, ALLOC))) return;
-  let unused = true;
-  yield* downWrite(locks.mmapLock);
-  if ((yield* mmTakeAllLocks(locks, ERA_3X)) === 0) {
-    if (!(yield* mmHasNotifiers(mm))) {
-      yield* mmuNotifierMmInstall(mm);
-      unused = false;
-    }
-    yield* mmuNotifierLink(w.mn);
-    yield* mmDropAllLocks(locks, ERA_3X);
-  }
-  yield* upWrite(locks.mmapLock);
-  if (unused) yield* kfreeToZone(zone, 'kfree(mmu_notifier_mm)');
-  w.registerReturned = true;
+  w.registerReturned = (yield* mmuNotifierRegister(w.mn, { locks: w.locks, era: ERA_3X, zone: w.zone })) === 0;
 }
 
 // ---- invariants -------------------------------------------------------------------------------
