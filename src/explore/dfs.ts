@@ -5,8 +5,9 @@ import { commuteGroup, EXCLUSIVE, readsOnly } from './dependency';
 import { NO, reversalPoints, UNKNOWN, YES } from './blocking';
 import { EventLog } from './event-log';
 import { NotdepSummary } from './notdep';
+import { atLeast } from './typed-array';
 import type { SearchSetup, Strategy } from './strategy';
-import { nodesConflict, Sequence, WakeupTree, type Node } from './wakeup-tree';
+import { NONE, Sequence, WakeupTree } from './wakeup-tree';
 
 /**
  * Optimal dynamic partial-order reduction: source sets, sleep sets and wakeup trees (Abdulla,
@@ -84,13 +85,13 @@ export class DfsStrategy implements Strategy {
   private readonly sleeping: readonly number[];
   private readonly tree = new WakeupTree();
   // invariant: path[0] is the root; path[k + 1] is the node of event k of the current execution
-  private readonly path: Node[] = [this.tree.root];
+  private readonly path: number[] = [this.tree.root];
   private pathLength = 1;
   /** Events of the next execution that replay the current path (their clocks are kept). */
   private replayTo = 0;
-  // invariant: sleep[k][0..sleepCount[k]) are the inherited sleep entries at depth k (path[k].slept
-  // are the rest)
-  private readonly sleep: Node[][] = [[]];
+  // invariant: sleep[k][0..sleepCount[k]) are the inherited sleep entries at depth k (the sleep
+  // list of path[k] has the rest)
+  private readonly sleep: number[][] = [[]];
   private sleepCount: Int32Array = new Int32Array(64);
   // invariant: once the prefix was first reached, sleepers are the `sleeping` threads not yet
   // returned there, and prefixCounts[t] is how many steps thread t took in the prefix
@@ -145,26 +146,26 @@ export class DfsStrategy implements Strategy {
     this.pending = point.pending;
     if (this.log === null) this.init(point.pending.length);
     const enabled = point.enabled;
-    if (i < this.replayTo) return this.replayed(this.path[i + 1]!.thread, enabled, i);
+    const tree = this.tree;
+    if (i < this.replayTo) return this.replayed(tree.thread[this.path[i + 1]!]!, enabled, i);
     this.log!.setEnabled(i, enabled);
     if (i === this.prefix.length && !this.sleepersRecorded) this.recordSleepers(i);
     const node = this.path[i]!;
     if (i < this.prefix.length) {
       const t = this.replayed(this.prefix[i]!, enabled, i);
-      if (node.children.length === 0) node.children.push(this.tree.node(t));
-      return this.enter(i, node.children[0]!);
+      if (!tree.hasChildren(node)) tree.pushChild(node, tree.node(t));
+      return this.enter(i, tree.firstChild[node]!);
     }
     // follow the wakeup tree; a branch whose thread cannot run here was an infeasible reversal
-    while (node.children.length > 0) {
-      const c = node.children[0]!;
-      if (this.log!.isEnabledAt(i, c.thread)) return this.enter(i, c);
-      node.children.shift();
-      this.tree.release(c);
+    while (tree.hasChildren(node)) {
+      const c = tree.firstChild[node]!;
+      if (this.log!.isEnabledAt(i, tree.thread[c]!)) return this.enter(i, c);
+      tree.release(tree.shiftChild(node));
     }
     const t = this.freshChoice(i, point);
     if (t === ABANDON) return ABANDON;
-    const c = this.tree.node(t);
-    node.children.push(c);
+    const c = tree.node(t);
+    tree.pushChild(node, c);
     return this.enter(i, c);
   }
 
@@ -177,15 +178,11 @@ export class DfsStrategy implements Strategy {
     }
     this.recordEvent(step, thread, op);
     const node = this.path[step + 1]!;
-    node.accesses = 0;
-    for (let a = log.accStart[step]!; a < log.accEnd[step]!; a++) {
-      node.objs[node.accesses] = log.accObj[a]!;
-      node.groups[node.accesses++] = log.accGroup[a]!;
-    }
+    this.tree.setAccesses(node, log.accObj, log.accGroup, log.accStart[step]!, log.accEnd[step]!);
     const races = log.computeClockAndRaces(step);
     log.commit(step);
     for (let r = 0; r < races; r++) this.reverse(log.races[r]!, step, YES);
-    if (this.reversalEnd.length <= step) this.reversalEnd = growInt32(this.reversalEnd, step + 1);
+    if (this.reversalEnd.length <= step) this.reversalEnd = atLeast(this.reversalEnd, step + 1);
     this.reversalEnd[step] = this.reversals;
     this.propagateSleep(step, node);
   }
@@ -251,19 +248,20 @@ export class DfsStrategy implements Strategy {
     return t;
   }
 
-  private enter(i: number, c: Node): number {
+  private enter(i: number, c: number): number {
     this.path[i + 1] = c;
     this.pathLength = i + 2;
-    return c.thread;
+    return this.tree.thread[c]!;
   }
 
   /** The thread to run at a point the wakeup tree says nothing about: awake, the last one first. */
   private freshChoice(i: number, point: ChoicePoint): number {
     const asleep = this.asleep;
     asleep.fill(0);
+    const tree = this.tree;
     const inherited = this.sleep[i]!;
-    for (let k = 0; k < this.sleepCount[i]!; k++) asleep[inherited[k]!.thread] = 1;
-    for (const s of this.path[i]!.slept) asleep[s.thread] = 1;
+    for (let k = 0; k < this.sleepCount[i]!; k++) asleep[tree.thread[inherited[k]!]!] = 1;
+    for (let s = tree.firstSlept[this.path[i]!]!; s !== NONE; s = tree.nextSibling[s]!) asleep[tree.thread[s]!] = 1;
     const enabled = point.enabled;
     if (point.previous >= 0 && asleep[point.previous] === 0 && enabled.indexOf(point.previous) >= 0) return point.previous;
     for (let k = 0; k < enabled.length; k++) if (asleep[enabled[k]!] === 0) return enabled[k]!;
@@ -283,11 +281,11 @@ export class DfsStrategy implements Strategy {
       here = [];
       this.sleep[i] = here;
     }
-    if (this.sleepCount.length < i + 2) this.sleepCount = growInt32(this.sleepCount, i + 2);
+    if (this.sleepCount.length < i + 2) this.sleepCount = atLeast(this.sleepCount, i + 2);
     let n = 0;
     for (const q of this.sleepers) {
       const node = this.tree.node(q);
-      node.givenAsleep = true;
+      this.tree.givenAsleep[node] = 1;
       this.addNodeAccesses(node, this.pending[q]!);
       here[n++] = node;
     }
@@ -330,42 +328,33 @@ export class DfsStrategy implements Strategy {
     if (this.observeWrites && !readsOnly(op)) log.addAccess(i, this.observerId, EXCLUSIVE);
   }
 
-  /** A sleep entry's accesses: those an event of `op` would have (addAccesses). */
-  private addNodeAccesses(node: Node, op: Op): void {
+  /** A sleep entry's accesses: those an event of `op` would have (addAccesses), via a scratch event. */
+  private addNodeAccesses(node: number, op: Op): void {
     const log = this.log!;
-    node.objs[node.accesses] = log.objectId(op.object.name);
-    node.groups[node.accesses++] = commuteGroup(op.access);
-    const also = op.alsoTouches;
-    if (also !== undefined) {
-      for (const x of also) {
-        node.objs[node.accesses] = log.objectId(x.object.name);
-        node.groups[node.accesses++] = commuteGroup(x.access);
-      }
-    }
-    if (this.observeWrites && !readsOnly(op)) {
-      node.objs[node.accesses] = this.observerId;
-      node.groups[node.accesses++] = EXCLUSIVE;
-    }
+    const i = this.eventScratch();
+    log.beginEvent(i, this.tree.thread[node]!, false);
+    this.addAccesses(i, op);
+    this.tree.setAccesses(node, log.accObj, log.accGroup, log.accStart[i]!, log.accEnd[i]!);
   }
 
   /** sleep[i + 1]: the entries of depth i that commute with event i. */
-  private propagateSleep(i: number, event: Node): void {
+  private propagateSleep(i: number, event: number): void {
     let next = this.sleep[i + 1];
     if (next === undefined) {
       next = [];
       this.sleep[i + 1] = next;
     }
-    if (this.sleepCount.length < i + 2) this.sleepCount = growInt32(this.sleepCount, i + 2);
+    if (this.sleepCount.length < i + 2) this.sleepCount = atLeast(this.sleepCount, i + 2);
     const here = this.sleep[i]!;
     let n = 0;
     for (let k = 0; k < this.sleepCount[i]!; k++) if (this.stillAsleep(here[k]!, event)) next[n++] = here[k]!;
-    const slept = this.path[i]!.slept;
-    for (let k = 0; k < slept.length; k++) if (this.stillAsleep(slept[k]!, event)) next[n++] = slept[k]!;
+    const tree = this.tree;
+    for (let s = tree.firstSlept[this.path[i]!]!; s !== NONE; s = tree.nextSibling[s]!) if (this.stillAsleep(s, event)) next[n++] = s;
     this.sleepCount[i + 1] = n;
   }
 
-  private stillAsleep(s: Node, event: Node): boolean {
-    return s.thread !== event.thread && !nodesConflict(s, event);
+  private stillAsleep(s: number, event: number): boolean {
+    return this.tree.thread[s] !== this.tree.thread[event] && !this.tree.conflict(s, event);
   }
 
   /**
@@ -399,21 +388,29 @@ export class DfsStrategy implements Strategy {
     const log = this.log!;
     const summary = this.notdep;
     summary.build(log, at, j, end);
+    const tree = this.tree;
     const inherited = this.sleep[at]!;
     for (let k = 0; k < this.sleepCount[at]!; k++) {
       const s = inherited[k]!;
-      const w = summary.weakInitial(s.thread, s.objs, s.groups, s.accesses);
+      const w = this.weakInitialOf(s);
       // why a given sleeper cuts only a sequence it runs first in: the sequences its own subtree
       // would have inserted here never reach a subtree explored apart (DfsOptions.sleeping)
-      if (s.givenAsleep ? w >= 0 : w !== -2) return;
+      if (tree.givenAsleep[s] === 1 ? w >= 0 : w !== -2) return;
     }
     const node = this.path[at]!;
-    for (const s of node.slept) if (summary.weakInitial(s.thread, s.objs, s.groups, s.accesses) !== -2) return;
+    for (let s = tree.firstSlept[node]!; s !== NONE; s = tree.nextSibling[s]!) if (this.weakInitialOf(s) !== -2) return;
     const v = this.v;
     v.clear();
     for (let m = at + 1; m < end; m++) if (m !== j && !log.happensBefore(at, m)) this.pushEvent(v, m);
     this.pushEvent(v, j);
-    this.tree.insert(node, v);
+    tree.insert(node, v);
+  }
+
+  /** NotdepSummary.weakInitial of sleep entry s, for the summary last built. */
+  private weakInitialOf(s: number): number {
+    const tree = this.tree;
+    const from = tree.accStart[s]!;
+    return this.notdep.weakInitial(tree.thread[s]!, tree.accObj, tree.accGroup, from, from + tree.accCount[s]!);
   }
 
   private pushEvent(v: Sequence, m: number): void {
@@ -425,15 +422,16 @@ export class DfsStrategy implements Strategy {
   /** Marks the explored branch done and moves to the next one; false when the search is over. */
   private backtrack(): boolean {
     const floor = this.prefix.length;
+    const tree = this.tree;
     for (let d = this.pathLength - 1; d > floor; d--) {
       const parent = this.path[d - 1]!;
       const child = this.path[d]!;
-      if (parent.children[0] !== child) throw new Error('[weft internal bug] dfs: path is not the first branch');
-      parent.children.shift();
-      if (child.children.length > 0) this.tree.releaseAll(child.children);
-      if (child.slept.length > 0) this.tree.releaseAll(child.slept);
-      parent.slept.push(child);
-      if (parent.children.length > 0) {
+      if (tree.firstChild[parent] !== child) throw new Error('[weft internal bug] dfs: path is not the first branch');
+      tree.shiftChild(parent);
+      tree.releaseChildren(child);
+      tree.releaseSlept(child);
+      tree.pushSlept(parent, child);
+      if (tree.hasChildren(parent)) {
         this.replayTo = d - 1;
         this.pathLength = d;
         return true;
@@ -441,10 +439,4 @@ export class DfsStrategy implements Strategy {
     }
     return false;
   }
-}
-
-function growInt32(a: Int32Array, n: number): Int32Array {
-  const b = new Int32Array(Math.max(n, a.length * 2));
-  b.set(a);
-  return b;
 }

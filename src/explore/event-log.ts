@@ -14,6 +14,7 @@
  * computed. Per-object state is invalidated by an epoch counter, not cleared.
  */
 import { EXCLUSIVE, groupsCommute } from './dependency';
+import { atLeast } from './typed-array';
 
 const NO_SHARED = -1;
 const MIXED = -2;
@@ -176,7 +177,7 @@ export class EventLog {
   private pushPred(e: number, n: number): number {
     const preds = this.races;
     for (let k = 0; k < n; k++) if (preds[k] === e) return n;
-    if (n >= preds.length) this.races = resize(preds, n * 2);
+    if (n >= preds.length) this.races = atLeast(preds, n * 2);
     this.races[n] = e;
     return n + 1;
   }
@@ -242,16 +243,6 @@ export class EventLog {
     return this.clock[b * this.threads + this.thread[a]!]! >= this.local[a]!;
   }
 
-  /** Whether two events have a conflicting pair of accesses. */
-  eventsConflict(a: number, b: number): boolean {
-    for (let x = this.accStart[a]!; x < this.accEnd[a]!; x++) {
-      for (let y = this.accStart[b]!; y < this.accEnd[b]!; y++) {
-        if (this.accObj[x] === this.accObj[y] && !groupsCommute(this.accGroup[x]!, this.accGroup[y]!)) return true;
-      }
-    }
-    return false;
-  }
-
   private freshen(o: number): void {
     if (this.objEpoch[o] === this.epoch) return;
     this.objEpoch[o] = this.epoch;
@@ -267,38 +258,31 @@ export class EventLog {
 
   private grow(n: number): void {
     const t = this.threads;
-    this.thread = resize(this.thread, n);
-    this.canBlock = resize(this.canBlock, n);
-    this.local = resize(this.local, n);
-    this.poPrev = resize(this.poPrev, n);
-    this.accStart = resize(this.accStart, n);
-    this.accEnd = resize(this.accEnd, n);
-    this.clock = resize(this.clock, n * t);
-    this.enabledRows = resize(this.enabledRows, (n + 1) * t);
+    this.thread = atLeast(this.thread, n);
+    this.canBlock = atLeast(this.canBlock, n);
+    this.local = atLeast(this.local, n);
+    this.poPrev = atLeast(this.poPrev, n);
+    this.accStart = atLeast(this.accStart, n);
+    this.accEnd = atLeast(this.accEnd, n);
+    this.clock = atLeast(this.clock, n * t);
+    this.enabledRows = atLeast(this.enabledRows, (n + 1) * t);
     this.capacity = n;
   }
 
   private growAccesses(n: number): void {
-    this.accObj = resize(this.accObj, n);
-    this.accGroup = resize(this.accGroup, n);
-    this.accEvent = resize(this.accEvent, n);
-    this.accObjPrev = resize(this.accObjPrev, n);
-    this.sharedPrev = resize(this.sharedPrev, n);
+    this.accObj = atLeast(this.accObj, n);
+    this.accGroup = atLeast(this.accGroup, n);
+    this.accEvent = atLeast(this.accEvent, n);
+    this.accObjPrev = atLeast(this.accObjPrev, n);
+    this.sharedPrev = atLeast(this.sharedPrev, n);
     this.accCapacity = n;
   }
 
   private growObjects(n: number): void {
-    this.objEpoch = resize(this.objEpoch, n);
-    this.objLastX = resize(this.objLastX, n);
-    this.objLastAccess = resize(this.objLastAccess, n);
-    this.objSharedHead = resize(this.objSharedHead, n);
-    this.objSharedKind = resize(this.objSharedKind, n);
+    this.objEpoch = atLeast(this.objEpoch, n);
+    this.objLastX = atLeast(this.objLastX, n);
+    this.objLastAccess = atLeast(this.objLastAccess, n);
+    this.objSharedHead = atLeast(this.objSharedHead, n);
+    this.objSharedKind = atLeast(this.objSharedKind, n);
   }
-}
-
-function resize<A extends Int32Array | Uint8Array>(a: A, n: number): A {
-  if (a.length >= n) return a;
-  const b = new (a.constructor as new (n: number) => A)(n);
-  b.set(a);
-  return b;
 }

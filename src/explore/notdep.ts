@@ -13,6 +13,7 @@
  */
 import { EXCLUSIVE } from './dependency';
 import type { EventLog } from './event-log';
+import { atLeast } from './typed-array';
 
 export class NotdepSummary {
   /** first[t] is thread t's first event in v when seen[t] === stamp. */
@@ -45,7 +46,12 @@ export class NotdepSummary {
     for (let m = at + 1; m < end; m++) {
       if (m === j || log.happensBefore(at, m)) continue;
       this.add(log, m);
-      if (!this.jConflicts && log.eventsConflict(m, j)) this.jConflicts = true;
+    }
+    // why from the group masks: j conflicts with some event of v exactly when one of its accesses
+    // meets a group on its object that it does not commute with
+    for (let a = log.accStart[j]!; a < log.accEnd[j]! && !this.jConflicts; a++) {
+      const o = log.accObj[a]!;
+      if (o < this.objSeen.length && this.objSeen[o] === this.stamp) this.jConflicts = conflictsWithGroups(this.groups[o]!, log.accGroup[a]!);
     }
     this.add(log, j);
   }
@@ -69,21 +75,16 @@ export class NotdepSummary {
   }
 
   private growObjects(n: number): void {
-    const size = Math.max(n, this.groups.length * 2, 16);
-    const g = new Int32Array(size);
-    g.set(this.groups);
-    const s = new Int32Array(size);
-    s.set(this.objSeen);
-    this.groups = g;
-    this.objSeen = s;
+    this.groups = atLeast(this.groups, Math.max(n, 16));
+    this.objSeen = atLeast(this.objSeen, this.groups.length);
   }
 
   /**
-   * Whether a thread whose next event has these accesses is a weak initial of v, as
+   * Whether a thread whose next event has the accesses objs/groups[from..to) is a weak initial of v, as
    * Sequence.weakInitial answers it: its first event in v (an event index ≥ 0) when that event has
    * no predecessor in v, -1 when it does not occur in v and commutes with all of v, else -2.
    */
-  weakInitial(thread: number, objs: readonly number[], groups: readonly number[], count: number): number {
+  weakInitial(thread: number, objs: Int32Array, groups: Int32Array, from: number, to: number): number {
     const log = this.log!;
     if (this.seen[thread] === this.stamp) {
       const x = this.first[thread]!;
@@ -94,13 +95,16 @@ export class NotdepSummary {
       }
       return x;
     }
-    for (let a = 0; a < count; a++) {
+    for (let a = from; a < to; a++) {
       const o = objs[a]!;
       if (o >= this.objSeen.length || this.objSeen[o] !== this.stamp) continue;
-      const used = this.groups[o]!;
-      const g = groups[a]!;
-      if (g === EXCLUSIVE ? used !== 0 : (used & ~(1 << g)) !== 0) return -2;
+      if (conflictsWithGroups(this.groups[o]!, groups[a]!)) return -2;
     }
     return -1;
   }
+}
+
+/** Whether an access in commute group g conflicts with one of the groups in the bit mask `used`. */
+function conflictsWithGroups(used: number, g: number): boolean {
+  return g === EXCLUSIVE ? used !== 0 : (used & ~(1 << g)) !== 0;
 }

@@ -2,30 +2,25 @@
  * Wakeup trees and the sequences inserted into them (Abdulla, Aronis, Jonsson, Sagonas, "Source
  * Sets: A Foundation for Optimal Dynamic Partial Order Reduction", JACM 2017, section 6).
  *
- * One tree of `Node`s holds the whole search state of `dfs`: the current execution is a path from
- * the root, and the children of the path node at depth k, in order, are wut(E[0..k)) of the paper:
- * the branches still to explore there, the first of them being explored now. A node is one event
+ * One tree holds the whole search state of `dfs`: the current execution is a path from the root,
+ * and the children of the path node at depth k, in order, are wut(E[0..k)) of the paper: the
+ * branches still to explore there, the first of them being explored now. A node is one event
  * (thread and accesses); a node whose subtree is done becomes a sleep-set entry of its parent
- * (`slept`), which is where the paper's sleep(E) gains p after exploring E.p.
+ * (its `slept` list), which is where the paper's sleep(E) gains p after exploring E.p.
  *
- * Nodes are pooled, so a search allocates only while the tree grows past its largest size so far.
+ * Nodes are integer ids into typed arrays, their accesses blocks of a shared arena, and both are
+ * recycled: a search allocates only while the tree grows past its largest size so far. Why not
+ * one object per node: a tree of lastzero(13) holds 150,000 pending nodes at its peak, and as
+ * objects (each with its own arrays) they cost a tenth of the search in garbage collection, and
+ * the insertion walk a cache miss per array it reads.
  */
 import { COMMUTE_GROUPS as GROUPS, groupsCommute } from './dependency';
+import { atLeast } from './typed-array';
 
-export class Node {
-  /** Thread whose event this is; -1 for the root. */
-  thread = -1;
-  /** The event's accesses as interned object ids and commute groups: objs/groups[0..accesses). */
-  readonly objs: number[] = [];
-  readonly groups: number[] = [];
-  accesses = 0;
-  /** Branches still to explore after this event, in exploration order. */
-  readonly children: Node[] = [];
-  /** Children already explored, each a sleep-set entry for its later siblings. */
-  readonly slept: Node[] = [];
-  /** A sleep-set entry given with a subtree to explore (DfsOptions.sleeping), not a child here. */
-  givenAsleep = false;
-}
+/** No node: the end of a child or sleep list. */
+export const NONE = -1;
+
+const INITIAL_NODES = 256;
 
 /**
  * A sequence of events to run after some prefix (the v of the paper), with removal marks so that
@@ -56,6 +51,13 @@ export class Sequence {
   // objStamp[o] === stamp
   private liveCount = new Int32Array(8 * GROUPS);
   private objStamp = new Int32Array(8);
+  // invariant: objFirst[o] is the first access to object o in v (valid when objStamp[o] === stamp),
+  // objLast[o] the last, and nextOnObj[a] the access to the same object after a (-1: none)
+  private objFirst = new Int32Array(8);
+  private objLast = new Int32Array(8);
+  private readonly nextOnObj: number[] = [];
+  /** Event of access a. */
+  private readonly accEvent: number[] = [];
   private stamp = 1;
 
   clear(): void {
@@ -89,36 +91,41 @@ export class Sequence {
     this.accObj[a] = obj;
     this.accGroup[a] = group;
     this.accTo[this.length - 1] = this.accesses;
+    this.accEvent[a] = this.length - 1;
+    this.nextOnObj[a] = -1;
     if (obj >= this.objStamp.length) this.growObjects(obj + 1);
     if (this.objStamp[obj] !== this.stamp) {
       this.objStamp[obj] = this.stamp;
       this.liveCount.fill(0, obj * GROUPS, obj * GROUPS + GROUPS);
+      this.objFirst[obj] = a;
+    } else {
+      this.nextOnObj[this.objLast[obj]!] = a;
     }
+    this.objLast[obj] = a;
     this.liveCount[obj * GROUPS + group]!++;
   }
 
   /**
-   * Whether a thread whose next event has these accesses is a weak initial of the live sequence
+   * Whether a thread whose next event has the accesses objs/groups[from..to) is a weak initial of the live sequence
    * (p ∈ WI[E](v)): its first event in v has no predecessor in v, or it does not occur in v and
    * its event commutes with all of v. Returns the index of its first event, -1 when it does not
    * occur, or -2 when it is no weak initial.
    */
-  weakInitial(thread: number, objs: readonly number[], groups: readonly number[], count: number): number {
+  weakInitial(thread: number, objs: Int32Array, groups: Int32Array, from: number, to: number): number {
     if (thread < this.threadStamp.length && this.threadStamp[thread] === this.stamp && this.firstLive[thread]! >= 0) {
       const k = this.firstLive[thread]!;
       // why: its first event has no program-order predecessor in v, so any predecessor in v
-      // is a direct conflict with an earlier live event
-      const from = this.accFrom[k]!;
-      const to = this.accTo[k]!;
-      for (let m = 0; m < k; m++) {
-        if (this.removed[m]) continue;
-        for (let a = from; a < to; a++) {
-          if (this.conflictsWith(this.accObj[a]!, this.accGroup[a]!, m)) return -2;
+      // is a direct conflict with an earlier live event, found on the accessed object's list
+      for (let a = this.accFrom[k]!; a < this.accTo[k]!; a++) {
+        const g = this.accGroup[a]!;
+        for (let y = this.objFirst[this.accObj[a]!]!; y !== a; y = this.nextOnObj[y]!) {
+          const m = this.accEvent[y]!;
+          if (m !== k && !this.removed[m] && !groupsCommute(g, this.accGroup[y]!)) return -2;
         }
       }
       return k;
     }
-    for (let a = 0; a < count; a++) {
+    for (let a = from; a < to; a++) {
       const o = objs[a]!;
       if (o >= this.objStamp.length || this.objStamp[o] !== this.stamp) continue;
       const g = groups[a]!;
@@ -127,13 +134,6 @@ export class Sequence {
       }
     }
     return -1;
-  }
-
-  private conflictsWith(obj: number, group: number, m: number): boolean {
-    for (let y = this.accFrom[m]!; y < this.accTo[m]!; y++) {
-      if (this.accObj[y] === obj && !groupsCommute(group, this.accGroup[y]!)) return true;
-    }
-    return false;
   }
 
   /** Removes event k, the first live event of its thread (weakInitial returned it). */
@@ -145,52 +145,168 @@ export class Sequence {
   }
 
   private growThreads(n: number): void {
-    const size = Math.max(n, this.firstLive.length * 2);
-    const f = new Int32Array(size);
-    f.set(this.firstLive);
-    const s = new Int32Array(size);
-    s.set(this.threadStamp);
-    this.firstLive = f;
-    this.threadStamp = s;
+    this.firstLive = atLeast(this.firstLive, n);
+    this.threadStamp = atLeast(this.threadStamp, n);
   }
 
   private growObjects(n: number): void {
-    const size = Math.max(n, this.objStamp.length * 2);
-    const c = new Int32Array(size * GROUPS);
-    c.set(this.liveCount);
-    const s = new Int32Array(size);
-    s.set(this.objStamp);
-    this.liveCount = c;
-    this.objStamp = s;
+    this.objStamp = atLeast(this.objStamp, n);
+    this.liveCount = atLeast(this.liveCount, this.objStamp.length * GROUPS);
+    this.objFirst = atLeast(this.objFirst, this.objStamp.length);
+    this.objLast = atLeast(this.objLast, this.objStamp.length);
   }
 }
 
+/**
+ * The tree. Node 0 is the root; every other node is an event. A node's accesses are
+ * accObj/accGroup[accStart[n] .. accStart[n] + accCount[n]); read those arrays after any call
+ * that adds a node or sets accesses, which may replace them.
+ */
 export class WakeupTree {
-  private readonly free: Node[] = [];
-  readonly root: Node = new Node();
+  readonly root = 0;
+  /** Thread whose event node n is; -1 for the root. */
+  thread = new Int32Array(INITIAL_NODES);
+  accStart = new Int32Array(INITIAL_NODES);
+  accCount = new Int32Array(INITIAL_NODES);
+  accObj = new Int32Array(INITIAL_NODES);
+  accGroup = new Int32Array(INITIAL_NODES);
+  // invariant: children of n, in exploration order, run from firstChild[n] along nextSibling to
+  // lastChild[n]; explored children (sleep-set entries) from firstSlept[n] to lastSlept[n]. A node
+  // is in one list at most, so both share nextSibling.
+  firstChild = new Int32Array(INITIAL_NODES);
+  private lastChild = new Int32Array(INITIAL_NODES);
+  firstSlept = new Int32Array(INITIAL_NODES);
+  private lastSlept = new Int32Array(INITIAL_NODES);
+  nextSibling = new Int32Array(INITIAL_NODES);
+  /** 1 for a sleep-set entry given with a subtree to explore (DfsOptions.sleeping), not a child. */
+  givenAsleep = new Uint8Array(INITIAL_NODES);
+  private nodes = 1;
+  private readonly freeNodes: number[] = [];
+  private arenaEnd = 0;
+  // invariant: freeBlocks[k] holds the starts of released access blocks of length k
+  private readonly freeBlocks: number[][] = [];
 
-  /** A node for an event of `thread`, with no accesses yet. */
-  node(thread: number): Node {
-    const n = this.free.pop() ?? new Node();
-    n.thread = thread;
-    n.accesses = 0;
-    n.givenAsleep = false;
+  constructor() {
+    this.reset(0, -1);
+  }
+
+  /** A node for an event of `thread`, with no accesses and no children yet. */
+  node(thread: number): number {
+    let n = this.freeNodes.pop();
+    if (n === undefined) {
+      n = this.nodes++;
+      if (n >= this.thread.length) this.growNodes(n + 1);
+    }
+    this.reset(n, thread);
     return n;
   }
 
-  /** Returns a node, its remaining children and its sleep entries to the pool. */
-  release(n: Node): void {
-    if (n.children.length > 0) this.releaseAll(n.children);
-    if (n.slept.length > 0) this.releaseAll(n.slept);
-    this.free.push(n);
+  private reset(n: number, thread: number): void {
+    this.thread[n] = thread;
+    this.accCount[n] = 0;
+    this.firstChild[n] = NONE;
+    this.lastChild[n] = NONE;
+    this.firstSlept[n] = NONE;
+    this.lastSlept[n] = NONE;
+    this.nextSibling[n] = NONE;
+    this.givenAsleep[n] = 0;
   }
 
-  /** Releases every node of a list and empties it. */
-  releaseAll(nodes: Node[]): void {
-    for (let k = 0; k < nodes.length; k++) this.release(nodes[k]!);
-    // why: `length = 0` is a V8 runtime call that drops the backing store, and the node's next
-    // pushes would allocate it again
-    while (nodes.length > 0) nodes.pop();
+  /** Sets node n's accesses to objs/groups[from..to), replacing any it had. */
+  setAccesses(n: number, objs: ArrayLike<number>, groups: ArrayLike<number>, from: number, to: number): void {
+    const count = to - from;
+    const had = this.accCount[n]!;
+    if (had !== count) {
+      if (had > 0) this.freeBlock(this.accStart[n]!, had);
+      this.accCount[n] = count;
+      this.accStart[n] = count === 0 ? 0 : this.block(count);
+    }
+    const start = this.accStart[n]!;
+    for (let a = 0; a < count; a++) {
+      this.accObj[start + a] = objs[from + a]!;
+      this.accGroup[start + a] = groups[from + a]!;
+    }
+  }
+
+  hasChildren(n: number): boolean {
+    return this.firstChild[n] !== NONE;
+  }
+
+  /** Appends c to n's children (the branches still to explore there). */
+  pushChild(n: number, c: number): void {
+    this.nextSibling[c] = NONE;
+    if (this.firstChild[n] === NONE) this.firstChild[n] = c;
+    else this.nextSibling[this.lastChild[n]!] = c;
+    this.lastChild[n] = c;
+  }
+
+  /** Removes n's first child from its children and returns it. */
+  shiftChild(n: number): number {
+    const c = this.firstChild[n]!;
+    const next = this.nextSibling[c]!;
+    this.firstChild[n] = next;
+    if (next === NONE) this.lastChild[n] = NONE;
+    this.nextSibling[c] = NONE;
+    return c;
+  }
+
+  /** Appends c to n's sleep-set entries. */
+  pushSlept(n: number, c: number): void {
+    this.nextSibling[c] = NONE;
+    if (this.firstSlept[n] === NONE) this.firstSlept[n] = c;
+    else this.nextSibling[this.lastSlept[n]!] = c;
+    this.lastSlept[n] = c;
+  }
+
+  /** Returns a node (not in any list any more), its children and its sleep entries to the pool. */
+  release(n: number): void {
+    this.releaseChildren(n);
+    this.releaseSlept(n);
+    const had = this.accCount[n]!;
+    if (had > 0) this.freeBlock(this.accStart[n]!, had);
+    this.accCount[n] = 0;
+    this.freeNodes.push(n);
+  }
+
+  releaseChildren(n: number): void {
+    for (let c = this.firstChild[n]!; c !== NONE; ) {
+      const next = this.nextSibling[c]!;
+      this.release(c);
+      c = next;
+    }
+    this.firstChild[n] = NONE;
+    this.lastChild[n] = NONE;
+  }
+
+  releaseSlept(n: number): void {
+    for (let c = this.firstSlept[n]!; c !== NONE; ) {
+      const next = this.nextSibling[c]!;
+      this.release(c);
+      c = next;
+    }
+    this.firstSlept[n] = NONE;
+    this.lastSlept[n] = NONE;
+  }
+
+  /** Whether two nodes' events have a conflicting pair of accesses. */
+  conflict(a: number, b: number): boolean {
+    const objs = this.accObj;
+    const groups = this.accGroup;
+    const aEnd = this.accStart[a]! + this.accCount[a]!;
+    const bStart = this.accStart[b]!;
+    const bEnd = bStart + this.accCount[b]!;
+    for (let x = this.accStart[a]!; x < aEnd; x++) {
+      for (let y = bStart; y < bEnd; y++) {
+        if (objs[x] === objs[y] && !groupsCommute(groups[x]!, groups[y]!)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Sequence.weakInitial of node n's thread and accesses. */
+  weakInitialIn(v: Sequence, n: number): number {
+    const from = this.accStart[n]!;
+    return v.weakInitial(this.thread[n]!, this.accObj, this.accGroup, from, from + this.accCount[n]!);
   }
 
   /**
@@ -198,41 +314,59 @@ export class WakeupTree {
    * (insert[E](v, wut(E)) of the paper). The caller has already checked sleep(E) against v.
    * Consumes v (marks its events removed).
    */
-  insert(at: Node, v: Sequence): void {
+  insert(at: number, v: Sequence): void {
     let n = at;
     for (;;) {
-      let next: Node | null = null;
-      for (const c of n.children) {
-        const k = v.weakInitial(c.thread, c.objs, c.groups, c.accesses);
+      let next = NONE;
+      for (let c = this.firstChild[n]!; c !== NONE; c = this.nextSibling[c]!) {
+        const k = this.weakInitialIn(v, c);
         if (k === -2) continue;
         if (k >= 0) v.remove(k);
         next = c;
         break;
       }
-      if (next === null) break;
+      if (next === NONE) break;
       // why: a leaf means "this event here, then anything"; v then adds no new class
-      if (next.children.length === 0 || v.live === 0) return;
+      if (this.firstChild[next] === NONE || v.live === 0) return;
       n = next;
     }
     for (let k = 0; k < v.length; k++) {
       if (v.removed[k]) continue;
       const c = this.node(v.thread[k]!);
-      for (let a = v.accFrom[k]!; a < v.accTo[k]!; a++) {
-        c.objs[c.accesses] = v.accObj[a]!;
-        c.groups[c.accesses++] = v.accGroup[a]!;
-      }
-      n.children.push(c);
+      this.setAccesses(c, v.accObj, v.accGroup, v.accFrom[k]!, v.accTo[k]!);
+      this.pushChild(n, c);
       n = c;
     }
   }
-}
 
-/** Whether two nodes' events have a conflicting pair of accesses. */
-export function nodesConflict(a: Node, b: Node): boolean {
-  for (let x = 0; x < a.accesses; x++) {
-    for (let y = 0; y < b.accesses; y++) {
-      if (a.objs[x] === b.objs[y] && !groupsCommute(a.groups[x]!, b.groups[y]!)) return true;
+  private block(count: number): number {
+    const free = this.freeBlocks[count];
+    if (free !== undefined && free.length > 0) return free.pop()!;
+    const start = this.arenaEnd;
+    this.arenaEnd += count;
+    if (this.arenaEnd > this.accObj.length) {
+      const size = Math.max(this.arenaEnd, this.accObj.length * 2);
+      this.accObj = atLeast(this.accObj, size);
+      this.accGroup = atLeast(this.accGroup, size);
     }
+    return start;
   }
-  return false;
+
+  private freeBlock(start: number, count: number): void {
+    while (this.freeBlocks.length <= count) this.freeBlocks.push([]);
+    this.freeBlocks[count]!.push(start);
+  }
+
+  private growNodes(n: number): void {
+    const size = Math.max(n, this.thread.length * 2);
+    this.thread = atLeast(this.thread, size);
+    this.accStart = atLeast(this.accStart, size);
+    this.accCount = atLeast(this.accCount, size);
+    this.firstChild = atLeast(this.firstChild, size);
+    this.lastChild = atLeast(this.lastChild, size);
+    this.firstSlept = atLeast(this.firstSlept, size);
+    this.lastSlept = atLeast(this.lastSlept, size);
+    this.nextSibling = atLeast(this.nextSibling, size);
+    this.givenAsleep = atLeast(this.givenAsleep, size);
+  }
 }
