@@ -122,8 +122,12 @@ export class ExecutionRunner {
   private readonly enabled: number[] = [];
   private readonly pending: (Op | null)[] = [];
   private readonly schedule: number[] = [];
-  // invariant: during run, runnable[i] is 1 exactly when thread i is in `enabled`
-  private runnable = new Uint8Array(0);
+  // invariant: during run, alive lists the threads that have not returned, ascending, and
+  // pending[i] is thread i's announced op
+  private readonly alive: number[] = [];
+  // invariant: during run, runnableAt[i] === pointStamp exactly when thread i is in `enabled`
+  private runnableAt = new Int32Array(0);
+  private pointStamp = 0;
   private readonly point = { enabled: this.enabled as readonly number[], pending: this.pending as readonly (Op | null)[], previous: -1, step: 0 };
   private violations: Violation[] = [];
 
@@ -179,29 +183,33 @@ export class ExecutionRunner {
     const enabled = this.enabled;
     const pending = this.pending;
     const point = this.point;
-    if (pending.length !== threads.length) {
-      truncate(pending, threads.length);
-      while (pending.length < threads.length) pending.push(null);
+    const alive = this.alive;
+    truncate(pending, 0);
+    truncate(alive, 0);
+    for (let i = 0; i < threads.length; i++) {
+      pending.push(threads[i]!.pending);
+      if (threads[i]!.pending !== null) alive.push(i);
     }
-    if (this.runnable.length !== threads.length) this.runnable = new Uint8Array(threads.length);
+    if (this.runnableAt.length !== threads.length) this.runnableAt = new Int32Array(threads.length);
     let previous = -1;
     let step = 0;
-    const runnable = this.runnable;
+    const runnableAt = this.runnableAt;
     for (;;) {
-      let unfinished = 0;
+      // why a stamp: marking the enabled threads costs one store each, and nothing to clear
+      if (this.pointStamp === 0x7fffffff) {
+        runnableAt.fill(0);
+        this.pointStamp = 0;
+      }
+      const stamp = ++this.pointStamp;
       let count = 0;
-      for (let i = 0; i < threads.length; i++) {
+      for (let k = 0; k < alive.length; k++) {
+        const i = alive[k]!;
         const t = threads[i]!;
-        const op = t.pending;
-        pending[i] = op;
-        runnable[i] = 0;
-        if (op === null) continue;
-        unfinished++;
         // why: read from the thread, not the op: op classes are many, so `op.enabled` is a
         // megamorphic load for every thread at every step
-        if (!t.gated || op.enabled!(t.ctx)) {
+        if (!t.gated || t.pending!.enabled!(t.ctx)) {
           enabled[count++] = i;
-          runnable[i] = 1;
+          runnableAt[i] = stamp;
         }
       }
       // why: not `length = count` (see truncate), and not through truncate: this one stays monomorphic
@@ -209,7 +217,7 @@ export class ExecutionRunner {
       point.previous = previous;
       point.step = step;
       if (enabled.length === 0) {
-        if (unfinished > 0) {
+        if (alive.length > 0) {
           scheduler.deadlocked?.(point);
           this.deadlock(step);
         }
@@ -218,7 +226,7 @@ export class ExecutionRunner {
       const choice = scheduler.choose(point);
       if (choice === ABANDON) return this.finish(step, null, true);
       const t = threads[choice];
-      if (t === undefined || runnable[choice] !== 1) {
+      if (t === undefined || runnableAt[choice] !== stamp) {
         throw new InternalError(`scheduler chose thread ${choice}, not among enabled [${enabled.join(',')}]`);
       }
       const blocked = recorder ? this.blockedThreads() : NO_BLOCKED;
@@ -228,9 +236,11 @@ export class ExecutionRunner {
       step++;
       t.ctx.step = step;
       const op = t.pending!;
-      const alive = this.runStep(t, op, step);
+      const running = this.runStep(t, op, step);
+      pending[choice] = t.pending;
+      if (t.pending === null) removeFrom(alive, choice);
       scheduler.observe?.(step - 1, choice, op);
-      if (alive) {
+      if (running) {
         t.steps++;
         this.checkAfterStep(world, step, choice);
       }
@@ -245,7 +255,7 @@ export class ExecutionRunner {
           world,
         });
       }
-      if (!alive) return this.finish(step, null);
+      if (!running) return this.finish(step, null);
       if (t.steps > this.limits.stepsPerThreadMax && t.pending !== null) {
         return this.finish(step, {
           limit: 'steps-per-thread',
@@ -389,4 +399,12 @@ function messageOf(e: unknown): string {
  */
 function truncate(a: unknown[], n: number): void {
   while (a.length > n) a.pop();
+}
+
+/** Removes one value from an ascending list of distinct ones, in place. */
+function removeFrom(list: number[], value: number): void {
+  const at = list.indexOf(value);
+  if (at < 0) return;
+  for (let k = at; k + 1 < list.length; k++) list[k] = list[k + 1]!;
+  list.pop();
 }
