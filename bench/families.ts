@@ -6,7 +6,7 @@
 import { DfsStrategy } from '../src/explore/dfs';
 import { ExhaustiveStrategy } from '../src/explore/exhaustive';
 import { describeVerdict, type Stats } from '../src/explore/verdict';
-import { runSearch, sampleExecutionsPerSecond, sampleRate, sampleStepsPerSecond, type RateSample } from './search';
+import { runSearch, sampleExecutionsPerSecond, sampleRate, sampleStepsPerSecond, type Rates } from './search';
 import type { BenchProgram } from './programs';
 import { count, paramsText, rate, ratio, renderTable, seconds, type Column } from './table';
 
@@ -19,19 +19,37 @@ export interface FamilyCaps {
   readonly rateMinMs: number;
 }
 
-export interface FamilyRow {
+export interface FamilyRow extends FamilyMeasurement {
   readonly program: BenchProgram;
+}
+
+/** What one family row measures: plain data, so a row can be measured in another process. */
+export interface FamilyMeasurement {
   /** Counts and time of one dfs search. */
   readonly stats: Stats;
   /** `holds`, `violated:<check>` or `capped`: only a `holds` row has a count to compare. */
   readonly outcome: string;
   /** dfs rates (over repeated searches when one is too short to time). */
-  readonly dfs: RateSample;
+  readonly dfs: Rates;
   /**
    * The bare loop on the same program: plain enumeration, cut by its time budget (a sample of
    * its first schedules) or repeated when it ends sooner.
    */
-  readonly bare: RateSample | null;
+  readonly bare: Rates | null;
+}
+
+/** Measures one row. */
+export type FamilyMeasurer = (program: BenchProgram, caps: FamilyCaps) => FamilyRow;
+
+/**
+ * Runs one program briefly under both strategies, results discarded: a measured row should not
+ * pay for V8 compiling the runtime.
+ */
+export function warmUp(program: BenchProgram, ms: number): void {
+  const scenario = program.build(program.params);
+  const params = program.params;
+  sampleRate(() => runSearch({ scenario, params, strategy: new DfsStrategy(), timeMsMax: ms }), ms);
+  sampleRate(() => runSearch({ scenario, params, strategy: new ExhaustiveStrategy(), timeMsMax: ms }), ms);
 }
 
 export function measureFamily(program: BenchProgram, caps: FamilyCaps): FamilyRow {
@@ -50,7 +68,11 @@ export function measureFamily(program: BenchProgram, caps: FamilyCaps): FamilyRo
           () => runSearch({ scenario, params, strategy: new ExhaustiveStrategy(), timeMsMax: bareTimeMsMax }),
           Math.min(caps.rateMinMs, bareTimeMsMax),
         );
-  return { program, stats: dfs.first.stats, outcome, dfs, bare };
+  return { program, stats: dfs.first.stats, outcome, dfs: ratesOf(dfs), bare: bare === null ? null : ratesOf(bare) };
+}
+
+function ratesOf(s: Rates): Rates {
+  return { runs: s.runs, steps: s.steps, executions: s.executions, timeMs: s.timeMs };
 }
 
 /** executions / expected; NaN unless the search finished clean (a capped count proves nothing). */

@@ -4,15 +4,12 @@
  * can assert on the numbers.
  */
 import type { Scenario } from '../src/runtime/scenario';
-import { DfsStrategy } from '../src/explore/dfs';
-import { ExhaustiveStrategy } from '../src/explore/exhaustive';
-import { countRatio, measureFamily, renderFamilies, type FamilyCaps, type FamilyRow } from './families';
+import { countRatio, measureFamily, renderFamilies, warmUp, type FamilyCaps, type FamilyMeasurer, type FamilyRow } from './families';
 import type { BenchProgram } from './programs';
 import { buggyVariants, measureFirstViolation, renderFirstViolation } from './first-violation';
 import { describeMachine, renderMachine } from './machine';
 import { selected, type BenchOptions } from './options';
 import { measureVariant, renderScaling, type ScalingCaps, type ScalingRow } from './scaling';
-import { runSearch, sampleRate } from './search';
 import { seconds } from './table';
 
 /** Programs whose published count is at most this run in `--quick`. */
@@ -51,21 +48,19 @@ export function selectScenarios(scenarios: readonly Scenario[], options: BenchOp
 }
 
 /**
- * Runs one program briefly under both strategies, results discarded: the first measured row
- * should not pay for V8 compiling the runtime.
+ * Measures the rows in this process, or each with `measure` (bench/family-process.ts: each in a
+ * fresh process, as the CLI does).
  */
-function warmUp(program: BenchProgram, ms: number): void {
-  const scenario = program.build(program.params);
-  const params = program.params;
-  sampleRate(() => runSearch({ scenario, params, strategy: new DfsStrategy(), timeMsMax: ms }), ms);
-  sampleRate(() => runSearch({ scenario, params, strategy: new ExhaustiveStrategy(), timeMsMax: ms }), ms);
-}
-
-export function measureFamilies(programs: readonly BenchProgram[], caps: FamilyCaps, progress: (s: string) => void): FamilyRow[] {
-  if (programs.length > 0) warmUp(programs[0]!, caps.rateMinMs);
+export function measureFamilies(
+  programs: readonly BenchProgram[],
+  caps: FamilyCaps,
+  progress: (s: string) => void,
+  measure: FamilyMeasurer | null = null,
+): FamilyRow[] {
+  if (measure === null && programs.length > 0) warmUp(programs[0]!, caps.rateMinMs);
   return programs.map((p) => {
     progress(`${p.id} ${JSON.stringify(p.params)}`);
-    return measureFamily(p, caps);
+    return (measure ?? measureFamily)(p, caps);
   });
 }
 
@@ -77,6 +72,8 @@ export interface BenchInputs {
    * published count.
    */
   readonly jobs: ((options: BenchOptions, progress: (s: string) => void) => { text: string; countsAgree: boolean }) | null;
+  /** How section 1 measures a row; null or absent: in this process. */
+  readonly measureFamily?: FamilyMeasurer | null;
 }
 
 /**
@@ -97,7 +94,7 @@ export function runBench(
   out(`mode: ${options.quick ? 'quick' : 'full'}`);
   if (options.sections.has('families')) {
     const programs = selectPrograms(inputs.programs, options);
-    const rows = measureFamilies(programs, caps.families, progress);
+    const rows = measureFamilies(programs, caps.families, progress, inputs.measureFamily ?? null);
     countMismatches = rows.filter((r) => r.outcome !== 'capped' && countRatio(r) !== 1).length;
     out(`\n## 1. Benchmark families under dfs (shared/benchmarks.md)\n`);
     out(programs.length > 0 ? renderFamilies(rows, caps.families) : '(no program selected)');

@@ -68,15 +68,19 @@ export function executionsPerSecond(stats: Stats): number {
   return stats.timeMs > 0 ? (stats.executions * 1000) / stats.timeMs : Number.NaN;
 }
 
-/** Rates measured over one or more runs of the same search. */
-export interface RateSample {
-  /** The first run: its counts and verdict are the row's. */
-  readonly first: BenchResult;
+/** Totals over one or more runs of the same search, for its rates. */
+export interface Rates {
   /** Runs made (more than one when a search is too short to time on its own). */
   readonly runs: number;
   readonly steps: number;
   readonly executions: number;
   readonly timeMs: number;
+}
+
+/** Rates measured over one or more runs of the same search. */
+export interface RateSample extends Rates {
+  /** The first run: its counts and verdict are the row's. */
+  readonly first: BenchResult;
 }
 
 /**
@@ -98,10 +102,10 @@ export function sampleRate(search: () => BenchResult, minMs: number): RateSample
   return { first, runs, steps, executions, timeMs };
 }
 
-export function sampleStepsPerSecond(s: RateSample): number {
+export function sampleStepsPerSecond(s: Rates): number {
   return s.timeMs > 0 ? (s.steps * 1000) / s.timeMs : Number.NaN;
 }
 
-export function sampleExecutionsPerSecond(s: RateSample): number {
+export function sampleExecutionsPerSecond(s: Rates): number {
   return s.timeMs > 0 ? (s.executions * 1000) / s.timeMs : Number.NaN;
 }
