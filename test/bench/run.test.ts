@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { countRatio, renderFamilies, type FamilyCaps } from '../../bench/families';
+import { countRatio, renderFamilies, type FamilyCaps, type FamilyMeasurement } from '../../bench/families';
 import { parseBenchArgs, type BenchOptions } from '../../bench/options';
 import { programs } from '../../bench/programs';
 import { measureFamilies, QUICK_EXPECTED_MAX, selectPrograms } from '../../bench/report';
@@ -36,6 +37,25 @@ describe('npm run bench -- --quick: the count part', () => {
       expect(countRatio(r).toFixed(2)).toBe('1.00');
     }
     expect(renderFamilies(rows, COUNT_ONLY)).toContain('every finished row matches its published count');
+  });
+});
+
+describe('a family row measured in a child process (as npm run bench measures each)', () => {
+  it('prints the row as JSON, with the published count', () => {
+    const request = JSON.stringify({ id: 'lastzero', params: { n: 3 }, caps: COUNT_ONLY });
+    const child = spawnSync('npx', ['tsx', 'bench/family-process.ts', request], { encoding: 'utf8' });
+    expect(child.status, child.stderr).toBe(0);
+    const row = JSON.parse(child.stdout) as FamilyMeasurement;
+    expect(row.outcome).toBe('holds');
+    expect(row.stats.executions).toBe(12);
+    expect(row.bare).toBeNull();
+  });
+
+  it('fails loudly on a row that is no benchmark program', () => {
+    const request = JSON.stringify({ id: 'lastzero', params: { n: 99 }, caps: COUNT_ONLY });
+    const child = spawnSync('npx', ['tsx', 'bench/family-process.ts', request], { encoding: 'utf8' });
+    expect(child.status).toBe(2);
+    expect(child.stderr).toContain('no benchmark program matches');
   });
 });
 
