@@ -147,19 +147,19 @@ export class DfsStrategy implements Strategy {
     if (this.log === null) this.init(point.pending.length);
     const enabled = point.enabled;
     const tree = this.tree;
-    if (i < this.replayTo) return this.replayed(tree.thread[this.path[i + 1]!]!, enabled, i);
+    if (i < this.replayTo) return this.replayed(tree.threadOf(this.path[i + 1]!), enabled, i);
     this.log!.setEnabled(i, enabled);
     if (i === this.prefix.length && !this.sleepersRecorded) this.recordSleepers(i);
     const node = this.path[i]!;
     if (i < this.prefix.length) {
       const t = this.replayed(this.prefix[i]!, enabled, i);
       if (!tree.hasChildren(node)) tree.pushChild(node, tree.node(t));
-      return this.enter(i, tree.firstChild[node]!);
+      return this.enter(i, tree.firstChild(node));
     }
     // follow the wakeup tree; a branch whose thread cannot run here was an infeasible reversal
     while (tree.hasChildren(node)) {
-      const c = tree.firstChild[node]!;
-      if (this.log!.isEnabledAt(i, tree.thread[c]!)) return this.enter(i, c);
+      const c = tree.firstChild(node);
+      if (this.log!.isEnabledAt(i, tree.threadOf(c))) return this.enter(i, c);
       tree.release(tree.shiftChild(node));
     }
     const t = this.freshChoice(i, point);
@@ -251,7 +251,7 @@ export class DfsStrategy implements Strategy {
   private enter(i: number, c: number): number {
     this.path[i + 1] = c;
     this.pathLength = i + 2;
-    return this.tree.thread[c]!;
+    return this.tree.threadOf(c);
   }
 
   /** The thread to run at a point the wakeup tree says nothing about: awake, the last one first. */
@@ -260,8 +260,8 @@ export class DfsStrategy implements Strategy {
     asleep.fill(0);
     const tree = this.tree;
     const inherited = this.sleep[i]!;
-    for (let k = 0; k < this.sleepCount[i]!; k++) asleep[tree.thread[inherited[k]!]!] = 1;
-    for (let s = tree.firstSlept[this.path[i]!]!; s !== NONE; s = tree.nextSibling[s]!) asleep[tree.thread[s]!] = 1;
+    for (let k = 0; k < this.sleepCount[i]!; k++) asleep[tree.threadOf(inherited[k]!)] = 1;
+    for (let s = tree.firstSlept(this.path[i]!); s !== NONE; s = tree.nextSibling(s)) asleep[tree.threadOf(s)] = 1;
     const enabled = point.enabled;
     if (point.previous >= 0 && asleep[point.previous] === 0 && enabled.indexOf(point.previous) >= 0) return point.previous;
     for (let k = 0; k < enabled.length; k++) if (asleep[enabled[k]!] === 0) return enabled[k]!;
@@ -285,7 +285,7 @@ export class DfsStrategy implements Strategy {
     let n = 0;
     for (const q of this.sleepers) {
       const node = this.tree.node(q);
-      this.tree.givenAsleep[node] = 1;
+      this.tree.markGivenAsleep(node);
       this.addNodeAccesses(node, this.pending[q]!);
       here[n++] = node;
     }
@@ -332,7 +332,7 @@ export class DfsStrategy implements Strategy {
   private addNodeAccesses(node: number, op: Op): void {
     const log = this.log!;
     const i = this.eventScratch();
-    log.beginEvent(i, this.tree.thread[node]!, false);
+    log.beginEvent(i, this.tree.threadOf(node), false);
     this.addAccesses(i, op);
     this.tree.setAccesses(node, log.accObj, log.accGroup, log.accStart[i]!, log.accEnd[i]!);
   }
@@ -349,12 +349,12 @@ export class DfsStrategy implements Strategy {
     let n = 0;
     for (let k = 0; k < this.sleepCount[i]!; k++) if (this.stillAsleep(here[k]!, event)) next[n++] = here[k]!;
     const tree = this.tree;
-    for (let s = tree.firstSlept[this.path[i]!]!; s !== NONE; s = tree.nextSibling[s]!) if (this.stillAsleep(s, event)) next[n++] = s;
+    for (let s = tree.firstSlept(this.path[i]!); s !== NONE; s = tree.nextSibling(s)) if (this.stillAsleep(s, event)) next[n++] = s;
     this.sleepCount[i + 1] = n;
   }
 
   private stillAsleep(s: number, event: number): boolean {
-    return this.tree.thread[s] !== this.tree.thread[event] && !this.tree.conflict(s, event);
+    return this.tree.threadOf(s) !== this.tree.threadOf(event) && !this.tree.conflict(s, event);
   }
 
   /**
@@ -395,10 +395,10 @@ export class DfsStrategy implements Strategy {
       const w = this.weakInitialOf(s);
       // why a given sleeper cuts only a sequence it runs first in: the sequences its own subtree
       // would have inserted here never reach a subtree explored apart (DfsOptions.sleeping)
-      if (tree.givenAsleep[s] === 1 ? w >= 0 : w !== -2) return;
+      if (tree.isGivenAsleep(s) ? w >= 0 : w !== -2) return;
     }
     const node = this.path[at]!;
-    for (let s = tree.firstSlept[node]!; s !== NONE; s = tree.nextSibling[s]!) if (this.weakInitialOf(s) !== -2) return;
+    for (let s = tree.firstSlept(node); s !== NONE; s = tree.nextSibling(s)) if (this.weakInitialOf(s) !== -2) return;
     const v = this.v;
     v.clear();
     for (let m = at + 1; m < end; m++) if (m !== j && !log.happensBefore(at, m)) this.pushEvent(v, m);
@@ -409,8 +409,8 @@ export class DfsStrategy implements Strategy {
   /** NotdepSummary.weakInitial of sleep entry s, for the summary last built. */
   private weakInitialOf(s: number): number {
     const tree = this.tree;
-    const from = tree.accStart[s]!;
-    return this.notdep.weakInitial(tree.thread[s]!, tree.accObj, tree.accGroup, from, from + tree.accCount[s]!);
+    const from = tree.accStartOf(s);
+    return this.notdep.weakInitial(tree.threadOf(s), tree.accObj, tree.accGroup, from, from + tree.accCountOf(s));
   }
 
   private pushEvent(v: Sequence, m: number): void {
@@ -426,7 +426,7 @@ export class DfsStrategy implements Strategy {
     for (let d = this.pathLength - 1; d > floor; d--) {
       const parent = this.path[d - 1]!;
       const child = this.path[d]!;
-      if (tree.firstChild[parent] !== child) throw new Error('[weft internal bug] dfs: path is not the first branch');
+      if (tree.firstChild(parent) !== child) throw new Error('[weft internal bug] dfs: path is not the first branch');
       tree.shiftChild(parent);
       tree.releaseChildren(child);
       tree.releaseSlept(child);

@@ -51,11 +51,12 @@ export class Sequence {
   // objStamp[o] === stamp
   private liveCount = new Int32Array(8 * GROUPS);
   private objStamp = new Int32Array(8);
-  // invariant: objFirst[o] is the first access to object o in v (valid when objStamp[o] === stamp),
-  // objLast[o] the last, and nextOnObj[a] the access to the same object after a (-1: none)
-  private objFirst = new Int32Array(8);
-  private objLast = new Int32Array(8);
-  private readonly nextOnObj: number[] = [];
+  // invariant: the accesses to object o in group g, in order, run from groupHead[o * GROUPS + g]
+  // along nextInGroup to groupTail[...] (-1: none; valid when objStamp[o] === stamp), except that
+  // the head may have moved past accesses of removed events, never past a live one
+  private groupHead = new Int32Array(8 * GROUPS);
+  private groupTail = new Int32Array(8 * GROUPS);
+  private readonly nextInGroup: number[] = [];
   /** Event of access a. */
   private readonly accEvent: number[] = [];
   private stamp = 1;
@@ -92,17 +93,19 @@ export class Sequence {
     this.accGroup[a] = group;
     this.accTo[this.length - 1] = this.accesses;
     this.accEvent[a] = this.length - 1;
-    this.nextOnObj[a] = -1;
+    this.nextInGroup[a] = -1;
     if (obj >= this.objStamp.length) this.growObjects(obj + 1);
+    const base = obj * GROUPS;
     if (this.objStamp[obj] !== this.stamp) {
       this.objStamp[obj] = this.stamp;
-      this.liveCount.fill(0, obj * GROUPS, obj * GROUPS + GROUPS);
-      this.objFirst[obj] = a;
-    } else {
-      this.nextOnObj[this.objLast[obj]!] = a;
+      this.liveCount.fill(0, base, base + GROUPS);
+      this.groupHead.fill(-1, base, base + GROUPS);
     }
-    this.objLast[obj] = a;
-    this.liveCount[obj * GROUPS + group]!++;
+    const list = base + group;
+    if (this.groupHead[list] === -1) this.groupHead[list] = a;
+    else this.nextInGroup[this.groupTail[list]!] = a;
+    this.groupTail[list] = a;
+    this.liveCount[list]!++;
   }
 
   /**
@@ -114,13 +117,16 @@ export class Sequence {
   weakInitial(thread: number, objs: Int32Array, groups: Int32Array, from: number, to: number): number {
     if (thread < this.threadStamp.length && this.threadStamp[thread] === this.stamp && this.firstLive[thread]! >= 0) {
       const k = this.firstLive[thread]!;
-      // why: its first event has no program-order predecessor in v, so any predecessor in v
-      // is a direct conflict with an earlier live event, found on the accessed object's list
+      // why: its first event has no program-order predecessor in v, so any predecessor in v is a
+      // direct conflict with an earlier live event: the first live access of a group it does not
+      // commute with, on an object it touches, comes before it
       for (let a = this.accFrom[k]!; a < this.accTo[k]!; a++) {
+        const base = this.accObj[a]! * GROUPS;
         const g = this.accGroup[a]!;
-        for (let y = this.objFirst[this.accObj[a]!]!; y !== a; y = this.nextOnObj[y]!) {
-          const m = this.accEvent[y]!;
-          if (m !== k && !this.removed[m] && !groupsCommute(g, this.accGroup[y]!)) return -2;
+        for (let h = 0; h < GROUPS; h++) {
+          if (groupsCommute(g, h)) continue;
+          const y = this.firstLiveIn(base + h);
+          if (y !== -1 && y < a && this.accEvent[y] !== k) return -2;
         }
       }
       return k;
@@ -134,6 +140,14 @@ export class Sequence {
       }
     }
     return -1;
+  }
+
+  /** The first access of a live event on one object-and-group list, -1 if none. */
+  private firstLiveIn(list: number): number {
+    let y = this.groupHead[list]!;
+    while (y !== -1 && this.removed[this.accEvent[y]!]) y = this.nextInGroup[y]!;
+    this.groupHead[list] = y;
+    return y;
   }
 
   /** Removes event k, the first live event of its thread (weakInitial returned it). */
@@ -152,34 +166,40 @@ export class Sequence {
   private growObjects(n: number): void {
     this.objStamp = atLeast(this.objStamp, n);
     this.liveCount = atLeast(this.liveCount, this.objStamp.length * GROUPS);
-    this.objFirst = atLeast(this.objFirst, this.objStamp.length);
-    this.objLast = atLeast(this.objLast, this.objStamp.length);
+    this.groupHead = atLeast(this.groupHead, this.objStamp.length * GROUPS);
+    this.groupTail = atLeast(this.groupTail, this.objStamp.length * GROUPS);
   }
 }
 
+/** Fields of a node's record: rec[n * FIELDS + field]. */
+const THREAD = 0;
+const ACC_START = 1;
+const ACC_COUNT = 2;
+const FIRST_CHILD = 3;
+const LAST_CHILD = 4;
+const FIRST_SLEPT = 5;
+const LAST_SLEPT = 6;
+const NEXT_SIBLING = 7;
+const FIELDS = 8;
+
 /**
  * The tree. Node 0 is the root; every other node is an event. A node's accesses are
- * accObj/accGroup[accStart[n] .. accStart[n] + accCount[n]); read those arrays after any call
- * that adds a node or sets accesses, which may replace them.
+ * accObj/accGroup[accStartOf(n) .. accStartOf(n) + accCountOf(n)); read those arrays after any
+ * call that adds a node or sets accesses, which may replace them.
+ *
+ * Why one record per node in one array: the insertion walk reads a child's thread, accesses and
+ * next sibling together, and in a large tree each separate array cost a cache miss per child.
  */
 export class WakeupTree {
   readonly root = 0;
-  /** Thread whose event node n is; -1 for the root. */
-  thread = new Int32Array(INITIAL_NODES);
-  accStart = new Int32Array(INITIAL_NODES);
-  accCount = new Int32Array(INITIAL_NODES);
+  // invariant: children of n, in exploration order, run from FIRST_CHILD along NEXT_SIBLING to
+  // LAST_CHILD; explored children (sleep-set entries) from FIRST_SLEPT to LAST_SLEPT. A node is in
+  // one list at most, so both share NEXT_SIBLING. THREAD is -1 for the root.
+  private rec = new Int32Array(INITIAL_NODES * FIELDS);
   accObj = new Int32Array(INITIAL_NODES);
   accGroup = new Int32Array(INITIAL_NODES);
-  // invariant: children of n, in exploration order, run from firstChild[n] along nextSibling to
-  // lastChild[n]; explored children (sleep-set entries) from firstSlept[n] to lastSlept[n]. A node
-  // is in one list at most, so both share nextSibling.
-  firstChild = new Int32Array(INITIAL_NODES);
-  private lastChild = new Int32Array(INITIAL_NODES);
-  firstSlept = new Int32Array(INITIAL_NODES);
-  private lastSlept = new Int32Array(INITIAL_NODES);
-  nextSibling = new Int32Array(INITIAL_NODES);
   /** 1 for a sleep-set entry given with a subtree to explore (DfsOptions.sleeping), not a child. */
-  givenAsleep = new Uint8Array(INITIAL_NODES);
+  private given = new Uint8Array(INITIAL_NODES);
   private nodes = 1;
   private readonly freeNodes: number[] = [];
   private arenaEnd = 0;
@@ -190,38 +210,78 @@ export class WakeupTree {
     this.reset(0, -1);
   }
 
+  threadOf(n: number): number {
+    return this.rec[n * FIELDS + THREAD]!;
+  }
+
+  accStartOf(n: number): number {
+    return this.rec[n * FIELDS + ACC_START]!;
+  }
+
+  accCountOf(n: number): number {
+    return this.rec[n * FIELDS + ACC_COUNT]!;
+  }
+
+  /** n's first child (the branch explored now), NONE if it has none. */
+  firstChild(n: number): number {
+    return this.rec[n * FIELDS + FIRST_CHILD]!;
+  }
+
+  /** n's first sleep-set entry, NONE if it has none. */
+  firstSlept(n: number): number {
+    return this.rec[n * FIELDS + FIRST_SLEPT]!;
+  }
+
+  /** The next node in the child or sleep list n is in, NONE at its end. */
+  nextSibling(n: number): number {
+    return this.rec[n * FIELDS + NEXT_SIBLING]!;
+  }
+
+  isGivenAsleep(n: number): boolean {
+    return this.given[n] === 1;
+  }
+
+  markGivenAsleep(n: number): void {
+    this.given[n] = 1;
+  }
+
   /** A node for an event of `thread`, with no accesses and no children yet. */
   node(thread: number): number {
     let n = this.freeNodes.pop();
     if (n === undefined) {
       n = this.nodes++;
-      if (n >= this.thread.length) this.growNodes(n + 1);
+      if (n >= this.given.length) this.growNodes(n + 1);
     }
     this.reset(n, thread);
     return n;
   }
 
   private reset(n: number, thread: number): void {
-    this.thread[n] = thread;
-    this.accCount[n] = 0;
-    this.firstChild[n] = NONE;
-    this.lastChild[n] = NONE;
-    this.firstSlept[n] = NONE;
-    this.lastSlept[n] = NONE;
-    this.nextSibling[n] = NONE;
-    this.givenAsleep[n] = 0;
+    const r = n * FIELDS;
+    const rec = this.rec;
+    rec[r + THREAD] = thread;
+    rec[r + ACC_START] = 0;
+    rec[r + ACC_COUNT] = 0;
+    rec[r + FIRST_CHILD] = NONE;
+    rec[r + LAST_CHILD] = NONE;
+    rec[r + FIRST_SLEPT] = NONE;
+    rec[r + LAST_SLEPT] = NONE;
+    rec[r + NEXT_SIBLING] = NONE;
+    this.given[n] = 0;
   }
 
   /** Sets node n's accesses to objs/groups[from..to), replacing any it had. */
   setAccesses(n: number, objs: ArrayLike<number>, groups: ArrayLike<number>, from: number, to: number): void {
     const count = to - from;
-    const had = this.accCount[n]!;
+    const r = n * FIELDS;
+    const had = this.rec[r + ACC_COUNT]!;
     if (had !== count) {
-      if (had > 0) this.freeBlock(this.accStart[n]!, had);
-      this.accCount[n] = count;
-      this.accStart[n] = count === 0 ? 0 : this.block(count);
+      if (had > 0) this.freeBlock(this.rec[r + ACC_START]!, had);
+      const start = count === 0 ? 0 : this.block(count);
+      this.rec[r + ACC_COUNT] = count;
+      this.rec[r + ACC_START] = start;
     }
-    const start = this.accStart[n]!;
+    const start = this.rec[r + ACC_START]!;
     for (let a = 0; a < count; a++) {
       this.accObj[start + a] = objs[from + a]!;
       this.accGroup[start + a] = groups[from + a]!;
@@ -229,73 +289,77 @@ export class WakeupTree {
   }
 
   hasChildren(n: number): boolean {
-    return this.firstChild[n] !== NONE;
+    return this.rec[n * FIELDS + FIRST_CHILD] !== NONE;
   }
 
   /** Appends c to n's children (the branches still to explore there). */
   pushChild(n: number, c: number): void {
-    this.nextSibling[c] = NONE;
-    if (this.firstChild[n] === NONE) this.firstChild[n] = c;
-    else this.nextSibling[this.lastChild[n]!] = c;
-    this.lastChild[n] = c;
-  }
-
-  /** Removes n's first child from its children and returns it. */
-  shiftChild(n: number): number {
-    const c = this.firstChild[n]!;
-    const next = this.nextSibling[c]!;
-    this.firstChild[n] = next;
-    if (next === NONE) this.lastChild[n] = NONE;
-    this.nextSibling[c] = NONE;
-    return c;
+    this.append(n * FIELDS + FIRST_CHILD, n * FIELDS + LAST_CHILD, c);
   }
 
   /** Appends c to n's sleep-set entries. */
   pushSlept(n: number, c: number): void {
-    this.nextSibling[c] = NONE;
-    if (this.firstSlept[n] === NONE) this.firstSlept[n] = c;
-    else this.nextSibling[this.lastSlept[n]!] = c;
-    this.lastSlept[n] = c;
+    this.append(n * FIELDS + FIRST_SLEPT, n * FIELDS + LAST_SLEPT, c);
+  }
+
+  private append(first: number, last: number, c: number): void {
+    const rec = this.rec;
+    rec[c * FIELDS + NEXT_SIBLING] = NONE;
+    if (rec[first] === NONE) rec[first] = c;
+    else rec[rec[last]! * FIELDS + NEXT_SIBLING] = c;
+    rec[last] = c;
+  }
+
+  /** Removes n's first child from its children and returns it. */
+  shiftChild(n: number): number {
+    const rec = this.rec;
+    const r = n * FIELDS;
+    const c = rec[r + FIRST_CHILD]!;
+    const next = rec[c * FIELDS + NEXT_SIBLING]!;
+    rec[r + FIRST_CHILD] = next;
+    if (next === NONE) rec[r + LAST_CHILD] = NONE;
+    rec[c * FIELDS + NEXT_SIBLING] = NONE;
+    return c;
   }
 
   /** Returns a node (not in any list any more), its children and its sleep entries to the pool. */
   release(n: number): void {
     this.releaseChildren(n);
     this.releaseSlept(n);
-    const had = this.accCount[n]!;
-    if (had > 0) this.freeBlock(this.accStart[n]!, had);
-    this.accCount[n] = 0;
+    const r = n * FIELDS;
+    const had = this.rec[r + ACC_COUNT]!;
+    if (had > 0) this.freeBlock(this.rec[r + ACC_START]!, had);
+    this.rec[r + ACC_COUNT] = 0;
     this.freeNodes.push(n);
   }
 
   releaseChildren(n: number): void {
-    for (let c = this.firstChild[n]!; c !== NONE; ) {
-      const next = this.nextSibling[c]!;
-      this.release(c);
-      c = next;
-    }
-    this.firstChild[n] = NONE;
-    this.lastChild[n] = NONE;
+    this.releaseList(n * FIELDS + FIRST_CHILD, n * FIELDS + LAST_CHILD);
   }
 
   releaseSlept(n: number): void {
-    for (let c = this.firstSlept[n]!; c !== NONE; ) {
-      const next = this.nextSibling[c]!;
+    this.releaseList(n * FIELDS + FIRST_SLEPT, n * FIELDS + LAST_SLEPT);
+  }
+
+  private releaseList(first: number, last: number): void {
+    for (let c = this.rec[first]!; c !== NONE; ) {
+      const next = this.rec[c * FIELDS + NEXT_SIBLING]!;
       this.release(c);
       c = next;
     }
-    this.firstSlept[n] = NONE;
-    this.lastSlept[n] = NONE;
+    this.rec[first] = NONE;
+    this.rec[last] = NONE;
   }
 
   /** Whether two nodes' events have a conflicting pair of accesses. */
   conflict(a: number, b: number): boolean {
     const objs = this.accObj;
     const groups = this.accGroup;
-    const aEnd = this.accStart[a]! + this.accCount[a]!;
-    const bStart = this.accStart[b]!;
-    const bEnd = bStart + this.accCount[b]!;
-    for (let x = this.accStart[a]!; x < aEnd; x++) {
+    const aStart = this.accStartOf(a);
+    const aEnd = aStart + this.accCountOf(a);
+    const bStart = this.accStartOf(b);
+    const bEnd = bStart + this.accCountOf(b);
+    for (let x = aStart; x < aEnd; x++) {
       for (let y = bStart; y < bEnd; y++) {
         if (objs[x] === objs[y] && !groupsCommute(groups[x]!, groups[y]!)) return true;
       }
@@ -305,8 +369,9 @@ export class WakeupTree {
 
   /** Sequence.weakInitial of node n's thread and accesses. */
   weakInitialIn(v: Sequence, n: number): number {
-    const from = this.accStart[n]!;
-    return v.weakInitial(this.thread[n]!, this.accObj, this.accGroup, from, from + this.accCount[n]!);
+    const r = n * FIELDS;
+    const from = this.rec[r + ACC_START]!;
+    return v.weakInitial(this.rec[r + THREAD]!, this.accObj, this.accGroup, from, from + this.rec[r + ACC_COUNT]!);
   }
 
   /**
@@ -318,7 +383,7 @@ export class WakeupTree {
     let n = at;
     for (;;) {
       let next = NONE;
-      for (let c = this.firstChild[n]!; c !== NONE; c = this.nextSibling[c]!) {
+      for (let c = this.firstChild(n); c !== NONE; c = this.nextSibling(c)) {
         const k = this.weakInitialIn(v, c);
         if (k === -2) continue;
         if (k >= 0) v.remove(k);
@@ -327,7 +392,7 @@ export class WakeupTree {
       }
       if (next === NONE) break;
       // why: a leaf means "this event here, then anything"; v then adds no new class
-      if (this.firstChild[next] === NONE || v.live === 0) return;
+      if (this.firstChild(next) === NONE || v.live === 0) return;
       n = next;
     }
     for (let k = 0; k < v.length; k++) {
@@ -345,9 +410,8 @@ export class WakeupTree {
     const start = this.arenaEnd;
     this.arenaEnd += count;
     if (this.arenaEnd > this.accObj.length) {
-      const size = Math.max(this.arenaEnd, this.accObj.length * 2);
-      this.accObj = atLeast(this.accObj, size);
-      this.accGroup = atLeast(this.accGroup, size);
+      this.accObj = atLeast(this.accObj, this.arenaEnd);
+      this.accGroup = atLeast(this.accGroup, this.arenaEnd);
     }
     return start;
   }
@@ -358,15 +422,7 @@ export class WakeupTree {
   }
 
   private growNodes(n: number): void {
-    const size = Math.max(n, this.thread.length * 2);
-    this.thread = atLeast(this.thread, size);
-    this.accStart = atLeast(this.accStart, size);
-    this.accCount = atLeast(this.accCount, size);
-    this.firstChild = atLeast(this.firstChild, size);
-    this.lastChild = atLeast(this.lastChild, size);
-    this.firstSlept = atLeast(this.firstSlept, size);
-    this.lastSlept = atLeast(this.lastSlept, size);
-    this.nextSibling = atLeast(this.nextSibling, size);
-    this.givenAsleep = atLeast(this.givenAsleep, size);
+    this.given = atLeast(this.given, n);
+    this.rec = atLeast(this.rec, this.given.length * FIELDS);
   }
 }
