@@ -16,36 +16,40 @@
 import { EXCLUSIVE, groupsCommute } from './dependency';
 import { atLeast } from './typed-array';
 
+// why shared empty arrays: the constructor sizes every table once; a search of a few steps
+// should not pay for allocating each twice
+const NO_INTS = new Int32Array(0);
+const NO_BYTES = new Uint8Array(0);
 const NO_SHARED = -1;
 const MIXED = -2;
 
 export class EventLog {
   /** Thread that ran event i. */
-  thread = new Int32Array(64);
+  thread = NO_INTS;
   /** 1 when event i's op could block (it had an `enabled` predicate). */
-  canBlock = new Uint8Array(64);
+  canBlock = NO_BYTES;
   /** 1-based position of event i among its thread's events. */
-  local = new Int32Array(64);
+  local = NO_INTS;
   /** The thread's previous event, -1 for its first. */
-  poPrev = new Int32Array(64);
+  poPrev = NO_INTS;
   /** Event i's accesses are accObj/accGroup[accStart[i] .. accEnd[i]). */
-  accStart = new Int32Array(64);
-  accEnd = new Int32Array(64);
+  accStart = NO_INTS;
+  accEnd = NO_INTS;
   /** Interned object of access a. */
-  accObj = new Int32Array(128);
+  accObj = NO_INTS;
   /** Commute group of access a. */
-  accGroup = new Int32Array(128);
+  accGroup = NO_INTS;
   /** Event of access a. */
-  accEvent = new Int32Array(128);
+  accEvent = NO_INTS;
   /** The previous access to the same object in this execution, -1 for the first. */
-  accObjPrev = new Int32Array(128);
+  accObjPrev = NO_INTS;
   // invariant: sharedPrev[a] links non-exclusive access a to the previous one on its object since
   // that object's last exclusive access (-1 at the end of the chain)
-  private sharedPrev = new Int32Array(128);
+  private sharedPrev = NO_INTS;
   // invariant: clock[i * threads + t] = number of thread t's events that happen before or are event i
-  private clock = new Int32Array(64);
+  private clock = NO_INTS;
   // invariant: enabledRows[k * threads + t] = 1 when thread t could run at point k (before event k)
-  private enabledRows = new Uint8Array(64);
+  private enabledRows = NO_BYTES;
   private capacity = 0;
   private accCapacity = 0;
 
@@ -55,23 +59,25 @@ export class EventLog {
 
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = [];
-  private objEpoch = new Int32Array(16);
-  private objLastX = new Int32Array(16);
-  private objLastAccess = new Int32Array(16);
-  private objSharedHead = new Int32Array(16);
+  private objEpoch = NO_INTS;
+  private objLastX = NO_INTS;
+  private objLastAccess = NO_INTS;
+  private objSharedHead = NO_INTS;
   // invariant: objSharedKind[o] is NO_SHARED, MIXED, or the one group of all shared accesses since lastX
-  private objSharedKind = new Int32Array(16);
+  private objSharedKind = NO_INTS;
   private epoch = 0;
 
   /** Direct conflicting predecessor events found by `collectRaces`: `races[0..raceCount)`. */
-  races = new Int32Array(64);
+  races = NO_INTS;
   raceCount = 0;
 
   constructor(readonly threads: number) {
     this.lastEvent = new Int32Array(threads);
     this.count = new Int32Array(threads);
-    this.grow(64);
-    this.growAccesses(128);
+    this.grow(32);
+    this.growAccesses(64);
+    this.growObjects(16);
+    this.races = atLeast(this.races, 16);
   }
 
   /** Interned id of an object name, stable for the whole search. */

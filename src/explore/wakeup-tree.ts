@@ -20,7 +20,7 @@ import { atLeast } from './typed-array';
 /** No node: the end of a child or sleep list. */
 export const NONE = -1;
 
-const INITIAL_NODES = 256;
+const INITIAL_NODES = 32;
 
 /**
  * A sequence of events to run after some prefix (the v of the paper), with removal marks so that
