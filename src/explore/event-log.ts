@@ -50,6 +50,8 @@ export class EventLog {
   private clock = NO_INTS;
   // invariant: enabledRows[k * threads + t] = 1 when thread t could run at point k (before event k)
   private enabledRows = NO_BYTES;
+  // invariant: nth[(k - 1) * threads + t] is thread t's k-th committed event of this execution
+  private nth = NO_INTS;
   private capacity = 0;
   private accCapacity = 0;
 
@@ -229,8 +231,14 @@ export class EventLog {
       }
     }
     const t = this.thread[i]!;
+    this.nth[(this.local[i]! - 1) * this.threads + t] = i;
     this.lastEvent[t] = i;
     this.count[t]!++;
+  }
+
+  /** Thread t's k-th event (k ≥ 1) of this execution, which must have been committed. */
+  eventOfThread(t: number, k: number): number {
+    return this.nth[(k - 1) * this.threads + t]!;
   }
 
   /** How many of thread t's events happen before or are event i. */
@@ -272,6 +280,7 @@ export class EventLog {
     this.accEnd = atLeast(this.accEnd, n);
     this.clock = atLeast(this.clock, n * t);
     this.enabledRows = atLeast(this.enabledRows, (n + 1) * t);
+    this.nth = atLeast(this.nth, n * t);
     this.capacity = n;
   }
 
