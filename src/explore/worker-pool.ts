@@ -13,9 +13,10 @@ import { ANSWERS_WORD, HEARTBEAT_WORD, NOT_STOPPED, STOP_WORD, type WorkerAnswer
 /** The default for --jobs. */
 export function defaultJobs(): number {
   // why 1, not the core count: a split search runs redundant executions (partitions prune less
-  // than one search, dfs.ts), about twice the work of the whole search on lastzero(15), so on a
+  // than one search, dfs.ts), about 3x the time of the whole search on lastzero(15), so on a
   // 2-core machine --jobs 2 is still slower than one whole search (bench/README.md); --jobs N
-  // opts in.
+  // opts in. Handing out subtrees of one search instead does not work either (docs/distributed.md).
+  // A core-count default would also make which violation is reported depend on the machine.
   return 1;
 }
 
