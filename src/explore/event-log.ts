@@ -109,7 +109,7 @@ export class EventLog {
   setEnabled(k: number, enabled: readonly number[]): void {
     this.ensure(k + 1);
     const base = k * this.threads;
-    this.enabledRows.fill(0, base, base + this.threads);
+    for (let t = 0; t < this.threads; t++) this.enabledRows[base + t] = 0;
     for (let i = 0; i < enabled.length; i++) this.enabledRows[base + enabled[i]!] = 1;
   }
 
@@ -152,8 +152,9 @@ export class EventLog {
     const c = this.clock;
     const base = i * t;
     const prev = this.poPrev[i]!;
-    if (prev >= 0) c.copyWithin(base, prev * t, prev * t + t);
-    else c.fill(0, base, base + t);
+    // why loops: copyWithin and fill are builtin calls, dearer than a dozen stores
+    if (prev >= 0) for (let k = 0, from = prev * t; k < t; k++) c[base + k] = c[from + k]!;
+    else for (let k = 0; k < t; k++) c[base + k] = 0;
     const preds = this.races;
     const n = this.raceCount;
     for (let p = 0; p < n; p++) {

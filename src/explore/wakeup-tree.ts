@@ -98,8 +98,11 @@ export class Sequence {
     const base = obj * GROUPS;
     if (this.objStamp[obj] !== this.stamp) {
       this.objStamp[obj] = this.stamp;
-      this.liveCount.fill(0, base, base + GROUPS);
-      this.groupHead.fill(-1, base, base + GROUPS);
+      // why a loop: fill() on three elements is a builtin call that costs more than the stores
+      for (let h = base; h < base + GROUPS; h++) {
+        this.liveCount[h] = 0;
+        this.groupHead[h] = -1;
+      }
     }
     const list = base + group;
     if (this.groupHead[list] === -1) this.groupHead[list] = a;
