@@ -5,7 +5,7 @@ import { commuteGroup, EXCLUSIVE, readsOnly } from './dependency';
 import { NO, reversalPoints, UNKNOWN, YES } from './blocking';
 import { EventLog } from './event-log';
 import { NotdepSummary } from './notdep';
-import { atLeast } from './typed-array';
+import { atLeast, EMPTY_BYTES, EMPTY_INTS } from './typed-array';
 import type { SearchSetup, Strategy } from './strategy';
 import { NONE, Sequence, WakeupTree } from './wakeup-tree';
 
@@ -92,18 +92,18 @@ export class DfsStrategy implements Strategy {
   // invariant: sleep[k][0..sleepCount[k]) are the inherited sleep entries at depth k (the sleep
   // list of path[k] has the rest)
   private readonly sleep: number[][] = [[]];
-  private sleepCount: Int32Array = new Int32Array(64);
+  private sleepCount: Int32Array = new Int32Array(16);
   // invariant: once the prefix was first reached, sleepers are the `sleeping` threads not yet
   // returned there, and prefixCounts[t] is how many steps thread t took in the prefix
   private sleepersRecorded = false;
   private readonly sleepers: number[] = [];
-  private prefixCounts = new Int32Array(0);
+  private prefixCounts = EMPTY_INTS;
   private redundant = false;
   private log: EventLog | null = null;
   private observerId = -1;
   private observeWrites = false;
   private started = false;
-  private asleep = new Uint8Array(0);
+  private asleep = EMPTY_BYTES;
   private readonly v = new Sequence();
   private readonly notdep = new NotdepSummary();
   /** Reversal points of one race with a step that can block, reused. */
@@ -112,7 +112,7 @@ export class DfsStrategy implements Strategy {
   // reversalAt[reversalEnd[i - 1] .. reversalEnd[i]) (from 0 for i = 0); those of replayed events
   // are kept from the execution that ran them first
   private readonly reversalAt: number[] = [];
-  private reversalEnd: Int32Array = new Int32Array(64);
+  private reversalEnd: Int32Array = new Int32Array(16);
   private reversals = 0;
   /** The runtime's pending-op array of the last choice point, read when the execution ends. */
   private pending: readonly (Op | null)[] = [];

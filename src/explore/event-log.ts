@@ -14,44 +14,40 @@
  * computed. Per-object state is invalidated by an epoch counter, not cleared.
  */
 import { EXCLUSIVE, groupsCommute } from './dependency';
-import { atLeast } from './typed-array';
+import { atLeast, EMPTY_BYTES, EMPTY_INTS } from './typed-array';
 
-// why shared empty arrays: the constructor sizes every table once; a search of a few steps
-// should not pay for allocating each twice
-const NO_INTS = new Int32Array(0);
-const NO_BYTES = new Uint8Array(0);
 const NO_SHARED = -1;
 const MIXED = -2;
 
 export class EventLog {
   /** Thread that ran event i. */
-  thread = NO_INTS;
+  thread = EMPTY_INTS;
   /** 1 when event i's op could block (it had an `enabled` predicate). */
-  canBlock = NO_BYTES;
+  canBlock = EMPTY_BYTES;
   /** 1-based position of event i among its thread's events. */
-  local = NO_INTS;
+  local = EMPTY_INTS;
   /** The thread's previous event, -1 for its first. */
-  poPrev = NO_INTS;
+  poPrev = EMPTY_INTS;
   /** Event i's accesses are accObj/accGroup[accStart[i] .. accEnd[i]). */
-  accStart = NO_INTS;
-  accEnd = NO_INTS;
+  accStart = EMPTY_INTS;
+  accEnd = EMPTY_INTS;
   /** Interned object of access a. */
-  accObj = NO_INTS;
+  accObj = EMPTY_INTS;
   /** Commute group of access a. */
-  accGroup = NO_INTS;
+  accGroup = EMPTY_INTS;
   /** Event of access a. */
-  accEvent = NO_INTS;
+  accEvent = EMPTY_INTS;
   /** The previous access to the same object in this execution, -1 for the first. */
-  accObjPrev = NO_INTS;
+  accObjPrev = EMPTY_INTS;
   // invariant: sharedPrev[a] links non-exclusive access a to the previous one on its object since
   // that object's last exclusive access (-1 at the end of the chain)
-  private sharedPrev = NO_INTS;
+  private sharedPrev = EMPTY_INTS;
   // invariant: clock[i * threads + t] = number of thread t's events that happen before or are event i
-  private clock = NO_INTS;
+  private clock = EMPTY_INTS;
   // invariant: enabledRows[k * threads + t] = 1 when thread t could run at point k (before event k)
-  private enabledRows = NO_BYTES;
+  private enabledRows = EMPTY_BYTES;
   // invariant: nth[(k - 1) * threads + t] is thread t's k-th committed event of this execution
-  private nth = NO_INTS;
+  private nth = EMPTY_INTS;
   private capacity = 0;
   private accCapacity = 0;
 
@@ -61,16 +57,16 @@ export class EventLog {
 
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = [];
-  private objEpoch = NO_INTS;
-  private objLastX = NO_INTS;
-  private objLastAccess = NO_INTS;
-  private objSharedHead = NO_INTS;
+  private objEpoch = EMPTY_INTS;
+  private objLastX = EMPTY_INTS;
+  private objLastAccess = EMPTY_INTS;
+  private objSharedHead = EMPTY_INTS;
   // invariant: objSharedKind[o] is NO_SHARED, MIXED, or the one group of all shared accesses since lastX
-  private objSharedKind = NO_INTS;
+  private objSharedKind = EMPTY_INTS;
   private epoch = 0;
 
   /** Direct conflicting predecessor events found by `collectRaces`: `races[0..raceCount)`. */
-  races = NO_INTS;
+  races = EMPTY_INTS;
   raceCount = 0;
 
   constructor(readonly threads: number) {

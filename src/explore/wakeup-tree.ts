@@ -15,12 +15,12 @@
  * the insertion walk a cache miss per array it reads.
  */
 import { COMMUTE_GROUPS as GROUPS, groupsCommute } from './dependency';
-import { atLeast } from './typed-array';
+import { atLeast, EMPTY_INTS } from './typed-array';
 
 /** No node: the end of a child or sleep list. */
 export const NONE = -1;
 
-const INITIAL_NODES = 32;
+const INITIAL_NODES = 4;
 
 /**
  * A sequence of events to run after some prefix (the v of the paper), with removal marks so that
@@ -43,19 +43,19 @@ export class Sequence {
   // each time made insertion cubic in |v|.
   // invariant: firstLive[t] is thread t's first live event when threadStamp[t] === stamp, else
   // t has none; nextOfThread[k] is the next event of k's thread (-1 if none)
-  private firstLive = new Int32Array(8);
-  private threadStamp = new Int32Array(8);
+  private firstLive = EMPTY_INTS;
+  private threadStamp = EMPTY_INTS;
   private readonly nextOfThread: number[] = [];
   private readonly lastOfThread: number[] = [];
   // invariant: liveCount[o * GROUPS + g] counts live accesses to object o in group g when
   // objStamp[o] === stamp
-  private liveCount = new Int32Array(8 * GROUPS);
-  private objStamp = new Int32Array(8);
+  private liveCount = EMPTY_INTS;
+  private objStamp = EMPTY_INTS;
   // invariant: the accesses to object o in group g, in order, run from groupHead[o * GROUPS + g]
   // along nextInGroup to groupTail[...] (-1: none; valid when objStamp[o] === stamp), except that
   // the head may have moved past accesses of removed events, never past a live one
-  private groupHead = new Int32Array(8 * GROUPS);
-  private groupTail = new Int32Array(8 * GROUPS);
+  private groupHead = EMPTY_INTS;
+  private groupTail = EMPTY_INTS;
   private readonly nextInGroup: number[] = [];
   /** Event of access a. */
   private readonly accEvent: number[] = [];
@@ -199,8 +199,8 @@ export class WakeupTree {
   // LAST_CHILD; explored children (sleep-set entries) from FIRST_SLEPT to LAST_SLEPT. A node is in
   // one list at most, so both share NEXT_SIBLING. THREAD is -1 for the root.
   private rec = new Int32Array(INITIAL_NODES * FIELDS);
-  accObj = new Int32Array(INITIAL_NODES);
-  accGroup = new Int32Array(INITIAL_NODES);
+  accObj = EMPTY_INTS;
+  accGroup = EMPTY_INTS;
   /** 1 for a sleep-set entry given with a subtree to explore (DfsOptions.sleeping), not a child. */
   private given = new Uint8Array(INITIAL_NODES);
   private nodes = 1;
