@@ -4,7 +4,7 @@ import type { Op } from '../runtime/op';
 import { commuteGroup, EXCLUSIVE, readsOnly } from './dependency';
 import { NO, reversalPoints, UNKNOWN, YES } from './blocking';
 import { EventLog } from './event-log';
-import { NotdepSummary } from './notdep';
+import { NotdepView } from './notdep';
 import { atLeast, EMPTY_BYTES, EMPTY_INTS } from './typed-array';
 import type { SearchSetup, Strategy } from './strategy';
 import { NONE, Sequence, WakeupTree } from './wakeup-tree';
@@ -105,7 +105,7 @@ export class DfsStrategy implements Strategy {
   private started = false;
   private asleep = EMPTY_BYTES;
   private readonly v = new Sequence();
-  private readonly notdep = new NotdepSummary();
+  private readonly notdep = new NotdepView();
   /** Reversal points of one race with a step that can block, reused. */
   private readonly points: number[] = [];
   // invariant: the reversal points of the races of event i of the current execution are
@@ -386,8 +386,8 @@ export class DfsStrategy implements Strategy {
    */
   private insertReversal(at: number, j: number, end: number): void {
     const log = this.log!;
-    const summary = this.notdep;
-    summary.build(log, at, j, end);
+    const view = this.notdep;
+    view.select(log, at, j, end);
     const tree = this.tree;
     const inherited = this.sleep[at]!;
     for (let k = 0; k < this.sleepCount[at]!; k++) {
@@ -406,7 +406,7 @@ export class DfsStrategy implements Strategy {
     tree.insert(node, v);
   }
 
-  /** NotdepSummary.weakInitial of sleep entry s, for the summary last built. */
+  /** NotdepView.weakInitial of sleep entry s, for the v last selected. */
   private weakInitialOf(s: number): number {
     const tree = this.tree;
     const from = tree.accStartOf(s);

@@ -13,14 +13,14 @@
 import { groupsCommute } from './dependency';
 import type { EventLog } from './event-log';
 
-export class NotdepSummary {
+export class NotdepView {
   private log: EventLog | null = null;
   private at = -1;
   private j = -1;
   private end = 0;
 
-  /** Takes v = notdep(at, E).j over the events (at, end) of the log; j may be `end` (a pending op). */
-  build(log: EventLog, at: number, j: number, end: number): void {
+  /** Looks at v = notdep(at, E).j over the events (at, end) of the log; j may be `end` (a pending op). */
+  select(log: EventLog, at: number, j: number, end: number): void {
     this.log = log;
     this.at = at;
     this.j = j;

@@ -1,5 +1,5 @@
 /**
- * NotdepSummary answers the sleep-set check on v = notdep(at, E).j without building v. The oracle
+ * NotdepView answers the sleep-set check on v = notdep(at, E).j without building v. The oracle
  * here builds v from its definition (the events after `at` that do not happen after it, then j)
  * as a Sequence and asks Sequence.weakInitial, on random executions of random accesses.
  */
@@ -7,7 +7,7 @@ import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { COMMUTE_GROUPS, EXCLUSIVE, READS } from '../../../src/explore/dependency';
 import { EventLog } from '../../../src/explore/event-log';
-import { NotdepSummary } from '../../../src/explore/notdep';
+import { NotdepView } from '../../../src/explore/notdep';
 import { Sequence } from '../../../src/explore/wakeup-tree';
 
 interface Access {
@@ -44,7 +44,7 @@ function definitionOfV(log: EventLog, at: number, j: number, end: number): { v: 
   return { v, events };
 }
 
-describe('NotdepSummary.weakInitial', () => {
+describe('NotdepView.weakInitial', () => {
   it('agrees with Sequence.weakInitial on v built from its definition', () => {
     const rng = seedrandom('weft-notdep-1');
     let compared = 0;
@@ -66,10 +66,10 @@ describe('NotdepSummary.weakInitial', () => {
       const last = pending ? length : length - 1;
       for (let at = 0; at < last; at++) {
         for (let j = at + 1; j <= last; j++) {
-          // the summary is asked only about races: j of another thread, happening after `at`
+          // the view is asked only about races: j of another thread, happening after `at`
           if (log.thread[j] === log.thread[at] || !log.happensBefore(at, j)) continue;
-          const summary = new NotdepSummary();
-          summary.build(log, at, j, end);
+          const view = new NotdepView();
+          view.select(log, at, j, end);
           const { v, events } = definitionOfV(log, at, j, end);
           for (let s = 0; s < threads; s++) {
             const probe = randomAccesses(rng, objects);
@@ -77,9 +77,9 @@ describe('NotdepSummary.weakInitial', () => {
             const groups = Int32Array.from(probe.map((p) => p.group));
             const fromSeq = v.weakInitial(s, objs, groups, 0, probe.length);
             const expected = fromSeq >= 0 ? events[fromSeq]! : fromSeq;
-            const got = summary.weakInitial(s, objs, groups, 0, probe.length);
+            const got = view.weakInitial(s, objs, groups, 0, probe.length);
             if (got !== expected) {
-              throw new Error(`execution ${e}, at ${at}, j ${j}, thread ${s}: summary ${got}, definition ${expected}`);
+              throw new Error(`execution ${e}, at ${at}, j ${j}, thread ${s}: view ${got}, definition ${expected}`);
             }
             outcomes.add(expected === -2 ? 'not' : expected === -1 ? 'absent' : expected === j ? 'j' : 'first');
             compared++;
