@@ -3,11 +3,12 @@ import { ABANDON, type ChoicePoint, type ExecutionOutcome, type LimitHit } from 
 import type { Op } from '../runtime/op';
 import { commuteGroup, EXCLUSIVE, readsOnly } from './dependency';
 import { NO, reversalPoints, UNKNOWN, YES } from './blocking';
-import { EventLog } from './event-log';
+import type { EventLog } from './event-log';
+import { giveBack, takeLog, takeSequence, takeTree } from './dfs-tables';
 import { NotdepView } from './notdep';
 import { atLeast, EMPTY_BYTES, EMPTY_INTS } from './typed-array';
 import type { SearchSetup, Strategy } from './strategy';
-import { NONE, Sequence, WakeupTree } from './wakeup-tree';
+import { NONE, type Sequence } from './wakeup-tree';
 
 /**
  * Optimal dynamic partial-order reduction: source sets, sleep sets and wakeup trees (Abdulla,
@@ -83,7 +84,7 @@ export class DfsStrategy implements Strategy {
   readonly exhaustive = true;
   private readonly prefix: readonly number[];
   private readonly sleeping: readonly number[];
-  private readonly tree = new WakeupTree();
+  private readonly tree = takeTree();
   // invariant: path[0] is the root; path[k + 1] is the node of event k of the current execution
   private readonly path: number[] = [this.tree.root];
   private pathLength = 1;
@@ -103,8 +104,10 @@ export class DfsStrategy implements Strategy {
   private observerId = -1;
   private observeWrites = false;
   private started = false;
+  /** Set once the search is over and its tables went back to dfs-tables.ts. */
+  private finished = false;
   private asleep = EMPTY_BYTES;
-  private readonly v = new Sequence();
+  private readonly v = takeSequence();
   private readonly notdep = new NotdepView();
   /** Reversal points of one race with a step that can block, reused. */
   private readonly points: number[] = [];
@@ -135,7 +138,12 @@ export class DfsStrategy implements Strategy {
       this.started = true;
       return true;
     }
-    if (!this.backtrack()) return false;
+    if (this.finished) return false;
+    if (!this.backtrack()) {
+      this.finished = true;
+      giveBack(this.log, this.tree, this.v);
+      return false;
+    }
     this.reversals = this.replayTo > 0 ? this.reversalEnd[this.replayTo - 1]! : 0;
     this.log?.beginExecution();
     return true;
@@ -232,7 +240,7 @@ export class DfsStrategy implements Strategy {
   }
 
   private init(threads: number): void {
-    this.log = new EventLog(threads);
+    this.log = takeLog(threads);
     this.log.beginExecution();
     this.observerId = this.log.objectId(OBSERVER);
     this.asleep = new Uint8Array(threads);

@@ -94,6 +94,18 @@ export class EventLog {
     return this.names[id] ?? `#${id}`;
   }
 
+  /** Empties the log for another search of as many threads, keeping its tables. */
+  clear(): void {
+    this.ids.clear();
+    this.names.length = 0;
+    this.raceCount = 0;
+  }
+
+  /** How many events the tables hold room for. */
+  get eventCapacity(): number {
+    return this.capacity;
+  }
+
   /** Forget the previous execution's per-thread and per-object state (not its events). */
   beginExecution(): void {
     this.epoch++;

@@ -213,6 +213,20 @@ export class WakeupTree {
     this.reset(0, -1);
   }
 
+  /** Empties the tree for another search, keeping its tables. */
+  clear(): void {
+    this.nodes = 1;
+    this.freeNodes.length = 0;
+    this.arenaEnd = 0;
+    for (const free of this.freeBlocks) free.length = 0;
+    this.reset(0, -1);
+  }
+
+  /** How many nodes the tables hold room for. */
+  get capacity(): number {
+    return this.given.length;
+  }
+
   threadOf(n: number): number {
     return this.rec[n * FIELDS + THREAD]!;
   }
