@@ -6,10 +6,11 @@
  * and the children of the path node at depth k, in order, are wut(E[0..k)) of the paper: the
  * branches still to explore there, the first of them being explored now. A node is one event
  * (thread and accesses); a node whose subtree is done becomes a sleep-set entry of its parent
- * (its `slept` list), which is where the paper's sleep(E) gains p after exploring E.p.
+ * (its sleep list), which is where the paper's sleep(E) gains p after exploring E.p.
  *
- * Nodes are integer ids into typed arrays, their accesses blocks of a shared arena, and both are
- * recycled: a search allocates only while the tree grows past its largest size so far. Why not
+ * Nodes are integer ids of fixed-size records in one typed array, their accesses blocks of a shared
+ * arena, and both are recycled: a search allocates only while the tree grows past its largest size
+ * so far (and dfs-tables.ts hands a finished search's tree to the next search). Why not
  * one object per node: a tree of lastzero(13) holds 150,000 pending nodes at its peak, and as
  * objects (each with its own arrays) they cost a tenth of the search in garbage collection, and
  * the insertion walk a cache miss per array it reads.
