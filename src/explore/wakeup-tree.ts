@@ -48,9 +48,7 @@ export class Sequence {
   private threadStamp = EMPTY_INTS;
   private readonly nextOfThread: number[] = [];
   private readonly lastOfThread: number[] = [];
-  // invariant: liveCount[o * GROUPS + g] counts live accesses to object o in group g when
-  // objStamp[o] === stamp
-  private liveCount = EMPTY_INTS;
+  // invariant: objStamp[o] === stamp when v accesses object o
   private objStamp = EMPTY_INTS;
   // invariant: the accesses to object o in group g, in order, run from groupHead[o * GROUPS + g]
   // along nextInGroup to groupTail[...] (-1: none; valid when objStamp[o] === stamp), except that
@@ -100,16 +98,12 @@ export class Sequence {
     if (this.objStamp[obj] !== this.stamp) {
       this.objStamp[obj] = this.stamp;
       // why a loop: fill() on three elements is a builtin call that costs more than the stores
-      for (let h = base; h < base + GROUPS; h++) {
-        this.liveCount[h] = 0;
-        this.groupHead[h] = -1;
-      }
+      for (let h = base; h < base + GROUPS; h++) this.groupHead[h] = -1;
     }
     const list = base + group;
     if (this.groupHead[list] === -1) this.groupHead[list] = a;
     else this.nextInGroup[this.groupTail[list]!] = a;
     this.groupTail[list] = a;
-    this.liveCount[list]!++;
   }
 
   /**
@@ -140,7 +134,7 @@ export class Sequence {
       if (o >= this.objStamp.length || this.objStamp[o] !== this.stamp) continue;
       const g = groups[a]!;
       for (let h = 0; h < GROUPS; h++) {
-        if (this.liveCount[o * GROUPS + h]! > 0 && !groupsCommute(g, h)) return -2;
+        if (!groupsCommute(g, h) && this.firstLiveIn(o * GROUPS + h) !== -1) return -2;
       }
     }
     return -1;
@@ -159,7 +153,6 @@ export class Sequence {
     this.removed[k] = true;
     this.live--;
     this.firstLive[this.thread[k]!] = this.nextOfThread[k]!;
-    for (let a = this.accFrom[k]!; a < this.accTo[k]!; a++) this.liveCount[this.accObj[a]! * GROUPS + this.accGroup[a]!]!--;
   }
 
   private growThreads(n: number): void {
@@ -169,7 +162,6 @@ export class Sequence {
 
   private growObjects(n: number): void {
     this.objStamp = atLeast(this.objStamp, n);
-    this.liveCount = atLeast(this.liveCount, this.objStamp.length * GROUPS);
     this.groupHead = atLeast(this.groupHead, this.objStamp.length * GROUPS);
     this.groupTail = atLeast(this.groupTail, this.objStamp.length * GROUPS);
   }

@@ -66,7 +66,7 @@ describe('WakeupTree lists', () => {
     // both come back from the pool, and a two-access block is reused by a two-access node
     const c = node(tree, [2, [6, W], [7, W]]);
     const d = node(tree, [3]);
-    expect([c, d].sort()).toEqual([a, b].sort());
+    expect([c, d].sort((x, y) => x - y)).toEqual([a, b].sort((x, y) => x - y));
     expect(tree.accStartOf(c)).toBe(aStart);
     expect([tree.accObj[aStart], tree.accObj[aStart + 1]]).toEqual([6, 7]);
     expect(tree.hasChildren(c) || tree.hasChildren(d)).toBe(false);
