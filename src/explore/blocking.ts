@@ -29,7 +29,7 @@ export const UNKNOWN = -1;
  * block, say); trying each one loses nothing, and a candidate whose class is covered elsewhere is
  * cut by the sleep sets.
  */
-export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ: number, floor: number, out: number[]): void {
+export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ: number, out: number[]): void {
   truncate(out, 0);
   const p = log.thread[j]!;
   const before = log.poPrev[j]!;
@@ -38,7 +38,6 @@ export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ:
   const group = log.accGroup[primary]!;
   let a = log.latestAccess(obj);
   for (let f = e; ; ) {
-    if (f < floor) break;
     if (before >= 0 && log.happensBefore(f, before)) break;
     const runnable = runnableAfterNotdep(log, f, j, obj, runnableAtJ);
     // known runnable, or another acquisition of the same kind that was itself waiting got

@@ -376,7 +376,10 @@ export class DfsStrategy implements Strategy {
       return;
     }
     const points = this.points;
-    reversalPoints(log, e, j, runnableAtJ, this.prefix.length, points);
+    // why the walk may go into the prefix: a point decided there is the one the whole search would
+    // take, so this part inserts nothing for that race; stopping at the prefix instead would leave
+    // undecided points here that the whole search never tries (wasted executions on mpat)
+    reversalPoints(log, e, j, runnableAtJ, points);
     for (let k = 0; k < points.length; k++) this.reverseAt(points[k]!);
   }
 

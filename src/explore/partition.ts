@@ -13,17 +13,25 @@ import type { Verdict } from './verdict';
  * Splitting one exhaustive search into parts that can run anywhere (a worker, another machine) and
  * be merged back into exactly the verdict of one search.
  *
- * A partition is a node of the search tree: the executions whose schedule starts with `prefix`.
- * The tree's top is expanded level by level, always whole levels, until there are at least
- * `partitionsMin` nodes or `depthMax` levels; the rule reads nothing but the scenario, so the
- * partitions are the same for every job count and every machine. Children of a node are its
- * runnable threads in the order `dfs` tries them (the thread that ran last first, then by id).
+ * A partition is a node of the search tree with the threads asleep there: the executions whose
+ * schedule starts with `prefix`, less the classes a sleeper could start. Every rule here reads
+ * nothing but the scenario (probes count executions, never time), so the partitions are the same
+ * for every job count and every machine.
  *
- * For a strategy that reduces by partial order, siblings carry sleep sets (Godefroid 1996): child t
- * starts with the earlier siblings, and the node's own sleepers, whose announced ops commute with
- * t's; a sleeping thread is never a child. Every Mazurkiewicz class is then inside exactly one
- * partition, so the counts of the parts add up to the count of the whole. Plain enumeration gets
- * no sleep sets: its parts add up to the count of every interleaving.
+ * `dfs` (sleep sets, Godefroid 1996) is cut by binary splits. A part (P, S) is split on a thread t
+ * runnable after P and not in S into "t runs first", (P.t, the sleepers of S whose announced ops
+ * commute with t's), and "t does not", (P, S + t). Every class of the part is in exactly one half,
+ * so the counts of the parts add up to the count of the whole. A half is cheap only when its
+ * sleepers rarely leave an execution nothing to count (dfs.ts, DfsOptions.sleeping): on
+ * lastzero(13), "thread 1 does not run first" holds no class at all yet costs 15,360 executions to
+ * learn that, while splitting on any thread from 2 up costs nothing extra. So each candidate split is
+ * probed: both halves run their first `probeExecutions` executions, and the first t (by id) whose
+ * halves both count an execution and waste none is taken. Parts are split level by level until
+ * there are `partitionsMin` parts not known to be small (a half whose probe finished is small and is
+ * split no further), or after `depthMax` levels.
+ *
+ * Plain enumeration has no sleep sets: the top of its tree is expanded whole levels at a time, one
+ * partition per node, and its parts add up to the count of every interleaving.
  */
 export interface Partition {
   /** Position in partition order; merges go in this order. */
@@ -34,8 +42,21 @@ export interface Partition {
   readonly sleeping: readonly number[];
 }
 
+/** How far the top of a search is cut (see the file comment). */
+export interface PartitionRule {
+  /** Parts to reach (dfs: parts not known to be small; enumeration: tree nodes). */
+  readonly partitionsMin: number;
+  /** Levels of splitting at most. */
+  readonly depthMax: number;
+  /**
+   * Executions each half of a candidate dfs split runs before the split is judged; 0 takes the
+   * first candidate unprobed (tests use it to check that any split adds up).
+   */
+  readonly probeExecutions: number;
+}
+
 /** The fixed partition rule. Changing it changes shard files, so shards record it. */
-export const PARTITION_RULE = { partitionsMin: 64, depthMax: 16 } as const;
+export const PARTITION_RULE: PartitionRule = { partitionsMin: 16, depthMax: 16, probeExecutions: 16 };
 
 /** An exhaustive strategy that can explore one partition. */
 export interface PartitionableStrategy {
@@ -62,9 +83,15 @@ export function partitionSearch(
   params: Params,
   limits: RuntimeLimits,
   sleepSets: boolean,
-  rule: { readonly partitionsMin: number; readonly depthMax: number } = PARTITION_RULE,
+  rule: PartitionRule = PARTITION_RULE,
 ): Partition[] {
   const runner = new ExecutionRunner(scenario, variant, params, limits);
+  const invariants = (variant.invariants ?? []).length;
+  const nodes = sleepSets ? splitBySleepers(runner, invariants, rule) : expandLevels(runner, rule);
+  return nodes.map((n, index) => ({ index, prefix: n.prefix, sleeping: n.sleeping }));
+}
+
+function expandLevels(runner: ExecutionRunner, rule: PartitionRule): Node[] {
   const probe = new Probe();
   let frontier: Node[] = [{ prefix: [], sleeping: [], leaf: false }];
   for (let depth = 0; frontier.length < rule.partitionsMin && depth < rule.depthMax; depth++) {
@@ -76,12 +103,83 @@ export function partitionSearch(
         continue;
       }
       grew = true;
-      expand(node, probe, sleepSets, (variant.invariants ?? []).length > 0, next);
+      const previous = node.prefix.length > 0 ? node.prefix[node.prefix.length - 1]! : -1;
+      const order = probe.enabled.includes(previous) ? [previous, ...probe.enabled.filter((t) => t !== previous)] : probe.enabled;
+      for (const t of order) next.push({ prefix: [...node.prefix, t], sleeping: [], leaf: false });
     }
     frontier = next;
     if (!grew) break;
   }
-  return frontier.map((n, index) => ({ index, prefix: n.prefix, sleeping: n.sleeping }));
+  return frontier;
+}
+
+function splitBySleepers(runner: ExecutionRunner, invariants: number, rule: PartitionRule): Node[] {
+  const probe = new Probe();
+  let parts: Node[] = [{ prefix: [], sleeping: [], leaf: false }];
+  for (let depth = 0; depth < rule.depthMax; depth++) {
+    if (parts.filter((p) => !p.leaf).length >= rule.partitionsMin) break;
+    const next: Node[] = [];
+    let grew = false;
+    for (const part of parts) {
+      const halves = part.leaf ? null : splitPart(runner, probe, part, invariants, rule.probeExecutions);
+      if (halves === null) {
+        next.push(part.leaf ? part : { ...part, leaf: true });
+        continue;
+      }
+      grew = true;
+      next.push(...halves);
+    }
+    parts = next;
+    if (!grew) break;
+  }
+  return parts;
+}
+
+/** The first split of `part` whose halves both probe non-empty and waste nothing; null if none. */
+// why `observed`: with invariants, dfs orders every non-read step through its observer; a sleeper
+// kept by a weaker relation would cut classes dfs considers distinct
+function splitPart(runner: ExecutionRunner, probe: Probe, part: Node, invariants: number, probeExecutions: number): [Node, Node] | null {
+  const observed = invariants > 0;
+  if (!probe.look(runner, part.prefix)) return null;
+  const enabled = probe.enabled.slice();
+  const pending = probe.pending.slice();
+  for (const t of enabled) {
+    if (part.sleeping.includes(t)) continue;
+    const mine = pending[t]!;
+    const first = part.sleeping.filter((u) => {
+      const theirs = pending[u];
+      return theirs != null && !dependent(theirs, mine, observed);
+    });
+    const runs: Node = { prefix: [...part.prefix, t], sleeping: first, leaf: false };
+    const waits: Node = { prefix: part.prefix, sleeping: [...part.sleeping, t].sort((a, b) => a - b), leaf: false };
+    if (probeExecutions === 0) return [runs, waits];
+    const a = probeRun(runner, runs, invariants, probeExecutions);
+    if (a.counted === 0 || a.redundant > 0) continue;
+    const b = probeRun(runner, waits, invariants, probeExecutions);
+    if (b.counted === 0 || b.redundant > 0) continue;
+    // why a finished half is a leaf: it is already known to be small, splitting it gains nothing
+    return [
+      { ...runs, leaf: a.finished },
+      { ...waits, leaf: b.finished },
+    ];
+  }
+  return null;
+}
+
+/** The first executions of a part's dfs search: how many counted, how many wasted, and whether that was all. */
+function probeRun(runner: ExecutionRunner, part: Node, invariants: number, executions: number): { counted: number; redundant: number; finished: boolean } {
+  const strategy = new DfsStrategy({ prefix: part.prefix, sleeping: part.sleeping });
+  strategy.prepare({ threads: runner.threadCount, invariants });
+  let counted = 0;
+  let redundant = 0;
+  while (counted + redundant < executions) {
+    if (!strategy.beginExecution()) return { counted, redundant, finished: true };
+    const outcome = runner.run(strategy);
+    strategy.endExecution(outcome);
+    if (outcome.status === 'abandoned' || strategy.lastExecutionRedundant()) redundant++;
+    else counted++;
+  }
+  return { counted, redundant, finished: false };
 }
 
 interface Node {
@@ -89,28 +187,6 @@ interface Node {
   readonly sleeping: readonly number[];
   /** The execution ends within the prefix: the partition holds that one execution. */
   readonly leaf: boolean;
-}
-
-// why `observed`: with invariants, dfs orders every non-read step through its observer; pruning
-// here by a weaker relation would put to sleep threads whose steps dfs considers dependent.
-function expand(node: Node, probe: Probe, sleepSets: boolean, observed: boolean, out: Node[]): void {
-  const previous = node.prefix.length > 0 ? node.prefix[node.prefix.length - 1]! : -1;
-  const order = probe.enabled.includes(previous) ? [previous, ...probe.enabled.filter((t) => t !== previous)] : probe.enabled;
-  const explored: number[] = [];
-  for (const t of order) {
-    if (node.sleeping.includes(t)) continue;
-    const sleeping: number[] = [];
-    if (sleepSets) {
-      const mine = probe.pending[t]!;
-      for (const u of [...node.sleeping, ...explored]) {
-        const theirs = probe.pending[u];
-        if (theirs && !dependent(theirs, mine, observed)) sleeping.push(u);
-      }
-      sleeping.sort((a, b) => a - b);
-      explored.push(t);
-    }
-    out.push({ prefix: [...node.prefix, t], sleeping, leaf: false });
-  }
 }
 
 /** Replays a prefix and looks at the choice after it, running nothing more. */
