@@ -137,6 +137,9 @@ export function explorePartitions(
   };
   const nextPartition = (): Partition | null =>
     decided || failure !== null || posted >= partitions.length ? null : partitions[posted++]!;
+  // why: with nothing left to post, this thread takes a partition still queued at a busy worker
+  // rather than sleep while that worker explores two in a row
+  const stolen = (): Partition | null => (decided || failure !== null ? null : (pool.steal()?.job.partition ?? null));
   pool.run(
     () => {
       const p = nextPartition();
@@ -149,7 +152,7 @@ export function explorePartitions(
         pool.stop(-1);
         return;
       }
-      if (answer.kind === 'stopped') return;
+      if (answer.kind === 'stopped' || answer.kind === 'taken') return;
       const i = byIndex.get(answer.partition);
       if (i === undefined) throw new InternalError(`answer for partition ${answer.partition}, not asked for`);
       verdicts[i] = answer.verdict;
@@ -158,7 +161,7 @@ export function explorePartitions(
     // why: this thread is one of the N jobs; it explores partitions too, and so the search makes
     // progress while the workers are still starting up
     () => {
-      const p = nextPartition();
+      const p = nextPartition() ?? stolen();
       if (p === null) return false;
       const left = { ...req.limits, timeMsMax: Math.max(0, deadlineMs - Date.now()) };
       verdicts[byIndex.get(p.index)!] = exploreInProcess({ ...req, limits: left }, variant, p, req.limits.executionsMax);

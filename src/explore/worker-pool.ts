@@ -4,20 +4,30 @@
  * receiveMessageOnPort. So `check` needs no event loop and `main` keeps returning an exit code.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { InternalError } from '../runtime/errors';
-import { ANSWERS_WORD, HEARTBEAT_WORD, NOT_STOPPED, STOP_WORD, type WorkerAnswer, type WorkerInit, type WorkerTask } from './worker-protocol';
+import {
+  ANSWERS_WORD,
+  CLAIMED_BY_POOL,
+  HEARTBEAT_WORD,
+  NOT_STOPPED,
+  STOP_WORD,
+  UNCLAIMED,
+  type WorkerAnswer,
+  type WorkerInit,
+  type WorkerTask,
+} from './worker-protocol';
 
-/** The default for --jobs. */
+/**
+ * The default for --jobs: every core. Safe as a default because a split search wastes no execution
+ * on the benchmark programs (partition.ts, probed splits) and every N explores the same partitions,
+ * so the output is the same on every machine.
+ */
 export function defaultJobs(): number {
-  // why 1, not the core count: a split search runs redundant executions (partitions prune less
-  // than one search, dfs.ts), about 3x the time of the whole search on lastzero(15), so on a
-  // 2-core machine --jobs 2 is still slower than one whole search (bench/README.md); --jobs N
-  // opts in. Handing out subtrees of one search instead does not work either (docs/distributed.md).
-  // A core-count default would also make which violation is reported depend on the machine.
-  return 1;
+  return availableParallelism();
 }
 
 /** How long to sleep between checks that the workers are still alive, ms. */
@@ -55,9 +65,16 @@ function tsxEsmApi(): string {
 /**
  * Tasks posted to one worker before it answers. Why more than one: this thread explores partitions
  * too (`help`), synchronously, and cannot post while it does; a worker that finished its only task
- * would sit idle until then.
+ * would sit idle until then. Why a queued task is not lost to this thread: it can take one back
+ * (`steal`) when it has nothing else to do, so the last partitions do not wait behind each other.
  */
 const TASKS_PER_WORKER = 2;
+
+/** A task posted to a worker and not answered yet. */
+interface Posted {
+  readonly task: WorkerTask;
+  readonly slot: Slot;
+}
 
 interface Slot {
   readonly worker: Worker;
@@ -74,6 +91,8 @@ export class WorkerPool {
   private readonly signal: Int32Array;
   private nextTaskId = 0;
   private closed = false;
+  /** Posted tasks not answered yet, in the order they were posted. */
+  private readonly posted: Posted[] = [];
 
   constructor(readonly size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size ${size} must be ≥ 1`);
@@ -97,7 +116,7 @@ export class WorkerPool {
    * call `stop(index)` to stop every task of a later partition. When no answer is waiting, `help()`
    * may do a piece of the work in this thread (returning false when there is none) before it sleeps.
    */
-  run(next: () => Omit<WorkerTask, 'taskId'> | null, onAnswer: (answer: WorkerAnswer) => void, help: () => boolean = () => false): void {
+  run(next: () => Omit<WorkerTask, 'taskId' | 'claim'> | null, onAnswer: (answer: WorkerAnswer) => void, help: () => boolean = () => false): void {
     if (this.closed) throw new InternalError('worker pool used after close');
     this.signal[STOP_WORD] = NOT_STOPPED;
     let exhausted = false;
@@ -110,9 +129,10 @@ export class WorkerPool {
               exhausted = true;
               break;
             }
-            const taskId = this.nextTaskId++;
+            const posted: WorkerTask = { ...task, taskId: this.nextTaskId++, claim: new Int32Array(new SharedArrayBuffer(4)) };
             if (slot.inFlight++ === 0) slot.beatAt = performance.now();
-            slot.port.postMessage({ ...task, taskId });
+            this.posted.push({ task: posted, slot });
+            slot.port.postMessage(posted);
           }
         }
       }
@@ -124,12 +144,25 @@ export class WorkerPool {
           const a = m.message as WorkerAnswer;
           if (a.taskId === -1) throw new InternalError(`a search worker failed to start: ${a.kind === 'error' ? a.message : ''}`);
           slot.inFlight--;
+          const k = this.posted.findIndex((p) => p.task.taskId === a.taskId);
+          if (k >= 0) this.posted.splice(k, 1);
           got = true;
-          onAnswer(a);
+          if (a.kind !== 'taken') onAnswer(a);
         }
       }
       if (!got && !help() && Atomics.wait(this.signal, ANSWERS_WORD, seen, WAIT_SLICE_MS) === 'timed-out') this.checkAlive();
     }
+  }
+
+  /**
+   * Takes back the earliest posted task no worker has started, for this thread to explore (its
+   * worker will answer `taken`); null when every posted task is started. Only from `help`.
+   */
+  steal(): Omit<WorkerTask, 'taskId' | 'claim'> | null {
+    for (const p of this.posted) {
+      if (Atomics.compareExchange(p.task.claim, 0, UNCLAIMED, CLAIMED_BY_POOL) === UNCLAIMED) return p.task;
+    }
+    return null;
   }
 
   private checkAlive(): void {

@@ -23,13 +23,27 @@ export interface WorkerTask {
   readonly job: PartitionJob;
   /** Wall-clock time (Date.now) after which the search is cut by --max-time. */
   readonly deadlineMs: number;
+  /**
+   * One shared word: whoever turns it from UNCLAIMED to their mark explores the task. The pool's
+   * thread may take a task still queued at a worker (WorkerPool.steal), which then answers `taken`.
+   */
+  readonly claim: Int32Array;
 }
+
+/** Value of a task's claim word before anyone took it. */
+export const UNCLAIMED = 0;
+/** A worker's mark on a claim word. */
+export const CLAIMED_BY_WORKER = 1;
+/** The pool thread's mark on a claim word. */
+export const CLAIMED_BY_POOL = 2;
 
 /** A worker's answer to one task. */
 export type WorkerAnswer =
   | { readonly taskId: number; readonly kind: 'verdict'; readonly partition: number; readonly verdict: Verdict }
   /** The search was decided before this partition finished; it has no result. */
   | { readonly taskId: number; readonly kind: 'stopped' }
+  /** The pool's thread explored this task itself (its claim word says so). */
+  | { readonly taskId: number; readonly kind: 'taken' }
   | { readonly taskId: number; readonly kind: 'error'; readonly error: 'usage' | 'scenario' | 'internal'; readonly message: string };
 
 /** Data every worker gets at start. */

@@ -8,7 +8,17 @@ import { ScenarioError, UsageError } from '../runtime/errors';
 import type { Scenario } from '../runtime/scenario';
 import { variantOf } from './check-variant';
 import { explorePartition } from './partition';
-import { ANSWERS_WORD, HEARTBEAT_WORD, STOP_WORD, type ScenarioSource, type WorkerAnswer, type WorkerInit, type WorkerTask } from './worker-protocol';
+import {
+  ANSWERS_WORD,
+  CLAIMED_BY_WORKER,
+  HEARTBEAT_WORD,
+  STOP_WORD,
+  UNCLAIMED,
+  type ScenarioSource,
+  type WorkerAnswer,
+  type WorkerInit,
+  type WorkerTask,
+} from './worker-protocol';
 
 const { port, signal, slot } = workerData as WorkerInit;
 const beat = (): void => void Atomics.add(signal, HEARTBEAT_WORD + slot, 1);
@@ -38,6 +48,10 @@ function answer(a: WorkerAnswer): void {
 }
 
 async function run(task: WorkerTask): Promise<void> {
+  if (Atomics.compareExchange(task.claim, 0, UNCLAIMED, CLAIMED_BY_WORKER) !== UNCLAIMED) {
+    answer({ taskId: task.taskId, kind: 'taken' });
+    return;
+  }
   beat();
   try {
     const scenario = await load(task.source);

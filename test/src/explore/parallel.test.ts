@@ -113,3 +113,39 @@ describe('small searches', () => {
     expect(untimed(v)).toEqual(untimed(checkVariant(scenario, 'fixed')));
   });
 });
+
+describe('taking back a queued task', () => {
+  it('this thread explores a task its worker has not started; the worker answers taken', () => {
+    // why a fresh pool: its worker is still loading when the tasks are posted, so both wait
+    const pool = new WorkerPool(1);
+    try {
+      const req = request('fixed', 'dfs');
+      const job = (index: number) => ({
+        strategy: 'dfs',
+        limits: req.limits,
+        target: req.target,
+        partition: { index, prefix: [], sleeping: [] },
+      });
+      const tasks = [0, 1].map((index) => ({ source: req.source!, variant: 'fixed', params: req.params, job: job(index), deadlineMs: Date.now() + 60_000 }));
+      let posted = 0;
+      const stolen: number[] = [];
+      const answered: string[] = [];
+      pool.run(
+        () => tasks[posted++] ?? null,
+        (a) => answered.push(a.kind === 'verdict' ? `verdict ${a.partition}` : a.kind),
+        () => {
+          if (stolen.length > 0) return false;
+          const t = pool.steal();
+          if (t === null) return false;
+          stolen.push(t.job.partition.index);
+          return true;
+        },
+      );
+      expect(stolen).toEqual([0]);
+      expect(answered).toEqual(['verdict 1']);
+      expect(pool.steal()).toBeNull();
+    } finally {
+      pool.close();
+    }
+  });
+});
