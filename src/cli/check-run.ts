@@ -73,10 +73,8 @@ function requestFor(scenario: Scenario, variant: string, params: Params, target:
 /** Searches one variant: split over workers when the strategy allows it, else as one search. */
 function search(req: SearchRequest, options: RunOptions): { verdict: Verdict; executionsByPreemptions: readonly number[] | null } {
   if (options.verdictOf) return { verdict: options.verdictOf(req.scenario, req.variant), executionsByPreemptions: null };
-  // why split only with workers: a partition prunes less than one search (dfs.ts,
-  // DfsOptions.sleeping), so a split search runs redundant executions (about 3x the time of the
-  // whole search on lastzero(15), bench/README.md); one thread gains nothing from it, and --jobs 1
-  // runs the whole search.
+  // why every --jobs value splits, 1 included: the partitions are the same for every N, so the
+  // verdict, the count and the violation reported never depend on N (or on the machine's cores)
   if (partitionableStrategy(req.strategy) && options.pool) {
     return { verdict: searchVariant(req, { pool: options.pool }), executionsByPreemptions: null };
   }

@@ -35,8 +35,9 @@ export function searchOptions(options: CliOptions, pool: LazyPool, seed: string 
     params: options.params,
     limits: options.limits,
     strategyOptions: seed === null ? options.strategyOptions : { ...options.strategyOptions, seed },
-    // why no pool at --jobs 1: the search then runs whole, unsplit (check-run.ts)
-    ...(options.jobs > 1 ? { pool: () => pool.get() } : {}),
+    // why a pool getter at --jobs 1 too: every N explores the same partitions (LazyPool.get is null
+    // then, and this thread explores them), so the output never depends on N
+    pool: () => pool.get(),
     sourceOf: (scenario: Scenario) => (registryScenarios ? { kind: 'registry', id: scenario.id } : null),
   };
 }
@@ -46,7 +47,7 @@ export function renderShard(targets: readonly { scenario: Scenario; file: string
   const file = runShard(targets, options.variant, options.shard!, run);
   if (options.json) return `${JSON.stringify(options.timing ? file : withoutTimes(file), null, 2)}\n`;
   const lines = [
-    `shard ${describeShard(file.shard)} of each ${file.strategy} search (partitions: ≥ ${PARTITION_RULE.partitionsMin}, or ${PARTITION_RULE.depthMax} levels deep)`,
+    `shard ${describeShard(file.shard)} of each ${file.strategy} search (partitions: ≥ ${PARTITION_RULE.partitionsMin}, or ${PARTITION_RULE.depthMax} levels deep; dfs splits probed ${PARTITION_RULE.probeExecutions} executions a half)`,
   ];
   for (const r of file.results) {
     const name = `${r.scenario}/${r.variant}`;

@@ -21,13 +21,12 @@ import { WorkerPool } from './worker-pool';
 import type { ScenarioSource, WorkerAnswer } from './worker-protocol';
 
 /**
- * Searches that end within this many executions are not split (see the file comment). Why this
- * high: a partition never sees the wakeup sequences its earlier siblings would insert in one
- * search, so its sleepers prune less (dfs.ts, DfsOptions.sleeping) and a split search runs
- * redundant executions, 1.5 per counted one on lastzero(15), 0.6 on mpat(5); only searches far
- * beyond what one thread finishes quickly are worth that price.
+ * Searches that end within this many executions are not split (see the file comment). Why not
+ * lower: splitting costs its probes (partition.ts) and a worker's start, about 0.1 s and 0.4 s,
+ * which a search of a few thousand executions does not win back. Why not higher: the trial run is
+ * thrown away when the search turns out bigger (50,000 executions were 2.5 s of lastzero(15)).
  */
-export const SMALL_SEARCH_EXECUTIONS = 50_000;
+export const SMALL_SEARCH_EXECUTIONS = 5_000;
 
 /** One variant's search, as the CLI, the benchmark and tests ask for it. */
 export interface SearchRequest {
