@@ -1,9 +1,9 @@
 /**
  * Section 3: one search of 100k+ executions run whole in one thread, split into partitions in one
- * thread (`--jobs 1`), and split across two workers (`--jobs 2`). The three must agree on the
- * verdict and the execution count. The speedup is `--jobs 1` time over `--jobs 2` time, on workers
- * already started and, as a user of `check --jobs 2` pays it, with the pool start added.
- * Target (issue 4): ≥ 1.7x.
+ * thread (`--jobs 1`), and split across this thread and a worker (`--jobs 2`). The three must agree
+ * on the verdict and the execution count. The speedup is `--jobs 1` time over `--jobs 2` time, on
+ * workers already started and, as a user of `check --jobs 2` pays it, with the pool start added;
+ * beside it, what two cores give on this machine at all (ceiling.ts). Target (issue 4): ≥ 1.7x.
  */
 import os from 'node:os';
 import { DfsStrategy } from '../src/explore/dfs';
@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS } from '../src/explore/explorer';
 import { searchVariant } from '../src/explore/parallel';
 import { describeVerdict, type Verdict } from '../src/explore/verdict';
 import { WorkerPool } from '../src/explore/worker-pool';
+import { measureCeiling, type Ceiling } from './ceiling';
 import { JOBS_PROGRAMS } from './jobs-programs';
 import * as jobsPrograms from './jobs-programs';
 import type { BenchOptions } from './options';
@@ -45,6 +46,8 @@ export interface JobsMeasurement {
   readonly poolStartMs: number;
   /** Wall-time cap of each run, ms. */
   readonly timeMsMax: number;
+  /** Two one-thread searches side by side against one alone. */
+  readonly ceiling: Ceiling;
 }
 
 export function measureJobs(options: BenchOptions, progress: (s: string) => void): JobsMeasurement {
@@ -80,7 +83,10 @@ export function measureJobs(options: BenchOptions, progress: (s: string) => void
       ),
     );
     const two = timed('--jobs 2 (partitions, this thread + 1 worker)', () => searchVariant(request, { pool: () => pool }));
-    return { label: program.label, expected: program.expected, rows: [whole, one, two], poolStartMs: warm.timeMs, timeMsMax: limits.timeMsMax };
+    pool.close();
+    progress('ceiling: two one-thread searches side by side');
+    const ceiling = measureCeiling(options.quick);
+    return { label: program.label, expected: program.expected, rows: [whole, one, two], poolStartMs: warm.timeMs, timeMsMax: limits.timeMsMax, ceiling };
   } finally {
     pool.close();
   }
@@ -130,6 +136,9 @@ export function renderJobs(m: JobsMeasurement): string {
       ? `--jobs 2 speedup over --jobs 1: ${ratio(speedup)}x on started workers (target ≥ ${JOBS_SPEEDUP_TARGET}x); ` +
         `${ratio(one!.timeMs / (two!.timeMs + m.poolStartMs))}x counting the ${seconds(m.poolStartMs)} pool start.`
       : 'some run did not finish, or the runs disagree: no speedup is claimed.',
+    `for reference, what a second core gives on this machine now: two copies of ${m.ceiling.label} side by side took ` +
+      `${seconds(m.ceiling.sideBySideMs[0])} and ${seconds(m.ceiling.sideBySideMs[1])}, one alone ${seconds(m.ceiling.aloneMs)}: ` +
+      `${ratio(m.ceiling.throughputRatio)}x the throughput of one (a single sample, as noisy as the times above).`,
     `load average when done: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (other work on the machine slows --jobs 2 first).`,
   ];
   return `${renderTable(COLUMNS, cells)}\n${notes.join('\n')}`;
