@@ -135,10 +135,14 @@ function splitBySleepers(runner: ExecutionRunner, invariants: number, rule: Part
   return parts;
 }
 
-/** The first split of `part` whose halves both probe non-empty and waste nothing; null if none. */
+/**
+ * The first split of `part` whose halves both probe non-empty and waste nothing; or `part` itself
+ * one step further down when one half is empty (a forced step: no class starts otherwise); null
+ * if neither.
+ */
 // why `observed`: with invariants, dfs orders every non-read step through its observer; a sleeper
 // kept by a weaker relation would cut classes dfs considers distinct
-function splitPart(runner: ExecutionRunner, probe: Probe, part: Node, invariants: number, probeExecutions: number): [Node, Node] | null {
+function splitPart(runner: ExecutionRunner, probe: Probe, part: Node, invariants: number, probeExecutions: number): Node[] | null {
   const observed = invariants > 0;
   if (!probe.look(runner, part.prefix)) return null;
   const enabled = probe.enabled.slice();
@@ -153,9 +157,14 @@ function splitPart(runner: ExecutionRunner, probe: Probe, part: Node, invariants
     const runs: Node = { prefix: [...part.prefix, t], sleeping: first, leaf: false };
     const waits: Node = { prefix: part.prefix, sleeping: [...part.sleeping, t].sort((a, b) => a - b), leaf: false };
     if (probeExecutions === 0) return [runs, waits];
+    // why: every class starts with a runnable thread that is not asleep; with t asleep as well
+    // there is none, so the part is exactly its "t runs first" half (2 threads, one asleep: S1)
+    if (enabled.every((u) => u === t || waits.sleeping.includes(u))) return [runs];
     const a = probeRun(runner, runs, invariants, probeExecutions);
+    if (a.finished && a.counted === 0) return [waits];
     if (a.counted === 0 || a.redundant > 0) continue;
     const b = probeRun(runner, waits, invariants, probeExecutions);
+    if (b.finished && b.counted === 0) return [runs];
     if (b.counted === 0 || b.redundant > 0) continue;
     // why a finished half is a leaf: it is already known to be small, splitting it gains nothing
     return [

@@ -121,7 +121,7 @@ describe('partitions of the search tree', () => {
     expect(wasted).toBe(0);
   });
 
-  it('with sleep sets: a split whose probe wastes executions is not taken', () => {
+  it('with sleep sets: a half that probes empty is dropped, and the part takes the step', () => {
     // thread 0's first step touches an object of its own, so it can run first in every class:
     // "0 does not run first" holds no class, and dfs learns that only by running executions
     const p = prog(2, ['w1 w0', 'w0 w0', 'w0']);
@@ -132,7 +132,17 @@ describe('partitions of the search tree', () => {
     expect(explore(p, unprobed[1]!, 'dfs').stats.executions).toBe(0);
     expect(explore(p, unprobed[1]!, 'dfs').stats.executionsAbandoned).toBeGreaterThan(0);
     const probed = split(4);
-    expect(probed.map((x) => [x.prefix, x.sleeping])).toEqual([[[1], []], [[], [1]]]);
-    expect(probed.reduce((n, part) => n + explore(p, part, 'dfs').stats.executionsAbandoned, 0)).toBe(0);
+    expect(probed.map((x) => [x.prefix, x.sleeping])).toEqual([[[0], []]]);
+    expect(explore(p, probed[0]!, 'dfs').stats.executionsAbandoned).toBe(0);
+    expect(explore(p, probed[0]!, 'dfs').stats.executions).toBe(explore(p, { index: 0, prefix: [], sleeping: [] }, 'dfs').stats.executions);
+  });
+
+  it('with sleep sets: with every other runnable thread asleep, the part takes the step', () => {
+    // two threads and 0 asleep: "1 does not run first" would leave no thread to run
+    const p = prog(1, ['w0 w0', 'w0 w0']);
+    const parts = partitionSearch(p, p.variants.main!, p.params, DEFAULT_LIMITS, true, { partitionsMin: 4, depthMax: 2, probeExecutions: 1 });
+    expect(parts.map((x) => [x.prefix, x.sleeping])).toContainEqual([[1], []]);
+    expect(parts.some((x) => x.sleeping.length === 2)).toBe(false);
+    expect(parts.reduce((n, part) => n + explore(p, part, 'dfs').stats.executions, 0)).toBe(enumerate(p).classes);
   });
 });
