@@ -57,10 +57,12 @@ export interface DfsOptions {
    * Threads in the sleep set at the end of the prefix: each sleeps with its announced op at that
    * point until a dependent step runs, and no fresh choice runs it before then.
    *
-   * Guarantee (for splitting a search): let c1 < c2 < … be the enabled threads at the end of a
-   * prefix P (P may be empty). Exploring every partition `{ prefix: P.ci, sleeping: the cj, j < i,
-   * whose next op at P is independent of ci's }` counts each Mazurkiewicz class that extends P
-   * exactly once in total: in the partition of the least ci that can run first in it.
+   * Guarantee (for splitting a search): the search of `{ prefix: P, sleeping: S }` counts each
+   * Mazurkiewicz class that extends P and in which no thread of S can run first after P, once. So
+   * for a thread t runnable after P and not in S, the searches of `{ P.t, the threads of S whose
+   * next op at P is independent of t's }` and `{ P, S + t }` together count exactly the classes of
+   * `{ P, S }`, each once: those in which t can run first, and the others (partition.ts splits
+   * this way).
    * "Independent" must be the relation dfs uses: `dependent(a, b, observed)` of dependency.ts,
    * with `observed` set when the variant declares invariants (pruning with a weaker relation loses
    * classes).
