@@ -194,7 +194,10 @@ function probeRun(runner: ExecutionRunner, part: Node, invariants: number, execu
 interface Node {
   readonly prefix: readonly number[];
   readonly sleeping: readonly number[];
-  /** The execution ends within the prefix: the partition holds that one execution. */
+  /**
+   * Split no further: the execution ends within the prefix (the partition holds that one
+   * execution), or, under dfs, a probe finished the part (it is small) or no split of it was found.
+   */
   readonly leaf: boolean;
 }
 
