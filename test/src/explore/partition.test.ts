@@ -122,9 +122,9 @@ describe('partitions of the search tree', () => {
   });
 
   it('with sleep sets: a half that probes empty is dropped, and the part takes the step', () => {
-    // thread 0's first step touches an object of its own, so it can run first in every class:
-    // "0 does not run first" holds no class, and dfs learns that only by running executions
-    const p = prog(2, ['w1 w0', 'w0 w0', 'w0']);
+    // each thread's first step touches an object of its own, so thread 0 can run first in every
+    // class: "0 does not run first" holds no class, and dfs learns that only by running executions
+    const p = prog(3, ['w1 w0', 'w2 w0']);
     const split = (probeExecutions: number) =>
       partitionSearch(p, p.variants.main!, p.params, DEFAULT_LIMITS, true, { partitionsMin: 2, depthMax: 1, probeExecutions });
     const unprobed = split(0);
@@ -143,6 +143,15 @@ describe('partitions of the search tree', () => {
     const parts = partitionSearch(p, p.variants.main!, p.params, DEFAULT_LIMITS, true, { partitionsMin: 4, depthMax: 2, probeExecutions: 1 });
     expect(parts.map((x) => [x.prefix, x.sleeping])).toContainEqual([[1], []]);
     expect(parts.some((x) => x.sleeping.length === 2)).toBe(false);
+    expect(parts.reduce((n, part) => n + explore(p, part, 'dfs').stats.executions, 0)).toBe(enumerate(p).classes);
+  });
+
+  it('with sleep sets: threads whose next step conflicts with another are tried first', () => {
+    // thread 0's only step commutes with everything, so splitting on it would only take the step;
+    // threads 1 and 2 race on o0, and the split is made on 1
+    const p = prog(2, ['w1', 'w0 w0', 'w0 w0']);
+    const parts = partitionSearch(p, p.variants.main!, p.params, DEFAULT_LIMITS, true, { partitionsMin: 2, depthMax: 1, probeExecutions: 64 });
+    expect(parts.map((x) => [x.prefix, x.sleeping])).toEqual([[[1], []], [[], [1]]]);
     expect(parts.reduce((n, part) => n + explore(p, part, 'dfs').stats.executions, 0)).toBe(enumerate(p).classes);
   });
 });
