@@ -89,7 +89,7 @@ export function buildProgram(out: (s: string) => void): Command {
     .addOption(new Option('--executions <n>', 'random, pct: how many executions to sample').argParser(positiveInt('--executions')))
     .option('--seed <seed>', 'random, pct: the seed (printed with the result; the same seed repeats the run)')
     .addOption(new Option('--depth <d>', 'pct: bug depth d (d − 1 priority change points per execution)').argParser(positiveInt('--depth')))
-    .addOption(new Option('--jobs <n>', 'split searches of 2,000+ executions over n threads (default: the number of cores); results are the same for every n').argParser(positiveInt('--jobs')))
+    .addOption(new Option('--jobs <n>', 'split searches of 2,000+ executions over n threads (default: the number of cores, at most 8); results are the same for every n').argParser(positiveInt('--jobs')))
     .addOption(new Option('--shard <i/n>', 'explore only share i of n of each search; print a shard result to --merge').argParser(shardSpec))
     .option('--merge <files...>', 'merge the --json results of every shard into one verdict and exit code')
     .option('--param <name=value>', 'set a scenario parameter (repeatable)', param, {})

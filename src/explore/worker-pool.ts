@@ -21,13 +21,18 @@ import {
   type WorkerTask,
 } from './worker-protocol';
 
+/** Most threads --jobs takes by default (see defaultJobs). */
+export const DEFAULT_JOBS_MAX = 8;
+
 /**
- * The default for --jobs: every core. Safe as a default because a split search wastes no execution
- * on the benchmark programs (partition.ts, probed splits) and every N explores the same partitions,
- * so the output is the same on every machine.
+ * The default for --jobs: every core, up to DEFAULT_JOBS_MAX. Safe as a default because a split
+ * search wastes no execution on the benchmark programs (partition.ts, probed splits) and every N
+ * explores the same partitions, so the output is the same on every machine. Why a cap: a search
+ * has 16 to 34 partitions, so past a few threads most of them wait, and each worker costs its own
+ * start (about 0.3 s) and heap; `--jobs N` asks for more.
  */
 export function defaultJobs(): number {
-  return availableParallelism();
+  return Math.min(availableParallelism(), DEFAULT_JOBS_MAX);
 }
 
 /** How long to sleep between checks that the workers are still alive, ms. */
