@@ -61,7 +61,7 @@ export interface DfsOptions {
    * Mazurkiewicz class that extends P and in which no thread of S can run first after P, once. So
    * for a thread t runnable after P and not in S, the searches of `{ P.t, the threads of S whose
    * next op at P is independent of t's }` and `{ P, S + t }` together count exactly the classes of
-   * `{ P, S }`, each once: those in which t can run first, and the others (partition.ts splits
+   * `{ P, S }`, each once: those in which t can run first, and the others (sleep-splits.ts splits
    * this way).
    * "Independent" must be the relation dfs uses: `dependent(a, b, observed)` of dependency.ts,
    * with `observed` set when the variant declares invariants (pruning with a weaker relation loses

@@ -21,13 +21,15 @@ import { WorkerPool } from './worker-pool';
 import type { ScenarioSource, WorkerAnswer } from './worker-protocol';
 
 /**
- * Searches that end within this many executions are not split (see the file comment). Why not
- * lower: splitting costs its probes (partition.ts) and a worker's start, about 0.1 s and 0.4 s,
- * which a search of a few thousand executions barely wins back (`check --all`, whose two searches
- * past 2,000 are split, took 4.6-6.4 s with --jobs 2 and 4.8-6.0 s with --jobs 1). Why not higher: the trial run is
- * thrown away when the search turns out bigger (50,000 executions were 2.5 s of lastzero(15); at
- * 5,000 --jobs 2 over --jobs 1 on lastzero(15) moved between 1.52x and 2.07x, at 2,000 between
- * 1.64x and 1.70x, four runs each).
+ * Searches that end within this many executions are not split (see the file comment).
+ *
+ * Why not lower: splitting costs its probes (sleep-splits.ts) and a worker's start, about 0.1 s
+ * and 0.4 s, which a search of a few thousand executions barely wins back: `check --all`, whose
+ * two searches past 2,000 are split, took 4.6-6.4 s with --jobs 2 and 4.8-6.0 s with --jobs 1.
+ *
+ * Why not higher: the trial run is thrown away when the search turns out bigger. 50,000
+ * executions of it were 2.5 s of lastzero(15); with a trial of 5,000, --jobs 2 over --jobs 1 on
+ * lastzero(15) moved between 1.52x and 2.07x, with 2,000 between 1.64x and 1.70x (four runs each).
  */
 export const SMALL_SEARCH_EXECUTIONS = 2_000;
 
