@@ -26,7 +26,7 @@ export const DEFAULT_JOBS_MAX = 8;
 
 /**
  * The default for --jobs: every core, up to DEFAULT_JOBS_MAX. Safe as a default because a split
- * search wastes no execution on the benchmark programs (partition.ts, probed splits) and every N
+ * search wastes no execution on the benchmark programs (sleep-splits.ts, probed splits) and every N
  * explores the same partitions, so the output is the same on every machine. Why a cap: a search
  * has 16 to 34 partitions, so past a few threads most of them wait, and each worker costs its own
  * start (about 0.3 s) and heap; `--jobs N` asks for more.
@@ -75,12 +75,6 @@ function tsxEsmApi(): string {
  */
 const TASKS_PER_WORKER = 2;
 
-/** A task posted to a worker and not answered yet. */
-interface Posted {
-  readonly task: WorkerTask;
-  readonly slot: Slot;
-}
-
 interface Slot {
   readonly worker: Worker;
   readonly port: MessagePort;
@@ -97,7 +91,7 @@ export class WorkerPool {
   private nextTaskId = 0;
   private closed = false;
   /** Posted tasks not answered yet, in the order they were posted. */
-  private readonly posted: Posted[] = [];
+  private readonly posted: WorkerTask[] = [];
 
   constructor(readonly size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size ${size} must be ≥ 1`);
@@ -136,7 +130,7 @@ export class WorkerPool {
             }
             const posted: WorkerTask = { ...task, taskId: this.nextTaskId++, claim: new Int32Array(new SharedArrayBuffer(4)) };
             if (slot.inFlight++ === 0) slot.beatAt = performance.now();
-            this.posted.push({ task: posted, slot });
+            this.posted.push(posted);
             slot.port.postMessage(posted);
           }
         }
@@ -149,7 +143,7 @@ export class WorkerPool {
           const a = m.message as WorkerAnswer;
           if (a.taskId === -1) throw new InternalError(`a search worker failed to start: ${a.kind === 'error' ? a.message : ''}`);
           slot.inFlight--;
-          const k = this.posted.findIndex((p) => p.task.taskId === a.taskId);
+          const k = this.posted.findIndex((p) => p.taskId === a.taskId);
           if (k >= 0) this.posted.splice(k, 1);
           got = true;
           if (a.kind !== 'taken') onAnswer(a);
@@ -164,8 +158,8 @@ export class WorkerPool {
    * worker will answer `taken`); null when every posted task is started. Only from `help`.
    */
   steal(): Omit<WorkerTask, 'taskId' | 'claim'> | null {
-    for (const p of this.posted) {
-      if (Atomics.compareExchange(p.task.claim, 0, UNCLAIMED, CLAIMED_BY_POOL) === UNCLAIMED) return p.task;
+    for (const task of this.posted) {
+      if (Atomics.compareExchange(task.claim, 0, UNCLAIMED, CLAIMED_BY_POOL) === UNCLAIMED) return task;
     }
     return null;
   }
