@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DfsStrategy } from '../src/explore/dfs';
+import { DfsStrategy } from '../src/search/strategies/dfs';
 import { lastzero } from './programs';
 import { runSearch } from './search';
 

@@ -3,9 +3,9 @@
  * published Mazurkiewicz count, and the per-step cost of dfs against the bare re-execution loop
  * (ExhaustiveStrategy, no reduction bookkeeping) on the same program.
  */
-import { DfsStrategy } from '../src/explore/dfs';
-import { ExhaustiveStrategy } from '../src/explore/exhaustive';
-import { describeVerdict, type Stats } from '../src/explore/verdict';
+import { DfsStrategy } from '../src/search/strategies/dfs';
+import { ExhaustiveStrategy } from '../src/search/strategies/exhaustive';
+import { describeVerdict, type Stats } from '../src/search/verdict';
 import { runSearch, sampleExecutionsPerSecond, sampleRate, sampleStepsPerSecond, type Rates } from './search';
 import type { BenchProgram } from './programs';
 import { count, paramsText, rate, ratio, renderTable, seconds, type Column } from './table';

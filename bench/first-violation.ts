@@ -3,9 +3,9 @@
  * violation, at default parameters, next to dfs on the same search. Target (issue 4): within the
  * first 100 executions.
  */
-import { BoundedStrategy } from '../src/explore/bounded';
-import { DfsStrategy } from '../src/explore/dfs';
-import { describeVerdict, matchesExpectation } from '../src/explore/verdict';
+import { BoundedStrategy } from '../src/search/strategies/bounded';
+import { DfsStrategy } from '../src/search/strategies/dfs';
+import { describeVerdict, matchesExpectation } from '../src/search/verdict';
 import type { Scenario } from '../src/runtime/scenario';
 import { runSearch, type BenchResult } from './search';
 import { count, renderTable, seconds, type Column } from './table';

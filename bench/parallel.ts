@@ -6,11 +6,11 @@
  * beside it, what two cores give on this machine at all (ceiling.ts). Target (issue 4): ≥ 1.7x.
  */
 import os from 'node:os';
-import { DfsStrategy } from '../src/explore/dfs';
-import { DEFAULT_LIMITS } from '../src/explore/explorer';
-import { searchVariant } from '../src/explore/parallel';
-import { describeVerdict, type Verdict } from '../src/explore/verdict';
-import { WorkerPool } from '../src/explore/worker-pool';
+import { DfsStrategy } from '../src/search/strategies/dfs';
+import { DEFAULT_LIMITS } from '../src/search/explorer';
+import { searchVariant } from '../src/distribute/parallel';
+import { describeVerdict, type Verdict } from '../src/search/verdict';
+import { WorkerPool } from '../src/distribute/worker-pool';
 import { measureCeiling, type Ceiling } from './ceiling';
 import { JOBS_PROGRAMS } from './jobs-programs';
 import * as jobsPrograms from './jobs-programs';

@@ -4,9 +4,9 @@
  * `check` runs (dfs towards the variant's declared expectation) under a per-row time cap; the
  * first capped value ends that parameter's row sequence.
  */
-import { paramsFor } from '../src/explore/check-variant';
-import { DfsStrategy } from '../src/explore/dfs';
-import { describeVerdict, matchesExpectation, type Stats } from '../src/explore/verdict';
+import { paramsFor } from '../src/search/variant';
+import { DfsStrategy } from '../src/search/strategies/dfs';
+import { describeVerdict, matchesExpectation, type Stats } from '../src/search/verdict';
 import { describeExpectation, type Params, type Scenario } from '../src/runtime/scenario';
 import { executionsPerSecond, runSearch } from './search';
 import { count, rate, renderTable, seconds, type Column } from './table';

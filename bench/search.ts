@@ -1,6 +1,6 @@
-import { DEFAULT_LIMITS, explore } from '../src/explore/explorer';
-import type { Strategy } from '../src/explore/strategy';
-import type { Stats, Verdict } from '../src/explore/verdict';
+import { DEFAULT_LIMITS, explore } from '../src/search/explorer';
+import type { Strategy } from '../src/search/strategy';
+import type { Stats, Verdict } from '../src/search/verdict';
 import type { Expectation, Params, Scenario } from '../src/runtime/scenario';
 
 /** One search the benchmark runs: which program, how, and how far at most. */

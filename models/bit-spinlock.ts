@@ -5,10 +5,10 @@
  * free — including waiting on it: a thread spinning on the bit of a freed object runs into the
  * fault instead of waiting forever.
  */
-import { perform, type Op, type Steps, type ThreadContext } from '../src/runtime/op';
-import { assertLive, liveCheck, type Mortal } from './lifetime';
-import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './lock-tracking';
-import { withOps } from './with-ops';
+import { type Op, perform, type Steps, type ThreadContext } from '../src/index';
+import { assertLive, liveCheck, type Mortal } from './kit/lifetime';
+import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './kit/lock-tracking';
+import { withOps } from './kit/with-ops';
 
 export interface BitSpinlock extends LockObject {
   /** The object whose flags word holds the bit. */

@@ -5,10 +5,9 @@
  * a scenario writes as a thread of its own (wrap its body in `hardirq` from irq.ts to run it in IRQ
  * context, where sleeping is a bug).
  */
-import { hbAcquire, hbRelease } from '../src/checks/happens-before';
-import { perform, type Op, type SharedObject, type Steps } from '../src/runtime/op';
-import { mightSleep, SLEEPS, wouldSleepInAtomic } from './might-sleep';
-import { withOps } from './with-ops';
+import { hbAcquire, hbRelease, type Op, perform, type SharedObject, type Steps } from '../src/index';
+import { mightSleep, SLEEPS, wouldSleepInAtomic } from './kit/might-sleep';
+import { withOps } from './kit/with-ops';
 
 /** complete_all() sets done to this, as the kernel sets UINT_MAX. */
 const DONE_ALL = Number.POSITIVE_INFINITY;

@@ -12,8 +12,7 @@
  * two nodes of one list are conservatively dependent. Writers must hold the head's lock when one
  * is given (lockdep_assert_held).
  */
-import { bugOn, oops } from '../src/runtime/errors';
-import { perform, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
+import { bugOn, oops, perform, type SharedObject, type Steps, type ThreadContext } from '../src/index';
 import type { Spinlock } from './spinlock';
 
 /** The value LIST_POISON2 has on x86_64 (0x122 + POISON_POINTER_DELTA). */

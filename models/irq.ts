@@ -18,11 +18,9 @@
  * the kernel's saved-flags and preempt-count behaviour for properly nested code; the detectors read
  * it through src/checks/irq-state.ts.
  */
-import { bugOn } from '../src/runtime/errors';
-import { perform, type Op, type Steps, type ThreadContext } from '../src/runtime/op';
-import { irqStateKindOf, irqStateBits, IN_HARDIRQ, HARDIRQS_OFF, type IrqStateObject } from '../src/checks/irq-state';
-import { hold, release } from './held';
-import { unlockNotHeld } from './lock-tracking';
+import { bugOn, HARDIRQS_OFF, IN_HARDIRQ, irqStateBits, irqStateKindOf, type IrqStateObject, type Op, perform, type Steps, type ThreadContext } from '../src/index';
+import { hold, release } from './kit/held';
+import { unlockNotHeld } from './kit/lock-tracking';
 
 // why one object of each kind for all CPUs: IRQ state is per thread (per CPU) and lives in the
 // thread's `held` list; the objects only name what is held, and their steps read only the thread's

@@ -5,10 +5,10 @@
  * only when it can still run); mutex_unlock by a task that is not the owner, or of an unlocked
  * mutex, is a bug. mutex_trylock never sleeps and adds no lockdep edge.
  */
-import { perform, type Op, type Steps, type ThreadContext } from '../src/runtime/op';
-import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './lock-tracking';
-import { mightSleep, SLEEPS, wouldSleepInAtomic } from './might-sleep';
-import { withOps } from './with-ops';
+import { type Op, perform, type Steps, type ThreadContext } from '../src/index';
+import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './kit/lock-tracking';
+import { mightSleep, SLEEPS, wouldSleepInAtomic } from './kit/might-sleep';
+import { withOps } from './kit/with-ops';
 
 export interface Mutex extends LockObject {
   // invariant: owner is the thread whose mutex_lock/mutex_trylock succeeded last without an unlock

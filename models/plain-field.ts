@@ -10,10 +10,8 @@
  * Each access is one step; the field is the op's object (read or write), and its container, when
  * it has one, is declared as read (the liveness check; `liveCheck` in models/lifetime.ts).
  */
-import { checkFieldRead, checkFieldWrite } from '../src/checks/data-race';
-import { hbAtomic } from '../src/checks/happens-before';
-import { perform, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
-import { assertLive, liveCheck, type Mortal } from './lifetime';
+import { checkFieldRead, checkFieldWrite, hbAtomic, perform, type SharedObject, type Steps, type ThreadContext } from '../src/index';
+import { assertLive, liveCheck, type Mortal } from './kit/lifetime';
 
 export interface FieldOptions {
   /** The object the field lives in. */

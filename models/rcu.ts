@@ -27,15 +27,12 @@
  *   or done at its start before the code after synchronize_rcu; its start is ordered before every
  *   section that begins later (the two halves of RCU's guarantee).
  */
-import { hbAcquire, hbPublish, hbRelease } from '../src/checks/happens-before';
-import type { QuiescentOnSleep } from '../src/checks/sleep-in-atomic';
-import { describeSite, siteOf, threadName, type Site } from '../src/checks/site';
-import { perform, type Op, type Steps, type ThreadContext } from '../src/runtime/op';
-import { hold, release } from './held';
-import { freeObject, touch, type Mortal, type Touch } from './lifetime';
-import { unlockNotHeld } from './lock-tracking';
-import { mightSleep, QUIESCENT_SLEEP, SLEEPS } from './might-sleep';
-import { withOps } from './with-ops';
+import { describeSite, hbAcquire, hbPublish, hbRelease, type Op, perform, type QuiescentOnSleep, type Site, siteOf, type Steps, type ThreadContext, threadName } from '../src/index';
+import { hold, release } from './kit/held';
+import { freeObject, touch, type Mortal, type Touch } from './kit/lifetime';
+import { unlockNotHeld } from './kit/lock-tracking';
+import { mightSleep, QUIESCENT_SLEEP, SLEEPS } from './kit/might-sleep';
+import { withOps } from './kit/with-ops';
 
 export interface RcuOptions {
   /** Sleeping in a read section is a quiescent state instead of a reported bug. Default false. */

@@ -10,12 +10,9 @@
  * `container` (each op then also declares a read of it, the liveness check). Holders named in the
  * calls go to the ghost `holders` set, for invariants only.
  */
-import { hbAtomic } from '../src/checks/happens-before';
-import { refcountIncrementOnZero, refcountPutOfFreed, refcountUnderflow } from '../src/checks/refcount';
-import { siteOf, type Site } from '../src/checks/site';
-import { perform, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
-import { HolderSet } from './ghost';
-import { assertLive, liveCheck, type Mortal } from './lifetime';
+import { hbAtomic, perform, refcountIncrementOnZero, refcountPutOfFreed, refcountUnderflow, type SharedObject, type Site, siteOf, type Steps, type ThreadContext } from '../src/index';
+import { HolderSet } from './kit/ghost';
+import { assertLive, liveCheck, type Mortal } from './kit/lifetime';
 
 export interface RefcountOptions {
   /** The object the counter lives in: puts after its free are reported, gets are use after free. */

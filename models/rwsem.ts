@@ -11,12 +11,11 @@
  * Trylocks never sleep and add no lockdep edge; they fail whenever a blocking call would wait.
  * up_read / up_write / downgrade_write by a thread that does not hold the lock that way is a bug.
  */
-import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
-import { threadName } from '../src/checks/site';
-import { hold, release } from './held';
-import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type AcquireHow, type LockObject, type LockOptions } from './lock-tracking';
-import { mightSleep, SLEEPS, wouldSleepInAtomic } from './might-sleep';
-import { withOps } from './with-ops';
+import { type Op, perform, type SharedObject, type Steps, type ThreadContext, threadName } from '../src/index';
+import { hold, release } from './kit/held';
+import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type AcquireHow, type LockObject, type LockOptions } from './kit/lock-tracking';
+import { mightSleep, SLEEPS, wouldSleepInAtomic } from './kit/might-sleep';
+import { withOps } from './kit/with-ops';
 
 export interface RwsemOptions extends LockOptions {
   /** New readers wait while a writer waits (Linux's behaviour); default false. */

@@ -11,10 +11,7 @@
  * a seqcount read section that race with a writer are reported by data-race, as KCSAN would without
  * its seqlock annotations; mark such reads READ_ONCE (readOnce in plain-field.ts).
  */
-import { bugOn } from '../src/runtime/errors';
-import { hbAcquire, hbRelease } from '../src/checks/happens-before';
-import { threadName } from '../src/checks/site';
-import { perform, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
+import { bugOn, hbAcquire, hbRelease, perform, type SharedObject, type Steps, type ThreadContext, threadName } from '../src/index';
 
 /** A plain sequence number (bumped on each invalidation, compared by a retrying reader). */
 export interface SeqCounter extends SharedObject {

@@ -12,10 +12,10 @@
  * outer IRQs-off section, is a bug), spin_lock_bh / spin_unlock_bh disable and enable softirqs
  * (an unbalanced spin_unlock_bh, or one with IRQs off, is a bug).
  */
-import { perform, type Op, type Steps, type ThreadContext } from '../src/runtime/op';
-import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './lock-tracking';
+import { type Op, perform, type Steps, type ThreadContext } from '../src/index';
+import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './kit/lock-tracking';
 import { disableBh, disableIrqs, enableBh, enableIrqs, restoreIrqs } from './irq';
-import { withOps } from './with-ops';
+import { withOps } from './kit/with-ops';
 
 /** What an IRQ or BH variant does around the plain lock: before taking it, after dropping it. */
 type AroundLock = (self: ThreadContext, label: string) => void;

@@ -10,11 +10,9 @@
  * already ended at its start, before the code after synchronize_srcu; its start is ordered before
  * every section that begins later.
  */
-import { KernelFault } from '../src/runtime/errors';
-import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
-import { hbAcquire, hbPublish, hbRelease } from '../src/checks/happens-before';
-import { hold, release } from './held';
-import { mightSleep, SLEEPS } from './might-sleep';
+import { hbAcquire, hbPublish, hbRelease, KernelFault, type Op, perform, type SharedObject, type Steps, type ThreadContext } from '../src/index';
+import { hold, release } from './kit/held';
+import { mightSleep, SLEEPS } from './kit/might-sleep';
 
 /** What synchronize_srcu snapshotted at its start. */
 export interface SrcuGracePeriod {

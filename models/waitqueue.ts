@@ -10,11 +10,9 @@
  * evaluates it declares `reads` (the object the condition reads) as its object when given, so a
  * partial-order reduction sees it conflict with the write that makes the condition true.
  */
-import { hbAcquire, hbRelease } from '../src/checks/happens-before';
-import { threadName } from '../src/checks/site';
-import { perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/runtime/op';
-import { mightSleep, SLEEPS, withSleep } from './might-sleep';
-import { withOps } from './with-ops';
+import { hbAcquire, hbRelease, type Op, perform, type SharedObject, type Steps, type ThreadContext, threadName } from '../src/index';
+import { mightSleep, SLEEPS, withSleep } from './kit/might-sleep';
+import { withOps } from './kit/with-ops';
 
 export interface WaitQueue extends SharedObject {
   /** Threads on the queue (prepared to wait, not yet woken). */

@@ -25,8 +25,8 @@
  *   PTEs, which never grant write again once B or A ran, so a miss is a fault (SIGSEGV), not a write.
  * - A writes nothing back; its final try_to_unmap_flush stands for "before the page is freed".
  */
-import { newFolio, type Folio } from '../models/folio';
-import { mkPte, newPteTable, ptepClearFlush, pteLock, pteRead, pteUnlock, pteWrite, type PteTable } from '../models/page-table';
+import { newFolio, type Folio } from '../models/mm/folio';
+import { mkPte, newPteTable, ptepClearFlush, pteLock, pteRead, pteUnlock, pteWrite, type PteTable } from '../models/mm/page-table';
 import {
   flushTlbBatchedPending,
   flushTlbRange,
@@ -39,9 +39,8 @@ import {
   tryToUnmapFlush,
   type MmTlb,
   type TlbUnmapBatch,
-} from '../models/tlb';
-import type { Steps } from '../src/runtime/op';
-import { defineScenario, type Invariant } from '../src/runtime/scenario';
+} from '../models/mm/tlb';
+import { defineScenario, type Invariant, type Steps } from '../src/index';
 
 /** The user address (slot 0 of the PTE table), as printed. */
 const ADDR = 0x1000;

@@ -34,12 +34,11 @@
  * - The rmap walk's interval-tree lookup is a filter on the anon_vma's VMAs by the folio's index:
  *   a VMA whose range does not cover it is not visited, as anon_vma_interval_tree_foreach does.
  */
-import { folioLockAnonVmaRead, newAnonVma, anonVmaLockWrite, anonVmaUnlockRead, anonVmaUnlockWrite, type AnonVma } from '../models/anon-vma';
-import { folioLock, folioReadMapping, folioSetMapping, folioUnlock, newFolio, type Folio } from '../models/folio';
-import { mkPte, movePte, newPteTable, ptepTestAndClearYoung, pteLock, pteUnlock, type PteTable } from '../models/page-table';
+import { folioLockAnonVmaRead, newAnonVma, anonVmaLockWrite, anonVmaUnlockRead, anonVmaUnlockWrite, type AnonVma } from '../models/mm/anon-vma';
+import { folioLock, folioReadMapping, folioSetMapping, folioUnlock, newFolio, type Folio } from '../models/mm/folio';
+import { mkPte, movePte, newPteTable, ptepTestAndClearYoung, pteLock, pteUnlock, type PteTable } from '../models/mm/page-table';
 import { newRcu, type Rcu } from '../models/rcu';
-import type { SharedObject, Steps } from '../src/runtime/op';
-import { defineScenario, type Invariant } from '../src/runtime/scenario';
+import { defineScenario, type Invariant, type SharedObject, type Steps } from '../src/index';
 
 /** A VMA as the rmap walk sees it: the page offsets it covers and where its PTEs sit in the table. */
 interface Vma extends SharedObject {

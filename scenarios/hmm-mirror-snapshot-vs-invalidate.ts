@@ -28,8 +28,8 @@
  *   A snapshot that finds no page gives up (the real one would fault a page in: not this race).
  * - B's PTL section (lock, clear, unlock) is one step declared on the page table, which A reads.
  */
-import { fusedAs } from '../models/fused';
-import { folioPut, newFolio, type Folio } from '../models/folio';
+import { fusedAs } from '../models/kit/fused';
+import { folioPut, newFolio, type Folio } from '../models/mm/folio';
 import {
   deviceCommit,
   deviceCommitUnlocked,
@@ -45,11 +45,10 @@ import {
   type Device,
   type IntervalSub,
   type Subscriptions,
-} from '../models/hmm';
-import { newPageTable, ptepClearFlush, ptepGet, setPteAtSetup, type PageTable, type Pte } from '../models/pte';
+} from '../models/mm/hmm';
+import { newPageTable, ptepClearFlush, ptepGet, setPteAtSetup, type PageTable, type Pte } from '../models/mm/pte';
 import { spinLock, spinUnlock } from '../models/spinlock';
-import { perform, type Steps } from '../src/runtime/op';
-import { defineScenario } from '../src/runtime/scenario';
+import { defineScenario, perform, type Steps } from '../src/index';
 
 const ADDR = 0x1000;
 const RANGE_START = 0x0;

@@ -28,9 +28,9 @@
  *   secondary MMU here), tlb_remove_table_sync_one (no lockless GUP here), and the rmap/LRU
  *   bookkeeping of the huge page. pgtable_trans_huge_deposit and set_pmd_at are separate steps.
  */
-import { anonVmaLockWrite, anonVmaUnlockWrite, newAnonVma, type AnonVma } from '../models/anon-vma';
-import { newFolio, type Folio } from '../models/folio';
-import { mightSleepStep } from '../models/might-sleep';
+import { anonVmaLockWrite, anonVmaUnlockWrite, newAnonVma, type AnonVma } from '../models/mm/anon-vma';
+import { newFolio, type Folio } from '../models/mm/folio';
+import { mightSleepStep } from '../models/kit/might-sleep';
 import {
   describePmd,
   mkPte,
@@ -51,7 +51,7 @@ import {
   type Pmd,
   type PteTable,
   type PteVal,
-} from '../models/page-table';
+} from '../models/mm/page-table';
 import { newRcu, rcuReadLock, rcuReadUnlock, type Rcu } from '../models/rcu';
 import {
   mmapReadLock,
@@ -65,9 +65,8 @@ import {
   vmaStartWrite,
   type MmLocks,
   type VmaLock,
-} from '../models/vma-lock';
-import { perform, type Steps } from '../src/runtime/op';
-import { defineScenario, type Invariant } from '../src/runtime/scenario';
+} from '../models/mm/vma-lock';
+import { defineScenario, type Invariant, perform, type Steps } from '../src/index';
 
 interface World {
   readonly rcu: Rcu;

@@ -24,7 +24,7 @@
  * - No deadlocking schedule is needed for the verdict: lockdep reports the inversion from the two
  *   edge sets alone, as it did in 2.6.27-rc1. The deadlock is reachable too (the test shows it).
  */
-import { newZone, type Zone } from '../models/allocator';
+import { newZone, type Zone } from '../models/mm/allocator';
 import {
   ERA_3X,
   ERA_ANON_FIRST,
@@ -32,14 +32,13 @@ import {
   spinlockRmapLock,
   type AllLocksEra,
   type AllLocksMm,
-} from '../models/mm-take-all-locks';
-import { newMmuNotifier, newMmuNotifierMm, type MmuNotifier } from '../models/mmu-notifier';
-import { mmuNotifierRegister } from '../models/mmu-notifier-register';
+} from '../models/mm/mm-take-all-locks';
+import { newMmuNotifier, newMmuNotifierMm, type MmuNotifier } from '../models/mm/mmu-notifier';
+import { mmuNotifierRegister } from '../models/mm/mmu-notifier-register';
 import { newMutex } from '../models/mutex';
 import { downWrite, newRwsem, upWrite, type Rwsem } from '../models/rwsem';
 import { newSpinlock, spinLock, spinUnlock, type Spinlock } from '../models/spinlock';
-import { perform, type Steps } from '../src/runtime/op';
-import { defineScenario } from '../src/runtime/scenario';
+import { defineScenario, perform, type Steps } from '../src/index';
 
 interface World {
   /** mm1, on which A registers. */

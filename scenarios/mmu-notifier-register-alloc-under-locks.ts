@@ -28,10 +28,10 @@
  *   the report needs no low-memory schedule, and neither does `reclaim-inversion` here.
  * - Nothing else runs on the mm: no invalidations (S7a covers registration vs invalidation).
  */
-import { GFP_KERNEL, kmalloc, kswapdPass, newZone, type Zone } from '../models/allocator';
-import { ERA_3X, mmDropAllLocks, mmTakeAllLocks, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm-take-all-locks';
+import { GFP_KERNEL, kmalloc, kswapdPass, newZone, type Zone } from '../models/mm/allocator';
+import { ERA_3X, mmDropAllLocks, mmTakeAllLocks, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm/mm-take-all-locks';
 import { isReachable } from '../models/hlist-rcu';
-import { newMmuNotifier, type MmuNotifier } from '../models/mmu-notifier';
+import { newMmuNotifier, type MmuNotifier } from '../models/mm/mmu-notifier';
 import {
   ENOMEM,
   mmHasNotifiers,
@@ -40,11 +40,10 @@ import {
   newLazyMmuNotifierMm,
   type LazyMmuNotifierMm,
   mmuNotifierRegister,
-} from '../models/mmu-notifier-register';
+} from '../models/mm/mmu-notifier-register';
 import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../models/mutex';
 import { downWrite, newRwsem, upWrite } from '../models/rwsem';
-import { perform, type SharedObject, type Steps } from '../src/runtime/op';
-import { defineScenario, type Invariant } from '../src/runtime/scenario';
+import { defineScenario, type Invariant, perform, type SharedObject, type Steps } from '../src/index';
 
 interface World {
   readonly locks: AllLocksMm;

@@ -24,17 +24,17 @@
  * - The secondary-MMU fault (races.md's page variant, F1–F7) is left out: the count going negative
  *   already shows the client saw an end without a start.
  */
-import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/folio';
-import { fused } from '../models/fused';
+import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
+import { fused } from '../models/kit/fused';
 import { isReachable } from '../models/hlist-rcu';
-import { ERA_3X, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm-take-all-locks';
+import { ERA_3X, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm/mm-take-all-locks';
 import {
   mmuNotifierInvalidateRangeEnd,
   mmuNotifierInvalidateRangeStart,
   rangePairing,
   srcuReadSide,
   type MmuNotifier,
-} from '../models/mmu-notifier';
+} from '../models/mm/mmu-notifier';
 import {
   mmHasNotifiers,
   mmuNotifierLink,
@@ -42,16 +42,15 @@ import {
   mmuNotifierRegister,
   newLazyMmuNotifierMm,
   type LazyMmuNotifierMm,
-} from '../models/mmu-notifier-register';
-import { GFP_KERNEL, kfreeToZone, kmalloc, newZone, type Zone } from '../models/allocator';
+} from '../models/mm/mmu-notifier-register';
+import { GFP_KERNEL, kfreeToZone, kmalloc, newZone, type Zone } from '../models/mm/allocator';
 import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../models/mutex';
-import { newPageTable, ptepClearFlush, setPteAtSetup, type PageTable } from '../models/pte';
+import { newPageTable, ptepClearFlush, setPteAtSetup, type PageTable } from '../models/mm/pte';
 import { newRwsem, downWrite, upWrite } from '../models/rwsem';
-import { newKvm, smmuNoFreed, type Kvm } from '../models/secondary-mmu';
+import { newKvm, smmuNoFreed, type Kvm } from '../models/mm/secondary-mmu';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu } from '../models/srcu';
-import type { Steps } from '../src/runtime/op';
-import { defineScenario, type Invariant } from '../src/runtime/scenario';
+import { defineScenario, type Invariant, type Steps } from '../src/index';
 
 const START = 0x1000;
 const END = 0x2000;

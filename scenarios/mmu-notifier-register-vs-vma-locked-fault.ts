@@ -33,10 +33,10 @@
  * - The VMA is anonymous with one anon_vma, so mm_take_all_locks() takes the VMA lock and the
  *   anon_vma rwsem; there is no file VMA.
  */
-import { newZone, type Zone } from '../models/allocator';
-import { newAnonVma } from '../models/anon-vma';
-import { newFolio, type Folio } from '../models/folio';
-import { fused } from '../models/fused';
+import { newZone, type Zone } from '../models/mm/allocator';
+import { newAnonVma } from '../models/mm/anon-vma';
+import { newFolio, type Folio } from '../models/mm/folio';
+import { fused } from '../models/kit/fused';
 import {
   ERA_V6_4,
   ERA_V6_5,
@@ -45,18 +45,18 @@ import {
   vmaWriteLockKept,
   type AllLocksEra,
   type AllLocksMm,
-} from '../models/mm-take-all-locks';
+} from '../models/mm/mm-take-all-locks';
 import {
   mmuNotifierInvalidateRangeEnd,
   mmuNotifierInvalidateRangeStart,
   rangePairing,
   srcuReadSide,
   type MmuNotifierMm,
-} from '../models/mmu-notifier';
-import { mmuNotifierRegister, newLazyMmuNotifierMm } from '../models/mmu-notifier-register';
+} from '../models/mm/mmu-notifier';
+import { mmuNotifierRegister, newLazyMmuNotifierMm } from '../models/mm/mmu-notifier-register';
 import { newMutex } from '../models/mutex';
-import { newPageTable, ptepClearFlush, setPteAt, setPteAtSetup, type PageTable } from '../models/pte';
-import { newKvm, type Kvm } from '../models/secondary-mmu';
+import { newPageTable, ptepClearFlush, setPteAt, setPteAtSetup, type PageTable } from '../models/mm/pte';
+import { newKvm, type Kvm } from '../models/mm/secondary-mmu';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu } from '../models/srcu';
 import {
@@ -72,9 +72,8 @@ import {
   vmaStartWrite,
   type MmLocks,
   type VmaLock,
-} from '../models/vma-lock';
-import type { Steps } from '../src/runtime/op';
-import { defineScenario } from '../src/runtime/scenario';
+} from '../models/mm/vma-lock';
+import { defineScenario, type Steps } from '../src/index';
 
 const ADDR = 0x1000;
 const END = 0x2000;

@@ -37,8 +37,8 @@
  * - mmdrop() and the driver's kfree(mn) after unregister are left out; INV-UNREG-QUIESCENT states
  *   the condition that makes the kfree safe.
  */
-import { fuseAfter, fused, fusedAs } from '../models/fused';
-import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/folio';
+import { fuseAfter, fused, fusedAs } from '../models/kit/fused';
+import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import { hlistDelInitRcu, hlistDelRcu, hlistUnhashed } from '../models/hlist-rcu';
 import {
   callRelease,
@@ -49,13 +49,12 @@ import {
   unregisterQuiescent as unregisterQuiescentOf,
   type MmuNotifier,
   type MmuNotifierMm,
-} from '../models/mmu-notifier';
-import { newPageTable, ptepClearFlush, setPteAtSetup, type PageTable } from '../models/pte';
-import { newKvm, setSpteAtSetup, smmuNoFreed, type Kvm } from '../models/secondary-mmu';
+} from '../models/mm/mmu-notifier';
+import { newPageTable, ptepClearFlush, setPteAtSetup, type PageTable } from '../models/mm/pte';
+import { newKvm, setSpteAtSetup, smmuNoFreed, type Kvm } from '../models/mm/secondary-mmu';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu, type Srcu } from '../models/srcu';
-import type { Steps } from '../src/runtime/op';
-import { defineScenario, type Invariant } from '../src/runtime/scenario';
+import { defineScenario, type Invariant, type Steps } from '../src/index';
 
 const ADDR = 0x1000;
 

@@ -26,8 +26,8 @@
  *   sets PG_referenced of each page it unmapped, the write the report caught.
  * - ->release's entry and return are noted in the VM's steps (no extra steps).
  */
-import { fuseAfter, fuseBefore, fused, fusedAs, type FusedDeclaration } from '../models/fused';
-import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/folio';
+import { fuseAfter, fuseBefore, fused, fusedAs, type FusedDeclaration } from '../models/kit/fused';
+import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import { hlistDelInitRcu } from '../models/hlist-rcu';
 import {
   callRelease,
@@ -37,13 +37,12 @@ import {
   rcuReadSide,
   type MmuNotifier,
   type MmuNotifierMm,
-} from '../models/mmu-notifier';
-import { newPageTable, ptepClearFlush, setPteAtSetup, type PageTable } from '../models/pte';
+} from '../models/mm/mmu-notifier';
+import { newPageTable, ptepClearFlush, setPteAtSetup, type PageTable } from '../models/mm/pte';
 import { newRcu, rcuReadLock, rcuReadUnlock, synchronizeRcu, type Rcu } from '../models/rcu';
-import { newKvm, setSpteAtSetup, smmuNoFreed, type Kvm } from '../models/secondary-mmu';
+import { newKvm, setSpteAtSetup, smmuNoFreed, type Kvm } from '../models/mm/secondary-mmu';
 import { spinLock, spinUnlock } from '../models/spinlock';
-import type { Steps } from '../src/runtime/op';
-import { defineScenario } from '../src/runtime/scenario';
+import { defineScenario, type Steps } from '../src/index';
 
 const ADDR = 0x1000;
 

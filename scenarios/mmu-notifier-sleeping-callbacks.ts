@@ -37,11 +37,11 @@
  *   last put_page is the free. S4c: the loop's PTE writes under the PTL are one step; a huge page is
  *   two small pages here (the loop's length is not what goes wrong).
  */
-import { fused, fusedAs } from '../models/fused';
-import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/folio';
+import { fused, fusedAs } from '../models/kit/fused';
+import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import { hlistDelRcu, hlistUnhashed } from '../models/hlist-rcu';
-import { freeObject } from '../models/lifetime';
-import { mightSleep } from '../models/might-sleep';
+import { freeObject } from '../models/kit/lifetime';
+import { mightSleep } from '../models/kit/might-sleep';
 import {
   firstNotifier,
   mmuNotifierInvalidateRangeEnd,
@@ -55,13 +55,12 @@ import {
   type MmuNotifier,
   type MmuNotifierMm,
   type ReadSide,
-} from '../models/mmu-notifier';
-import { newPageTable, ptepClearFlush, setPteAt, setPteAtSetup, type PageTable } from '../models/pte';
+} from '../models/mm/mmu-notifier';
+import { newPageTable, ptepClearFlush, setPteAt, setPteAtSetup, type PageTable } from '../models/mm/pte';
 import { newRcu, type Rcu } from '../models/rcu';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu, type Srcu } from '../models/srcu';
-import { perform, type SharedObject, type Steps } from '../src/runtime/op';
-import { defineScenario, type Invariant } from '../src/runtime/scenario';
+import { defineScenario, type Invariant, perform, type SharedObject, type Steps } from '../src/index';
 
 const ADDR = 0x1000;
 const PAGE_SIZE = 0x1000;

@@ -38,11 +38,10 @@ import {
   unregisterQuiescent as unregisterQuiescentOf,
   type MmuNotifier,
   type MmuNotifierMm,
-} from '../models/mmu-notifier';
+} from '../models/mm/mmu-notifier';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu, type Srcu } from '../models/srcu';
-import type { Steps } from '../src/runtime/op';
-import { defineScenario, type Invariant } from '../src/runtime/scenario';
+import { defineScenario, type Invariant, type Steps } from '../src/index';
 
 interface World {
   readonly srcu: Srcu;

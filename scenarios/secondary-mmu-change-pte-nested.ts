@@ -29,8 +29,8 @@
  * - `spte-matches-pte` states what "miss a later invalidation" means: once no invalidation is
  *   outstanding (count 0), every spte maps what the primary PTE maps.
  */
-import { fused, fusedAs } from '../models/fused';
-import { folioGet, folioPut, newFolio, type Folio } from '../models/folio';
+import { fused, fusedAs } from '../models/kit/fused';
+import { folioGet, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import {
   mmuNotifierChangePte,
   mmuNotifierInvalidateRangeEnd,
@@ -38,13 +38,12 @@ import {
   newMmuNotifierMm,
   srcuReadSide,
   type MmuNotifierMm,
-} from '../models/mmu-notifier';
-import { newPageTable, pteOf, ptepClearFlush, ptepGet, setPteAt, setPteAtSetup, type PageTable, type Pte } from '../models/pte';
-import { mappedSptes, newKvm, setSpteAtSetup, smmuNoFreed, type Kvm, type KvmOptions } from '../models/secondary-mmu';
+} from '../models/mm/mmu-notifier';
+import { newPageTable, pteOf, ptepClearFlush, ptepGet, setPteAt, setPteAtSetup, type PageTable, type Pte } from '../models/mm/pte';
+import { mappedSptes, newKvm, setSpteAtSetup, smmuNoFreed, type Kvm, type KvmOptions } from '../models/mm/secondary-mmu';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu } from '../models/srcu';
-import type { Steps } from '../src/runtime/op';
-import { defineScenario, type Expectation, type Invariant } from '../src/runtime/scenario';
+import { defineScenario, type Expectation, type Invariant, type Steps } from '../src/index';
 
 const ADDR = 0x1000;
 const PAGE_SIZE = 0x1000;

@@ -37,9 +37,9 @@
  *   this race. A retry is a new fault from the start, as when the vCPU re-enters the guest; the bound
  *   `attempts` only limits how often A retries, and any failing schedule needs none.
  */
-import { fuseAfter, fuseBefore, fused, fusedAs } from '../models/fused';
-import { folioPut, newFolio, type Folio } from '../models/folio';
-import { assertLive } from '../models/lifetime';
+import { fuseAfter, fuseBefore, fused, fusedAs } from '../models/kit/fused';
+import { folioPut, newFolio, type Folio } from '../models/mm/folio';
+import { assertLive } from '../models/kit/lifetime';
 import {
   firstNotifier,
   mmuNotifierInvalidateRangeEnd,
@@ -48,8 +48,8 @@ import {
   nextNotifier,
   srcuReadSide,
   type MmuNotifierMm,
-} from '../models/mmu-notifier';
-import { followPte, newPageTable, ptepClearFlush, setPteAtSetup, type PageTable, type Pte } from '../models/pte';
+} from '../models/mm/mmu-notifier';
+import { followPte, newPageTable, ptepClearFlush, setPteAtSetup, type PageTable, type Pte } from '../models/mm/pte';
 import {
   kvmMapSpte,
   kvmNotifierState,
@@ -60,11 +60,10 @@ import {
   type Kvm,
   type KvmNotifierState,
   type KvmOptions,
-} from '../models/secondary-mmu';
+} from '../models/mm/secondary-mmu';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu } from '../models/srcu';
-import type { Steps } from '../src/runtime/op';
-import { defineScenario, type Expectation } from '../src/runtime/scenario';
+import { defineScenario, type Expectation, type Steps } from '../src/index';
 
 const ADDR = 0x1000;
 const RANGE_START = 0x0;

@@ -40,10 +40,8 @@ import {
   setFlag,
   testFlag,
   type Folio,
-} from '../models/folio';
-import { bugOn } from '../src/runtime/errors';
-import type { Steps } from '../src/runtime/op';
-import { defineScenario, type Invariant } from '../src/runtime/scenario';
+} from '../models/mm/folio';
+import { bugOn, defineScenario, type Invariant, type Steps } from '../src/index';
 
 interface World {
   readonly head: Folio;

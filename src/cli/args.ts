@@ -4,11 +4,11 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../runtime/errors';
-import type { SearchLimits } from '../explore/explorer';
-import { DEFAULT_LIMITS } from '../explore/explorer';
-import { parseShard, type ShardSpec } from '../explore/shard';
-import type { StrategyOptions } from '../explore/strategies';
-import { defaultJobs } from '../explore/worker-pool';
+import type { SearchLimits } from '../search/explorer';
+import { DEFAULT_LIMITS } from '../search/explorer';
+import { parseShard, type ShardSpec } from '../distribute/shard-file';
+import type { StrategyOptions } from '../search/strategies';
+import { defaultJobs } from '../distribute/worker-pool';
 
 export interface CliOptions {
   /** Scenario id given as the positional argument, if any. */

@@ -1,25 +1,25 @@
 /** `npx tsx check …`: parse, run, render, exit code. Nothing else lives here. */
-import { scenarios as registered } from '../../scenarios/index';
-import { paramsFor, variantOf } from '../explore/check-variant';
+import { paramsFor, variantOf } from '../search/variant';
 import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
 import type { Params, Scenario } from '../runtime/scenario';
 import { describeExpectation } from '../runtime/scenario';
 import { writeFileSync } from 'node:fs';
-import { renderJunit } from '../trace/render-junit';
-import { confirmFix } from '../trace/fix-confirmation';
-import { renderFixConfirmation } from '../trace/render-fix';
-import { renderHtml } from '../trace/render-html';
-import { renderChanges, renderTable, renderViolations } from '../trace/render-table';
-import { reportsToJson, traceToJson } from '../trace/render-json';
+import { renderJunit } from '../report/junit';
+import { confirmFix } from '../app/confirm-fix';
+import { renderFixConfirmation } from '../report/fix';
+import { renderHtml } from '../report/html';
+import { renderChanges, renderTable, renderViolations } from '../report/table';
+import { reportsToJson, traceToJson } from '../report/json';
 import { decodeToken } from '../trace/schedule-token';
 import { recordTrace } from '../trace/trace';
 import { parseArgs, type CliOptions } from './args';
-import { runChecks, type RunOptions, type VariantReport } from './check-run';
-import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, seedFor, withSearchDetails } from './distributed';
-import { LazyPool } from '../explore/worker-pool';
-import { githubAnnotations } from './annotations';
+import type { ScenarioEntry } from '../app/check';
+import { runChecks, type RunOptions, type VariantReport } from '../app/check';
+import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, seedFor, withSearchDetails } from '../app/shards';
+import { LazyPool } from '../distribute/worker-pool';
+import { githubAnnotations } from '../report/annotations';
 import { EXIT, type ExitCode } from './exit-codes';
-import { renderLines, renderScenario, renderSummary, replayCommand } from './render-text';
+import { renderLines, renderScenario, renderSummary, replayCommand } from '../report/text';
 
 /** Where output goes; injected so tests run the CLI in-process. */
 export interface Io {
@@ -32,10 +32,10 @@ export interface Io {
 }
 
 /** The scenarios the CLI knows: the registry, or a test's own list. */
-type Registry = readonly { scenario: Scenario; file: string }[];
-let scenarios: Registry = registered;
+export type Registry = readonly ScenarioEntry[];
+let scenarios: Registry = [];
 
-export function main(argv: readonly string[], io: Io, registry: Registry = registered): ExitCode {
+export function main(argv: readonly string[], io: Io, registry: Registry): ExitCode {
   scenarios = registry;
   try {
     const options = parseArgs(argv, (s) => io.out(s));
@@ -88,7 +88,7 @@ function check(options: CliOptions, io: Io): ExitCode {
   let reports: VariantReport[];
   try {
     const run = {
-      ...searchOptions(options, pool, seed, scenarios === registered),
+      ...searchOptions(options, pool, seed, (s) => scenarios.find((e) => e.scenario === s)?.source ?? null),
       ...(progress ? { onStart: (s: Scenario, v: string) => io.err(`\r\x1b[2Kchecking ${s.id}/${v} …`) } : {}),
     };
     if (options.shard) return shard(targets, options, run, io);

@@ -1,4 +1,4 @@
-import type { BuiltinCheckId } from '../checks/check-id';
+import type { BuiltinCheckId } from './check-id';
 
 /**
  * A failure of the modeled kernel (NULL dereference, BUG_ON, bad unlock): a finding, not an error

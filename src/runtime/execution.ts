@@ -1,6 +1,6 @@
-import { invariantCheck, type Check, type Violation } from '../checks/check';
-import { describeDeadlock, type BlockedThread } from '../checks/deadlock';
-import { lockLeak } from '../checks/lock-leak';
+import { invariantCheck, type Check, type Violation } from './check';
+import { describeDeadlock, type BlockedThread } from './deadlock';
+import { lockLeak } from './lock-leak';
 import { InternalError, KernelFault, ScenarioError } from './errors';
 import type { Op, Steps, ThreadContext } from './op';
 import { letterOf, type Params, type Scenario, type Variant } from './scenario';

@@ -1,4 +1,4 @@
-import type { BuiltinCheckId } from '../checks/check-id';
+import type { BuiltinCheckId } from './check-id';
 
 /**
  * What a thread announces at a `yield`: the next kernel step, before it happens.

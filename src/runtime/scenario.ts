@@ -1,4 +1,4 @@
-import type { CheckId } from '../checks/check-id';
+import type { CheckId } from './check-id';
 import type { Steps, ThreadContext } from './op';
 
 /** A thread: one CPU or task running a kernel code path over the world. */

@@ -15,8 +15,8 @@
  * it cannot, the lowest runnable one), so the returned schedule is complete and replays exactly.
  * Everything is counted in executions, never in time, so the result is deterministic.
  */
-import type { CheckId } from '../checks/check-id';
-import { BoundedStrategy } from '../explore/bounded';
+import type { CheckId } from '../runtime/check-id';
+import { BoundedStrategy } from '../search/strategies/bounded';
 import { ScenarioError } from '../runtime/errors';
 import {
   DEFAULT_STEPS_PER_THREAD_MAX,

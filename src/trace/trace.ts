@@ -1,6 +1,6 @@
-import type { Violation } from '../checks/check';
-import type { CheckId } from '../checks/check-id';
-import { ReplayDivergence } from '../explore/replay';
+import type { Violation } from '../runtime/check';
+import type { CheckId } from '../runtime/check-id';
+import { ReplayDivergence } from './replay-divergence';
 import { ExecutionRunner, type ExecutionOutcome, type StepRecorder } from '../runtime/execution';
 import type { Access } from '../runtime/op';
 import type { Params, Scenario, Variant } from '../runtime/scenario';

@@ -6,7 +6,7 @@ import { programs } from '../../bench/programs';
 import { measureFamilies, QUICK_EXPECTED_MAX, selectPrograms } from '../../bench/report';
 import { growthOf } from '../../bench/scaling';
 import { runSearch } from '../../bench/search';
-import { DfsStrategy } from '../../src/explore/dfs';
+import { DfsStrategy } from '../../src/search/strategies/dfs';
 import { lastzero } from '../../bench/programs';
 
 // why: counts only. No bare loop and no repeated runs for rates; timings are not asserted.

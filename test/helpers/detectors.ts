@@ -1,9 +1,9 @@
 /** Helpers for detector tests: explore a tiny program looking for one check. */
-import type { Violation } from '../../src/checks/check';
-import type { CheckId } from '../../src/checks/check-id';
-import { DfsStrategy } from '../../src/explore/dfs';
-import { DEFAULT_LIMITS, explore } from '../../src/explore/explorer';
-import type { Verdict } from '../../src/explore/verdict';
+import type { Violation } from '../../src/runtime/check';
+import type { CheckId } from '../../src/runtime/check-id';
+import { DfsStrategy } from '../../src/search/strategies/dfs';
+import { DEFAULT_LIMITS, explore } from '../../src/search/explorer';
+import type { Verdict } from '../../src/search/verdict';
 import { ExecutionRunner } from '../../src/runtime/execution';
 import type { Scenario } from '../../src/runtime/scenario';
 

@@ -1,5 +1,5 @@
 /** Thread contexts outside an execution, for unit tests of detectors' books. */
-import type { Violation } from '../../src/checks/check';
+import type { Violation } from '../../src/runtime/check';
 import type { ThreadContext } from '../../src/runtime/op';
 import { letterOf } from '../../src/runtime/scenario';
 

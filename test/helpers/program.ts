@@ -1,6 +1,6 @@
 /** Tiny programs for tests: a one-variant scenario built from a setup and thread bodies. */
-import { checkVariant, type CheckOptions } from '../../src/explore/check-variant';
-import type { Verdict } from '../../src/explore/verdict';
+import { checkVariant, type CheckOptions } from '../../src/search/variant';
+import type { Verdict } from '../../src/search/verdict';
 import { defineScenario, type Invariant, type Scenario, type ThreadBody } from '../../src/runtime/scenario';
 import { ExecutionRunner } from '../../src/runtime/execution';
 import { recordTrace, type Trace } from '../../src/trace/trace';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { foundViolation } from '../helpers/detectors';
 import { bitSpinLock, bitSpinTrylock, bitSpinUnlock, newBitSpinlock, type BitSpinlock } from '../../models/bit-spinlock';
-import { kfree, newMortal, type Mortal } from '../../models/lifetime';
-import { mightSleepStep } from '../../models/might-sleep';
+import { kfree, newMortal, type Mortal } from '../../models/kit/lifetime';
+import { mightSleepStep } from '../../models/kit/might-sleep';
 import { exploreProgram, firedChecks, program, runSchedule, runSerial } from '../helpers/program';
 
 interface W {

@@ -10,7 +10,7 @@ import {
   localIrqSave,
   softirq,
 } from '../../models/irq';
-import { mightSleepStep } from '../../models/might-sleep';
+import { mightSleepStep } from '../../models/kit/might-sleep';
 import { perform, type Op, type SharedObject, type Steps } from '../../src/runtime/op';
 import { firedChecks, program, runSerial } from '../helpers/program';
 

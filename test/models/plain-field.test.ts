@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { foundViolation } from '../helpers/detectors';
-import { kfree, newMortal, type Mortal } from '../../models/lifetime';
+import { kfree, newMortal, type Mortal } from '../../models/kit/lifetime';
 import {
   atomicAddReturn,
   atomicCmpxchg,

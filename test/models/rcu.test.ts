@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { derefStep, newMortal, type Mortal } from '../../models/lifetime';
-import { mightSleepStep } from '../../models/might-sleep';
+import { derefStep, newMortal, type Mortal } from '../../models/kit/lifetime';
+import { mightSleepStep } from '../../models/kit/might-sleep';
 import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../../models/mutex';
 import { callRcu, kfreeRcu, newRcu, rcuReadLock, rcuReadUnlock, synchronizeRcu, type Rcu } from '../../models/rcu';
 import { newPlainField, readOnce, writeOnce, type PlainField } from '../../models/plain-field';

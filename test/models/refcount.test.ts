@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { foundViolation } from '../helpers/detectors';
-import { kfree, newMortal, type Mortal } from '../../models/lifetime';
+import { kfree, newMortal, type Mortal } from '../../models/kit/lifetime';
 import { kfreeRcu, newRcu, rcuReadLock, rcuReadUnlock, type Rcu } from '../../models/rcu';
 import { newPlainField, readOnce, writeOnce, type PlainField } from '../../models/plain-field';
 import { newRefcount, refcountGet, refcountGetUnlessZero, refcountPut, refcountPutAndTest, refcountRead, type Refcount } from '../../models/refcount';

@@ -15,7 +15,7 @@ import {
   type Spinlock,
 } from '../../models/spinlock';
 import { hardirq, irqsDisabled, localBhEnable, localIrqDisable, localIrqEnable } from '../../models/irq';
-import { mightSleepStep } from '../../models/might-sleep';
+import { mightSleepStep } from '../../models/kit/might-sleep';
 import type { ThreadBody } from '../../src/runtime/scenario';
 import { exploreProgram, firedChecks, program, runSchedule, runSerial } from '../helpers/program';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import s1 from '../../scenarios/mmu-notifier-unregister-release';
 import { checkVariant } from '../../src/index';
-import { renderTable } from '../../src/trace/render-table';
+import { renderTable } from '../../src/report/table';
 import { decodeToken, encodeToken } from '../../src/trace/schedule-token';
 import { recordTrace } from '../../src/trace/trace';
 

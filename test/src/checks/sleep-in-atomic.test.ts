@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hardirq, localIrqRestore, localIrqSave } from '../../../models/irq';
-import { mightSleepStep } from '../../../models/might-sleep';
+import { mightSleepStep } from '../../../models/kit/might-sleep';
 import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../../../models/mutex';
 import { newRcu, rcuReadLock, rcuReadUnlock, type Rcu } from '../../../models/rcu';
 import { downRead, newRwsem, upRead, type Rwsem } from '../../../models/rwsem';

@@ -1,10 +1,11 @@
+import { scenarios } from '../../../scenarios/index';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import s1 from '../../../scenarios/mmu-notifier-unregister-release';
-import { variantLine } from '../../../src/cli/annotations';
+import { variantLine } from '../../../src/report/annotations';
 import { main } from '../../../src/cli/main';
 import type { Scenario } from '../../../src/runtime/scenario';
 
@@ -52,7 +53,7 @@ describe('CI outputs', () => {
 
   it('prints no progress line when output is not a terminal', () => {
     let err = '';
-    main(['mmu-notifier-unregister-release', '--variant', 'buggy'], { out: () => {}, err: (s) => void (err += s), isTTY: false, env: {} });
+    main(['mmu-notifier-unregister-release', '--variant', 'buggy'], { out: () => {}, err: (s) => void (err += s), isTTY: false, env: {} }, scenarios);
     expect(err).toBe('');
   });
 });

@@ -1,3 +1,4 @@
+import { scenarios } from '../../../scenarios/index';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ function run(argv: string[]) {
   let out = '';
   let err = '';
   const io = { out: (s: string) => void (out += s), err: (s: string) => void (err += s), isTTY: false, env: {} };
-  const code = main(argv, io);
+  const code = main(argv, io, scenarios);
   return { code, out, err };
 }
 

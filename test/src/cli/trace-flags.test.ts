@@ -1,3 +1,4 @@
+import { scenarios } from '../../../scenarios/index';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ function run(argv: string[], registry?: { scenario: Scenario; file: string }[]) 
   let out = '';
   let err = '';
   const io = { out: (s: string) => void (out += s), err: (s: string) => void (err += s), isTTY: false, env: {} };
-  const code = registry ? main(argv, io, registry) : main(argv, io);
+  const code = main(argv, io, registry ?? scenarios);
   return { code, out, err };
 }
 

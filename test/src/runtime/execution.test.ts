@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { newSpinlock, spinLock, spinUnlock, type Spinlock } from '../../../models/spinlock';
 import { perform, type Op, type Steps } from '../../../src/runtime/op';
-import { DfsStrategy } from '../../../src/explore/dfs';
-import { DEFAULT_LIMITS, explore } from '../../../src/explore/explorer';
-import { renderTable } from '../../../src/trace/render-table';
+import { DfsStrategy } from '../../../src/search/strategies/dfs';
+import { DEFAULT_LIMITS, explore } from '../../../src/search/explorer';
+import { renderTable } from '../../../src/report/table';
 import { exploreProgram, firedChecks, program, runSchedule } from '../../helpers/program';
 
 interface W {

@@ -2,7 +2,7 @@ import { applyPatches, enablePatches } from 'immer';
 import { describe, expect, it } from 'vitest';
 import s1 from '../../../scenarios/mmu-notifier-unregister-release';
 import { formatPatch, WorldDiffer, type StatePatch } from '../../../src/trace/explain';
-import { renderChanges } from '../../../src/trace/render-table';
+import { renderChanges } from '../../../src/report/table';
 import { decodeSchedule } from '../../../src/trace/schedule-token';
 import { recordTrace } from '../../../src/trace/trace';
 

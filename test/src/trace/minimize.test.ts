@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../../../scenarios/index';
-import { BoundedStrategy } from '../../../src/explore/bounded';
-import { checkVariant } from '../../../src/explore/check-variant';
-import { DEFAULT_LIMITS, explore } from '../../../src/explore/explorer';
+import { BoundedStrategy } from '../../../src/search/strategies/bounded';
+import { checkVariant } from '../../../src/search/variant';
+import { DEFAULT_LIMITS, explore } from '../../../src/search/explorer';
 import { ExecutionRunner, type ChoicePoint } from '../../../src/runtime/execution';
 import type { Scenario, Variant } from '../../../src/runtime/scenario';
 import { minimizeSchedule, removals } from '../../../src/trace/minimize';
-import { renderTable } from '../../../src/trace/render-table';
+import { renderTable } from '../../../src/report/table';
 import { decodeToken, encodeToken } from '../../../src/trace/schedule-token';
 import { recordTrace } from '../../../src/trace/trace';
 

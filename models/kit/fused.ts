@@ -1,0 +1,207 @@
+/**
+ * Several kernel steps of one thread announced as one op, for steps that no other thread of the
+ * scenario can observe: a lock nobody else takes, a field nobody else reads, a read of a list nobody
+ * else writes. Such a step commutes with every step of every other thread, so where it interleaves
+ * makes no difference (the executions that differ only in its position are one Mazurkiewicz trace);
+ * announcing it together with its neighbour loses no behaviour and divides the schedules a plain
+ * depth-first search must run. This is races.md §0's "merge steps where nothing else can observe
+ * the intermediate state", done by the scenario that knows what its other threads touch.
+ *
+ * Contract:
+ * - The fused op is enabled when its first inner op is; every later inner op must be enabled when
+ *   it is reached (a later op that would block is a scenario error: it was not private).
+ * - It declares the object and access of its first inner op (and what that op declares in
+ *   `alsoTouches`), unless `fusedAs` names the one inner op that other threads can observe. At most
+ *   one inner op may touch a shared object.
+ * - The trace shows the inner labels joined with `; `, so every kernel step stays visible.
+ */
+import { type Access, type Op, ScenarioError, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
+
+/** Which object and access the fused op declares, when not its first inner op's. */
+export interface FusedDeclaration {
+  readonly object: SharedObject;
+  readonly access: Access;
+}
+
+/**
+ * The fused op. A class, so that every fused step has one shape and its run is one prototype
+ * method: fused steps are on the hot path of every execution.
+ */
+class FusedOp<R> implements Op<R> {
+  readonly object: SharedObject;
+  readonly access: Access;
+  /** The first inner label until the op runs, then every inner label joined. */
+  label: string;
+  readonly enabled: ((self: ThreadContext) => boolean) | undefined;
+  readonly waitsFor: ((self: ThreadContext) => string) | undefined;
+  /** What `steps()` returned, once the op has run. */
+  result: R | undefined = undefined;
+  /** Whether `fusedAs` named the declaration (then the first op's `alsoTouches` is not ours). */
+  private readonly declared: boolean;
+
+  constructor(
+    private readonly first: Op,
+    private readonly body: Steps<R>,
+    declare: FusedDeclaration | undefined,
+  ) {
+    this.object = declare === undefined ? first.object : declare.object;
+    this.access = declare === undefined ? first.access : declare.access;
+    this.label = first.label;
+    // why: an op's `enabled` may read only its own object (src/explore/dependency.ts); when the
+    // fused op declares another object, the first op's lock is private and checked in run instead.
+    const own = declare === undefined || declare.object === first.object;
+    this.enabled = own ? first.enabled : undefined;
+    this.waitsFor = own ? first.waitsFor : undefined;
+    this.declared = declare !== undefined;
+  }
+
+  // why a getter: an inner op's declaration may depend on the state when it is asked (models/pte.ts)
+  get alsoTouches(): Op['alsoTouches'] {
+    return this.declared ? undefined : this.first.alsoTouches;
+  }
+
+  run(self: ThreadContext): R {
+    let next = this.first;
+    let label = next.label;
+    if (this.enabled === undefined && next.enabled !== undefined && !next.enabled(self)) blocked(self, next);
+    for (;;) {
+      const r = this.body.next(next.run(self));
+      if (r.done) {
+        this.label = label;
+        this.result = r.value;
+        return r.value; // shown in traces as the step's result
+      }
+      next = r.value;
+      label += `; ${next.label}`;
+      if (next.enabled !== undefined && !next.enabled(self)) blocked(self, next);
+    }
+  }
+}
+
+function blocked(self: ThreadContext, op: Op): never {
+  const why = op.waitsFor ? ` (waits for ${op.waitsFor(self)})` : '';
+  throw new ScenarioError(`fused step of ${self.letter} (${self.name}) would block at ${op.label}${why}: its steps were not private`);
+}
+
+/** One kernel step (or a few) to fuse: a thunk, so no generator is created before it is needed. */
+export type StepThunk<R> = () => Steps<R>;
+
+/**
+ * Runs the steps of each part in order as one op; returns what the last part returns. Parts are
+ * thunks (`() => spinLock(l)`) rather than inline `function*` bodies: creating a generator function
+ * per call costs more than the step it runs.
+ */
+export function fused<R>(...parts: [...StepThunk<unknown>[], StepThunk<R>]): Steps<R> {
+  return fusedAs(undefined, ...parts);
+}
+
+/** `fused`, declaring the object and access of the one inner op other threads can observe. */
+export function* fusedAs<R>(declare: FusedDeclaration | undefined, ...parts: [...StepThunk<unknown>[], StepThunk<R>]): Steps<R> {
+  const body = chain(parts) as Steps<R>;
+  const r0 = body.next();
+  if (r0.done) return r0.value;
+  const op = new FusedOp(r0.value, body, declare);
+  yield op;
+  return op.result as R;
+}
+
+function* chain(parts: readonly StepThunk<unknown>[]): Steps<unknown> {
+  let value: unknown = undefined;
+  for (const part of parts) value = yield* part();
+  return value;
+}
+
+/**
+ * Runs the private steps of `before` inside the first step of `inner`; `inner`'s steps keep their
+ * own objects and accesses. Returns what `inner` returns.
+ */
+export function* fuseBefore<R>(before: StepThunk<unknown>, inner: StepThunk<R>): Steps<R> {
+  return (yield* around(before, inner, null)).inner as R;
+}
+
+/**
+ * Runs the private steps of `after` inside the last step of `inner`. Returns what `after` returns
+ * (the next pointer a walk loads after a callback, say).
+ */
+export function* fuseAfter<A>(inner: StepThunk<unknown>, after: StepThunk<A>): Steps<A> {
+  return (yield* around(null, inner, after)).after as A;
+}
+
+/**
+ * The helpers above: for a helper whose first or last step is the one others can observe, and
+ * private neighbours that would otherwise cost schedules of their own.
+ */
+function* around(
+  before: StepThunk<unknown> | null,
+  inner: StepThunk<unknown>,
+  after: StepThunk<unknown> | null,
+): Steps<{ inner: unknown; after: unknown }> {
+  const gen = inner();
+  let r = gen.next();
+  let first = true;
+  let last: AroundOp | null = null;
+  while (!r.done) {
+    last = new AroundOp(r.value, gen, first ? before : null, after);
+    first = false;
+    yield last;
+    r = last.ahead!; // set by last.run, which ran before the thread resumed
+  }
+  if (last === null) throw new ScenarioError('fuseBefore/fuseAfter: the inner helper took no step');
+  return { inner: r.value, after: last.afterResult };
+}
+
+/** One step of `fuseBefore`/`fuseAfter`'s inner helper, with the private steps run before or after it. */
+class AroundOp implements Op<unknown> {
+  readonly object: SharedObject;
+  readonly access: Access;
+  label: string;
+  readonly enabled: ((self: ThreadContext) => boolean) | undefined;
+  readonly waitsFor: ((self: ThreadContext) => string) | undefined;
+  /** The inner helper advanced past this step: the next op, or its return value. */
+  ahead: IteratorResult<Op, unknown> | null = null;
+  /** What `after` returned, when it ran in this step. */
+  afterResult: unknown = undefined;
+
+  constructor(
+    private readonly op: Op,
+    private readonly gen: Steps<unknown>,
+    private readonly before: StepThunk<unknown> | null,
+    private readonly after: StepThunk<unknown> | null,
+  ) {
+    this.object = op.object;
+    this.access = op.access;
+    this.label = op.label;
+    this.enabled = op.enabled;
+    this.waitsFor = op.waitsFor;
+  }
+
+  /** What the inner op declares; the private steps around it touch nothing shared (contract). */
+  get alsoTouches(): Op['alsoTouches'] {
+    return this.op.alsoTouches;
+  }
+
+  run(self: ThreadContext): unknown {
+    const labels: string[] = [];
+    if (this.before) runPrivate(self, this.before(), labels);
+    const result = this.op.run(self);
+    labels.push(this.op.label);
+    // why advance here: the thread would run this code right after the step anyway, and only then
+    // do we know whether this was the helper's last step.
+    this.ahead = this.gen.next(result);
+    if (this.ahead.done && this.after) this.afterResult = runPrivate(self, this.after(), labels);
+    this.label = labels.join('; ');
+    return result;
+  }
+}
+
+/** Runs every op of `steps` now, inside the current step; each must be able to run. */
+function runPrivate(self: ThreadContext, steps: Steps<unknown>, labels: string[]): unknown {
+  let r = steps.next();
+  while (!r.done) {
+    const op = r.value;
+    if (op.enabled !== undefined && !op.enabled(self)) blocked(self, op);
+    labels.push(op.label);
+    r = steps.next(op.run(self));
+  }
+  return r.value;
+}

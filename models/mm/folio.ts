@@ -1,0 +1,324 @@
+/**
+ * struct page / struct folio: the reference count, the mapcount, the flags (PG_referenced,
+ * PG_dirty, and for the 2.6.38 THP code PG_head / PG_tail with page->first_page), the folio lock
+ * (PG_locked, a sleeping bit lock), and ->mapping / ->index.
+ *
+ * Kernel semantics kept:
+ * - The page is freed at the step that drops `ref` to 0 (put_page_testzero + free in one step);
+ *   from then on any access — a get, a flag, the mapping — is a use after free, and a put is a
+ *   refcount bug (the struct page itself stays, with a count of 0).
+ * - get_page() on a live page whose count is 0 is a refcount bug (VM_BUG_ON in the kernel).
+ * - get_page_unless_zero() is legal on a freed page and fails: the memmap is never freed, so
+ *   speculative references (the THP put_page tail path, the lockless page cache) rely on it.
+ * - folio_lock() sleeps while another task holds PG_locked; folio_unlock() by a task that does not
+ *   hold it is reported. Holding it is not atomic context.
+ *
+ * Choices:
+ * - Every op on the page's count, mapcount, flags or mapping declares the page as its object (one
+ *   object per page): concurrent atomic bit operations on different bits are then conservatively
+ *   dependent, which costs executions but never hides one. PG_locked is a separate object,
+ *   `<page>->PG_locked`, so that the lock's acquire/release semantics are its own; the lock ops
+ *   also declare a read of the page (they check it is still live).
+ * - A reallocation of a freed page is a new Folio: this model never reuses a `struct page`.
+ */
+import { hbAcquire, hbAtomic, KernelFault, perform, refcountPutOfFreed, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
+import { assertLive, freeObject, liveCheck, mortal, type Mortal } from '../kit/lifetime';
+import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject } from '../kit/lock-tracking';
+import { mightSleep, withSleep, wouldSleepInAtomic } from '../kit/might-sleep';
+
+/** Page flags the scenarios read and write. PG_locked lives in `Folio.lockBit`. */
+export type PageFlag = 'referenced' | 'dirty' | 'head' | 'tail' | 'lru' | 'anon-exclusive';
+
+/** What folio->mapping points at: an anon_vma (low bit PAGE_MAPPING_ANON) or an address_space. */
+export interface FolioMapping extends SharedObject {
+  /** Whether this is an anon_vma (PageAnon) rather than a file's address_space. */
+  readonly anon: boolean;
+}
+
+/** PG_locked as a lock object: owner tracked so a bad unlock names the culprit. */
+export interface FolioLockBit extends LockObject {
+  // invariant: owner is the thread whose folio_lock/folio_trylock succeeded last without an unlock
+  owner: ThreadContext | null;
+}
+
+export interface Folio extends Mortal {
+  /** page->_count (folio->_refcount). */
+  ref: number;
+  /** Number of page-table mappings (page_mapcount; the kernel stores it biased by -1). */
+  mapcount: number;
+  /** The flag bits that are set. */
+  readonly flags: Set<PageFlag>;
+  /** folio->mapping: anon_vma, address_space, or NULL. */
+  mapping: FolioMapping | null;
+  /** folio->index: page offset in the mapping (for anon: linear index in the VMA). */
+  index: number;
+  /** page->first_page of a tail page (2.6.38); null for a head or an ordinary page. */
+  firstPage: Folio | null;
+  /** PG_locked. */
+  readonly lockBit: FolioLockBit;
+}
+
+export interface NewFolioOptions {
+  /** Initial reference count (default 1). */
+  readonly ref?: number;
+  /** Initial mapcount (default 0). */
+  readonly mapcount?: number;
+  readonly flags?: readonly PageFlag[];
+  readonly mapping?: FolioMapping | null;
+  readonly index?: number;
+}
+
+/** A live page as it stands when the threads start (allocation is not part of the race). */
+export function newFolio(name: string, opts: NewFolioOptions = {}): Folio {
+  return {
+    name,
+    ...mortal(),
+    ref: opts.ref ?? 1,
+    mapcount: opts.mapcount ?? 0,
+    flags: new Set(opts.flags ?? []),
+    mapping: opts.mapping ?? null,
+    index: opts.index ?? 0,
+    firstPage: null,
+    lockBit: { name: `${name}->PG_locked`, lockClass: `${name}->PG_locked`, owner: null },
+  };
+}
+
+/**
+ * A compound page (prep_compound_page): the head gets PG_head, each tail PG_tail and
+ * first_page = head. Tail counts start at 0 (2.6.38: a tail's _count holds only GUP pins).
+ */
+export function newCompoundPage(
+  name: string,
+  tails: number,
+  head: NewFolioOptions = {},
+): { readonly head: Folio; readonly tails: readonly Folio[] } {
+  const h = newFolio(name, { ...head, flags: [...(head.flags ?? []), 'head'] });
+  const ts: Folio[] = [];
+  for (let i = 1; i <= tails; i++) {
+    const t = newFolio(`${name}[${i}]`, { ref: 0, flags: ['tail'] });
+    t.firstPage = h;
+    ts.push(t);
+  }
+  return { head: h, tails: ts };
+}
+
+function refcountBug(f: Folio, message: string): never {
+  throw new KernelFault('refcount', message, `${f.name}->_count = ${f.ref}`);
+}
+
+/**
+ * One step on the page itself: the access is checked against the page's lifetime, and — the count,
+ * mapcount, flags and mapping being atomics or READ_ONCE/WRITE_ONCE fields — it orders like an
+ * atomic (sequentially consistent, races.md §0).
+ */
+function* pageStep<R>(f: Folio, access: 'read' | 'write', label: string, body: (self: ThreadContext) => R): Steps<R> {
+  return yield* perform({
+    object: f,
+    access,
+    label,
+    run: (self) => {
+      assertLive(f, self, label);
+      const r = body(self);
+      if (access === 'read') hbAcquire(self, f);
+      else hbAtomic(self, f);
+      return r;
+    },
+  });
+}
+
+// ---- reference count --------------------------------------------------------------------------
+
+/** get_page / folio_get: the caller already holds a reference, so the count must not be 0. */
+export function* folioGet(f: Folio, label = `get_page(${f.name})`): Steps<void> {
+  yield* pageStep(f, 'write', label, () => {
+    if (f.ref <= 0) refcountBug(f, `${label}: increment from zero (VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow))`);
+    f.ref++;
+  });
+}
+
+/** put_page / folio_put: drop one reference; the page is freed at 0. Returns whether it was freed. */
+export function* folioPut(f: Folio, label = `put_page(${f.name})`): Steps<boolean> {
+  return yield* perform({
+    object: f,
+    access: 'write',
+    label,
+    run: (self) => {
+      // why refcount, not use-after-free: the memmap is never freed; the kernel sees a count of 0
+      if (f.life === 'freed') refcountPutOfFreed(self, f, label, f.freedAt);
+      if (f.ref <= 0) refcountBug(f, `${label}: put of a page whose count is already 0`);
+      f.ref--;
+      hbAtomic(self, f);
+      if (f.ref > 0) return false;
+      freeObject(f, self, label);
+      return true;
+    },
+  });
+}
+
+/** get_page_unless_zero / folio_try_get: take a reference unless the count is 0 (or the page freed). */
+export function* folioGetUnlessZero(f: Folio, label = `get_page_unless_zero(${f.name})`): Steps<boolean> {
+  return yield* perform({
+    object: f,
+    access: 'write',
+    label,
+    run: (self) => {
+      // why no assertLive: the memmap outlives the page, so reading a freed page's count is legal
+      hbAtomic(self, f);
+      if (f.life === 'freed' || f.ref === 0) return false;
+      f.ref++;
+      return true;
+    },
+  });
+}
+
+/** page_count / folio_ref_count: one atomic read. */
+export function* pageCount(f: Folio, label = `page_count(${f.name})`): Steps<number> {
+  return yield* pageStep(f, 'read', label, () => f.ref);
+}
+
+/**
+ * atomic_add / atomic_sub on page->_count without a zero test (the split's refcount transfer, the
+ * tail's atomic_dec). The count must not go below 0.
+ */
+export function* pageRefAdd(f: Folio, delta: number, label: string): Steps<void> {
+  yield* pageStep(f, 'write', label, () => {
+    if (f.ref + delta < 0) refcountBug(f, `${label}: ${f.name}->_count underflows (${f.ref} - ${-delta})`);
+    f.ref += delta;
+  });
+}
+
+// ---- mapcount, flags, mapping -----------------------------------------------------------------
+
+/** page_add_anon_rmap / page_remove_rmap: mapcount += delta (never below 0). */
+export function* folioAddMapcount(f: Folio, delta: number, label: string): Steps<void> {
+  yield* pageStep(f, 'write', label, () => {
+    if (f.mapcount + delta < 0) throw new KernelFault('bug-on', `${label}: ${f.name} mapcount goes negative`, `${f.name}->_mapcount = ${f.mapcount - 1}`);
+    f.mapcount += delta;
+  });
+}
+
+/** folio_mapped / page_mapped: mapcount > 0. */
+export function* folioMapped(f: Folio, label = `folio_mapped(${f.name})`): Steps<boolean> {
+  return yield* pageStep(f, 'read', label, () => f.mapcount > 0);
+}
+
+/** PageX / folio_test_X: one atomic bit read. */
+export function* testFlag(f: Folio, flag: PageFlag, label = `Page${pascal(flag)}(${f.name})`): Steps<boolean> {
+  return yield* pageStep(f, 'read', label, () => f.flags.has(flag));
+}
+
+/** SetPageX / ClearPageX: one atomic bit write; writing a freed page's flags is a use after free. */
+export function* setFlag(f: Folio, flag: PageFlag, on = true, label = `${on ? 'Set' : 'Clear'}Page${pascal(flag)}(${f.name})`): Steps<void> {
+  yield* pageStep(f, 'write', label, () => {
+    if (on) f.flags.add(flag);
+    else f.flags.delete(flag);
+  });
+}
+
+/** TestClearPageX / folio_test_clear_X: atomic test-and-clear; returns the old bit. */
+export function* testClearFlag(f: Folio, flag: PageFlag, label = `folio_test_clear_${flag}(${f.name})`): Steps<boolean> {
+  return yield* pageStep(f, 'write', label, () => f.flags.delete(flag));
+}
+
+/** page->first_page of a tail (read once; may be stale if the page stopped being a tail). */
+export function* readFirstPage(f: Folio, label = `${f.name}->first_page`): Steps<Folio | null> {
+  return yield* pageStep(f, 'read', label, () => f.firstPage);
+}
+
+/** What one read of folio->mapping sees, with the index and mapcount test it goes with. */
+export interface MappingSnapshot {
+  /** How the result reads in a trace: `src_anon_vma, index 0, mapped`. */
+  readonly name: string;
+  readonly mapping: FolioMapping | null;
+  readonly index: number;
+  /** folio_mapped(): mapcount > 0. */
+  readonly mapped: boolean;
+}
+
+/**
+ * READ_ONCE(folio->mapping), folio->index and folio_mapped(), one step: rmap code reads them
+ * together, and steps that change them hold locks the readers' callers exclude, or (for the
+ * lockless mapping read of folio_lock_anon_vma_read) do not change the mapcount.
+ */
+export function* folioReadMapping(f: Folio, label = `READ_ONCE(${f.name}->mapping)`): Steps<MappingSnapshot> {
+  return yield* pageStep(f, 'read', label, () => ({
+    name: `${f.mapping?.name ?? 'NULL'}, index ${f.index}${f.mapcount > 0 ? ', mapped' : ', not mapped'}`,
+    mapping: f.mapping,
+    index: f.index,
+    mapped: f.mapcount > 0,
+  }));
+}
+
+/** WRITE_ONCE(folio->mapping, m); folio->index = index (folio_move_anon_rmap and its caller). */
+export function* folioSetMapping(f: Folio, mapping: FolioMapping | null, index: number, label: string): Steps<void> {
+  yield* pageStep(f, 'write', label, () => {
+    f.mapping = mapping;
+    f.index = index;
+  });
+}
+
+// ---- PG_locked --------------------------------------------------------------------------------
+
+/** folio_lock: sleeps until PG_locked is clear, then sets it. Taking it twice sleeps forever. */
+export function* folioLock(f: Folio, label = `folio_lock(${f.name})`): Steps<void> {
+  const bit = f.lockBit;
+  yield* perform<void>({
+    object: bit,
+    access: 'acquire',
+    label,
+    alsoTouches: withSleep(liveCheck(f)),
+    // why: a thread in atomic context must run (and fault in might_sleep) rather than wait
+    enabled: (self) => bit.owner === null || wouldSleepInAtomic(self),
+    waitsFor: (self) => `${bit.name} held by ${describeOwner(bit.owner, self)}`,
+    run: (self) => {
+      mightSleep(self, label);
+      assertLive(f, self, label);
+      bit.owner = self;
+      lockAcquired(self, bit, label, { atomic: false });
+    },
+  });
+}
+
+/** folio_trylock: sets PG_locked if clear; never sleeps. */
+export function* folioTrylock(f: Folio, label = `folio_trylock(${f.name})`): Steps<boolean> {
+  const bit = f.lockBit;
+  return yield* perform({
+    object: bit,
+    access: 'acquire',
+    label,
+    alsoTouches: liveCheck(f),
+    run: (self) => {
+      assertLive(f, self, label);
+      if (bit.owner !== null) return false;
+      bit.owner = self;
+      lockAcquired(self, bit, label, { atomic: false, trylock: true });
+      return true;
+    },
+  });
+}
+
+/** folio_unlock: clears PG_locked and wakes waiters; the caller must hold it. */
+export function* folioUnlock(f: Folio, label = `folio_unlock(${f.name})`): Steps<void> {
+  const bit = f.lockBit;
+  yield* perform<void>({
+    object: bit,
+    access: 'release',
+    label,
+    alsoTouches: liveCheck(f),
+    run: (self) => {
+      assertLive(f, self, label);
+      if (bit.owner !== self) {
+        unlockNotHeld(self, bit, label, `is held by ${describeOwner(bit.owner, self)}`, `${bit.name}.owner = ${bit.owner?.letter ?? 'none'}`);
+      }
+      bit.owner = null;
+      lockReleased(self, bit);
+    },
+  });
+}
+
+function pascal(flag: PageFlag): string {
+  return flag
+    .split('-')
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+}

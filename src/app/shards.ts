@@ -1,0 +1,168 @@
+/**
+ * The CLI side of split searches: worker pools and seeds for a run, `--shard` output, `--merge`
+ * input, and the per-strategy details printed under the verdicts.
+ */
+import { readFileSync } from 'node:fs';
+import { variantOf } from '../search/variant';
+import { mergeShardFiles } from '../distribute/merge';
+import { describeShard, type ShardFile } from '../distribute/shard-file';
+import { exploreInProcess } from '../distribute/parallel';
+import { PARTITION_RULE } from '../distribute/partition';
+import { freshSeed } from '../search/strategies/random';
+import type { Verdict } from '../search/verdict';
+import type { LazyPool } from '../distribute/worker-pool';
+import { UsageError } from '../runtime/errors';
+import type { Scenario } from '../runtime/scenario';
+import type { SearchLimits } from '../search/explorer';
+import type { StrategyOptions } from '../search/strategies';
+import type { ShardSpec } from '../distribute/shard-file';
+import type { ScenarioSource } from '../distribute/worker-protocol';
+
+/** What a run of the command line asks for, as far as searches and shards need it. */
+export interface RunFlags {
+  readonly strategy: string;
+  readonly strategyOptions: StrategyOptions;
+  readonly params: Record<string, number>;
+  readonly limits: SearchLimits;
+  readonly variant: string | null;
+  readonly shard: ShardSpec | null;
+  readonly merge: readonly string[] | null;
+  readonly json: boolean;
+  readonly timing: boolean;
+  readonly minimize: boolean;
+  readonly all: boolean;
+}
+import { runChecks, runShard, type RunOptions, type VariantReport } from './check';
+
+/** Strategies that draw from a seed. */
+const SEEDED = ['random', 'pct'];
+
+/** The seed of this run: the one given, or a fresh one (printed, so the run can be repeated). */
+export function seedFor(options: RunFlags): string | null {
+  if (!SEEDED.includes(options.strategy)) return null;
+  return options.strategyOptions.seed ?? freshSeed();
+}
+
+/**
+ * How this run searches. Workers import a scenario from its module, so only scenarios with a
+ * source go to workers; a test's own in-memory scenarios stay in this thread (same verdicts by design).
+ */
+export function searchOptions(options: RunFlags, pool: LazyPool, seed: string | null, sourceOf: (scenario: Scenario) => ScenarioSource | null): RunOptions {
+  return {
+    strategy: options.strategy,
+    params: options.params,
+    limits: options.limits,
+    strategyOptions: seed === null ? options.strategyOptions : { ...options.strategyOptions, seed },
+    // why a pool getter at --jobs 1 too: every N explores the same partitions (LazyPool.get is null
+    // then, and this thread explores them), so the output never depends on N
+    pool: () => pool.get(),
+    sourceOf,
+  };
+}
+
+/** Runs this shard's share and renders it: the mergeable file with --json, else a summary. */
+export function renderShard(targets: readonly { scenario: Scenario; file: string }[], options: RunFlags, run: RunOptions): string {
+  const file = runShard(targets, options.variant, options.shard!, run);
+  if (options.json) return `${JSON.stringify(options.timing ? file : withoutTimes(file), null, 2)}\n`;
+  const lines = [
+    `shard ${describeShard(file.shard)} of each ${file.strategy} search (partitions: ≥ ${PARTITION_RULE.partitionsMin}, or ${PARTITION_RULE.depthMax} levels deep; dfs splits probed ${PARTITION_RULE.probeExecutions} executions a half)`,
+  ];
+  for (const r of file.results) {
+    const name = `${r.scenario}/${r.variant}`;
+    if (r.search.whole) {
+      lines.push(`  ${name}: small search, run whole: ${r.search.whole.kind}, ${r.search.whole.stats.executions} executions`);
+      continue;
+    }
+    const executions = r.search.parts.reduce((n, p) => n + p.verdict.stats.executions, 0);
+    const found = r.search.parts.find((p) => p.verdict.kind === 'violated');
+    lines.push(
+      `  ${name}: ${r.search.parts.length} of ${r.search.partitions} partitions explored, ${executions} executions` +
+        (found ? `, violation in partition ${found.partition.index}` : ''),
+    );
+  }
+  lines.push('this is one shard: rerun with --json into a file, then merge every shard with `npx tsx check --merge <files…>`');
+  return `${lines.join('\n')}\n`;
+}
+
+function withoutTimes(file: ShardFile): ShardFile {
+  const untimed = (v: Verdict | null): Verdict | null => (v === null ? null : { ...v, stats: { ...v.stats, timeMs: 0 } });
+  return {
+    ...file,
+    results: file.results.map((r) => ({
+      ...r,
+      search: { ...r.search, whole: untimed(r.search.whole), parts: r.search.parts.map((p) => ({ ...p, verdict: untimed(p.verdict)! })) },
+    })),
+  };
+}
+
+/** Reads and merges shard files into reports, with the options they were searched with. */
+export function mergeShardResults<O extends RunFlags>(
+  options: O,
+  find: (id: string) => { scenario: Scenario; file: string },
+): { reports: VariantReport[]; options: O } {
+  const files = options.merge!.map((name) => ({ name, content: readJson(name) }));
+  const merged = mergeShardFiles(files, (entry, partition, executionsMax) => {
+    const { scenario } = find(entry.scenario);
+    const req = { scenario, source: null, variant: entry.variant, params: entry.params, strategy: shardOf(files).strategy, limits: shardOf(files).limits, target: entry.target };
+    return exploreInProcess(req, variantOf(scenario, entry.variant), partition, executionsMax);
+  });
+  const first = shardOf(files);
+  const reports: VariantReport[] = [];
+  for (const { entry, verdict } of merged) {
+    const target = find(entry.scenario);
+    reports.push(
+      ...runChecks([target], entry.variant, {
+        strategy: first.strategy,
+        params: entry.params,
+        limits: first.limits,
+        minimize: options.minimize,
+        verdictOf: () => verdict,
+      }),
+    );
+  }
+  const scenarioCount = new Set(merged.map((m) => m.entry.scenario)).size;
+  return { reports, options: { ...options, all: scenarioCount > 1, strategy: first.strategy, limits: first.limits } };
+}
+
+function shardOf(files: readonly { content: unknown }[]): ShardFile {
+  return files[0]!.content as ShardFile;
+}
+
+function readJson(name: string): unknown {
+  try {
+    return JSON.parse(readFileSync(name, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`cannot read shard result ${name}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Lines under the verdicts: executions per preemption bound, the seed of a sampled run. */
+export function renderSearchDetails(reports: readonly VariantReport[], seed: string | null): string {
+  const lines: string[] = [];
+  const bounded = reports.filter((r) => r.executionsByPreemptions !== null);
+  if (bounded.length > 0) {
+    lines.push('executions by preemptions (bounded: every schedule runs in the pass of its own preemption count):');
+    for (const r of bounded) {
+      const counts = r.executionsByPreemptions!.map((n, b) => `${b}: ${n.toLocaleString('en-US')}`).join(' · ');
+      lines.push(`  ${r.scenario.id}/${r.variant}  ${counts}`);
+    }
+  }
+  if (seed !== null) lines.push(`seed ${seed} (the same seed repeats this run: --seed ${seed})`);
+  return lines.length > 0 ? `\n${lines.join('\n')}\n` : '';
+}
+
+/** The JSON report with the same details: `seed` at the top, `executionsByPreemptions` per result. */
+export function withSearchDetails(json: object, reports: readonly VariantReport[], seed: string | null): object {
+  const j = json as { results?: object[] };
+  return {
+    ...json,
+    ...(seed === null ? {} : { seed }),
+    ...(j.results
+      ? {
+          results: j.results.map((r, i) =>
+            reports[i]?.executionsByPreemptions ? { ...r, executionsByPreemptions: reports[i]!.executionsByPreemptions } : r,
+          ),
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,194 @@
+import { UsageError } from '../runtime/errors';
+import { ExecutionRunner, type ChoicePoint, type ExecutionOutcome, type LimitHit, type RuntimeLimits } from '../runtime/execution';
+import type { Op } from '../runtime/op';
+import type { Expectation, Params, Scenario, Variant } from '../runtime/scenario';
+import { DfsStrategy } from '../search/strategies/dfs';
+import { ExhaustiveStrategy } from '../search/strategies/exhaustive';
+import { explore, type SearchLimits } from '../search/explorer';
+import { splitBySleepers } from './sleep-splits';
+import type { SearchSetup, Strategy } from '../search/strategy';
+import { PARTITION_RULE, Probe, replayed, type PartitionRule, type TopNode } from './tree-top';
+
+export { PARTITION_RULE, type PartitionRule } from './tree-top';
+import type { Verdict } from '../search/verdict';
+
+/**
+ * Splitting one exhaustive search into parts that can run anywhere (a worker, another machine) and
+ * be merged back into exactly the verdict of one search.
+ *
+ * A partition is a node of the search tree with the threads asleep there: the executions whose
+ * schedule starts with `prefix`, less the classes a sleeper could start. Every rule reads nothing
+ * but the scenario (probes count executions, never time), so the partitions are the same for every
+ * job count and every machine.
+ *
+ * `dfs` (sleep sets) is cut by probed binary splits (sleep-splits.ts); every Mazurkiewicz class is
+ * in exactly one part, so the counts of the parts add up to the count of the whole. Plain
+ * enumeration has no sleep sets: the top of its tree is expanded whole levels at a time, one
+ * partition per node, and its parts add up to the count of every interleaving.
+ */
+export interface Partition {
+  /** Position in partition order; merges go in this order. */
+  readonly index: number;
+  /** The choices every execution of the partition starts with. */
+  readonly prefix: readonly number[];
+  /** Threads asleep at the end of the prefix (ascending): their next op was covered elsewhere. */
+  readonly sleeping: readonly number[];
+}
+
+/** An exhaustive strategy that can explore one partition. */
+export interface PartitionableStrategy {
+  /** Whether the strategy honours sleep sets (partial-order reduction), so partitions carry them. */
+  readonly sleepSets: boolean;
+  /** A fresh strategy for the executions of one partition. */
+  make(partition: Partition): Strategy;
+}
+
+/** Strategies that split: `dfs` explores a subtree itself (DfsOptions); plain ones are wrapped. */
+export const PARTITIONABLE: Readonly<Record<string, PartitionableStrategy>> = {
+  dfs: { sleepSets: true, make: (p) => new DfsStrategy({ prefix: p.prefix, sleeping: p.sleeping }) },
+  exhaustive: { sleepSets: false, make: (p) => new PrefixedStrategy(new ExhaustiveStrategy(), p.prefix) },
+};
+
+export function partitionableStrategy(id: string): PartitionableStrategy | null {
+  return PARTITIONABLE[id] ?? null;
+}
+
+/** The partitions of one variant's search, in partition order. */
+export function partitionSearch(
+  scenario: Scenario,
+  variant: Variant<object>,
+  params: Params,
+  limits: RuntimeLimits,
+  sleepSets: boolean,
+  rule: PartitionRule = PARTITION_RULE,
+): Partition[] {
+  const runner = new ExecutionRunner(scenario, variant, params, limits);
+  const invariants = (variant.invariants ?? []).length;
+  const nodes = sleepSets ? splitBySleepers(runner, invariants, rule) : expandLevels(runner, rule);
+  return nodes.map((n, index) => ({ index, prefix: n.prefix, sleeping: n.sleeping }));
+}
+
+function expandLevels(runner: ExecutionRunner, rule: PartitionRule): TopNode[] {
+  const probe = new Probe();
+  let frontier: TopNode[] = [{ prefix: [], sleeping: [], leaf: false }];
+  for (let depth = 0; frontier.length < rule.partitionsMin && depth < rule.depthMax; depth++) {
+    const next: TopNode[] = [];
+    let grew = false;
+    for (const node of frontier) {
+      if (node.leaf || !probe.look(runner, node.prefix)) {
+        next.push({ ...node, leaf: true });
+        continue;
+      }
+      grew = true;
+      const previous = node.prefix.length > 0 ? node.prefix[node.prefix.length - 1]! : -1;
+      const order = probe.enabled.includes(previous) ? [previous, ...probe.enabled.filter((t) => t !== previous)] : probe.enabled;
+      for (const t of order) next.push({ prefix: [...node.prefix, t], sleeping: [], leaf: false });
+    }
+    frontier = next;
+    if (!grew) break;
+  }
+  return frontier;
+}
+
+/**
+ * Runs a fixed prefix, then hands every later choice to a strategy of its own that sees the steps
+ * after the prefix as its whole execution. For strategies that know nothing of prefixes.
+ */
+export class PrefixedStrategy implements Strategy {
+  readonly id: string;
+  readonly exhaustive: boolean;
+  // why one object: the runtime reuses its point, so this one is reused too, shifted in place
+  private readonly shifted: { enabled: readonly number[]; pending: readonly (Op | null)[]; previous: number; step: number } = {
+    enabled: [],
+    pending: [],
+    previous: -1,
+    step: 0,
+  };
+
+  constructor(
+    private readonly inner: Strategy,
+    private readonly prefix: readonly number[],
+  ) {
+    this.id = inner.id;
+    this.exhaustive = inner.exhaustive;
+  }
+
+  prepare(setup: SearchSetup): void {
+    this.inner.prepare?.(setup);
+  }
+
+  beginExecution(): boolean {
+    return this.inner.beginExecution();
+  }
+
+  lastExecutionRedundant(): boolean {
+    return this.inner.lastExecutionRedundant?.() ?? false;
+  }
+
+  choose(point: ChoicePoint): number {
+    if (point.step < this.prefix.length) return replayed(point, this.prefix[point.step]!);
+    const s = this.shifted;
+    s.enabled = point.enabled;
+    s.pending = point.pending;
+    s.previous = point.previous;
+    s.step = point.step - this.prefix.length;
+    return this.inner.choose(s);
+  }
+
+  observe(step: number, thread: number, op: Op): void {
+    if (step >= this.prefix.length) this.inner.observe?.(step - this.prefix.length, thread, op);
+  }
+
+  deadlocked(point: ChoicePoint): void {
+    if (point.step < this.prefix.length) return;
+    const s = this.shifted;
+    s.enabled = point.enabled;
+    s.pending = point.pending;
+    s.previous = point.previous;
+    s.step = point.step - this.prefix.length;
+    this.inner.deadlocked?.(s);
+  }
+
+  endExecution(outcome: ExecutionOutcome): void {
+    this.inner.endExecution(outcome);
+  }
+
+  cuts(): readonly LimitHit[] {
+    return this.inner.cuts();
+  }
+}
+
+/** What exploring one partition needs besides the scenario itself; plain data, so it can be posted. */
+export interface PartitionJob {
+  readonly strategy: string;
+  readonly limits: SearchLimits;
+  readonly target: Expectation;
+  readonly partition: Partition;
+}
+
+/**
+ * Explores one partition. `stopped()` is asked before each execution; when it says yes the result
+ * is null (the merge no longer needs this partition), never a verdict of a half-done search.
+ */
+export function explorePartition(
+  scenario: Scenario,
+  variant: Variant<object>,
+  params: Params,
+  job: PartitionJob,
+  stopped: () => boolean = () => false,
+): Verdict | null {
+  const split = partitionableStrategy(job.strategy);
+  if (!split) throw new UsageError(`strategy '${job.strategy}' cannot be split into partitions (use dfs)`);
+  const strategy = split.make(job.partition);
+  // why in place, not a wrapper: the strategy keeps every other member (optional hooks included)
+  // exactly as the explorer expects it, whatever the Strategy interface grows
+  const begin = strategy.beginExecution.bind(strategy);
+  let wasStopped = false;
+  strategy.beginExecution = (): boolean => {
+    if (!stopped()) return begin();
+    wasStopped = true;
+    return false;
+  };
+  const verdict = explore({ scenario, variant, params, strategy, limits: job.limits, target: job.target });
+  return wasStopped ? null : verdict;
+}

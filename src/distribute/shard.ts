@@ -1,0 +1,38 @@
+/**
+ * Search across machines: `--shard i/n` explores the partitions p with p mod n = i, and the shard
+ * results, merged in partition order (merge.ts), give the verdict one machine would have found.
+ * Shards are independent: each decides alone where it may stop (its own target violation, its
+ * own share of the execution budget spent), which is never before what the merge will need.
+ */
+import { UsageError } from '../runtime/errors';
+import { variantOf } from '../search/variant';
+import { explorePartitions, wholeSearch, type ParallelOptions, type SearchRequest } from './parallel';
+import { partitionableStrategy, partitionSearch, type Partition } from './partition';
+import type { ShardPart, ShardSearch, ShardSpec } from './shard-file';
+
+/** Explores this shard's share of one variant's search (on the pool, if one is given). */
+export function searchShard(req: SearchRequest, shard: ShardSpec, options: ParallelOptions = {}): ShardSearch {
+  const split = partitionableStrategy(req.strategy);
+  if (!split) throw new UsageError(`--shard needs a strategy that splits (dfs), not '${req.strategy}'`);
+  const whole = wholeSearch(req, options);
+  if (whole !== null) return { whole, partitions: 0, parts: [] };
+  const variant = variantOf(req.scenario, req.variant);
+  const all = partitionSearch(req.scenario, variant, req.params, req.limits, split.sleepSets);
+  const mine = all.filter((p) => p.index % shard.count === shard.index);
+  const parts: ShardPart[] = [];
+  const wanted = req.target !== 'holds' ? req.target.violated : null;
+  // invariant: executions = executions of the parts so far; the merged search has run at least
+  // these before any later part of this shard, so a part never needs more than the rest
+  let executions = 0;
+  explorePartitions(req, variant, mine, options.pool?.() ?? null, {
+    budget: () => req.limits.executionsMax - executions,
+    accept: (partition, verdict) => {
+      parts.push({ partition, verdict });
+      executions += verdict.stats.executions;
+      if (verdict.kind === 'violated') return wanted === null || verdict.violations.some((v) => v.check === wanted);
+      if (verdict.kind === 'incomplete' && verdict.cutBy.some((c) => c.limit === 'time')) return true;
+      return executions >= req.limits.executionsMax;
+    },
+  });
+  return { whole: null, partitions: all.length, parts };
+}

@@ -1,0 +1,111 @@
+import { describeVerdict, type Verdict } from '../search/verdict';
+import { describeExpectation } from '../runtime/scenario';
+import type { Minimization } from '../trace/minimize';
+import { renderChanges, renderTable, renderViolations } from './table';
+import type { VariantReport } from '../app/check';
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+export function replayCommand(r: { scenario: { id: string }; variant: string; token: string }): string {
+  return `npx tsx check ${r.scenario.id} --variant ${r.variant} --replay ${r.token}`;
+}
+
+/** How far the search went, in words: `55,040 executions, every schedule explored`. */
+export function describeSearch(v: Verdict): string {
+  const s = v.stats;
+  // why say so: optimal DPOR runs none; a count here is work that explored no new schedule
+  const redundant = s.executionsAbandoned > 0 ? ` (and ${count(s.executionsAbandoned)} redundant, not counted)` : '';
+  const base = `${count(s.executions)} execution${s.executions === 1 ? '' : 's'}${redundant}, ${count(s.steps)} steps`;
+  if (v.kind === 'holds') return `${base}, every schedule explored (${v.strategy})`;
+  if (v.kind === 'violated') return `${base} (${v.strategy})`;
+  const why = v.cutBy.length
+    ? v.cutBy.map((c) => `${c.detail} (raise with ${c.flag})`).join('; ')
+    : `${v.strategy} samples schedules and cannot prove that none fails`;
+  return `${base}, search incomplete: ${why}`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `trace minimized: 2 → 1 preemptions, 17 → 14 steps (47 executions; 1 is the fewest possible)`. */
+export function describeMinimization(m: Minimization): string {
+  const p = `${m.found.preemptions} → ${plural(m.minimized.preemptions, 'preemption')}`;
+  const st = `${m.found.steps} → ${plural(m.minimized.steps, 'step')}`;
+  const proof = m.preemptionsProvenMinimal
+    ? `no schedule with fewer preemptions violates ${m.check}`
+    : `budget ran out before fewer preemptions were ruled out`;
+  return `trace minimized: ${p}, ${st} to the violation (${plural(m.executions, 'execution')}; ${proof})`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** Full report of one variant: verdict line, and for a violation the trace and how to replay it. */
+export function renderVariant(r: VariantReport, timing: boolean, explain = false): string {
+  const lines: string[] = [];
+  const mark = r.matches ? 'as expected' : 'NOT AS EXPECTED';
+  lines.push(`  ${r.variant}: ${r.summary}`);
+  lines.push(
+    `    verdict ${describeVerdict(r.verdict, r.expected)} (expected ${describeExpectation(r.expected)}) · ` +
+      `${describeSearch(r.verdict)}${timing ? ` · ${seconds(r.verdict.stats.timeMs)}` : ''} · ${mark}`,
+  );
+  if (r.trace && r.token) {
+    if (r.minimization) lines.push(`    ${describeMinimization(r.minimization)}`);
+    lines.push('');
+    lines.push(indent(renderTable(r.trace), 4));
+    lines.push('');
+    lines.push(indent(renderViolations(r.trace), 4));
+    if (explain && r.trace.steps.some((st) => st.changes !== null)) {
+      lines.push('');
+      lines.push(indent(renderChanges(r.trace), 4));
+    }
+    lines.push(`    replay: ${replayCommand({ scenario: r.scenario, variant: r.variant, token: r.token })}`);
+  }
+  return lines.join('\n');
+}
+
+/** One scenario with all its checked variants. */
+export function renderScenario(reports: readonly VariantReport[], timing: boolean, explain = false): string {
+  const first = reports[0];
+  if (!first) return '';
+  const s = first.scenario;
+  const head = [`${s.id}: ${s.title}`, ...s.commits.map((c) => `  models ${c}`)];
+  return [...head, '', reports.map((r) => renderVariant(r, timing, explain)).join('\n\n')].join('\n');
+}
+
+/**
+ * One line per variant, for --all, in columns as wide as their widest cell (an expectation such as
+ * `violated:tlb-no-stale-after-syscall` must not push the rest of its line out of line).
+ */
+export function renderLines(reports: readonly VariantReport[], timing: boolean): string[] {
+  const rows = reports.map((r) => {
+    const cols = [
+      r.matches ? 'ok' : 'FAIL',
+      `${r.scenario.id}/${r.variant}`,
+      `expected ${describeExpectation(r.expected)}`,
+      `got ${describeVerdict(r.verdict, r.expected)}`,
+      `${count(r.verdict.stats.executions)} execution${r.verdict.stats.executions === 1 ? '' : 's'}`,
+    ];
+    if (timing) cols.push(seconds(r.verdict.stats.timeMs));
+    return cols;
+  });
+  // Counts and times are right-aligned, the rest left-aligned.
+  const right = (i: number) => i >= 4;
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((row) => row.map((c, i) => (right(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+export function renderSummary(reports: readonly VariantReport[]): string {
+  const bad = reports.filter((r) => !r.matches).length;
+  const scenarios = new Set(reports.map((r) => r.scenario.id)).size;
+  return `${scenarios} scenario${scenarios === 1 ? '' : 's'}, ${reports.length} variant${reports.length === 1 ? '' : 's'}: ${reports.length - bad} as expected, ${bad} not`;
+}
+
+function indent(text: string, n: number): string {
+  const pad = ' '.repeat(n);
+  return text
+    .split('\n')
+    .map((l) => (l ? pad + l : l))
+    .join('\n');
+}

@@ -1,0 +1,96 @@
+import type { Violation } from '../runtime/check';
+import { ExecutionRunner, type LimitHit, type RuntimeLimits } from '../runtime/execution';
+import type { Expectation, Params, Scenario, Variant } from '../runtime/scenario';
+import type { Strategy } from './strategy';
+import type { Stats, Verdict } from './verdict';
+
+export interface SearchLimits extends RuntimeLimits {
+  /** Stop after this many executions; the verdict is then `incomplete` unless a violation was found. */
+  readonly executionsMax: number;
+  /** Stop after this much wall time, ms; reported like the execution bound. */
+  readonly timeMsMax: number;
+}
+
+export const DEFAULT_LIMITS: SearchLimits = {
+  executionsMax: 1_000_000,
+  stepsPerThreadMax: 1000,
+  timeMsMax: 10 * 60 * 1000,
+};
+
+export interface ExploreRequest {
+  readonly scenario: Scenario;
+  readonly variant: Variant<object>;
+  readonly params: Params;
+  readonly strategy: Strategy;
+  readonly limits: SearchLimits;
+  /**
+   * What to look for. With `{ violated: X }` the search goes on past executions that violate only
+   * other checks until one violates X (keeping the first violation of any kind as a fallback);
+   * otherwise it stops at the first violation.
+   */
+  readonly target?: Expectation;
+}
+
+/** Drives strategy and runtime until the strategy is done, a bound is hit, or the target is found. */
+export function explore(req: ExploreRequest): Verdict {
+  const runner = new ExecutionRunner(req.scenario, req.variant, req.params, req.limits);
+  const { strategy, limits } = req;
+  const stats: Stats = { executions: 0, executionsAbandoned: 0, steps: 0, executionsViolated: 0, executionsCut: 0, timeMs: 0 };
+  const wanted = req.target !== undefined && req.target !== 'holds' ? req.target.violated : null;
+  const cuts: LimitHit[] = [];
+  let fallback: { violations: readonly Violation[]; schedule: number[] } | null = null;
+  const started = performance.now();
+  strategy.prepare?.({ threads: runner.threadCount, invariants: req.variant.invariants?.length ?? 0 });
+
+  const violated = (v: { violations: readonly Violation[]; schedule: number[] }): Verdict => {
+    stats.timeMs = performance.now() - started;
+    return { kind: 'violated', strategy: strategy.id, violations: v.violations, schedule: v.schedule, stats };
+  };
+
+  while (strategy.beginExecution()) {
+    if (stats.executions >= limits.executionsMax) {
+      cuts.push({
+        limit: 'executions',
+        flag: '--max-executions',
+        value: limits.executionsMax,
+        detail: `stopped after ${limits.executionsMax} executions with schedules left to explore`,
+      });
+      break;
+    }
+    if (performance.now() - started > limits.timeMsMax) {
+      cuts.push({
+        limit: 'time',
+        flag: '--max-time',
+        value: limits.timeMsMax,
+        detail: `stopped after ${limits.timeMsMax} ms with schedules left to explore`,
+      });
+      break;
+    }
+    const outcome = runner.run(strategy);
+    strategy.endExecution(outcome);
+    stats.steps += outcome.steps;
+    if (outcome.status === 'abandoned' || strategy.lastExecutionRedundant?.() === true) {
+      // why: a redundant execution is work done, not a schedule explored; the count of
+      // executions must stay the number of distinct schedules (Mazurkiewicz traces under dfs).
+      stats.executionsAbandoned++;
+      continue;
+    }
+    stats.executions++;
+    if (outcome.status === 'cut') {
+      stats.executionsCut++;
+      if (cuts.every((c) => c.limit !== 'steps-per-thread')) cuts.push(outcome.cutBy!);
+    }
+    if (outcome.status !== 'violated') continue;
+    stats.executionsViolated++;
+    const found = { violations: outcome.violations, schedule: outcome.schedule.slice() };
+    if (wanted === null || outcome.violations.some((v) => v.check === wanted)) return violated(found);
+    fallback ??= found;
+  }
+  if (fallback) return violated(fallback);
+  stats.timeMs = performance.now() - started;
+  const allCuts = [...cuts, ...strategy.cuts()];
+  if (allCuts.length > 0 || !strategy.exhaustive) {
+    return { kind: 'incomplete', strategy: strategy.id, cutBy: allCuts, stats };
+  }
+  return { kind: 'holds', strategy: strategy.id, stats };
+}

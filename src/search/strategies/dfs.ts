@@ -1,0 +1,455 @@
+import { ScenarioError } from '../../runtime/errors';
+import { ABANDON, type ChoicePoint, type ExecutionOutcome, type LimitHit } from '../../runtime/execution';
+import type { Op } from '../../runtime/op';
+import { commuteGroup, EXCLUSIVE, readsOnly } from '../dpor/dependency';
+import { NO, reversalPoints, UNKNOWN, YES } from '../dpor/blocking';
+import type { EventLog } from '../dpor/event-log';
+import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
+import { NotdepView } from '../dpor/notdep';
+import { atLeast, EMPTY_BYTES, EMPTY_INTS } from '../dpor/typed-array';
+import type { SearchSetup, Strategy } from '../strategy';
+import { NONE, type Sequence } from '../dpor/wakeup-tree';
+
+/**
+ * Optimal dynamic partial-order reduction: source sets, sleep sets and wakeup trees (Abdulla,
+ * Aronis, Jonsson, Sagonas, "Source Sets: A Foundation for Optimal Dynamic Partial Order
+ * Reduction", JACM 2017, Algorithm 2 "Optimal-DPOR"), by re-execution. It runs one execution per
+ * Mazurkiewicz trace of the dependency relation of `dependency.ts`, which reads only each op's
+ * declared objects and access kinds.
+ *
+ * Departures from the paper, and why:
+ * - Races are found once, as each event is first added (its direct conflicting predecessors, from
+ *   vector clocks), and their reversal points are kept with the event while it stays on the path.
+ *   The wakeup sequences are built when each execution ends, for every race of the execution,
+ *   replayed events included, with v = notdep(e, E).e' over the whole execution as in the paper:
+ *   the events after e' that do not happen after e steer v into the branch that owns its class.
+ *   (Taking notdep only over the events before e', once per race, loses classes: a lock program of
+ *   four threads in test/src/explore/dfs-regressions.test.ts.)
+ * - Blocking (blocking.ts). A disabled thread is not a choice. An op's `enabled` reads only its
+ *   own object and thread, so when e' races with e but could not run before e (e released the
+ *   lock e' waits for), the reversal point walks back over the earlier conflicting accesses to
+ *   e''s object to the latest one before which e' can run (the acquisition that the release
+ *   ended): lock acquisitions race with each other, as in Concuerror and Nidhugg. Where that is
+ *   not recorded, a sequence is tried, and a branch that proves not runnable is dropped when
+ *   reached (the execution then goes on with a fresh choice).
+ * - An execution ends with every thread returned, or with threads still pending: deadlocked
+ *   (blocked), halted by a fatal fault, or cut by a bound. Each pending op then races like a next
+ *   event, so a reordering that would have let it run (or run first) is still explored.
+ * - Invariants are an observer that reads the world after every step: when the variant declares
+ *   any, every step that is not a `read` also writes a virtual observer object, so the states an
+ *   invariant sees are ordered like the steps that make them (docs/modeling.md).
+ * - Subtrees (`DfsOptions`): a prefix is replayed as given and races reversing into it are
+ *   ignored; the `sleeping` threads are sleep-set entries at the end of the prefix.
+ * - Abandoned executions (all runnable threads asleep) still race their pending ops, blocked
+ *   threads included: a subtree explored apart has no sibling to insert those reversals.
+ *
+ * Counting: every execution that runs to its end is a distinct trace. An execution all of whose
+ * runnable threads are asleep is abandoned (ABANDON) and counted apart; optimal DPOR has none on
+ * programs without blocking, and tests pin that for the benchmark programs.
+ */
+export interface DfsOptions {
+  /**
+   * A schedule prefix replayed as-is: the search covers the executions that start with it. No race
+   * reversal lands inside it (races whose reversal point is within the prefix are ignored).
+   */
+  readonly prefix?: readonly number[];
+  /**
+   * Threads in the sleep set at the end of the prefix: each sleeps with its announced op at that
+   * point until a dependent step runs, and no fresh choice runs it before then.
+   *
+   * Guarantee (for splitting a search): the search of `{ prefix: P, sleeping: S }` counts each
+   * Mazurkiewicz class that extends P and in which no thread of S can run first after P, once. So
+   * for a thread t runnable after P and not in S, the searches of `{ P.t, the threads of S whose
+   * next op at P is independent of t's }` and `{ P, S + t }` together count exactly the classes of
+   * `{ P, S }`, each once: those in which t can run first, and the others (sleep-splits.ts splits
+   * this way).
+   * "Independent" must be the relation dfs uses: `dependent(a, b, observed)` of dependency.ts,
+   * with `observed` set when the variant declares invariants (pruning with a weaker relation loses
+   * classes).
+   *
+   * Why a given sleeper is weaker than a sibling explored in the same search: there, a sleeping
+   * sibling cuts every wakeup sequence it is a weak initial of, because the sequences its own
+   * subtree inserted at the root carry the classes it cannot cover. A partition alone never sees
+   * those, so a given sleeper cuts only the sequences in which it runs with no dependent step
+   * before it (classes of an earlier partition). An execution in which a sleeper could still have
+   * run first is run to its end, for its races, and counted apart (`lastExecutionRedundant`);
+   * test/src/explore/partition-differential.test.ts checks the guarantee on random programs.
+   */
+  readonly sleeping?: readonly number[];
+}
+
+/** Name of the virtual object invariants read (nothing in a world may use it). */
+const OBSERVER = '\u0000invariant-observer';
+
+export class DfsStrategy implements Strategy {
+  readonly id = 'dfs';
+  readonly exhaustive = true;
+  private readonly prefix: readonly number[];
+  private readonly sleeping: readonly number[];
+  private readonly tree = takeTree();
+  // invariant: path[0] is the root; path[k + 1] is the node of event k of the current execution
+  private readonly path: number[] = [this.tree.root];
+  private pathLength = 1;
+  /** Events of the next execution that replay the current path (their clocks are kept). */
+  private replayTo = 0;
+  // invariant: sleep[k][0..sleepCount[k]) are the inherited sleep entries at depth k (the sleep
+  // list of path[k] has the rest)
+  private readonly sleep: number[][] = [[]];
+  private sleepCount: Int32Array = new Int32Array(16);
+  // invariant: once the prefix was first reached, sleepers are the `sleeping` threads not yet
+  // returned there, and prefixCounts[t] is how many steps thread t took in the prefix
+  private sleepersRecorded = false;
+  private readonly sleepers: number[] = [];
+  private prefixCounts = EMPTY_INTS;
+  private redundant = false;
+  private log: EventLog | null = null;
+  private observerId = -1;
+  private observeWrites = false;
+  private started = false;
+  /** Set once the search is over and its tables went back to dfs-tables.ts. */
+  private finished = false;
+  private asleep = EMPTY_BYTES;
+  private readonly v = takeSequence();
+  private readonly notdep = new NotdepView();
+  /** Reversal points of one race with a step that can block, reused. */
+  private readonly points: number[] = [];
+  // invariant: the reversal points of the races of event i of the current execution are
+  // reversalAt[reversalEnd[i - 1] .. reversalEnd[i]) (from 0 for i = 0); those of replayed events
+  // are kept from the execution that ran them first
+  private readonly reversalAt: number[] = [];
+  private reversalEnd: Int32Array = new Int32Array(16);
+  private reversals = 0;
+  /** The runtime's pending-op array of the last choice point, read when the execution ends. */
+  private pending: readonly (Op | null)[] = [];
+  private lastThread = -1;
+  private deadlockSeen = false;
+
+  constructor(options: DfsOptions = {}) {
+    this.prefix = options.prefix ?? [];
+    this.sleeping = options.sleeping ?? [];
+  }
+
+  prepare(setup: SearchSetup): void {
+    this.observeWrites = setup.invariants > 0;
+  }
+
+  beginExecution(): boolean {
+    this.lastThread = -1;
+    this.deadlockSeen = false;
+    if (!this.started) {
+      this.started = true;
+      return true;
+    }
+    if (this.finished) return false;
+    if (!this.backtrack()) {
+      this.finished = true;
+      giveBack(this.log, this.tree, this.v);
+      return false;
+    }
+    this.reversals = this.replayTo > 0 ? this.reversalEnd[this.replayTo - 1]! : 0;
+    this.log?.beginExecution();
+    return true;
+  }
+
+  choose(point: ChoicePoint): number {
+    const i = point.step;
+    this.pending = point.pending;
+    if (this.log === null) this.init(point.pending.length);
+    const enabled = point.enabled;
+    const tree = this.tree;
+    if (i < this.replayTo) return this.replayed(tree.threadOf(this.path[i + 1]!), enabled, i);
+    this.log!.setEnabled(i, enabled);
+    if (i === this.prefix.length && !this.sleepersRecorded) this.recordSleepers(i);
+    const node = this.path[i]!;
+    if (i < this.prefix.length) {
+      const t = this.replayed(this.prefix[i]!, enabled, i);
+      if (!tree.hasChildren(node)) tree.pushChild(node, tree.node(t));
+      return this.enter(i, tree.firstChild(node));
+    }
+    // follow the wakeup tree; a branch whose thread cannot run here was an infeasible reversal
+    while (tree.hasChildren(node)) {
+      const c = tree.firstChild(node);
+      if (this.log!.isEnabledAt(i, tree.threadOf(c))) return this.enter(i, c);
+      tree.release(tree.shiftChild(node));
+    }
+    const t = this.freshChoice(i, point);
+    if (t === ABANDON) return ABANDON;
+    const c = tree.node(t);
+    tree.pushChild(node, c);
+    return this.enter(i, c);
+  }
+
+  observe(step: number, thread: number, op: Op): void {
+    const log = this.log!;
+    this.lastThread = thread;
+    if (step < this.replayTo) {
+      log.commit(step);
+      return;
+    }
+    this.recordEvent(step, thread, op);
+    const node = this.path[step + 1]!;
+    this.tree.setAccesses(node, log.accObj, log.accGroup, log.accStart[step]!, log.accEnd[step]!);
+    const races = log.computeClockAndRaces(step);
+    log.commit(step);
+    for (let r = 0; r < races; r++) this.reverse(log.races[r]!, step, YES);
+    if (this.reversalEnd.length <= step) this.reversalEnd = atLeast(this.reversalEnd, step + 1);
+    this.reversalEnd[step] = this.reversals;
+    this.propagateSleep(step, node);
+  }
+
+  deadlocked(_point: ChoicePoint): void {
+    this.deadlockSeen = true;
+  }
+
+  endExecution(outcome: ExecutionOutcome): void {
+    this.redundant = false;
+    if (this.log === null) return;
+    // why every event, replayed ones too: the wakeup sequence of a race depends on the whole
+    // execution (insertReversal), and each execution brings a new one
+    const end = outcome.steps;
+    for (let i = 0, k = 0; i < end; i++) {
+      for (; k < this.reversalEnd[i]!; k++) this.insertReversal(this.reversalAt[k]!, i, end);
+    }
+    const abandoned = outcome.status === 'abandoned';
+    if (!abandoned) this.redundant = this.sleepers.length > 0 && this.sleeperRanFirst(outcome.steps);
+    // why: threads still pending when the execution stopped race like next events, in an
+    // abandoned execution too (a thread blocked there would otherwise never race). After a fault
+    // or a cut the array is from the last choice point, stale only for the last thread.
+    const fresh = abandoned || this.deadlockSeen;
+    const n = outcome.steps;
+    const pending = this.pending;
+    for (let q = 0; q < pending.length; q++) {
+      const op = pending[q];
+      if (op === null || op === undefined) continue;
+      if (q === this.lastThread && !fresh) continue;
+      this.recordEvent(n, q, op);
+      const races = this.log.computeClockAndRaces(n);
+      // a deadlocked thread cannot run where it stands; after a fault or cut it is not known
+      const runnable = this.deadlockSeen ? NO : UNKNOWN;
+      const mark = this.reversals;
+      for (let r = 0; r < races; r++) this.reverse(this.log.races[r]!, n, runnable);
+      for (let k = mark; k < this.reversals; k++) this.insertReversal(this.reversalAt[k]!, n, n);
+      this.reversals = mark;
+    }
+  }
+
+  lastExecutionRedundant(): boolean {
+    return this.redundant;
+  }
+
+  cuts(): readonly LimitHit[] {
+    return [];
+  }
+
+  private init(threads: number): void {
+    this.log = takeLog(threads);
+    this.log.beginExecution();
+    this.observerId = this.log.objectId(OBSERVER);
+    this.asleep = new Uint8Array(threads);
+  }
+
+  private replayed(t: number, enabled: readonly number[], i: number): number {
+    if (enabled.indexOf(t) < 0) {
+      throw new ScenarioError(
+        `nondeterministic scenario: replaying step ${i + 1} found thread ${t} not runnable; ` +
+          'setup() and threads must depend only on the schedule',
+      );
+    }
+    return t;
+  }
+
+  private enter(i: number, c: number): number {
+    this.path[i + 1] = c;
+    this.pathLength = i + 2;
+    return this.tree.threadOf(c);
+  }
+
+  /** The thread to run at a point the wakeup tree says nothing about: awake, the last one first. */
+  private freshChoice(i: number, point: ChoicePoint): number {
+    const asleep = this.asleep;
+    asleep.fill(0);
+    const tree = this.tree;
+    const inherited = this.sleep[i]!;
+    for (let k = 0; k < this.sleepCount[i]!; k++) asleep[tree.threadOf(inherited[k]!)] = 1;
+    for (let s = tree.firstSlept(this.path[i]!); s !== NONE; s = tree.nextSibling(s)) asleep[tree.threadOf(s)] = 1;
+    const enabled = point.enabled;
+    if (point.previous >= 0 && asleep[point.previous] === 0 && enabled.indexOf(point.previous) >= 0) return point.previous;
+    for (let k = 0; k < enabled.length; k++) if (asleep[enabled[k]!] === 0) return enabled[k]!;
+    return ABANDON;
+  }
+
+  private recordSleepers(i: number): void {
+    this.sleepersRecorded = true;
+    const log = this.log!;
+    this.prefixCounts = new Int32Array(log.threads);
+    for (let k = 0; k < i; k++) this.prefixCounts[log.thread[k]!]!++;
+    for (const q of this.sleeping) if (this.pending[q] != null) this.sleepers.push(q);
+    // why: the sleepers are sleep-set entries at the end of the prefix, so no fresh choice runs
+    // one before a dependent step wakes it (insertReversal says which wakeup sequences they cut)
+    let here = this.sleep[i];
+    if (here === undefined) {
+      here = [];
+      this.sleep[i] = here;
+    }
+    if (this.sleepCount.length < i + 2) this.sleepCount = atLeast(this.sleepCount, i + 2);
+    let n = 0;
+    for (const q of this.sleepers) {
+      const node = this.tree.node(q);
+      this.tree.markGivenAsleep(node);
+      this.addNodeAccesses(node, this.pending[q]!);
+      here[n++] = node;
+    }
+    this.sleepCount[i] = n;
+  }
+
+  /**
+   * Whether some sleeper's first step after the prefix has no step of the suffix before it in
+   * happens-before: it could then have run first, and the execution's class belongs to the
+   * partition of that sleeper.
+   */
+  private sleeperRanFirst(n: number): boolean {
+    const log = this.log!;
+    for (const q of this.sleepers) {
+      let x = this.prefix.length;
+      while (x < n && log.thread[x] !== q) x++;
+      if (x === n) continue;
+      let woken = false;
+      for (let t = 0; t < log.threads && !woken; t++) woken = t !== q && log.clockOf(x, t) > this.prefixCounts[t]!;
+      if (!woken) return true;
+    }
+    return false;
+  }
+
+  /** An event slot past the current execution, for accesses that are never committed. */
+  private eventScratch(): number {
+    return this.pathLength - 1;
+  }
+
+  private recordEvent(i: number, thread: number, op: Op): void {
+    this.log!.beginEvent(i, thread, op.enabled !== undefined);
+    this.addAccesses(i, op);
+  }
+
+  private addAccesses(i: number, op: Op): void {
+    const log = this.log!;
+    log.addAccess(i, log.objectId(op.object.name), commuteGroup(op.access));
+    const also = op.alsoTouches;
+    if (also !== undefined) for (const x of also) log.addAccess(i, log.objectId(x.object.name), commuteGroup(x.access));
+    if (this.observeWrites && !readsOnly(op)) log.addAccess(i, this.observerId, EXCLUSIVE);
+  }
+
+  /** A sleep entry's accesses: those an event of `op` would have (addAccesses), via a scratch event. */
+  private addNodeAccesses(node: number, op: Op): void {
+    const log = this.log!;
+    const i = this.eventScratch();
+    log.beginEvent(i, this.tree.threadOf(node), false);
+    this.addAccesses(i, op);
+    this.tree.setAccesses(node, log.accObj, log.accGroup, log.accStart[i]!, log.accEnd[i]!);
+  }
+
+  /** sleep[i + 1]: the entries of depth i that commute with event i. */
+  private propagateSleep(i: number, event: number): void {
+    let next = this.sleep[i + 1];
+    if (next === undefined) {
+      next = [];
+      this.sleep[i + 1] = next;
+    }
+    if (this.sleepCount.length < i + 2) this.sleepCount = atLeast(this.sleepCount, i + 2);
+    const here = this.sleep[i]!;
+    let n = 0;
+    for (let k = 0; k < this.sleepCount[i]!; k++) if (this.stillAsleep(here[k]!, event)) next[n++] = here[k]!;
+    const tree = this.tree;
+    for (let s = tree.firstSlept(this.path[i]!); s !== NONE; s = tree.nextSibling(s)) if (this.stillAsleep(s, event)) next[n++] = s;
+    this.sleepCount[i + 1] = n;
+  }
+
+  private stillAsleep(s: number, event: number): boolean {
+    return this.tree.threadOf(s) !== this.tree.threadOf(event) && !this.tree.conflict(s, event);
+  }
+
+  /**
+   * Handles a race of event e with event (or pending op) j: a wakeup sequence at the right point.
+   * `runnableAtJ` says whether j's op could run where it stands (YES for a step that ran).
+   */
+  private reverse(e: number, j: number, runnableAtJ: number): void {
+    const log = this.log!;
+    if (log.canBlock[j] !== 1) {
+      this.reverseAt(e);
+      return;
+    }
+    const points = this.points;
+    // why the walk may go into the prefix: a point decided there is the one the whole search would
+    // take, so this part inserts nothing for that race; stopping at the prefix instead would leave
+    // undecided points here that the whole search never tries (wasted executions on mpat)
+    reversalPoints(log, e, j, runnableAtJ, points);
+    for (let k = 0; k < points.length; k++) this.reverseAt(points[k]!);
+  }
+
+  /** Notes a reversal of step j at point `at`; it is inserted when the whole execution is known. */
+  private reverseAt(at: number): void {
+    if (at < this.prefix.length) return;
+    this.reversalAt[this.reversals++] = at;
+  }
+
+  /**
+   * Inserts the wakeup sequence notdep(at, E).j at point `at`, unless a sleeping thread covers it.
+   * notdep runs over the whole execution E (its first `end` events), not only up to j: the events
+   * after j that do not happen after `at` steer the sequence into the branch whose class it is,
+   * and without them a class can be lost (test/src/explore/dfs-regressions.test.ts).
+   */
+  private insertReversal(at: number, j: number, end: number): void {
+    const log = this.log!;
+    const view = this.notdep;
+    view.select(log, at, j, end);
+    const tree = this.tree;
+    const inherited = this.sleep[at]!;
+    for (let k = 0; k < this.sleepCount[at]!; k++) {
+      const s = inherited[k]!;
+      const w = this.weakInitialOf(s);
+      // why a given sleeper cuts only a sequence it runs first in: the sequences its own subtree
+      // would have inserted here never reach a subtree explored apart (DfsOptions.sleeping)
+      if (tree.isGivenAsleep(s) ? w >= 0 : w !== -2) return;
+    }
+    const node = this.path[at]!;
+    for (let s = tree.firstSlept(node); s !== NONE; s = tree.nextSibling(s)) if (this.weakInitialOf(s) !== -2) return;
+    const v = this.v;
+    v.clear();
+    for (let m = at + 1; m < end; m++) if (m !== j && !log.happensBefore(at, m)) this.pushEvent(v, m);
+    this.pushEvent(v, j);
+    tree.insert(node, v);
+  }
+
+  /** NotdepView.weakInitial of sleep entry s, for the v last selected. */
+  private weakInitialOf(s: number): number {
+    const tree = this.tree;
+    const from = tree.accStartOf(s);
+    return this.notdep.weakInitial(tree.threadOf(s), tree.accObj, tree.accGroup, from, from + tree.accCountOf(s));
+  }
+
+  private pushEvent(v: Sequence, m: number): void {
+    const log = this.log!;
+    v.push(log.thread[m]!);
+    for (let a = log.accStart[m]!; a < log.accEnd[m]!; a++) v.access(log.accObj[a]!, log.accGroup[a]!);
+  }
+
+  /** Marks the explored branch done and moves to the next one; false when the search is over. */
+  private backtrack(): boolean {
+    const floor = this.prefix.length;
+    const tree = this.tree;
+    for (let d = this.pathLength - 1; d > floor; d--) {
+      const parent = this.path[d - 1]!;
+      const child = this.path[d]!;
+      if (tree.firstChild(parent) !== child) throw new Error('[weft internal bug] dfs: path is not the first branch');
+      tree.shiftChild(parent);
+      tree.releaseChildren(child);
+      tree.releaseSlept(child);
+      tree.pushSlept(parent, child);
+      if (tree.hasChildren(parent)) {
+        this.replayTo = d - 1;
+        this.pathLength = d;
+        return true;
+      }
+    }
+    return false;
+  }
+}

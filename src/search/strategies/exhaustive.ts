@@ -1,0 +1,51 @@
+import { ScenarioError } from '../../runtime/errors';
+import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../../runtime/execution';
+import { ChoiceStack } from '../choice-stack';
+import type { Strategy } from '../strategy';
+
+/**
+ * Exhaustive depth-first enumeration of scheduling choices by re-execution (as in VeriSoft,
+ * Godefroid 1997, without its reduction). Every interleaving of enabled threads is run once:
+ * k threads of n independent steps give (kn)!/(n!)^k executions.
+ *
+ * Kept beside `dfs` as its oracle (the differential tests compare the two) and as the benchmark's
+ * bare re-execution loop: it does no dependency bookkeeping at all.
+ * At a new level the thread that ran last is tried first, so the first execution runs each thread
+ * as far as it can before switching and early schedules have few preemptions.
+ */
+export class ExhaustiveStrategy implements Strategy {
+  readonly id = 'exhaustive';
+  readonly exhaustive = true;
+  private readonly stack = new ChoiceStack();
+  private started = false;
+
+  beginExecution(): boolean {
+    if (!this.started) {
+      this.started = true;
+      return true;
+    }
+    return this.stack.advance();
+  }
+
+  choose(point: ChoicePoint): number {
+    const i = point.step;
+    if (this.stack.isReplaying(i)) {
+      const t = this.stack.chosen(i);
+      if (point.enabled.indexOf(t) < 0) {
+        throw new ScenarioError(
+          `nondeterministic scenario: replaying step ${i + 1} found thread ${t} not runnable; ` +
+            'setup() and threads must depend only on the schedule',
+        );
+      }
+      return t;
+    }
+    const first = point.enabled.indexOf(point.previous) >= 0 ? point.previous : point.enabled[0]!;
+    return this.stack.push(point.enabled, first);
+  }
+
+  endExecution(_outcome: ExecutionOutcome): void {}
+
+  cuts(): readonly LimitHit[] {
+    return [];
+  }
+}

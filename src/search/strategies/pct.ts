@@ -1,0 +1,111 @@
+import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../../runtime/execution';
+import { executionRandom, type SamplingOptions } from './random';
+import type { Strategy } from '../strategy';
+
+/**
+ * Probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, "A Randomized
+ * Scheduler with Probabilistic Guarantees of Finding Bugs", ASPLOS 2010).
+ *
+ * Each execution gives the n threads distinct random priorities d, d+1, …, d+n−1 and picks d−1
+ * change points among the k steps. The runnable thread of highest priority always runs; at the
+ * i-th change point the thread about to run drops to priority i (below every initial priority),
+ * and the highest runnable thread is picked again. A bug of depth d (d ordering constraints
+ * between steps) is then hit by one execution with probability at least 1 / (n · k^(d−1)).
+ *
+ * Departures from the paper: k is not known in advance. It is estimated as the most steps any
+ * earlier execution of this search took; the first execution, with nothing to go on, has no change
+ * points (depth 1). As in shuttle's PctScheduler, change points are drawn with replacement, so two
+ * may fall on one step (then only the first lowers a priority there).
+ */
+export interface PctOptions extends SamplingOptions {
+  /** Bug depth d ≥ 1: d − 1 priority change points per execution. */
+  readonly depth: number;
+}
+
+export class PctStrategy implements Strategy {
+  readonly id = 'pct';
+  readonly exhaustive = false;
+  readonly seed: string;
+  private readonly executionsMax: number;
+  private readonly depth: number;
+  private begun = 0;
+  /** Estimated steps per execution (k): the most steps of any execution so far. */
+  private stepsEstimate = 0;
+  // invariant: priority[t] is thread t's priority in the current execution; higher runs first
+  private readonly priority: number[] = [];
+  // invariant: changeAt[i] is the 0-based step of change point i+1 (ascending), for this execution
+  private readonly changeAt: number[] = [];
+  private nextChange = 0;
+  private random: () => number = Math.random;
+  private prioritiesDrawn = false;
+
+  constructor(options: PctOptions) {
+    if (!Number.isInteger(options.executions) || options.executions < 1) {
+      throw new RangeError(`executions ${options.executions} must be a whole number ≥ 1`);
+    }
+    if (!Number.isInteger(options.depth) || options.depth < 1) {
+      throw new RangeError(`depth ${options.depth} must be a whole number ≥ 1`);
+    }
+    this.seed = options.seed;
+    this.executionsMax = options.executions;
+    this.depth = options.depth;
+  }
+
+  beginExecution(): boolean {
+    if (this.begun >= this.executionsMax) return false;
+    this.random = executionRandom(this.seed, this.begun++);
+    this.prioritiesDrawn = false;
+    this.changeAt.length = 0;
+    this.nextChange = 0;
+    if (this.stepsEstimate > 0) {
+      for (let i = 1; i < this.depth; i++) this.changeAt.push(Math.floor(this.random() * this.stepsEstimate));
+      this.changeAt.sort((a, b) => a - b);
+    }
+    return true;
+  }
+
+  /** Random distinct priorities d … d+n−1 (a Fisher–Yates shuffle), once the thread count is known. */
+  private drawPriorities(threads: number): void {
+    const p = this.priority;
+    p.length = threads;
+    for (let t = 0; t < threads; t++) p[t] = this.depth + t;
+    for (let t = threads - 1; t > 0; t--) {
+      const j = Math.floor(this.random() * (t + 1));
+      const x = p[t]!;
+      p[t] = p[j]!;
+      p[j] = x;
+    }
+    this.prioritiesDrawn = true;
+  }
+
+  choose(point: ChoicePoint): number {
+    if (!this.prioritiesDrawn) this.drawPriorities(point.pending.length);
+    let t = this.highest(point.enabled);
+    let lowered = false;
+    while (this.nextChange < this.changeAt.length && this.changeAt[this.nextChange]! <= point.step) {
+      const i = ++this.nextChange;
+      if (this.changeAt[i - 1] !== point.step || lowered) continue;
+      this.priority[t] = i;
+      lowered = true;
+    }
+    if (lowered) t = this.highest(point.enabled);
+    return t;
+  }
+
+  private highest(enabled: readonly number[]): number {
+    let best = enabled[0]!;
+    for (let i = 1; i < enabled.length; i++) {
+      const t = enabled[i]!;
+      if (this.priority[t]! > this.priority[best]!) best = t;
+    }
+    return best;
+  }
+
+  endExecution(outcome: ExecutionOutcome): void {
+    if (outcome.steps > this.stepsEstimate) this.stepsEstimate = outcome.steps;
+  }
+
+  cuts(): readonly LimitHit[] {
+    return [];
+  }
+}

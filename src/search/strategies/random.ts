@@ -1,0 +1,63 @@
+import seedrandom from 'seedrandom';
+import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../../runtime/execution';
+import type { Strategy } from '../strategy';
+
+/**
+ * Uniform random scheduling: at every step each runnable thread is equally likely. A sampling
+ * strategy (as shuttle's RandomScheduler): it can find a violation but never prove there is none,
+ * so a search that ends without one is `incomplete`.
+ *
+ * Execution k draws from its own generator, seeded with `<seed>:<k>`, so any single execution can
+ * be re-run from the seed and its index alone, whatever ran before it.
+ */
+export interface SamplingOptions {
+  /** Seed text; the same seed gives the same schedules. */
+  readonly seed: string;
+  /** How many executions to sample. */
+  readonly executions: number;
+}
+
+/** The generator of execution `index` under `seed`: a float in [0, 1) per call. */
+export function executionRandom(seed: string, index: number): () => number {
+  return seedrandom(`${seed}:${index}`);
+}
+
+/** A seed for a run where the user gave none; printed with the result so the run can be repeated. */
+export function freshSeed(): string {
+  return String(Math.floor(Math.random() * 2 ** 32));
+}
+
+export class RandomStrategy implements Strategy {
+  readonly id = 'random';
+  readonly exhaustive = false;
+  readonly seed: string;
+  private readonly executionsMax: number;
+  // invariant: `begun` executions have been started; the current one is number begun - 1
+  private begun = 0;
+  private random: () => number = Math.random;
+
+  constructor(options: SamplingOptions) {
+    if (!Number.isInteger(options.executions) || options.executions < 1) {
+      throw new RangeError(`executions ${options.executions} must be a whole number ≥ 1`);
+    }
+    this.seed = options.seed;
+    this.executionsMax = options.executions;
+  }
+
+  beginExecution(): boolean {
+    if (this.begun >= this.executionsMax) return false;
+    this.random = executionRandom(this.seed, this.begun++);
+    return true;
+  }
+
+  choose(point: ChoicePoint): number {
+    const enabled = point.enabled;
+    return enabled[Math.floor(this.random() * enabled.length)]!;
+  }
+
+  endExecution(_outcome: ExecutionOutcome): void {}
+
+  cuts(): readonly LimitHit[] {
+    return [];
+  }
+}

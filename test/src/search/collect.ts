@@ -1,0 +1,103 @@
+/**
+ * Test driver: runs a strategy to the end of its search (never stopping at a violation) and
+ * collects, per execution, its Mazurkiewicz class in canonical form and the checks that fired.
+ */
+import { commuteGroup, groupsCommute } from '../../../src/search/dpor/dependency';
+import type { Strategy } from '../../../src/search/strategy';
+import { ExecutionRunner, type ChoicePoint } from '../../../src/runtime/execution';
+import type { Op } from '../../../src/runtime/op';
+import type { Params, Scenario } from '../../../src/runtime/scenario';
+
+export interface Collected {
+  /** Canonical form of each complete execution, in exploration order (duplicates kept). */
+  readonly classes: string[];
+  /** Every check id that fired in some execution. */
+  readonly checks: Set<string>;
+  readonly abandoned: number;
+}
+
+interface Access {
+  readonly obj: string;
+  readonly group: number;
+}
+
+function accessesOf(op: Op, observed: boolean): Access[] {
+  const out: Access[] = [{ obj: op.object.name, group: commuteGroup(op.access) }];
+  for (const x of op.alsoTouches ?? []) out.push({ obj: x.object.name, group: commuteGroup(x.access) });
+  if (observed && op.access !== 'read') out.push({ obj: '\u0000observer', group: 0 });
+  return out;
+}
+
+function conflict(a: readonly Access[], b: readonly Access[]): boolean {
+  return a.some((x) => b.some((y) => x.obj === y.obj && !groupsCommute(x.group, y.group)));
+}
+
+/**
+ * The lexicographically least linearization (by thread id) of the execution's dependency order:
+ * equal for two executions iff they are in one Mazurkiewicz class (the program is deterministic).
+ */
+export function canonical(threads: readonly number[], accesses: readonly (readonly Access[])[]): string {
+  const n = threads.length;
+  const done = new Array<boolean>(n).fill(false);
+  const out: number[] = [];
+  for (let emitted = 0; emitted < n; emitted++) {
+    let pick = -1;
+    for (let i = 0; i < n; i++) {
+      if (done[i]) continue;
+      let ready = true;
+      for (let k = 0; k < i && ready; k++) {
+        if (!done[k] && (threads[k] === threads[i] || conflict(accesses[k]!, accesses[i]!))) ready = false;
+      }
+      if (ready && (pick < 0 || threads[i]! < threads[pick]!)) pick = i;
+    }
+    done[pick] = true;
+    out.push(threads[pick]!);
+  }
+  return out.join('');
+}
+
+export interface CollectOptions {
+  readonly params?: Params;
+  /** Stop after this many complete executions. */
+  readonly executionsMax?: number;
+  /** Compute canonical forms (cubic in the execution length; off for long scenarios). */
+  readonly classes?: boolean;
+}
+
+export function collect(scenario: Scenario, variantName: string, strategy: Strategy, options: CollectOptions = {}): Collected {
+  const params = options.params ?? scenario.params;
+  const executionsMax = options.executionsMax ?? Infinity;
+  const wantClasses = options.classes ?? true;
+  const variant = scenario.variants[variantName]!;
+  const runner = new ExecutionRunner(scenario, variant, params);
+  const observed = (variant.invariants?.length ?? 0) > 0;
+  strategy.prepare?.({ threads: runner.threadCount, invariants: variant.invariants?.length ?? 0 });
+  const threads: number[] = [];
+  const accesses: Access[][] = [];
+  const recorder = {
+    choose: (p: ChoicePoint) => strategy.choose(p),
+    observe: (step: number, thread: number, op: Op) => {
+      threads[step] = thread;
+      accesses[step] = accessesOf(op, observed);
+      strategy.observe?.(step, thread, op);
+    },
+    deadlocked: (p: ChoicePoint) => strategy.deadlocked?.(p),
+  };
+  const classes: string[] = [];
+  const checks = new Set<string>();
+  let abandoned = 0;
+  while (classes.length < executionsMax && strategy.beginExecution()) {
+    const outcome = runner.run(recorder);
+    strategy.endExecution(outcome);
+    if (outcome.status === 'abandoned' || strategy.lastExecutionRedundant?.() === true) {
+      abandoned++;
+      continue;
+    }
+    threads.length = outcome.steps;
+    accesses.length = outcome.steps;
+    const halted = outcome.violations.some((v) => v.fatal) ? `!${outcome.violations.map((v) => v.check).join(',')}` : '';
+    classes.push(wantClasses ? canonical(threads, accesses) + halted : '');
+    for (const v of outcome.violations) checks.add(v.check);
+  }
+  return { classes, checks, abandoned };
+}

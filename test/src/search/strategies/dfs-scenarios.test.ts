@@ -1,0 +1,35 @@
+/**
+ * Soundness of `dfs` on the real scenarios: for every registered variant whose plain enumeration
+ * finishes within EXHAUSTIVE_MAX executions at default parameters, the checks that fire somewhere
+ * under dfs are exactly those that fire somewhere under plain enumeration (both searched to the
+ * end, not stopped at the first violation); and dfs reaches every variant's declared verdict.
+ */
+import { describe, expect, it } from 'vitest';
+import { scenarios } from '../../../../scenarios/index';
+import { checkVariant } from '../../../../src/search/variant';
+import { DfsStrategy } from '../../../../src/search/strategies/dfs';
+import { ExhaustiveStrategy } from '../../../../src/search/strategies/exhaustive';
+import { describeVerdict, matchesExpectation } from '../../../../src/search/verdict';
+import { describeExpectation } from '../../../../src/runtime/scenario';
+import { collect } from '../collect';
+
+const EXHAUSTIVE_MAX = 100_000;
+// why: a variant with more dfs executions than this has far more than EXHAUSTIVE_MAX plain ones
+const DFS_MAX = 10_000;
+
+describe('dfs on every scenario variant', () => {
+  for (const { scenario } of scenarios) {
+    for (const [name, variant] of Object.entries(scenario.variants)) {
+      it(`${scenario.id}/${name}: dfs finds ${describeExpectation(variant.expect)}; same checks as plain enumeration`, () => {
+        const verdict = checkVariant(scenario, name, { strategy: new DfsStrategy() });
+        expect(matchesExpectation(verdict, variant.expect), describeVerdict(verdict, variant.expect)).toBe(true);
+        const dpor = collect(scenario, name, new DfsStrategy(), { classes: false, executionsMax: DFS_MAX + 1 });
+        if (dpor.classes.length > DFS_MAX) return;
+        const plain = collect(scenario, name, new ExhaustiveStrategy(), { classes: false, executionsMax: EXHAUSTIVE_MAX + 1 });
+        if (plain.classes.length > EXHAUSTIVE_MAX) return;
+        expect([...dpor.checks].sort()).toEqual([...plain.checks].sort());
+        expect(dpor.classes.length).toBeLessThanOrEqual(plain.classes.length);
+      }, 120_000);
+    }
+  }
+});
