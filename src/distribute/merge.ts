@@ -1,8 +1,7 @@
 import type { Violation } from '../runtime/check';
 import { ScenarioError, UsageError } from '../runtime/errors';
 import type { LimitHit } from '../runtime/execution';
-import type { Expectation, Params } from '../runtime/scenario';
-import type { SearchLimits } from '../search/explorer';
+import type { Expectation } from '../runtime/scenario';
 import type { Partition } from './partition';
 import type { ShardFile, ShardFileEntry, ShardPart, ShardSearch } from './shard-file';
 import type { Stats, Verdict } from '../search/verdict';

@@ -1,13 +1,11 @@
 import { UsageError } from '../runtime/errors';
-import { ExecutionRunner, type ChoicePoint, type ExecutionOutcome, type LimitHit, type RuntimeLimits } from '../runtime/execution';
-import type { Op } from '../runtime/op';
+import { ExecutionRunner, type RuntimeLimits } from '../runtime/execution';
 import type { Expectation, Params, Scenario, Variant } from '../runtime/scenario';
-import { DfsStrategy } from '../search/strategies/dfs';
-import { ExhaustiveStrategy } from '../search/strategies/exhaustive';
+import { STRATEGIES } from '../search/strategies';
 import { explore, type SearchLimits } from '../search/explorer';
 import { splitBySleepers } from './sleep-splits';
-import type { SearchSetup, Strategy } from '../search/strategy';
-import { PARTITION_RULE, Probe, replayed, type PartitionRule, type TopNode } from './tree-top';
+import type { Strategy } from '../search/strategy';
+import { PARTITION_RULE, Probe, type PartitionRule, type TopNode } from './tree-top';
 
 export { PARTITION_RULE, type PartitionRule } from './tree-top';
 import type { Verdict } from '../search/verdict';
@@ -44,13 +42,9 @@ export interface PartitionableStrategy {
 }
 
 /** Strategies that split: `dfs` explores a subtree itself (DfsOptions); plain ones are wrapped. */
-export const PARTITIONABLE: Readonly<Record<string, PartitionableStrategy>> = {
-  dfs: { sleepSets: true, make: (p) => new DfsStrategy({ prefix: p.prefix, sleeping: p.sleeping }) },
-  exhaustive: { sleepSets: false, make: (p) => new PrefixedStrategy(new ExhaustiveStrategy(), p.prefix) },
-};
-
 export function partitionableStrategy(id: string): PartitionableStrategy | null {
-  return PARTITIONABLE[id] ?? null;
+  const split = STRATEGIES.find((s) => s.id === id)?.split;
+  return split ? { sleepSets: split.sleepSets, make: (p) => split.make(p, {}) } : null;
 }
 
 /** The partitions of one variant's search, in partition order. */
@@ -88,74 +82,6 @@ function expandLevels(runner: ExecutionRunner, rule: PartitionRule): TopNode[] {
     if (!grew) break;
   }
   return frontier;
-}
-
-/**
- * Runs a fixed prefix, then hands every later choice to a strategy of its own that sees the steps
- * after the prefix as its whole execution. For strategies that know nothing of prefixes.
- */
-export class PrefixedStrategy implements Strategy {
-  readonly id: string;
-  readonly exhaustive: boolean;
-  // why one object: the runtime reuses its point, so this one is reused too, shifted in place
-  private readonly shifted: { enabled: readonly number[]; pending: readonly (Op | null)[]; previous: number; step: number } = {
-    enabled: [],
-    pending: [],
-    previous: -1,
-    step: 0,
-  };
-
-  constructor(
-    private readonly inner: Strategy,
-    private readonly prefix: readonly number[],
-  ) {
-    this.id = inner.id;
-    this.exhaustive = inner.exhaustive;
-  }
-
-  prepare(setup: SearchSetup): void {
-    this.inner.prepare?.(setup);
-  }
-
-  beginExecution(): boolean {
-    return this.inner.beginExecution();
-  }
-
-  lastExecutionRedundant(): boolean {
-    return this.inner.lastExecutionRedundant?.() ?? false;
-  }
-
-  choose(point: ChoicePoint): number {
-    if (point.step < this.prefix.length) return replayed(point, this.prefix[point.step]!);
-    const s = this.shifted;
-    s.enabled = point.enabled;
-    s.pending = point.pending;
-    s.previous = point.previous;
-    s.step = point.step - this.prefix.length;
-    return this.inner.choose(s);
-  }
-
-  observe(step: number, thread: number, op: Op): void {
-    if (step >= this.prefix.length) this.inner.observe?.(step - this.prefix.length, thread, op);
-  }
-
-  deadlocked(point: ChoicePoint): void {
-    if (point.step < this.prefix.length) return;
-    const s = this.shifted;
-    s.enabled = point.enabled;
-    s.pending = point.pending;
-    s.previous = point.previous;
-    s.step = point.step - this.prefix.length;
-    this.inner.deadlocked?.(s);
-  }
-
-  endExecution(outcome: ExecutionOutcome): void {
-    this.inner.endExecution(outcome);
-  }
-
-  cuts(): readonly LimitHit[] {
-    return this.inner.cuts();
-  }
 }
 
 /** What exploring one partition needs besides the scenario itself; plain data, so it can be posted. */

@@ -7,7 +7,7 @@
 import { UsageError } from '../runtime/errors';
 import { variantOf } from '../search/variant';
 import { explorePartitions, wholeSearch, type ParallelOptions, type SearchRequest } from './parallel';
-import { partitionableStrategy, partitionSearch, type Partition } from './partition';
+import { partitionableStrategy, partitionSearch } from './partition';
 import type { ShardPart, ShardSearch, ShardSpec } from './shard-file';
 
 /** Explores this shard's share of one variant's search (on the pool, if one is given). */

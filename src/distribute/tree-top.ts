@@ -3,9 +3,9 @@
  * threads asleep after it), and a probe that replays a prefix and reports the choice that follows.
  * The partition rules (partition.ts, sleep-splits.ts) are built on these.
  */
-import { ScenarioError } from '../runtime/errors';
 import { ABANDON, type ChoicePoint, type ExecutionRunner } from '../runtime/execution';
 import type { Op } from '../runtime/op';
+import { forcedChoice } from '../search/forced-prefix';
 
 export interface TopNode {
   readonly prefix: readonly number[];
@@ -35,23 +35,12 @@ export class Probe {
   }
 
   choose(point: ChoicePoint): number {
-    if (point.step < this.prefix.length) return replayed(point, this.prefix[point.step]!);
+    if (point.step < this.prefix.length) return forcedChoice(point, this.prefix[point.step]!);
     this.enabled = point.enabled.slice();
     this.pending = point.pending.slice();
     this.reached = true;
     return ABANDON;
   }
-}
-
-/** Thread t as the replayed choice at `point`; a scenario that cannot replay it is nondeterministic. */
-export function replayed(point: ChoicePoint, t: number): number {
-  if (point.enabled.indexOf(t) < 0) {
-    throw new ScenarioError(
-      `nondeterministic scenario: replaying step ${point.step + 1} found thread ${t} not runnable; ` +
-        'setup() and threads must depend only on the schedule',
-    );
-  }
-  return t;
 }
 
 /** How far the top of a search is cut (see the file comment and sleep-splits.ts). */

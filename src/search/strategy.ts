@@ -34,3 +34,46 @@ export interface SearchSetup {
   /** Invariants the variant declares: each is checked on the whole world after every step. */
   readonly invariants: number;
 }
+
+/** Options a strategy may read; each descriptor lists the ones it reads (`options`). */
+export interface StrategyOptions {
+  /** Seed for randomised strategies. */
+  readonly seed?: string;
+  /** `bounded`: stop after the pass of this many preemptions (default: no bound). */
+  readonly preemptionsMax?: number;
+  /** `random`, `pct`: how many executions to sample. */
+  readonly executions?: number;
+  /** `pct`: bug depth d (d − 1 priority change points per execution). */
+  readonly depth?: number;
+}
+
+/** One part of a split search: every execution starts with `prefix`; `sleeping` threads are asleep after it. */
+export interface Subtree {
+  readonly prefix: readonly number[];
+  readonly sleeping: readonly number[];
+}
+
+/**
+ * Everything weft knows of a strategy, in the strategy's own file: adding a strategy is that file
+ * and one line in strategies.ts. The command line, the split search and the reports read it here.
+ */
+export interface StrategyDescriptor {
+  /** What `--strategy` takes. */
+  readonly id: string;
+  /** One line for `--help`. */
+  readonly help: string;
+  /** Whether a finished search covered every schedule (so a clean search is `holds`). */
+  readonly exhaustive: boolean;
+  /** Whether it draws from a seed (the run prints the seed so it can be repeated). */
+  readonly seeded: boolean;
+  /** The options it reads; any other strategy option given with it is a usage error. */
+  readonly options: readonly (keyof StrategyOptions)[];
+  /** A fresh strategy for one search. */
+  make(options: StrategyOptions): Strategy;
+  /** How it explores one part of a split search (`--jobs`, `--shard`); absent: it is never split. */
+  readonly split?: {
+    /** Whether parts carry sleep sets (partial-order reduction), so the rule splits by sleepers. */
+    readonly sleepSets: boolean;
+    make(part: Subtree, options: StrategyOptions): Strategy;
+  };
+}

@@ -1,7 +1,7 @@
 import { ScenarioError } from '../../runtime/errors';
 import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../../runtime/execution';
 import { ChoiceStack } from '../choice-stack';
-import type { Strategy } from '../strategy';
+import type { Strategy, StrategyDescriptor } from '../strategy';
 
 /**
  * Preemption-bounded search, fewest preemptions first: iterative context bounding (Musuvathi &
@@ -132,3 +132,12 @@ export class BoundedStrategy implements Strategy {
     ];
   }
 }
+
+export const bounded: StrategyDescriptor = {
+  id: 'bounded',
+  help: 'fewest preemptions first; prints executions per bound',
+  exhaustive: true,
+  seeded: false,
+  options: ['preemptionsMax'],
+  make: (o) => new BoundedStrategy(o.preemptionsMax === undefined ? {} : { preemptionsMax: o.preemptionsMax }),
+};

@@ -7,7 +7,7 @@ import type { EventLog } from '../dpor/event-log';
 import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
 import { NotdepView } from '../dpor/notdep';
 import { atLeast, EMPTY_BYTES, EMPTY_INTS } from '../dpor/typed-array';
-import type { SearchSetup, Strategy } from '../strategy';
+import type { SearchSetup, Strategy, StrategyDescriptor } from '../strategy';
 import { NONE, type Sequence } from '../dpor/wakeup-tree';
 
 /**
@@ -453,3 +453,13 @@ export class DfsStrategy implements Strategy {
     return false;
   }
 }
+
+export const dfs: StrategyDescriptor = {
+  id: 'dfs',
+  help: 'every schedule that matters: optimal partial-order reduction (the default)',
+  exhaustive: true,
+  seeded: false,
+  options: [],
+  make: () => new DfsStrategy(),
+  split: { sleepSets: true, make: (part) => new DfsStrategy({ prefix: part.prefix, sleeping: part.sleeping }) },
+};

@@ -1,7 +1,8 @@
 import { ScenarioError } from '../../runtime/errors';
 import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../../runtime/execution';
 import { ChoiceStack } from '../choice-stack';
-import type { Strategy } from '../strategy';
+import { ForcedPrefix } from '../forced-prefix';
+import type { Strategy, StrategyDescriptor } from '../strategy';
 
 /**
  * Exhaustive depth-first enumeration of scheduling choices by re-execution (as in VeriSoft,
@@ -49,3 +50,13 @@ export class ExhaustiveStrategy implements Strategy {
     return [];
   }
 }
+
+export const exhaustive: StrategyDescriptor = {
+  id: 'exhaustive',
+  help: 'every interleaving, without reduction (a reference for dfs)',
+  exhaustive: true,
+  seeded: false,
+  options: [],
+  make: () => new ExhaustiveStrategy(),
+  split: { sleepSets: false, make: (part) => new ForcedPrefix(new ExhaustiveStrategy(), part.prefix) },
+};

@@ -1,6 +1,6 @@
 import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../../runtime/execution';
-import { executionRandom, type SamplingOptions } from './random';
-import type { Strategy } from '../strategy';
+import { DEFAULT_SAMPLED_EXECUTIONS, DEFAULT_SEED, executionRandom, type SamplingOptions } from './random';
+import type { Strategy, StrategyDescriptor } from '../strategy';
 
 /**
  * Probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, "A Randomized
@@ -109,3 +109,16 @@ export class PctStrategy implements Strategy {
     return [];
   }
 }
+
+/** PCT depth when `--depth` is not given: one ordering constraint beyond the priorities. */
+export const DEFAULT_PCT_DEPTH = 2;
+
+export const pct: StrategyDescriptor = {
+  id: 'pct',
+  help: 'probabilistic concurrency testing from a seed, bug depth --depth (violated or incomplete)',
+  exhaustive: false,
+  seeded: true,
+  options: ['executions', 'seed', 'depth'],
+  make: (o) =>
+    new PctStrategy({ seed: o.seed ?? DEFAULT_SEED, executions: o.executions ?? DEFAULT_SAMPLED_EXECUTIONS, depth: o.depth ?? DEFAULT_PCT_DEPTH }),
+};

@@ -1,6 +1,6 @@
 import seedrandom from 'seedrandom';
 import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../../runtime/execution';
-import type { Strategy } from '../strategy';
+import type { Strategy, StrategyDescriptor } from '../strategy';
 
 /**
  * Uniform random scheduling: at every step each runnable thread is equally likely. A sampling
@@ -61,3 +61,17 @@ export class RandomStrategy implements Strategy {
     return [];
   }
 }
+
+/** Sampled executions when `--executions` is not given. */
+export const DEFAULT_SAMPLED_EXECUTIONS = 1000;
+/** The seed sampling strategies use when none is given (the CLI draws and prints a fresh one). */
+export const DEFAULT_SEED = '0';
+
+export const random: StrategyDescriptor = {
+  id: 'random',
+  help: 'uniformly random schedules from a seed (violated or incomplete, never holds)',
+  exhaustive: false,
+  seeded: true,
+  options: ['executions', 'seed'],
+  make: (o) => new RandomStrategy({ seed: o.seed ?? DEFAULT_SEED, executions: o.executions ?? DEFAULT_SAMPLED_EXECUTIONS }),
+};

@@ -3,7 +3,8 @@ import { checkVariant } from '../../../src/search/variant';
 import { DfsStrategy } from '../../../src/search/strategies/dfs';
 import { DEFAULT_LIMITS } from '../../../src/search/explorer';
 import { ExhaustiveStrategy } from '../../../src/search/strategies/exhaustive';
-import { explorePartition, PARTITION_RULE, partitionSearch, PrefixedStrategy, type Partition } from '../../../src/distribute/partition';
+import { explorePartition, PARTITION_RULE, partitionSearch, type Partition } from '../../../src/distribute/partition';
+import { ForcedPrefix } from '../../../src/search/forced-prefix';
 import { lastzero, mpat } from '../../../bench/programs';
 import { ExecutionRunner } from '../../../src/runtime/execution';
 import type { SharedObject } from '../../../src/runtime/op';
@@ -75,7 +76,7 @@ describe('partitions of the search tree', () => {
     const split: string[] = [];
     const runner = new ExecutionRunner(p, p.variants.main!, p.params);
     for (const part of partitions(p, false)) {
-      const s = new PrefixedStrategy(new ExhaustiveStrategy(), part.prefix);
+      const s = new ForcedPrefix(new ExhaustiveStrategy(), part.prefix);
       const mine: string[] = [];
       while (s.beginExecution()) {
         const outcome = runner.run(s);

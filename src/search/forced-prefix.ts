@@ -1,0 +1,84 @@
+/**
+ * A schedule prefix forced on a strategy, as a decorator: the steps of the prefix are replayed
+ * (each checked against what can run), and every later choice goes to the inner strategy, which
+ * sees the steps after the prefix as its whole execution. One implementation for every place a
+ * prefix is forced: parts of split searches and probes of the tree top.
+ */
+import { ScenarioError } from '../runtime/errors';
+import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../runtime/execution';
+import type { Op } from '../runtime/op';
+import type { SearchSetup, Strategy } from './strategy';
+
+/** Thread `t` of a forced prefix at `point`; a prefix that no longer fits is a broken (nondeterministic) scenario. */
+export function forcedChoice(point: ChoicePoint, t: number): number {
+  if (point.enabled.indexOf(t) < 0) {
+    throw new ScenarioError(
+      `nondeterministic scenario: replaying step ${point.step + 1} found thread ${t} not runnable; ` +
+        'setup() and threads must depend only on the schedule',
+    );
+  }
+  return t;
+}
+
+export class ForcedPrefix implements Strategy {
+  readonly id: string;
+  readonly exhaustive: boolean;
+  // why one object: the runtime reuses its point, so this one is reused too, shifted in place
+  private readonly shifted: { enabled: readonly number[]; pending: readonly (Op | null)[]; previous: number; step: number } = {
+    enabled: [],
+    pending: [],
+    previous: -1,
+    step: 0,
+  };
+
+  constructor(
+    private readonly inner: Strategy,
+    private readonly prefix: readonly number[],
+  ) {
+    this.id = inner.id;
+    this.exhaustive = inner.exhaustive;
+  }
+
+  prepare(setup: SearchSetup): void {
+    this.inner.prepare?.(setup);
+  }
+
+  beginExecution(): boolean {
+    return this.inner.beginExecution();
+  }
+
+  lastExecutionRedundant(): boolean {
+    return this.inner.lastExecutionRedundant?.() ?? false;
+  }
+
+  choose(point: ChoicePoint): number {
+    if (point.step < this.prefix.length) return forcedChoice(point, this.prefix[point.step]!);
+    return this.inner.choose(this.shift(point));
+  }
+
+  observe(step: number, thread: number, op: Op): void {
+    if (step >= this.prefix.length) this.inner.observe?.(step - this.prefix.length, thread, op);
+  }
+
+  deadlocked(point: ChoicePoint): void {
+    if (point.step < this.prefix.length) return;
+    this.inner.deadlocked?.(this.shift(point));
+  }
+
+  endExecution(outcome: ExecutionOutcome): void {
+    this.inner.endExecution(outcome);
+  }
+
+  cuts(): readonly LimitHit[] {
+    return this.inner.cuts();
+  }
+
+  private shift(point: ChoicePoint): ChoicePoint {
+    const s = this.shifted;
+    s.enabled = point.enabled;
+    s.pending = point.pending;
+    s.previous = point.previous;
+    s.step = point.step - this.prefix.length;
+    return s as ChoicePoint;
+  }
+}
