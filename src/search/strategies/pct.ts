@@ -8,8 +8,11 @@ import type { Strategy, StrategyDescriptor } from '../strategy';
  *
  * Each execution gives the n threads distinct random priorities d, d+1, …, d+n−1 and picks d−1
  * change points among the k steps. The runnable thread of highest priority always runs; at the
- * i-th change point the thread about to run drops to priority i (below every initial priority),
- * and the highest runnable thread is picked again. A bug of depth d (d ordering constraints
+ * i-th change point the thread about to run drops to priority d − i (below every initial priority,
+ * and below every thread demoted before it), and the highest runnable thread is picked again.
+ * Why later demotions go lower, as in Coyote and shuttle: otherwise the thread demoted second
+ * outranks the one demoted first, and two threads that never block could never alternate twice
+ * (A·B·A·B needs the second demoted thread to yield back to the first). A bug of depth d (d ordering constraints
  * between steps) is then hit by one execution with probability at least 1 / (n · k^(d−1)).
  *
  * Departures from the paper: k is not known in advance. It is estimated as the most steps any
@@ -85,7 +88,7 @@ export class PctStrategy implements Strategy {
     while (this.nextChange < this.changeAt.length && this.changeAt[this.nextChange]! <= point.step) {
       const i = ++this.nextChange;
       if (this.changeAt[i - 1] !== point.step || lowered) continue;
-      this.priority[t] = i;
+      this.priority[t] = this.depth - i;
       lowered = true;
     }
     if (lowered) t = this.highest(point.enabled);
