@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeSchedule, decodeToken, encodeSchedule, encodeToken, nonDefaultParams } from '../../../src/trace/schedule-token';
+import { UsageError } from '../../../src/runtime/errors';
+import {
+  SCHEDULE_STEPS_MAX,
+  decodeSchedule,
+  decodeToken,
+  encodeSchedule,
+  encodeToken,
+  nonDefaultParams,
+} from '../../../src/trace/schedule-token';
 
 describe('schedule token', () => {
   it('is readable: run-length thread letters', () => {
@@ -36,6 +44,36 @@ describe('schedule token', () => {
     expect(() => decodeToken('w9:s/v:AB')).toThrow(/version 'w9' is not supported/);
     expect(() => decodeSchedule('A5b')).toThrow(/character 3/);
     expect(() => decodeSchedule('A0')).toThrow(/a run of 0 steps/);
+  });
+
+  it('refuses absurd run lengths before running or allocating them, in one line', () => {
+    const refused = (text: string): UsageError => {
+      try {
+        decodeToken(text);
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        expect((e as Error).message).not.toContain('\n');
+        return e as UsageError;
+      }
+      throw new Error(`'${text}' was accepted`);
+    };
+    expect(refused('w1:x/y:A999999999999').message).toMatch(/run of 999999999999 steps takes the schedule past 10,000,000 steps/);
+    // Not a safe integer: Number() would round it.
+    expect(refused('w1:x/y:A99999999999999999999').message).toMatch(/past 10,000,000 steps/);
+    expect(refused(`w1:x/y:A${'9'.repeat(400)}`).message.length).toBeLessThan(300);
+    // Runs that fit one by one but not together.
+    expect(refused(`w1:x/y:A${SCHEDULE_STEPS_MAX}B`).message).toMatch(/character \d+ .*past 10,000,000 steps/);
+    expect(refused('w1:x/y:A6000000B6000000').message).toMatch(/run of 6000000 steps/);
+    expect(refused('w1:x/y:A0').message).toMatch(/a run of 0 steps/);
+    expect(refused('w1:x/y:A000').message).toMatch(/a run of 0 steps/);
+    expect(refused('w1:x/y:{99999999999999999999}').message).toMatch(/not a thread number/);
+    expect(refused(`w1:x/y:${'A'.repeat(80)}\nB`).message).toMatch(/not a replay token/);
+  });
+
+  it('accepts a schedule right at the bound', () => {
+    const s = decodeSchedule(`A${SCHEDULE_STEPS_MAX - 1}B`);
+    expect(s.length).toBe(SCHEDULE_STEPS_MAX);
+    expect(s[SCHEDULE_STEPS_MAX - 1]).toBe(1);
   });
 
   it('carries only parameters that differ from the defaults', () => {
