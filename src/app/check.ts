@@ -21,12 +21,16 @@ export interface ScenarioEntry {
   readonly file: string;
   /** Where workers import it from; null keeps its searches in this thread. */
   readonly source?: ScenarioSource | null;
+  /** How the command line names it (a replay command's positional): its file, or its id when absent. */
+  readonly target?: string;
 }
 
 /** One variant's check: what it declared, what exploration found, and the trace if it failed. */
 export interface VariantReport {
   readonly scenario: Scenario;
   readonly file: string;
+  /** How a replay command names the scenario: the user's file, or the registry id. */
+  readonly target: string;
   readonly variant: string;
   readonly summary: string;
   readonly expected: Expectation;
@@ -121,12 +125,12 @@ export function runShard(
 
 /** Checks the named variants (all when `only` is null) of each scenario, in order. */
 export function runChecks(
-  targets: readonly { scenario: Scenario; file: string }[],
+  targets: readonly { scenario: Scenario; file: string; target?: string }[],
   only: string | null,
   options: RunOptions,
 ): VariantReport[] {
   const reports: VariantReport[] = [];
-  for (const { scenario, file } of targets) {
+  for (const { scenario, file, target: named } of targets) {
     const params = paramsFor(scenario, options.params);
     const names = only === null ? Object.keys(scenario.variants) : [only];
     for (const name of names) {
@@ -158,6 +162,7 @@ export function runChecks(
       reports.push({
         scenario,
         file,
+        target: named ?? scenario.id,
         variant: name,
         summary: variant.summary,
         expected,

@@ -9,10 +9,13 @@ import { DEFAULT_LIMITS } from '../search/explorer';
 import { parseShard, type ShardSpec } from '../distribute/shard-file';
 import type { StrategyOptions } from '../search/strategies';
 import { defaultJobs } from '../distribute/worker-pool';
+import { isFileArgument } from './scenario-files';
 
 export interface CliOptions {
   /** Scenario id given as the positional argument, if any. */
   readonly scenario: string | null;
+  /** Positional arguments that name scenario files (paths, directories, globs). */
+  readonly files: readonly string[];
   readonly all: boolean;
   readonly list: boolean;
   readonly variant: string | null;
@@ -73,7 +76,7 @@ function param(v: string, acc: Record<string, number>): Record<string, number> {
 export function buildProgram(out: (s: string) => void): Command {
   return new Command('check')
     .description('explore the schedules of kernel race scenarios and compare each verdict with what its variant declares')
-    .argument('[scenario]', 'scenario id (see --list)')
+    .argument('[scenario...]', 'scenario id (see --list), or scenario files: paths, directories, globs')
     .option('--all', 'check every variant of every scenario')
     .option('--list', 'list scenarios, their variants and expected verdicts')
     .option('--variant <name>', 'check only this variant')
@@ -149,9 +152,15 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
     maxSteps: number;
     maxTime: number;
   }>();
-  const scenario = program.args[0] ?? null;
+  const positional = program.args;
+  const files = positional.filter(isFileArgument);
+  const ids = positional.filter((a) => !isFileArgument(a));
+  if (ids.length > 1) throw new UsageError(`give one scenario id, not ${ids.length} (${ids.join(', ')})`);
+  if (ids.length && files.length) throw new UsageError(`give a scenario id or scenario files, not both ('${ids[0]}')`);
+  const scenario = ids[0] ?? null;
   const options: CliOptions = {
     scenario,
+    files,
     all: o.all ?? false,
     list: o.list ?? false,
     variant: o.variant ?? null,
@@ -191,7 +200,7 @@ const STRATEGY_FLAGS: readonly { flag: string; key: keyof StrategyOptions; strat
 function validate(o: CliOptions): void {
   if (o.list) return;
   if (o.merge) {
-    if (o.scenario || o.all || o.replay || o.shard) throw new UsageError('--merge takes shard result files only, not a scenario, --all, --replay or --shard');
+    if (o.scenario || o.files.length || o.all || o.replay || o.shard) throw new UsageError('--merge takes shard result files only, not a scenario, --all, --replay or --shard');
     return;
   }
   if (o.shard && o.replay) throw new UsageError('--shard splits a search; --replay runs one schedule');
@@ -203,12 +212,12 @@ function validate(o: CliOptions): void {
   if (o.all && o.scenario) throw new UsageError('give a scenario or --all, not both');
   if (o.all && o.variant) throw new UsageError('--variant needs one scenario, not --all');
   if (o.all && o.replay) throw new UsageError('--replay replays one schedule, not --all');
-  if (!o.all && !o.scenario && !o.replay) throw new UsageError('name a scenario, or use --all, --list or --replay (see --help)');
+  if (!o.all && !o.scenario && !o.files.length && !o.replay) throw new UsageError('name a scenario, or use --all, --list or --replay (see --help)');
 }
 
 function helpOnly(): CliOptions {
   return {
-    scenario: null, all: false, list: false, variant: null, replay: null, json: false, junit: null, explain: false, html: null, minimize: true, timing: false,
+    scenario: null, files: [], all: false, list: false, variant: null, replay: null, json: false, junit: null, explain: false, html: null, minimize: true, timing: false,
     strategy: 'dfs', strategyOptions: {}, jobs: 1, shard: null, merge: null, params: {}, limits: DEFAULT_LIMITS, helpShown: true,
   };
 }

@@ -19,6 +19,7 @@ import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, see
 import { LazyPool } from '../distribute/worker-pool';
 import { githubAnnotations } from '../report/annotations';
 import { EXIT, type ExitCode } from './exit-codes';
+import { loadScenarioFiles } from './scenario-files';
 import { renderLines, renderScenario, renderSummary, replayCommand } from '../report/text';
 
 /** Where output goes; injected so tests run the CLI in-process. */
@@ -33,17 +34,17 @@ export interface Io {
 
 /** The scenarios the CLI knows: the registry, or a test's own list. */
 export type Registry = readonly ScenarioEntry[];
-let scenarios: Registry = [];
 
-export function main(argv: readonly string[], io: Io, registry: Registry): ExitCode {
-  scenarios = registry;
+export async function main(argv: readonly string[], io: Io, registry: Registry): Promise<ExitCode> {
   try {
     const options = parseArgs(argv, (s) => io.out(s));
     if (options.helpShown) return EXIT.ok;
-    if (options.list) return list(io);
-    if (options.merge) return merge(options, io);
-    if (options.replay) return replay(options, io);
-    return check(options, io);
+    // Scenario files given on the command line take the registry's place.
+    const scenarios = options.files.length ? await loadScenarioFiles(options.files) : registry;
+    if (options.list) return list(scenarios, io);
+    if (options.merge) return merge(scenarios, options, io);
+    if (options.replay) return replay(scenarios, options, io);
+    return check(scenarios, options, io);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {
       io.err(`weft: ${e.message}\n`);
@@ -55,7 +56,7 @@ export function main(argv: readonly string[], io: Io, registry: Registry): ExitC
   }
 }
 
-function findScenario(id: string): { scenario: Scenario; file: string } {
+function findScenario(scenarios: Registry, id: string): ScenarioEntry {
   const found = scenarios.find((s) => s.scenario.id === id);
   if (!found) {
     throw new UsageError(`no scenario '${id}' (known: ${scenarios.map((s) => s.scenario.id).join(', ')})`);
@@ -63,7 +64,7 @@ function findScenario(id: string): { scenario: Scenario; file: string } {
   return found;
 }
 
-function list(io: Io): ExitCode {
+function list(scenarios: Registry, io: Io): ExitCode {
   // why widths from every row: variant names and expectations vary (benign-double-release)
   const all = scenarios.flatMap(({ scenario }) => Object.entries(scenario.variants));
   const nameWidth = Math.max(...all.map(([name]) => name.length));
@@ -79,9 +80,12 @@ function list(io: Io): ExitCode {
   return EXIT.ok;
 }
 
-function check(options: CliOptions, io: Io): ExitCode {
-  const targets = options.all ? scenarios : [findScenario(options.scenario!)];
-  if (options.variant) variantOf(targets[0]!.scenario, options.variant);
+function check(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
+  const targets = options.all || options.files.length ? scenarios : [findScenario(scenarios, options.scenario!)];
+  if (options.variant) {
+    if (targets.length > 1) throw new UsageError(`--variant needs one scenario; the files export ${targets.length} (${targets.map((t) => t.scenario.id).join(', ')})`);
+    variantOf(targets[0]!.scenario, options.variant);
+  }
   const progress = io.isTTY && !options.json;
   const pool = new LazyPool(options.jobs);
   const seed = seedFor(options);
@@ -122,7 +126,7 @@ function writeHtml(file: string, reports: readonly VariantReport[], io: Io): voi
     io.err(`weft: no violation, so no trace for ${file}\n`);
     return;
   }
-  writeFileSync(file, renderHtml({ trace: r.trace, title: r.scenario.title, replay: replayCommand({ scenario: r.scenario, variant: r.variant, token: r.token }) }));
+  writeFileSync(file, renderHtml({ trace: r.trace, title: r.scenario.title, replay: replayCommand({ scenario: r.scenario, target: r.target, variant: r.variant, token: r.token }) }));
 }
 
 function renderAll(reports: readonly VariantReport[], timing: boolean, io: Io, explain: boolean): void {
@@ -133,12 +137,16 @@ function renderAll(reports: readonly VariantReport[], timing: boolean, io: Io, e
   io.out(`\n${renderSummary(reports)}\n`);
 }
 
-function replay(options: CliOptions, io: Io): ExitCode {
+function replay(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
   const token = decodeToken(options.replay!);
   if (options.scenario && options.scenario !== token.scenario) {
     throw new UsageError(`the token is for scenario '${token.scenario}', not '${options.scenario}'`);
   }
-  const { scenario } = findScenario(token.scenario);
+  if (options.files.length && !scenarios.some((e) => e.scenario.id === token.scenario)) {
+    throw new UsageError(`the token is for scenario '${token.scenario}', which ${options.files.join(' ')} does not export`);
+  }
+  const found = findScenario(scenarios, token.scenario);
+  const { scenario } = found;
   const variant = variantOf(scenario, token.variant);
   const params = paramsFor(scenario, { ...token.params, ...options.params });
   if (options.variant && options.variant !== token.variant) return confirm(options, io, scenario, token.variant, options.variant, params, token.schedule);
@@ -149,7 +157,7 @@ function replay(options: CliOptions, io: Io): ExitCode {
     ...(declared ? { focus: declared } : {}),
   });
   if (options.html) {
-    writeFileSync(options.html, renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, variant: token.variant, token: options.replay!.trim() }) }));
+    writeFileSync(options.html, renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, target: found.target ?? scenario.id, variant: token.variant, token: options.replay!.trim() }) }));
   }
   if (options.json) {
     io.out(`${JSON.stringify({ version: 1, scenario: scenario.id, variant: token.variant, status: trace.status, trace: traceToJson(trace) }, null, 2)}\n`);
@@ -205,7 +213,7 @@ function shard(targets: Registry, options: CliOptions, run: RunOptions, io: Io):
 }
 
 /** `--merge files…`: one verdict per variant from every shard's result, reported like a search. */
-function merge(options: CliOptions, io: Io): ExitCode {
-  const { reports, options: merged } = mergeShardResults(options, (id) => findScenario(id));
+function merge(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
+  const { reports, options: merged } = mergeShardResults(options, (id) => findScenario(scenarios, id));
   return render(reports, merged, io, null);
 }

@@ -11,9 +11,9 @@ import type { Scenario } from '../../../src/runtime/scenario';
 
 const file = 'scenarios/mmu-notifier-unregister-release.ts';
 
-function run(argv: string[], registry: { scenario: Scenario; file: string }[], env: Record<string, string> = {}) {
+async function run(argv: string[], registry: { scenario: Scenario; file: string }[], env: Record<string, string> = {}) {
   let out = '';
-  const code = main(argv, { out: (s) => void (out += s), err: () => {}, isTTY: false, env }, registry);
+  const code = await main(argv, { out: (s) => void (out += s), err: () => {}, isTTY: false, env }, registry);
   return { code, out };
 }
 
@@ -26,9 +26,9 @@ const broken = [
 ];
 
 describe('CI outputs', () => {
-  it('--junit writes valid XML with one testcase per variant and the trace in the failure body', () => {
+  it('--junit writes valid XML with one testcase per variant and the trace in the failure body', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'weft-')), 'r.xml');
-    const r = run(['mmu-notifier-unregister-release', '--junit', path, '--no-timing'], broken);
+    const r = (await run(['mmu-notifier-unregister-release', '--junit', path, '--no-timing'], broken));
     expect(r.code).toBe(1);
     const xml = readFileSync(path, 'utf8');
     expect(XMLValidator.validate(xml)).toBe(true);
@@ -41,19 +41,19 @@ describe('CI outputs', () => {
     expect(cases[1]!.failure!['#text']).toMatch(/hlist_del_rcu\(&mn->hlist\)  ✗ oops/);
   });
 
-  it('under GitHub Actions a mismatch is an ::error annotation on the variant line', () => {
-    const r = run(['mmu-notifier-unregister-release', '--no-timing'], broken, { GITHUB_ACTIONS: 'true' });
+  it('under GitHub Actions a mismatch is an ::error annotation on the variant line', async () => {
+    const r = (await run(['mmu-notifier-unregister-release', '--no-timing'], broken, { GITHUB_ACTIONS: 'true' }));
     const line = variantLine(file, 'fixed');
     expect(line).toBeGreaterThan(1);
     expect(readFileSync(file, 'utf8').split('\n')[line - 1]).toMatch(/^\s*fixed: \{/);
     expect(r.out).toContain(`::error file=${file},line=${line},title=weft verdict mismatch::mmu-notifier-unregister-release/fixed: expected holds, got violated:oops`);
-    const quiet = run(['mmu-notifier-unregister-release', '--no-timing'], broken);
+    const quiet = (await run(['mmu-notifier-unregister-release', '--no-timing'], broken));
     expect(quiet.out).not.toContain('::error');
   });
 
-  it('prints no progress line when output is not a terminal', () => {
+  it('prints no progress line when output is not a terminal', async () => {
     let err = '';
-    main(['mmu-notifier-unregister-release', '--variant', 'buggy'], { out: () => {}, err: (s) => void (err += s), isTTY: false, env: {} }, scenarios);
+    await main(['mmu-notifier-unregister-release', '--variant', 'buggy'], { out: () => {}, err: (s) => void (err += s), isTTY: false, env: {} }, scenarios);
     expect(err).toBe('');
   });
 });

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main';
 
-function run(argv: string[]) {
+async function run(argv: string[]) {
   let out = '';
   let err = '';
   const io = { out: (s: string) => void (out += s), err: (s: string) => void (err += s), isTTY: false, env: {} };
-  const code = main(argv, io, scenarios);
+  const code = await main(argv, io, scenarios);
   return { code, out, err };
 }
 
@@ -24,14 +24,14 @@ describe('a search cut short says incomplete in text, JSON and exit code, for ev
     ['random', ['--strategy', 'random', '--seed', '4', '--executions', '20'], null],
     ['pct', ['--strategy', 'pct', '--seed', '4', '--executions', '20', '--depth', '3'], null],
     ['exhaustive, split', [...BIG.slice(3), '--max-executions', '5000', '--jobs', '2'], '--max-executions'],
-  ])('%s', (_name, flags, flag) => {
+  ])('%s', async (_name, flags, flag) => {
     const base = flags.includes('exhaustive') ? ['thp-split-vs-tail-put-page', '--variant', 'fixed'] : [S1, '--variant', 'fixed'];
-    const text = run([...base, ...flags, '--no-timing']);
+    const text = (await run([...base, ...flags, '--no-timing']));
     expect(text.code).toBe(1);
     expect(text.out).toMatch(/verdict incomplete \(expected holds\)/);
     if (flag) expect(text.out).toContain(`raise with ${flag}`);
     else expect(text.out).toMatch(/samples schedules and cannot prove that none fails/);
-    const json = run([...base, ...flags, '--json']);
+    const json = (await run([...base, ...flags, '--json']));
     expect(json.code).toBe(1);
     const result = (JSON.parse(json.out) as { results: { verdict: string; cutBy: { flag: string }[] }[] }).results[0]!;
     expect(result.verdict).toBe('incomplete');
@@ -40,28 +40,28 @@ describe('a search cut short says incomplete in text, JSON and exit code, for ev
 });
 
 describe('strategy flags', () => {
-  it('bounded prints executions per preemption bound, in text and JSON', () => {
-    const r = run([S1, '--variant', 'fixed', '--strategy', 'bounded', '--preemptions', '2', '--no-timing']);
+  it('bounded prints executions per preemption bound, in text and JSON', async () => {
+    const r = (await run([S1, '--variant', 'fixed', '--strategy', 'bounded', '--preemptions', '2', '--no-timing']));
     expect(r.out).toContain(`${S1}/fixed  0: 2 · 1: 19 · 2: 157`);
-    const j = JSON.parse(run([S1, '--variant', 'fixed', '--strategy', 'bounded', '--preemptions', '2', '--json']).out) as {
+    const j = JSON.parse((await run([S1, '--variant', 'fixed', '--strategy', 'bounded', '--preemptions', '2', '--json'])).out) as {
       results: { executionsByPreemptions: number[] }[];
     };
     expect(j.results[0]!.executionsByPreemptions).toEqual([2, 19, 157]);
   });
 
-  it('random and pct print their seed, and the same seed gives the same output', () => {
+  it('random and pct print their seed, and the same seed gives the same output', async () => {
     for (const strategy of ['random', 'pct']) {
       const argv = [S1, '--strategy', strategy, '--seed', 'abc', '--executions', '50', '--no-timing'];
-      const a = run(argv);
+      const a = (await run(argv));
       expect(a.out).toContain('seed abc (the same seed repeats this run: --seed abc)');
       expect(a.out).toMatch(/buggy: .*\n    verdict violated:oops/);
-      expect(run(argv).out).toBe(a.out);
-      expect((JSON.parse(run([...argv, '--json']).out) as { seed: string }).seed).toBe('abc');
+      expect((await run(argv)).out).toBe(a.out);
+      expect((JSON.parse((await run([...argv, '--json'])).out) as { seed: string }).seed).toBe('abc');
     }
   });
 
-  it('without --seed a fresh seed is drawn and printed', () => {
-    const r = run([S1, '--variant', 'buggy', '--strategy', 'random', '--no-timing']);
+  it('without --seed a fresh seed is drawn and printed', async () => {
+    const r = (await run([S1, '--variant', 'buggy', '--strategy', 'random', '--no-timing']));
     expect(r.out).toMatch(/seed \d+ \(the same seed repeats this run: --seed \d+\)/);
   });
 
@@ -74,45 +74,46 @@ describe('strategy flags', () => {
     [[S1, '--shard', 'x']],
     [[S1, '--strategy', 'bounded', '--shard', '0/2']],
     [['--merge', 'a.json', S1]],
-  ])('usage errors exit 2 with one line: %j', (argv) => {
-    const r = run(argv);
+  ])('usage errors exit 2 with one line: %j', async (argv) => {
+    const r = (await run(argv));
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 });
 
 describe('--jobs, --shard and --merge', () => {
-  it('--jobs 1 and --jobs 2 print the same, byte for byte', () => {
-    const one = run([...BIG, '--jobs', '1', '--no-timing']);
-    const two = run([...BIG, '--jobs', '2', '--no-timing']);
+  it('--jobs 1 and --jobs 2 print the same, byte for byte', async () => {
+    const one = (await run([...BIG, '--jobs', '1', '--no-timing']));
+    const two = (await run([...BIG, '--jobs', '2', '--no-timing']));
     expect(one.code).toBe(0);
     expect(one.out).toMatch(/12,443 executions/);
     expect(two.out).toBe(one.out);
   });
 
-  it('shards merged print what one search prints; a missing or doubled shard is exit 2', () => {
+  it('shards merged print what one search prints; a missing or doubled shard is exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'weft-shards-'));
-    const files = [0, 1, 2].map((i) => {
-      const r = run([...BIG, '--shard', `${i}/3`, '--json', '--jobs', '1']);
+    const files: string[] = [];
+    for (const i of [0, 1, 2]) {
+      const r = (await run([...BIG, '--shard', `${i}/3`, '--json', '--jobs', '1']));
       expect(r.code).toBe(0);
       const f = join(dir, `shard-${i}.json`);
       writeFileSync(f, r.out);
-      return f;
-    });
-    const merged = run(['--merge', ...files, '--no-timing']);
+      files.push(f);
+    }
+    const merged = (await run(['--merge', ...files, '--no-timing']));
     expect(merged.code).toBe(0);
-    expect(merged.out).toBe(run([...BIG, '--jobs', '1', '--no-timing']).out);
-    expect(run(['--merge', files[0]!, files[1]!]).code).toBe(2);
-    expect(run(['--merge', files[0]!, files[1]!, files[1]!]).code).toBe(2);
+    expect(merged.out).toBe((await run([...BIG, '--jobs', '1', '--no-timing'])).out);
+    expect((await run(['--merge', files[0]!, files[1]!])).code).toBe(2);
+    expect((await run(['--merge', files[0]!, files[1]!, files[1]!])).code).toBe(2);
     const junk = join(dir, 'junk.json');
     writeFileSync(junk, '{"results": []}');
-    const bad = run(['--merge', junk]);
+    const bad = (await run(['--merge', junk]));
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/not a weft shard result/);
   });
 
-  it('a shard without --json prints a summary that says how to merge', () => {
-    const r = run([S1, '--shard', '0/2', '--jobs', '1']);
+  it('a shard without --json prints a summary that says how to merge', async () => {
+    const r = (await run([S1, '--shard', '0/2', '--jobs', '1']));
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/shard 0\/2/);
     expect(r.out).toMatch(/--merge/);
