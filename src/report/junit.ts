@@ -1,7 +1,9 @@
 /**
- * JUnit XML for CI systems: one testsuite per scenario, one testcase per variant, a verdict that is
- * not what the variant declares as a <failure> whose body is the trace. Built with
- * fast-xml-parser's builder, which escapes text and attributes.
+ * JUnit XML for CI systems, as Jenkins' junit-10.xsd (jenkinsci/xunit-plugin) allows it: one
+ * testsuite per scenario (naming its file), one testcase per variant, a verdict that is not what
+ * the variant declares as a <failure> whose body is the trace, and a variant whose scenario broke
+ * (threw, failed to load) as an <error>. Built with fast-xml-parser's builder, which escapes text
+ * and attributes. test/src/report/junit.test.ts validates the output against that schema.
  */
 import { XMLBuilder } from 'fast-xml-parser';
 import type { VariantReport } from '../app/check';
@@ -9,31 +11,44 @@ import { describeSearch, renderVariant } from './text';
 import { describeVerdict } from '../search/verdict';
 import { describeExpectation } from '../runtime/scenario';
 
-export function renderJunit(reports: readonly VariantReport[], timing: boolean): string {
-  const byScenario = new Map<string, VariantReport[]>();
-  for (const r of reports) byScenario.set(r.scenario.id, [...(byScenario.get(r.scenario.id) ?? []), r]);
+/** A variant that produced no verdict because its scenario broke: written as a JUnit <error>. */
+export interface ErroredVariant {
+  /** The scenario's id. */
+  readonly scenario: string;
+  readonly file: string;
+  readonly variant: string;
+  readonly error: {
+    /** One line: what broke. */
+    readonly message: string;
+    /** The error's kind, e.g. the exception's name; `error` when not given. */
+    readonly type?: string;
+    /** The body of the <error>, e.g. a stack trace. */
+    readonly detail?: string;
+  };
+  /** Time spent before it broke, ms; 0 when not given. */
+  readonly timeMs?: number;
+}
+
+export type JunitEntry = VariantReport | ErroredVariant;
+
+const errored = (r: JunitEntry): r is ErroredVariant => 'error' in r;
+const scenarioId = (r: JunitEntry): string => (errored(r) ? r.scenario : r.scenario.id);
+const timeOf = (r: JunitEntry): number => (errored(r) ? (r.timeMs ?? 0) : r.verdict.stats.timeMs);
+const failed = (r: JunitEntry): boolean => !errored(r) && !r.matches;
+
+export function renderJunit(reports: readonly JunitEntry[], timing: boolean): string {
+  const byScenario = new Map<string, JunitEntry[]>();
+  for (const r of reports) byScenario.set(scenarioId(r), [...(byScenario.get(scenarioId(r)) ?? []), r]);
   const seconds = (ms: number) => (timing ? (ms / 1000).toFixed(3) : '0');
   const suites = [...byScenario.entries()].map(([id, rs]) => ({
     '@_name': id,
     '@_tests': rs.length,
-    '@_failures': rs.filter((r) => !r.matches).length,
-    '@_time': seconds(rs.reduce((t, r) => t + r.verdict.stats.timeMs, 0)),
-    testcase: rs.map((r) => ({
-      '@_classname': id,
-      '@_name': r.variant,
-      '@_file': r.file,
-      '@_time': seconds(r.verdict.stats.timeMs),
-      'system-out': `expected ${describeExpectation(r.expected)}, got ${describeVerdict(r.verdict, r.expected)}: ${describeSearch(r.verdict)}`,
-      ...(r.matches
-        ? {}
-        : {
-            failure: {
-              '@_message': `expected ${describeExpectation(r.expected)}, got ${describeVerdict(r.verdict, r.expected)}`,
-              '@_type': r.verdict.kind,
-              '#text': renderVariant(r, timing),
-            },
-          }),
-    })),
+    '@_failures': rs.filter(failed).length,
+    '@_errors': rs.filter(errored).length,
+    '@_time': seconds(rs.reduce((t, r) => t + timeOf(r), 0)),
+    // why here: the schema allows `file` on a testsuite, not on a testcase; a scenario is one file.
+    '@_file': rs[0]!.file,
+    testcase: rs.map((r) => testcase(id, r, timing, seconds)),
   }));
   const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true });
   return builder.build({
@@ -41,8 +56,32 @@ export function renderJunit(reports: readonly VariantReport[], timing: boolean):
     testsuites: {
       '@_name': 'weft',
       '@_tests': reports.length,
-      '@_failures': reports.filter((r) => !r.matches).length,
+      '@_failures': reports.filter(failed).length,
+      '@_errors': reports.filter(errored).length,
       testsuite: suites,
     },
   }) as string;
+}
+
+function testcase(id: string, r: JunitEntry, timing: boolean, seconds: (ms: number) => string): object {
+  const head = { '@_classname': id, '@_name': r.variant, '@_time': seconds(timeOf(r)) };
+  if (errored(r)) {
+    return {
+      ...head,
+      error: { '@_message': r.error.message, '@_type': r.error.type ?? 'error', '#text': r.error.detail ?? r.error.message },
+    };
+  }
+  return {
+    ...head,
+    'system-out': `expected ${describeExpectation(r.expected)}, got ${describeVerdict(r.verdict, r.expected)}: ${describeSearch(r.verdict)}`,
+    ...(r.matches
+      ? {}
+      : {
+          failure: {
+            '@_message': `expected ${describeExpectation(r.expected)}, got ${describeVerdict(r.verdict, r.expected)}`,
+            '@_type': r.verdict.kind,
+            '#text': renderVariant(r, timing),
+          },
+        }),
+  };
 }

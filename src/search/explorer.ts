@@ -62,7 +62,7 @@ export function explore(req: ExploreRequest): Verdict {
         limit: 'time',
         flag: '--max-time',
         value: limits.timeMsMax,
-        detail: `stopped after ${limits.timeMsMax} ms with schedules left to explore`,
+        detail: `stopped after ${(limits.timeMsMax / 1000).toFixed(1)} s with schedules left to explore`,
       });
       break;
     }
