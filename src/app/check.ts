@@ -13,6 +13,7 @@ import type { Expectation, Params, Scenario } from '../runtime/scenario';
 import { encodeToken, nonDefaultParams } from '../trace/schedule-token';
 import { minimizeSchedule, type Minimization } from '../trace/minimize';
 import { recordTrace, type Trace } from '../trace/trace';
+import { replayCommand } from './replay-command';
 
 /** A scenario as the command line knows it: where it was declared, and where workers import it. */
 export interface ScenarioEntry {
@@ -40,6 +41,10 @@ export interface VariantReport {
   readonly trace: Trace | null;
   /** The replay token of that execution. */
   readonly token: string | null;
+  /** The exact command that replays it (`npx tsx check <file or id> --variant v --replay token`). */
+  readonly replay: string | null;
+  /** The parameters the variant was checked with (defaults and `--param` overrides). */
+  readonly params: Params;
   /** How the failing schedule was minimized before it was recorded; null when it was not. */
   readonly minimization: Minimization | null;
   /** `bounded`: executions run with exactly b preemptions, at index b; null for other strategies. */
@@ -170,10 +175,27 @@ export function runChecks(
         matches: matchesExpectation(verdict, expected),
         trace,
         token,
+        replay: token === null ? null : replayCommand({ scenario, target: named ?? scenario.id, variant: name, token }),
+        params,
         minimization,
         executionsByPreemptions: searched.executionsByPreemptions,
       });
     }
   }
   return reports;
+}
+
+/** What `check` is asked: the search options, and optionally one variant of a one-scenario run. */
+export interface CheckOptions extends RunOptions {
+  /** Check only this variant (of the one target); absent or null: every variant. */
+  readonly variant?: string | null;
+}
+
+/**
+ * The library's use case behind `npx tsx check`: every named variant of every entry, searched,
+ * compared with what it declares and, when violated, minimized, recorded and given a replay
+ * token and command. The CLI renders exactly this report.
+ */
+export function check(entries: readonly ScenarioEntry[], options: CheckOptions): VariantReport[] {
+  return runChecks(entries, options.variant ?? null, options);
 }

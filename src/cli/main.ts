@@ -14,7 +14,7 @@ import { decodeToken } from '../trace/schedule-token';
 import { recordTrace } from '../trace/trace';
 import { parseArgs, type CliOptions } from './args';
 import type { ScenarioEntry } from '../app/check';
-import { runChecks, type RunOptions, type VariantReport } from '../app/check';
+import { check as checkScenarios, type RunOptions, type VariantReport } from '../app/check';
 import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, seedFor, withSearchDetails } from '../app/shards';
 import { LazyPool } from '../distribute/worker-pool';
 import { githubAnnotations } from '../report/annotations';
@@ -96,10 +96,7 @@ function check(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
       ...(progress ? { onStart: (s: Scenario, v: string) => io.err(`\r\x1b[2Kchecking ${s.id}/${v} …`) } : {}),
     };
     if (options.shard) return shard(targets, options, run, io);
-    reports = runChecks(targets, options.variant, {
-      ...run,
-      minimize: options.minimize,
-    });
+    reports = checkScenarios(targets, { ...run, variant: options.variant, minimize: options.minimize });
   } finally {
     pool.close();
     if (progress) io.err('\r\x1b[2K');
@@ -126,7 +123,7 @@ function writeHtml(file: string, reports: readonly VariantReport[], io: Io): voi
     io.err(`weft: no violation, so no trace for ${file}\n`);
     return;
   }
-  writeFileSync(file, renderHtml({ trace: r.trace, title: r.scenario.title, replay: replayCommand({ scenario: r.scenario, target: r.target, variant: r.variant, token: r.token }) }));
+  writeFileSync(file, renderHtml({ trace: r.trace, title: r.scenario.title, replay: r.replay ?? replayCommand({ scenario: r.scenario, target: r.target, variant: r.variant, token: r.token }) }));
 }
 
 function renderAll(reports: readonly VariantReport[], timing: boolean, io: Io, explain: boolean): void {

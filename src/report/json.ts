@@ -2,14 +2,19 @@ import type { VariantReport } from '../app/check';
 import { describeExpectation } from '../runtime/scenario';
 import type { Trace } from '../trace/trace';
 
+/** Bumped when a field changes meaning or goes; new fields keep the version. */
+export const REPORT_VERSION = 2;
+
 /** The JSON form of a set of reports: the same data as the text, for tools. */
 export function reportsToJson(reports: readonly VariantReport[], timing: boolean): object {
   return {
-    version: 1,
+    format: 'weft-report',
+    version: REPORT_VERSION,
     results: reports.map((r) => ({
       scenario: r.scenario.id,
       file: r.file,
       variant: r.variant,
+      params: r.params,
       expected: describeExpectation(r.expected),
       verdict: r.verdict.kind,
       matches: r.matches,
@@ -18,6 +23,7 @@ export function reportsToJson(reports: readonly VariantReport[], timing: boolean
       violations: r.verdict.kind === 'violated' ? r.verdict.violations : [],
       cutBy: r.verdict.kind === 'incomplete' ? r.verdict.cutBy : [],
       token: r.token,
+      replay: r.replay,
       minimization: r.minimization
         ? { found: r.minimization.found, minimized: r.minimization.minimized, executions: r.minimization.executions, preemptionsProvenMinimal: r.minimization.preemptionsProvenMinimal }
         : null,

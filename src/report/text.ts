@@ -6,14 +6,8 @@ import type { VariantReport } from '../app/check';
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** The command that replays a token; `target` is the scenario's file when it came from one. */
-export function replayCommand(r: { scenario: { id: string }; target?: string; variant: string; token: string }): string {
-  return `npx tsx check ${shellWord(r.target ?? r.scenario.id)} --variant ${r.variant} --replay ${r.token}`;
-}
-
-function shellWord(s: string): string {
-  return /^[\w./@:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { replayCommand } from '../app/replay-command';
+import { replayCommand } from '../app/replay-command';
 
 /** How far the search went, in words: `55,040 executions, every schedule explored`. */
 export function describeSearch(v: Verdict): string {
@@ -64,7 +58,7 @@ export function renderVariant(r: VariantReport, timing: boolean, explain = false
       lines.push('');
       lines.push(indent(renderChanges(r.trace), 4));
     }
-    lines.push(`    replay: ${replayCommand({ scenario: r.scenario, target: r.target, variant: r.variant, token: r.token })}`);
+    lines.push(`    replay: ${r.replay ?? replayCommand({ scenario: r.scenario, target: r.target, variant: r.variant, token: r.token })}`);
   }
   return lines.join('\n');
 }

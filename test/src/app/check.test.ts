@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { scenarios } from '../../../scenarios/index';
+import { check } from '../../../src/app/check';
+import { reportsToJson } from '../../../src/report/json';
+import { withSearchDetails } from '../../../src/app/shards';
+import { main } from '../../../src/cli/main';
+import { DEFAULT_LIMITS } from '../../../src/search/explorer';
+
+describe('the library is the CLI', () => {
+  it('for every registry variant, `check --all --json --no-timing` is the library report rendered to JSON', async () => {
+    let out = '';
+    const code = await main(['--all', '--json', '--no-timing', '--jobs', '1'], { out: (s) => void (out += s), err: () => {}, isTTY: false, env: {} }, scenarios);
+    const reports = check(scenarios, { strategy: 'dfs', params: {}, limits: DEFAULT_LIMITS });
+    expect(code).toBe(reports.every((r) => r.matches) ? 0 : 1);
+    const library = JSON.parse(JSON.stringify(withSearchDetails(reportsToJson(reports, false), reports, null))) as { results: unknown[] };
+    const cli = JSON.parse(out) as { format: string; version: number; results: unknown[] };
+    expect(cli.format).toBe('weft-report');
+    expect(cli.results).toHaveLength(scenarios.reduce((n, e) => n + Object.keys(e.scenario.variants).length, 0));
+    expect(cli).toEqual(library);
+  });
+
+  it('each report carries verdict, expectation, match, stats, params, minimized trace, token and the exact replay command', () => {
+    const [r] = check(scenarios.slice(0, 1), { strategy: 'dfs', params: {}, limits: DEFAULT_LIMITS, variant: 'buggy' });
+    expect(r!.verdict.kind).toBe('violated');
+    expect(r!.matches).toBe(true);
+    expect(r!.params).toEqual(scenarios[0]!.scenario.params);
+    expect(r!.minimization!.minimized.steps).toBeLessThanOrEqual(r!.minimization!.found.steps);
+    expect(r!.trace).not.toBeNull();
+    expect(r!.replay).toBe(`npx tsx check ${scenarios[0]!.scenario.id} --variant buggy --replay ${r!.token}`);
+  });
+});
