@@ -14,6 +14,7 @@ import { encodeToken, nonDefaultParams } from '../trace/schedule-token';
 import { minimizeSchedule, type Minimization } from '../trace/minimize';
 import { recordTrace, type Trace } from '../trace/trace';
 import { replayCommand } from './replay-command';
+import { ScenarioError } from '../runtime/errors';
 
 /** A scenario as the command line knows it: where it was declared, and where workers import it. */
 export interface ScenarioEntry {
@@ -41,6 +42,8 @@ export interface VariantReport {
   readonly trace: Trace | null;
   /** The replay token of that execution. */
   readonly token: string | null;
+  /** Set when the scenario threw while this variant was checked: its one-line message (verdict "error"). */
+  readonly error?: string;
   /** The exact command that replays it (`npx tsx check <file or id> --variant v --replay token`). */
   readonly replay: string | null;
   /** The parameters the variant was checked with (defaults and `--param` overrides). */
@@ -70,6 +73,11 @@ export interface RunOptions {
   readonly pool?: () => WorkerPool | null;
   /** Where workers find a scenario; null (or absent) keeps its searches in this thread. */
   readonly sourceOf?: (scenario: Scenario) => ScenarioSource | null;
+  /**
+   * A scenario that throws becomes one failing report (with `error`) and the other variants still
+   * run (`--all`); without it the ScenarioError propagates.
+   */
+  readonly keepGoing?: boolean;
   /** A verdict found elsewhere (merged shards): used instead of searching. */
   readonly verdictOf?: (scenario: Scenario, variant: string) => Verdict;
 }
@@ -142,6 +150,15 @@ export function runChecks(
       const variant = variantOf(scenario, name);
       options.onStart?.(scenario, name);
       const expected = variant.expect ?? 'holds';
+      if (options.keepGoing) {
+        try {
+          reports.push(...runChecks([{ scenario, file, ...(named === undefined ? {} : { target: named }) }], name, { ...options, keepGoing: false, onStart: () => {} }));
+        } catch (e) {
+          if (!(e instanceof ScenarioError)) throw e;
+          reports.push(errorReport(scenario, file, named ?? scenario.id, name, variant.summary, expected, params, options.strategy, e.message.split('\n')[0]!));
+        }
+        continue;
+      }
       const searched = search(requestFor(scenario, name, params, expected, options), options);
       const verdict = searched.verdict;
       let trace: Trace | null = null;
@@ -198,4 +215,37 @@ export interface CheckOptions extends RunOptions {
  */
 export function check(entries: readonly ScenarioEntry[], options: CheckOptions): VariantReport[] {
   return runChecks(entries, options.variant ?? null, options);
+}
+
+/** The report of a variant whose scenario threw: verdict "error", not as expected. */
+function errorReport(
+  scenario: Scenario,
+  file: string,
+  target: string,
+  variant: string,
+  summary: string,
+  expected: Expectation,
+  params: Params,
+  strategy: string,
+  error: string,
+): VariantReport {
+  const stats = { executions: 0, executionsAbandoned: 0, steps: 0, executionsViolated: 0, executionsCut: 0, timeMs: 0 };
+  return {
+    scenario,
+    file,
+    target,
+    variant,
+    summary,
+    expected,
+    // why incomplete underneath: a Verdict has no error kind; every renderer reads `error` first
+    verdict: { kind: 'incomplete', strategy, cutBy: [], stats },
+    matches: false,
+    error,
+    trace: null,
+    token: null,
+    replay: null,
+    params,
+    minimization: null,
+    executionsByPreemptions: null,
+  };
 }

@@ -10,6 +10,8 @@ import { parseShard, type ShardSpec } from '../distribute/shard-file';
 import type { StrategyOptions } from '../search/strategies';
 import { defaultJobs } from '../distribute/worker-pool';
 import { isFileArgument } from './scenario-files';
+import { availableParallelism } from 'node:os';
+import { packageVersion } from './version';
 
 export interface CliOptions {
   /** Scenario id given as the positional argument, if any. */
@@ -77,6 +79,7 @@ export function buildProgram(out: (s: string) => void): Command {
   return new Command('check')
     .description('explore the schedules of kernel race scenarios and compare each verdict with what its variant declares')
     .argument('[scenario...]', 'scenario id (see --list), or scenario files: paths, directories, globs')
+    .version(packageVersion(), '--version', 'print the version')
     .option('--all', 'check every variant of every scenario')
     .option('--list', 'list scenarios, their variants and expected verdicts')
     .option('--variant <name>', 'check only this variant')
@@ -186,6 +189,8 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
     helpShown: false,
   };
   validate(options);
+  const jobsMax = availableParallelism() * 4;
+  if (options.jobs > jobsMax) throw new UsageError(`--jobs ${options.jobs} is more than 4 × the ${availableParallelism()} cores here (at most ${jobsMax})`);
   return options;
 }
 

@@ -3,7 +3,6 @@ import { paramsFor, variantOf } from '../search/variant';
 import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
 import type { Params, Scenario } from '../runtime/scenario';
 import { describeExpectation } from '../runtime/scenario';
-import { writeFileSync } from 'node:fs';
 import { renderJunit } from '../report/junit';
 import { confirmFix } from '../app/confirm-fix';
 import { renderFixConfirmation } from '../report/fix';
@@ -20,6 +19,9 @@ import { LazyPool } from '../distribute/worker-pool';
 import { githubAnnotations } from '../report/annotations';
 import { EXIT, type ExitCode } from './exit-codes';
 import { loadScenarioFiles } from './scenario-files';
+import { closest } from './suggest';
+import { assertWritable, tryWrite } from './output-files';
+import { checkParamLimits } from '../app/param-limits';
 import { renderLines, renderScenario, renderSummary, replayCommand } from '../report/text';
 
 /** Where output goes; injected so tests run the CLI in-process. */
@@ -39,6 +41,8 @@ export async function main(argv: readonly string[], io: Io, registry: Registry):
   try {
     const options = parseArgs(argv, (s) => io.out(s));
     if (options.helpShown) return EXIT.ok;
+    if (options.junit) assertWritable('--junit', options.junit);
+    if (options.html) assertWritable('--html', options.html);
     // Scenario files given on the command line take the registry's place.
     const scenarios = options.files.length ? await loadScenarioFiles(options.files) : registry;
     if (options.list) return list(scenarios, io);
@@ -59,7 +63,8 @@ export async function main(argv: readonly string[], io: Io, registry: Registry):
 function findScenario(scenarios: Registry, id: string): ScenarioEntry {
   const found = scenarios.find((s) => s.scenario.id === id);
   if (!found) {
-    throw new UsageError(`no scenario '${id}' (known: ${scenarios.map((s) => s.scenario.id).join(', ')})`);
+    const near = closest(id, scenarios.map((s) => s.scenario.id));
+    throw new UsageError(`no scenario '${id}'${near ? `; did you mean '${near}'?` : ''} (check --list)`);
   }
   return found;
 }
@@ -86,6 +91,7 @@ function check(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
     if (targets.length > 1) throw new UsageError(`--variant needs one scenario; the files export ${targets.length} (${targets.map((t) => t.scenario.id).join(', ')})`);
     variantOf(targets[0]!.scenario, options.variant);
   }
+  for (const t of targets) if (Object.keys(options.params).every((k) => Object.hasOwn(t.scenario.params, k))) checkParamLimits(t.scenario, options.params);
   const progress = io.isTTY && !options.json;
   const pool = new LazyPool(options.jobs);
   const seed = seedFor(options);
@@ -96,7 +102,7 @@ function check(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
       ...(progress ? { onStart: (s: Scenario, v: string) => io.err(`\r\x1b[2Kchecking ${s.id}/${v} …`) } : {}),
     };
     if (options.shard) return shard(targets, options, run, io);
-    reports = checkScenarios(targets, { ...run, variant: options.variant, minimize: options.minimize });
+    reports = checkScenarios(targets, { ...run, variant: options.variant, minimize: options.minimize, keepGoing: options.all || targets.length > 1 });
   } finally {
     pool.close();
     if (progress) io.err('\r\x1b[2K');
@@ -106,24 +112,30 @@ function check(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
 
 /** Prints reports as text or JSON (and JUnit, HTML, annotations); the exit code says whether all match. */
 function render(reports: VariantReport[], options: CliOptions, io: Io, seed: string | null): ExitCode {
-  if (options.junit) writeFileSync(options.junit, renderJunit(reports, options.timing));
-  if (options.html) writeHtml(options.html, reports, io);
-  if (io.env.GITHUB_ACTIONS === 'true') io.out(githubAnnotations(reports));
+  // why stderr: stdout is the report (`--json` must parse); the runner reads commands from both
+  if (io.env.GITHUB_ACTIONS === 'true') io.err(githubAnnotations(reports));
   if (options.json) io.out(`${JSON.stringify(withSearchDetails(reportsToJson(reports, options.timing), reports, seed), null, 2)}\n`);
   else if (options.all) renderAll(reports, options.timing, io, options.explain);
   else io.out(`${renderScenario(reports, options.timing, options.explain)}\n\n${renderSummary(reports)}\n`);
   if (!options.json) io.out(renderSearchDetails(reports, seed));
+  // Files are written after the results print, so a full disk never loses them.
+  const failures = [
+    options.junit ? tryWrite('--junit', options.junit, renderJunit(reports, options.timing)) : null,
+    options.html ? writeHtml(options.html, reports, io) : null,
+  ].filter((f): f is string => f !== null);
+  for (const f of failures) io.err(`${f}\n`);
+  if (failures.length || reports.some((r) => r.error !== undefined)) return EXIT.broken;
   return reports.every((r) => r.matches) ? EXIT.ok : EXIT.mismatch;
 }
 
 /** The page shows one trace: the first that is not as expected, else the first there is. */
-function writeHtml(file: string, reports: readonly VariantReport[], io: Io): void {
+function writeHtml(file: string, reports: readonly VariantReport[], io: Io): string | null {
   const r = reports.find((x) => x.trace && !x.matches) ?? reports.find((x) => x.trace);
   if (!r?.trace || !r.token) {
     io.err(`weft: no violation, so no trace for ${file}\n`);
-    return;
+    return null;
   }
-  writeFileSync(file, renderHtml({ trace: r.trace, title: r.scenario.title, replay: r.replay ?? replayCommand({ scenario: r.scenario, target: r.target, variant: r.variant, token: r.token }) }));
+  return tryWrite('--html', file, renderHtml({ trace: r.trace, title: r.scenario.title, replay: r.replay ?? replayCommand({ scenario: r.scenario, target: r.target, variant: r.variant, token: r.token }) }));
 }
 
 function renderAll(reports: readonly VariantReport[], timing: boolean, io: Io, explain: boolean): void {
@@ -146,6 +158,7 @@ function replay(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
   const { scenario } = found;
   const variant = variantOf(scenario, token.variant);
   const params = paramsFor(scenario, { ...token.params, ...options.params });
+  checkParamLimits(scenario, options.params);
   if (options.variant && options.variant !== token.variant) return confirm(options, io, scenario, token.variant, options.variant, params, token.schedule);
   // The trace is about the check the variant declares, as in the report that printed the token.
   const declared = variant.expect !== undefined && variant.expect !== 'holds' ? variant.expect.violated : undefined;
@@ -153,18 +166,24 @@ function replay(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
     explain: options.explain || options.html !== null,
     ...(declared ? { focus: declared } : {}),
   });
-  if (options.html) {
-    writeFileSync(options.html, renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, target: found.target ?? scenario.id, variant: token.variant, token: options.replay!.trim() }) }));
-  }
   if (options.json) {
     io.out(`${JSON.stringify({ version: 1, scenario: scenario.id, variant: token.variant, status: trace.status, trace: traceToJson(trace) }, null, 2)}\n`);
-    return EXIT.ok;
+  } else {
+    io.out(`${scenario.id}/${token.variant}: replay of ${trace.steps.length} steps, ${trace.status}\n\n`);
+    io.out(`${renderTable(trace)}\n`);
+    if (trace.violations.length) io.out(`\n${renderViolations(trace)}\n`);
+    if (options.explain) io.out(`\n${renderChanges(trace)}\n`);
   }
-  io.out(`${scenario.id}/${token.variant}: replay of ${trace.steps.length} steps, ${trace.status}\n\n`);
-  io.out(`${renderTable(trace)}\n`);
-  if (trace.violations.length) io.out(`\n${renderViolations(trace)}\n`);
-  if (options.explain) io.out(`\n${renderChanges(trace)}\n`);
-  return EXIT.ok;
+  return writeAfter(io, options.html && ['--html', options.html, () => renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, target: found.target ?? scenario.id, variant: token.variant, token: options.replay!.trim() }) })], EXIT.ok);
+}
+
+/** Writes a file after the results printed; a failure is one line on stderr and exit 2. */
+function writeAfter(io: Io, file: false | null | "" | readonly [string, string, () => string], code: ExitCode): ExitCode {
+  if (!file) return code;
+  const failure = tryWrite(file[0], file[1], file[2]());
+  if (failure === null) return code;
+  io.err(`${failure}\n`);
+  return EXIT.broken;
 }
 
 /** `--replay TOKEN --variant V`: the token's schedule against another variant, as far as it goes. */
@@ -178,7 +197,6 @@ function confirm(
   schedule: readonly number[],
 ): ExitCode {
   const c = confirmFix({ scenario, params, schedule, from, to });
-  if (options.html) writeFileSync(options.html, renderHtml({ trace: c.fixed, title: `${scenario.title}: the schedule of ${from} against ${to}`, replay: null }));
   if (options.json) {
     io.out(
       `${JSON.stringify(
@@ -200,7 +218,8 @@ function confirm(
     io.out(`${renderFixConfirmation(c)}\n`);
     if (options.explain) io.out(`\n${renderChanges(c.fixed)}\n`);
   }
-  return c.holdsAlong ? EXIT.ok : EXIT.mismatch;
+  const html = () => renderHtml({ trace: c.fixed, title: `${scenario.title}: the schedule of ${from} against ${to}`, replay: null });
+  return writeAfter(io, options.html && ['--html', options.html, html], c.holdsAlong ? EXIT.ok : EXIT.mismatch);
 }
 
 /** `--shard i/n`: this shard's share of each search, as text or as the JSON file `--merge` reads. */

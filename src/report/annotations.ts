@@ -31,8 +31,10 @@ export function githubAnnotations(reports: readonly VariantReport[]): string {
   return reports
     .filter((r) => !r.matches)
     .map((r) => {
-      const msg = `${r.scenario.id}/${r.variant}: expected ${describeExpectation(r.expected)}, got ${describeVerdict(r.verdict, r.expected)}`;
-      return `::error file=${r.file},line=${variantLine(r.file, r.variant)},title=weft verdict mismatch::${escapeData(msg)}\n`;
+      const got = r.error !== undefined ? `error: ${r.error}` : describeVerdict(r.verdict, r.expected);
+      const msg = `${r.scenario.id}/${r.variant}: expected ${describeExpectation(r.expected)}, got ${got}`;
+      const title = r.error !== undefined ? 'weft scenario error' : 'weft verdict mismatch';
+      return `::error file=${r.file},line=${variantLine(r.file, r.variant)},title=${title}::${escapeData(msg)}\n`;
     })
     .join('');
 }

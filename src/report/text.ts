@@ -44,6 +44,10 @@ export function renderVariant(r: VariantReport, timing: boolean, explain = false
   const lines: string[] = [];
   const mark = r.matches ? 'as expected' : 'NOT AS EXPECTED';
   lines.push(`  ${r.variant}: ${r.summary}`);
+  if (r.error !== undefined) {
+    lines.push(`    verdict error (expected ${describeExpectation(r.expected)}): ${r.error} · ${mark}`);
+    return lines.join('\n');
+  }
   lines.push(
     `    verdict ${describeVerdict(r.verdict, r.expected)} (expected ${describeExpectation(r.expected)}) · ` +
       `${describeSearch(r.verdict)}${timing ? ` · ${seconds(r.verdict.stats.timeMs)}` : ''} · ${mark}`,
@@ -68,7 +72,12 @@ export function renderScenario(reports: readonly VariantReport[], timing: boolea
   const first = reports[0];
   if (!first) return '';
   const s = first.scenario;
-  const head = [`${s.id}: ${s.title}`, ...s.commits.map((c) => `  models ${c}`)];
+  const params = Object.entries(first.params);
+  const head = [
+    `${s.id}: ${s.title}`,
+    ...(params.length ? [`  params: ${params.map(([k, v]) => `${k}=${v}`).join(' ')}`] : []),
+    ...s.commits.map((c) => `  models ${c}`),
+  ];
   return [...head, '', reports.map((r) => renderVariant(r, timing, explain)).join('\n\n')].join('\n');
 }
 
@@ -82,7 +91,7 @@ export function renderLines(reports: readonly VariantReport[], timing: boolean):
       r.matches ? 'ok' : 'FAIL',
       `${r.scenario.id}/${r.variant}`,
       `expected ${describeExpectation(r.expected)}`,
-      `got ${describeVerdict(r.verdict, r.expected)}`,
+      r.error !== undefined ? `got error: ${r.error}` : `got ${describeVerdict(r.verdict, r.expected)}`,
       `${count(r.verdict.stats.executions)} execution${r.verdict.stats.executions === 1 ? '' : 's'}`,
     ];
     if (timing) cols.push(seconds(r.verdict.stats.timeMs));
@@ -97,8 +106,9 @@ export function renderLines(reports: readonly VariantReport[], timing: boolean):
 
 export function renderSummary(reports: readonly VariantReport[]): string {
   const bad = reports.filter((r) => !r.matches).length;
+  const errors = reports.filter((r) => r.error !== undefined).length;
   const scenarios = new Set(reports.map((r) => r.scenario.id)).size;
-  return `${scenarios} scenario${scenarios === 1 ? '' : 's'}, ${reports.length} variant${reports.length === 1 ? '' : 's'}: ${reports.length - bad} as expected, ${bad} not`;
+  return `${scenarios} scenario${scenarios === 1 ? '' : 's'}, ${reports.length} variant${reports.length === 1 ? '' : 's'}: ${reports.length - bad} as expected, ${bad} not${errors ? ` (${errors} threw)` : ''}`;
 }
 
 function indent(text: string, n: number): string {

@@ -49,6 +49,8 @@ export interface ScenarioSpec<W, P extends Params> {
   readonly commits: readonly string[];
   /** Default parameter values; `setup` receives them merged with the user's. */
   readonly params?: P;
+  /** Allowed ranges of `--param` values; a parameter without one takes 0 … 1,000. */
+  readonly paramLimits?: Readonly<Record<string, { readonly min: number; readonly max: number }>>;
   /** Builds a fresh world for one execution. Must be deterministic. */
   readonly setup: (params: P) => W;
   /** Variants in display order. */
@@ -64,6 +66,8 @@ export interface Scenario {
   readonly title: string;
   readonly commits: readonly string[];
   readonly params: Params;
+  /** Allowed ranges of `--param` values; a parameter without one takes 0 … 1,000. */
+  readonly paramLimits?: Readonly<Record<string, { readonly min: number; readonly max: number }>>;
   /** Source file, for CI annotations; set by the registry. */
   readonly file?: string;
   readonly setup: (params: Params) => object;

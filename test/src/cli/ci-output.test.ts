@@ -13,8 +13,9 @@ const file = 'scenarios/mmu-notifier-unregister-release.ts';
 
 async function run(argv: string[], registry: { scenario: Scenario; file: string }[], env: Record<string, string> = {}) {
   let out = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: () => {}, isTTY: false, env }, registry);
-  return { code, out };
+  let err = '';
+  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false, env }, registry);
+  return { code, out, err };
 }
 
 /** S1 whose fixed variant runs the buggy code: one mismatch, one match. */
@@ -46,9 +47,10 @@ describe('CI outputs', () => {
     const line = variantLine(file, 'fixed');
     expect(line).toBeGreaterThan(1);
     expect(readFileSync(file, 'utf8').split('\n')[line - 1]).toMatch(/^\s*fixed: \{/);
-    expect(r.out).toContain(`::error file=${file},line=${line},title=weft verdict mismatch::mmu-notifier-unregister-release/fixed: expected holds, got violated:oops`);
+    expect(r.out).not.toContain('::error');
+    expect(r.err).toContain(`::error file=${file},line=${line},title=weft verdict mismatch::mmu-notifier-unregister-release/fixed: expected holds, got violated:oops`);
     const quiet = (await run(['mmu-notifier-unregister-release', '--no-timing'], broken));
-    expect(quiet.out).not.toContain('::error');
+    expect(quiet.out + quiet.err).not.toContain('::error');
   });
 
   it('prints no progress line when output is not a terminal', async () => {
