@@ -96,7 +96,9 @@ export class WorkerPool {
   constructor(readonly size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size ${size} must be ≥ 1`);
     const tsxApi = tsxEsmApi();
-    const entry = new URL('./worker.ts', import.meta.url).href;
+    // why by our own URL: from the sources the worker is worker.ts, from the package's dist/ it is
+    // worker.js (tsImport loads either; under it, user .ts scenarios load in the worker too)
+    const entry = new URL(import.meta.url.endsWith('.js') ? './worker.js' : './worker.ts', import.meta.url).href;
     this.signal = new Int32Array(new SharedArrayBuffer(4 * (HEARTBEAT_WORD + size)));
     this.signal[STOP_WORD] = NOT_STOPPED;
     for (let i = 0; i < size; i++) {
