@@ -31,8 +31,11 @@ const broken = [];
 for (const file of walk(root)) {
   const dts = file.endsWith('.d.ts');
   const text = readFileSync(file, 'utf8');
-  const out = text.replace(SPECIFIER, (whole, lead, quote, spec) => {
+  const out = text.replace(SPECIFIER, (whole, lead, quote, spec, at) => {
     if (/\.(js|mjs|cjs|json)$/.test(spec)) return whole;
+    // a doc comment's example (`* import { x } from './race'`) is prose, not an import
+    const line = text.slice(text.lastIndexOf('\n', at) + 1, at).trimStart();
+    if (line.startsWith('*') || line.startsWith('/*') || line.startsWith('//')) return whole;
     const base = resolve(dirname(file), spec);
     const exists = (p) => existsSync(dts ? p.replace(/\.js$/, '.d.ts') : p);
     let fixed = null;
