@@ -1,0 +1,177 @@
+/**
+ * The package from outside: `npm pack` (whose prepack is `npm run build`), installed into a fresh
+ * project under os.tmpdir() next to vitest, used by a scenario that imports only `weft-check` and
+ * `weft-check/models`: the `weft` bin checks it (exit 0 as declared, 1 when a declaration is
+ * wrong), the vitest matchers pass and fail on it (the failure printing the table), and its
+ * TypeScript typechecks against the shipped .d.ts. Installing reaches the registry for what the
+ * npm cache lacks (`--prefer-offline`), as CI can.
+ */
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const NAME = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }).name;
+const VITEST = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/vitest/package.json'), 'utf8')) as { version: string }).version;
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const SETUP_MS = 240_000;
+
+/**
+ * This run's environment without what the outer test run adds: npm's lifecycle variables (`npm
+ * test` sets the outer package's) and vitest's own (an inner vitest must not think it is a worker).
+ */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(npm_(lifecycle|package|config_(prefix|global))|VITEST|TEST$|NODE_ENV$|NODE_OPTIONS$|INIT_CWD$)/.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, NO_COLOR: '1', FORCE_COLOR: '0' };
+}
+
+function run(cmd: string, args: readonly string[], cwd: string): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, { cwd, env: cleanEnv(), encoding: 'utf8', timeout: SETUP_MS, shell: process.platform === 'win32' });
+}
+
+const RACE = `
+import { defineScenario, type Invariant, type Steps } from '${NAME}';
+import { newPlainField, newSpinlock, peekField, readOnce, spinLock, spinUnlock, writeOnce, type PlainField, type Spinlock } from '${NAME}/models';
+
+interface World {
+  readonly count: PlainField<number>;
+  readonly lock: Spinlock;
+  done: number;
+}
+
+/** count++ as a load and a store; under the lock when \`locked\`. */
+function* increment(w: World, locked: boolean): Steps {
+  if (locked) yield* spinLock(w.lock);
+  const v = yield* readOnce(w.count);
+  yield* writeOnce(w.count, v + 1);
+  if (locked) yield* spinUnlock(w.lock);
+  w.done++;
+}
+
+const noLostUpdate: Invariant<World> = {
+  id: 'lost-update',
+  description: 'when both increments returned, the counter is 2',
+  check: (w) => w.done < 2 || peekField(w.count) === 2 || \`count = \${peekField(w.count)} after two increments\`,
+};
+
+export const counter = defineScenario<World>({
+  id: 'counter-race',
+  title: 'two threads increment a shared counter',
+  commits: [],
+  setup: () => ({ count: newPlainField('count', 0), lock: newSpinlock('lock'), done: 0 }),
+  variants: {
+    buggy: {
+      summary: 'no lock',
+      expect: { violated: 'lost-update' },
+      invariants: [noLostUpdate],
+      threads: { a: (w) => increment(w, false), b: (w) => increment(w, false) },
+    },
+    fixed: {
+      summary: 'a spinlock around the increment',
+      invariants: [noLostUpdate],
+      threads: { a: (w) => increment(w, true), b: (w) => increment(w, true) },
+    },
+  },
+});
+`;
+
+const TESTS = `
+import { expect, it } from 'vitest';
+import '${NAME}/vitest';
+import { counter } from './race';
+
+it('the spinlock fixes it', () => {
+  expect(counter).toHold({ variant: 'fixed', file: './race.ts' });
+});
+
+it('the unlocked counter is wrongly asserted to hold', () => {
+  expect(counter).toHold({ variant: 'buggy', file: './race.ts' });
+});
+`;
+
+let work = '';
+let project = '';
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(tmpdir(), 'weft-pack-'));
+  project = path.join(work, 'project');
+  // why build, then pack without scripts: prepack would build again, and its output would go to
+  // stdout in front of the JSON
+  const built = run(NPM, ['run', 'build'], ROOT);
+  if (built.status !== 0) throw new Error(`npm run build failed:\n${built.stdout}${built.stderr}`);
+  const packed = JSON.parse(execFileSync(NPM, ['pack', '--ignore-scripts', '--pack-destination', work, '--json'], { cwd: ROOT, env: cleanEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32' })) as { filename: string }[];
+  const tarball = path.join(work, packed[0]!.filename);
+  mkdirSync(project);
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'weft-pack-probe', private: true, type: 'module' }));
+  const installed = run(NPM, ['install', tarball, `vitest@${VITEST}`, '--prefer-offline', '--no-audit', '--no-fund'], project);
+  if (installed.status !== 0) throw new Error(`npm install failed:\n${installed.stderr}`);
+  writeFileSync(path.join(project, 'race.ts'), RACE);
+  writeFileSync(path.join(project, 'wrong.ts'), RACE.replace("summary: 'a spinlock around the increment',", "summary: 'declared wrongly', expect: { violated: 'lost-update' },"));
+  writeFileSync(path.join(project, 'race.test.ts'), TESTS);
+}, SETUP_MS);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe(`the packed ${NAME}, installed in a project outside the repo`, () => {
+  it('ships dist/, README and docs, and no sources, tests or scenarios', () => {
+    const listed = JSON.parse(execFileSync(NPM, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, env: cleanEnv(), encoding: 'utf8', shell: process.platform === 'win32' })) as {
+      files: { path: string }[];
+    }[];
+    const files = listed[0]!.files.map((f) => f.path);
+    expect(files).toContain('dist/src/cli/bin.js');
+    expect(files).toContain('dist/src/index.d.ts');
+    expect(files).toContain('dist/models/index.js');
+    expect(files).toContain('dist/src/vitest.d.ts');
+    expect(files).toContain('dist/src/distribute/worker.js');
+    expect(files).toContain('README.md');
+    expect(files.filter((f) => !/^(dist\/|docs\/|README\.md$|package\.json$)/.test(f))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('`npx weft check race.ts` exits 0 when every variant is as declared, naming the file to replay', () => {
+    const r = run(NPX, ['--no', 'weft', 'check', 'race.ts', '--no-timing'], project);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('verdict violated:lost-update (expected violated:lost-update)');
+    expect(r.stdout).toContain('│');
+    expect(r.stdout).toMatch(/replay: .* \.\/race\.ts --variant buggy --replay w1:counter-race\/buggy:\S+/);
+    expect(r.stdout).toContain('1 scenario, 2 variants: 2 as expected, 0 not');
+    expect(r.status).toBe(0);
+  });
+
+  it('`npx weft check wrong.ts` exits 1 when a declaration is wrong', () => {
+    const r = run(NPX, ['--no', 'weft', 'check', 'wrong.ts', '--no-timing'], project);
+    expect(r.stdout).toContain('verdict holds (expected violated:lost-update)');
+    expect(r.stdout).toContain('NOT AS EXPECTED');
+    expect(r.status).toBe(1);
+  });
+
+  it('the vitest matchers: one test passes, the wrong one fails printing the table and the replay command', () => {
+    const r = run(NPX, ['--no', 'vitest', 'run', '--reporter=verbose'], project);
+    const out = r.stdout + r.stderr;
+    expect(out).toContain('expected counter-race/buggy to hold, but buggy violated lost-update');
+    expect(out).toContain('│');
+    expect(out).toMatch(/WRITE_ONCE\(count, 1\) +✗ lost-update ◀/);
+    expect(out).toContain('replay: npx tsx check ./race.ts --variant buggy --replay w1:counter-race/buggy:');
+    expect(out).toMatch(/1 failed.*1 passed|1 passed.*1 failed/);
+    expect(r.status).toBe(1);
+  });
+
+  it('the scenario and the test typecheck against the shipped declarations', () => {
+    writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['*.ts'] }),
+    );
+    const r = run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.'], project);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
