@@ -5,10 +5,15 @@
  * come from the files named on the command line (TypeScript ones load through tsx, a dependency).
  * A leading `check` is accepted and dropped, so `weft check x.ts` and `weft x.ts` are the same.
  *
- * Why main is imported dynamically: node starts running this file before the CLI's module graph
- * is loaded, so `--version` and a bad first argument need nothing else (see bench/cold-start.ts).
+ * Why main is imported dynamically: so that, for a .ts scenario, the package's entry points and
+ * tsx's API start loading alongside main's module graph (cold start: bench/cold-start.ts).
  */
+import * as nodeModule from 'node:module';
 import type { Io } from './main';
+
+// why: node ≥ 22.1 then keeps V8's compiled code of the CLI (and tsx) between runs, as tsc does
+// since TypeScript 5.7; older nodes have no such function and start as before
+(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 // why quietly: `weft check --list | head` closes the pipe early; that is the reader's choice
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -26,6 +31,15 @@ const io: Io = {
 const argv = process.argv.slice(2);
 if (argv[0] === 'check') argv.shift();
 
+// why these imports, started together with main's: a scenario file imports the package's entry
+// points, and a .ts one loads after tsx's loader is registered, through which every module not yet
+// loaded then goes (slower); loaded here first, natively and while main's graph loads, they are
+// already in the module map when the scenario asks for them. Bare self-references, so they are
+// the very modules a user's `import … from 'weft-check'` gets.
+const typescript = argv.some((a) => /\.[mc]?ts$/.test(a) && !a.endsWith('.d.ts'));
+const self = (specifier: string): Promise<unknown> => import(specifier).catch(() => undefined);
+const early = typescript ? [self('weft-check'), self('weft-check/models'), self('tsx/esm/api')] : [];
 const { main } = await import('./main');
+await Promise.all(early);
 // why await on either: main returns an exit code, or a promise of one
 process.exitCode = await main(argv, io, []);
