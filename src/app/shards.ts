@@ -9,6 +9,7 @@ import { describeShard, type ShardFile } from '../distribute/shard-file';
 import { exploreInProcess } from '../distribute/parallel';
 import { PARTITION_RULE } from '../distribute/partition';
 import { freshSeed } from '../search/strategies/random';
+import { strategyDescriptor } from '../search/strategies';
 import type { Verdict } from '../search/verdict';
 import type { LazyPool } from '../distribute/worker-pool';
 import { UsageError } from '../runtime/errors';
@@ -34,12 +35,9 @@ export interface RunFlags {
 }
 import { runChecks, runShard, type RunOptions, type VariantReport } from './check';
 
-/** Strategies that draw from a seed. */
-const SEEDED = ['random', 'pct'];
-
 /** The seed of this run: the one given, or a fresh one (printed, so the run can be repeated). */
 export function seedFor(options: RunFlags): string | null {
-  if (!SEEDED.includes(options.strategy)) return null;
+  if (!strategyDescriptor(options.strategy).seeded) return null;
   return options.strategyOptions.seed ?? freshSeed();
 }
 

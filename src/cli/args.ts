@@ -7,7 +7,7 @@ import { UsageError } from '../runtime/errors';
 import type { SearchLimits } from '../search/explorer';
 import { DEFAULT_LIMITS } from '../search/explorer';
 import { parseShard, type ShardSpec } from '../distribute/shard-file';
-import type { StrategyOptions } from '../search/strategies';
+import { STRATEGIES, strategyDescriptor, type StrategyOptions } from '../search/strategies';
 import { defaultJobs } from '../distribute/worker-pool';
 import { isFileArgument } from './scenario-files';
 import { availableParallelism } from 'node:os';
@@ -90,7 +90,7 @@ export function buildProgram(out: (s: string) => void): Command {
     .option('--html <file>', 'also write the trace as a self-contained HTML page')
     .option('--no-minimize', 'print failing schedules as found, without minimizing them')
     .option('--no-timing', 'leave wall times out, so output is byte-for-byte reproducible')
-    .option('--strategy <id>', 'how to choose schedules: dfs, bounded, random, pct, exhaustive', 'dfs')
+    .option('--strategy <id>', `how to choose schedules: ${STRATEGIES.map((s) => `${s.id} (${s.help})`).join('; ')}`, 'dfs')
     .addOption(new Option('--preemptions <k>', 'bounded: stop after the pass of k preemptions (verdict: incomplete if schedules were left)').argParser(wholeNumber('--preemptions')))
     .addOption(new Option('--executions <n>', 'random, pct: how many executions to sample').argParser(positiveInt('--executions')))
     .option('--seed <seed>', 'random, pct: the seed (printed with the result; the same seed repeats the run)')
@@ -194,12 +194,12 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
   return options;
 }
 
-/** Which strategies read each strategy flag. */
-const STRATEGY_FLAGS: readonly { flag: string; key: keyof StrategyOptions; strategies: readonly string[] }[] = [
-  { flag: '--preemptions', key: 'preemptionsMax', strategies: ['bounded'] },
-  { flag: '--executions', key: 'executions', strategies: ['random', 'pct'] },
-  { flag: '--seed', key: 'seed', strategies: ['random', 'pct'] },
-  { flag: '--depth', key: 'depth', strategies: ['pct'] },
+/** The flag that sets each strategy option; which strategies read an option, their descriptors say. */
+const STRATEGY_FLAGS: readonly { flag: string; key: keyof StrategyOptions }[] = [
+  { flag: '--preemptions', key: 'preemptionsMax' },
+  { flag: '--executions', key: 'executions' },
+  { flag: '--seed', key: 'seed' },
+  { flag: '--depth', key: 'depth' },
 ];
 
 function validate(o: CliOptions): void {
@@ -209,9 +209,11 @@ function validate(o: CliOptions): void {
     return;
   }
   if (o.shard && o.replay) throw new UsageError('--shard splits a search; --replay runs one schedule');
+  const strategy = strategyDescriptor(o.strategy);
   for (const f of STRATEGY_FLAGS) {
-    if (o.strategyOptions[f.key] !== undefined && !f.strategies.includes(o.strategy)) {
-      throw new UsageError(`${f.flag} applies to --strategy ${f.strategies.join(' or ')}, not ${o.strategy}`);
+    if (o.strategyOptions[f.key] !== undefined && !strategy.options.includes(f.key)) {
+      const readers = STRATEGIES.filter((s) => s.options.includes(f.key)).map((s) => s.id);
+      throw new UsageError(`${f.flag} applies to --strategy ${readers.join(' or ')}, not ${o.strategy}`);
     }
   }
   if (o.all && o.scenario) throw new UsageError('give a scenario or --all, not both');
