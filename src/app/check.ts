@@ -44,7 +44,7 @@ export interface VariantReport {
   readonly token: string | null;
   /** Set when the scenario threw while this variant was checked: its one-line message (verdict "error"). */
   readonly error?: string;
-  /** The exact command that replays it (`npx tsx check <file or id> --variant v --replay token`). */
+  /** The exact command that replays it (`npx weft check <file or id> --variant v --replay token`). */
   readonly replay: string | null;
   /** The parameters the variant was checked with (defaults and `--param` overrides). */
   readonly params: Params;
@@ -78,6 +78,8 @@ export interface RunOptions {
    * run (`--all`); without it the ScenarioError propagates.
    */
   readonly keepGoing?: boolean;
+  /** How the reader runs weft, for replay commands (default: the installed `npx weft check`). */
+  readonly command?: string;
   /** A verdict found elsewhere (merged shards): used instead of searching. */
   readonly verdictOf?: (scenario: Scenario, variant: string) => Verdict;
 }
@@ -192,7 +194,7 @@ export function runChecks(
         matches: matchesExpectation(verdict, expected),
         trace,
         token,
-        replay: token === null ? null : replayCommand({ scenario, target: named ?? scenario.id, variant: name, token }),
+        replay: token === null ? null : replayCommand({ scenario, target: named ?? scenario.id, variant: name, token }, options.command),
         params,
         minimization,
         executionsByPreemptions: searched.executionsByPreemptions,

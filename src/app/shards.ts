@@ -33,7 +33,7 @@ export interface RunFlags {
   readonly minimize: boolean;
   readonly all: boolean;
 }
-import { runChecks, runShard, type RunOptions, type VariantReport } from './check';
+import { runChecks, runShard, type RunOptions, type ScenarioEntry, type VariantReport } from './check';
 
 /** The seed of this run: the one given, or a fresh one (printed, so the run can be repeated). */
 export function seedFor(options: RunFlags): string | null {
@@ -96,7 +96,8 @@ function withoutTimes(file: ShardFile): ShardFile {
 /** Reads and merges shard files into reports, with the options they were searched with. */
 export function mergeShardResults<O extends RunFlags>(
   options: O,
-  find: (id: string) => { scenario: Scenario; file: string },
+  find: (id: string) => ScenarioEntry,
+  command?: string,
 ): { reports: VariantReport[]; options: O } {
   const files = options.merge!.map((name) => ({ name, content: readJson(name) }));
   const merged = mergeShardFiles(files, (entry, partition, executionsMax) => {
@@ -115,6 +116,7 @@ export function mergeShardResults<O extends RunFlags>(
         limits: first.limits,
         minimize: options.minimize,
         verdictOf: () => verdict,
+        ...(command === undefined ? {} : { command }),
       }),
     );
   }

@@ -5,28 +5,14 @@
  * come from the files named on the command line (TypeScript ones load through tsx, a dependency).
  * A leading `check` is accepted and dropped, so `weft check x.ts` and `weft x.ts` are the same.
  *
- * Why main is imported dynamically: so that, for a .ts scenario, the package's entry points and
+ * Why the CLI is imported dynamically: so that, for a .ts scenario, the package's entry points and
  * tsx's API start loading alongside main's module graph (cold start: bench/cold-start.ts).
  */
 import * as nodeModule from 'node:module';
-import type { Io } from './main';
 
 // why: node ≥ 22.1 then keeps V8's compiled code of the CLI (and tsx) between runs, as tsc does
 // since TypeScript 5.7; older nodes have no such function and start as before
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-
-// why quietly: `weft check --list | head` closes the pipe early; that is the reader's choice
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
-
-const io: Io = {
-  out: (s) => void process.stdout.write(s),
-  err: (s) => void process.stderr.write(s),
-  isTTY: process.stderr.isTTY === true,
-  env: process.env,
-};
 
 const argv = process.argv.slice(2);
 if (argv[0] === 'check') argv.shift();
@@ -39,7 +25,6 @@ if (argv[0] === 'check') argv.shift();
 const typescript = argv.some((a) => /\.[mc]?ts$/.test(a) && !a.endsWith('.d.ts'));
 const self = (specifier: string): Promise<unknown> => import(specifier).catch(() => undefined);
 const early = typescript ? [self('weft-check'), self('weft-check/models'), self('tsx/esm/api')] : [];
-const { main } = await import('./main');
+const { runProcess } = await import('./process');
 await Promise.all(early);
-// why await on either: main returns an exit code, or a promise of one
-process.exitCode = await main(argv, io, []);
+await runProcess({ registry: [], argv });

@@ -22,7 +22,8 @@ import { loadScenarioFiles } from './scenario-files';
 import { closest } from './suggest';
 import { assertWritable, tryWrite } from './output-files';
 import { checkParamLimits } from '../app/param-limits';
-import { renderLines, renderScenario, renderSummary, replayCommand } from '../report/text';
+import { renderLines, renderScenario, renderSummary } from '../report/text';
+import { INSTALLED_COMMAND, replayCommand } from '../app/replay-command';
 
 /** Where output goes; injected so tests run the CLI in-process. */
 export interface Io {
@@ -37,7 +38,12 @@ export interface Io {
 /** The scenarios the CLI knows: the registry, or a test's own list. */
 export type Registry = readonly ScenarioEntry[];
 
-export async function main(argv: readonly string[], io: Io, registry: Registry): Promise<ExitCode> {
+/**
+ * Runs one command line. `registry` is what a scenario id names (weft's own scenarios in this
+ * repository, none in the installed bin); `command` is how the reader runs weft, as the printed
+ * replay commands spell it.
+ */
+export async function main(argv: readonly string[], io: Io, registry: Registry, command: string = INSTALLED_COMMAND): Promise<ExitCode> {
   try {
     const options = parseArgs(argv, (s) => io.out(s));
     if (options.helpShown) return EXIT.ok;
@@ -46,9 +52,9 @@ export async function main(argv: readonly string[], io: Io, registry: Registry):
     // Scenario files given on the command line take the registry's place.
     const scenarios = options.files.length ? await loadScenarioFiles(options.files) : registry;
     if (options.list) return list(scenarios, io);
-    if (options.merge) return merge(scenarios, options, io);
-    if (options.replay) return replay(scenarios, options, io);
-    return check(scenarios, options, io);
+    if (options.merge) return merge(scenarios, options, io, command);
+    if (options.replay) return replay(scenarios, options, io, command);
+    return check(scenarios, options, io, command);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {
       io.err(`weft: ${e.message}\n`);
@@ -85,7 +91,7 @@ function list(scenarios: Registry, io: Io): ExitCode {
   return EXIT.ok;
 }
 
-function check(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
+function check(scenarios: Registry, options: CliOptions, io: Io, command: string): ExitCode {
   const targets = options.all || options.files.length ? scenarios : [findScenario(scenarios, options.scenario!)];
   if (options.variant) {
     if (targets.length > 1) throw new UsageError(`--variant needs one scenario; the files export ${targets.length} (${targets.map((t) => t.scenario.id).join(', ')})`);
@@ -99,6 +105,7 @@ function check(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
   try {
     const run = {
       ...searchOptions(options, pool, seed, (s) => scenarios.find((e) => e.scenario === s)?.source ?? null),
+      command,
       ...(progress ? { onStart: (s: Scenario, v: string) => io.err(`\r\x1b[2Kchecking ${s.id}/${v} …`) } : {}),
     };
     if (options.shard) return shard(targets, options, run, io);
@@ -135,7 +142,7 @@ function writeHtml(file: string, reports: readonly VariantReport[], io: Io): str
     io.err(`weft: no violation, so no trace for ${file}\n`);
     return null;
   }
-  return tryWrite('--html', file, renderHtml({ trace: r.trace, title: r.scenario.title, replay: r.replay ?? replayCommand({ scenario: r.scenario, target: r.target, variant: r.variant, token: r.token }) }));
+  return tryWrite('--html', file, renderHtml({ trace: r.trace, title: r.scenario.title, replay: r.replay }));
 }
 
 function renderAll(reports: readonly VariantReport[], timing: boolean, io: Io, explain: boolean): void {
@@ -146,7 +153,7 @@ function renderAll(reports: readonly VariantReport[], timing: boolean, io: Io, e
   io.out(`\n${renderSummary(reports)}\n`);
 }
 
-function replay(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
+function replay(scenarios: Registry, options: CliOptions, io: Io, command: string): ExitCode {
   const token = decodeToken(options.replay!);
   if (options.scenario && options.scenario !== token.scenario) {
     throw new UsageError(`the token is for scenario '${token.scenario}', not '${options.scenario}'`);
@@ -174,7 +181,7 @@ function replay(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
     if (trace.violations.length) io.out(`\n${renderViolations(trace)}\n`);
     if (options.explain) io.out(`\n${renderChanges(trace)}\n`);
   }
-  return writeAfter(io, options.html && ['--html', options.html, () => renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, target: found.target ?? scenario.id, variant: token.variant, token: options.replay!.trim() }) })], EXIT.ok);
+  return writeAfter(io, options.html && ['--html', options.html, () => renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, target: found.target ?? scenario.id, variant: token.variant, token: options.replay!.trim() }, command) })], EXIT.ok);
 }
 
 /** Writes a file after the results printed; a failure is one line on stderr and exit 2. */
@@ -229,7 +236,7 @@ function shard(targets: Registry, options: CliOptions, run: RunOptions, io: Io):
 }
 
 /** `--merge files…`: one verdict per variant from every shard's result, reported like a search. */
-function merge(scenarios: Registry, options: CliOptions, io: Io): ExitCode {
-  const { reports, options: merged } = mergeShardResults(options, (id) => findScenario(scenarios, id));
+function merge(scenarios: Registry, options: CliOptions, io: Io, command: string): ExitCode {
+  const { reports, options: merged } = mergeShardResults(options, (id) => findScenario(scenarios, id), command);
   return render(reports, merged, io, null);
 }

@@ -6,9 +6,6 @@ import type { VariantReport } from '../app/check';
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-export { replayCommand } from '../app/replay-command';
-import { replayCommand } from '../app/replay-command';
-
 /** How far the search went, in words: `55,040 executions, every schedule explored`. */
 export function describeSearch(v: Verdict): string {
   const s = v.stats;
@@ -62,7 +59,7 @@ export function renderVariant(r: VariantReport, timing: boolean, explain = false
       lines.push('');
       lines.push(indent(renderChanges(r.trace), 4));
     }
-    lines.push(`    replay: ${r.replay ?? replayCommand({ scenario: r.scenario, target: r.target, variant: r.variant, token: r.token })}`);
+    if (r.replay) lines.push(`    replay: ${r.replay}`);
   }
   return lines.join('\n');
 }

@@ -142,8 +142,17 @@ describe(`the packed ${NAME}, installed in a project outside the repo`, () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('verdict violated:lost-update (expected violated:lost-update)');
     expect(r.stdout).toContain('│');
-    expect(r.stdout).toMatch(/replay: .* \.\/race\.ts --variant buggy --replay w1:counter-race\/buggy:\S+/);
+    expect(r.stdout).toMatch(/replay: npx weft check \.\/race\.ts --variant buggy --replay w1:counter-race\/buggy:\S+/);
     expect(r.stdout).toContain('1 scenario, 2 variants: 2 as expected, 0 not');
+    expect(r.status).toBe(0);
+  });
+
+  it('the printed replay command works as printed there: the same table, the violation at its step', () => {
+    const printed = /replay: (npx weft check .*)$/m.exec(run(NPX, ['--no', 'weft', 'check', 'race.ts', '--no-timing'], project).stdout)![1]!;
+    const r = spawnSync(printed, { cwd: project, env: cleanEnv(), encoding: 'utf8', shell: true, timeout: SETUP_MS });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^counter-race\/buggy: replay of \d+ steps, violated/);
+    expect(r.stdout).toMatch(/WRITE_ONCE\(count, 1\) +✗ lost-update ◀/);
     expect(r.status).toBe(0);
   });
 
@@ -160,7 +169,7 @@ describe(`the packed ${NAME}, installed in a project outside the repo`, () => {
     expect(out).toContain('expected counter-race/buggy to hold, but buggy violated lost-update');
     expect(out).toContain('│');
     expect(out).toMatch(/WRITE_ONCE\(count, 1\) +✗ lost-update ◀/);
-    expect(out).toContain('replay: npx tsx check ./race.ts --variant buggy --replay w1:counter-race/buggy:');
+    expect(out).toContain('replay: npx weft check ./race.ts --variant buggy --replay w1:counter-race/buggy:');
     expect(out).toMatch(/1 failed.*1 passed|1 passed.*1 failed/);
     expect(r.status).toBe(1);
   });

@@ -41,7 +41,7 @@ describe('weft matchers', () => {
     expect(message).toContain('│');
     expect(message).toContain('trace minimized');
     expect(message).toContain('◀'); // the step the trace is about
-    expect(message).toMatch(/replay: npx tsx check mmu-notifier-unregister-release --variant buggy --replay w1:mmu-notifier-unregister-release\/buggy:\S+/);
+    expect(message).toMatch(/replay: npx weft check mmu-notifier-unregister-release --variant buggy --replay w1:mmu-notifier-unregister-release\/buggy:\S+/);
   });
 
   it('toViolate searches for the asserted check, not the declared one; a fix that holds fails it', () => {

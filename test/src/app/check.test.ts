@@ -26,6 +26,6 @@ describe('the library is the CLI', () => {
     expect(r!.params).toEqual(scenarios[0]!.scenario.params);
     expect(r!.minimization!.minimized.steps).toBeLessThanOrEqual(r!.minimization!.found.steps);
     expect(r!.trace).not.toBeNull();
-    expect(r!.replay).toBe(`npx tsx check ${scenarios[0]!.scenario.id} --variant buggy --replay ${r!.token}`);
+    expect(r!.replay).toBe(`npx weft check ${scenarios[0]!.scenario.id} --variant buggy --replay ${r!.token}`);
   });
 });

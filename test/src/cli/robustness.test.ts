@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,5 +73,14 @@ describe('CI robustness', () => {
     const j = await run([S1, '--jobs', '100000']);
     expect(j.code).toBe(2);
     expect(j.err).toMatch(/^weft: --jobs 100000 is more than 4 ×/);
+  });
+});
+
+describe('a reader that closes the pipe early', () => {
+  it('`check --list | true` ends quietly with exit 0', () => {
+    // why `true`: it exits before weft writes a byte, so the first write meets a closed pipe
+    const r = spawnSync('bash', ['-c', 'npx tsx check --list | true; exit "${PIPESTATUS[0]}"'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });
