@@ -111,8 +111,7 @@ function probeRun(runner: ExecutionRunner, part: TopNode, invariants: number, ex
   while (counted + redundant < executions) {
     if (!strategy.beginExecution()) return { counted, redundant, finished: true };
     const outcome = runner.run(strategy);
-    strategy.endExecution(outcome);
-    if (outcome.status === 'abandoned' || strategy.lastExecutionRedundant()) redundant++;
+    if (strategy.endExecution(outcome) === 'redundant' || outcome.status === 'abandoned') redundant++;
     else counted++;
   }
   return { counted, redundant, finished: false };

@@ -1,6 +1,7 @@
 import type { Violation } from '../runtime/check';
 import { ExecutionRunner, type LimitHit, type RuntimeLimits } from '../runtime/execution';
 import type { Expectation, Params, Scenario, Variant } from '../runtime/scenario';
+import { strategyDescriptor } from './strategies';
 import type { Strategy } from './strategy';
 import type { Stats, Verdict } from './verdict';
 
@@ -67,9 +68,9 @@ export function explore(req: ExploreRequest): Verdict {
       break;
     }
     const outcome = runner.run(strategy);
-    strategy.endExecution(outcome);
+    const counts = strategy.endExecution(outcome);
     stats.steps += outcome.steps;
-    if (outcome.status === 'abandoned' || strategy.lastExecutionRedundant?.() === true) {
+    if (outcome.status === 'abandoned' || counts === 'redundant') {
       // why: a redundant execution is work done, not a schedule explored; the count of
       // executions must stay the number of distinct schedules (Mazurkiewicz traces under dfs).
       stats.executionsAbandoned++;
@@ -89,7 +90,7 @@ export function explore(req: ExploreRequest): Verdict {
   if (fallback) return violated(fallback);
   stats.timeMs = performance.now() - started;
   const allCuts = [...cuts, ...strategy.cuts()];
-  if (allCuts.length > 0 || !strategy.exhaustive) {
+  if (allCuts.length > 0 || !strategyDescriptor(strategy.id).exhaustive) {
     return { kind: 'incomplete', strategy: strategy.id, cutBy: allCuts, stats };
   }
   return { kind: 'holds', strategy: strategy.id, stats };

@@ -7,7 +7,7 @@
 import { ScenarioError } from '../runtime/errors';
 import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../runtime/execution';
 import type { Op } from '../runtime/op';
-import type { SearchSetup, Strategy } from './strategy';
+import type { ExecutionCount, SearchSetup, Strategy } from './strategy';
 
 /** Thread `t` of a forced prefix at `point`; a prefix that no longer fits is a broken (nondeterministic) scenario. */
 export function forcedChoice(point: ChoicePoint, t: number): number {
@@ -22,7 +22,6 @@ export function forcedChoice(point: ChoicePoint, t: number): number {
 
 export class ForcedPrefix implements Strategy {
   readonly id: string;
-  readonly exhaustive: boolean;
   // why one object: the runtime reuses its point, so this one is reused too, shifted in place
   private readonly shifted: { enabled: readonly number[]; pending: readonly (Op | null)[]; previous: number; step: number } = {
     enabled: [],
@@ -36,7 +35,6 @@ export class ForcedPrefix implements Strategy {
     private readonly prefix: readonly number[],
   ) {
     this.id = inner.id;
-    this.exhaustive = inner.exhaustive;
   }
 
   prepare(setup: SearchSetup): void {
@@ -45,10 +43,6 @@ export class ForcedPrefix implements Strategy {
 
   beginExecution(): boolean {
     return this.inner.beginExecution();
-  }
-
-  lastExecutionRedundant(): boolean {
-    return this.inner.lastExecutionRedundant?.() ?? false;
   }
 
   choose(point: ChoicePoint): number {
@@ -65,8 +59,8 @@ export class ForcedPrefix implements Strategy {
     this.inner.deadlocked?.(this.shift(point));
   }
 
-  endExecution(outcome: ExecutionOutcome): void {
-    this.inner.endExecution(outcome);
+  endExecution(outcome: ExecutionOutcome): ExecutionCount {
+    return this.inner.endExecution(outcome);
   }
 
   cuts(): readonly LimitHit[] {

@@ -1,31 +1,31 @@
 import type { ExecutionOutcome, LimitHit, Scheduler } from '../runtime/execution';
 
 /**
- * How the explorer chooses schedules. One file per strategy implements this; the runtime sees only
- * the `Scheduler` half (choose / observe), the explorer drives the rest.
+ * How the explorer chooses schedules: the moves of one search, and nothing a descriptor can say
+ * (whether it is exhaustive, seeded, which options it reads, how it splits: see
+ * `StrategyDescriptor`). The runtime sees only the `Scheduler` half (choose, observe, deadlocked);
+ * the explorer drives the rest. Concerns that cut across strategies (a forced prefix, say) are
+ * decorators over this interface, as ForcedPrefix is.
  */
 export interface Strategy extends Scheduler {
-  /** Stable id, the one `--strategy` takes (`dfs`, `replay`). */
+  /** The id of the descriptor that made it: the explorer reads the strategy's facts there. */
   readonly id: string;
-  /**
-   * Whether finishing the search means every schedule was covered (so a clean search is `holds`).
-   * Sampling strategies are not exhaustive and can only report `violated` or `incomplete`.
-   */
-  readonly exhaustive: boolean;
   /** Told once, before the first execution, what the search is over. */
   prepare?(setup: SearchSetup): void;
   /** Prepare the next execution; false when the search is over. */
   beginExecution(): boolean;
-  /** Hear how the execution ended (depth-first strategies backtrack here). */
-  endExecution(outcome: ExecutionOutcome): void;
   /**
-   * After `endExecution`: whether the execution that just ran is one another part of a split
-   * search counts (its class is not this part's). The explorer counts it apart, as abandoned.
+   * Hear how the execution ended (depth-first strategies backtrack here), and say whether it
+   * counts: `redundant` when it is one that another part of a split search counts (its class is
+   * not this part's); the explorer counts it apart, as abandoned.
    */
-  lastExecutionRedundant?(): boolean;
+  endExecution(outcome: ExecutionOutcome): ExecutionCount;
   /** Bounds of the strategy's own that skipped schedules (a preemption bound, say); empty if none. */
   cuts(): readonly LimitHit[];
 }
+
+/** Whether an execution is one of the search's schedules, or a redundant one counted apart. */
+export type ExecutionCount = 'counted' | 'redundant';
 
 /** What a strategy may know of the variant it searches (never its models). */
 export interface SearchSetup {

@@ -1,7 +1,7 @@
 import { ScenarioError } from '../../runtime/errors';
 import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../../runtime/execution';
 import { ChoiceStack } from '../choice-stack';
-import type { Strategy, StrategyDescriptor } from '../strategy';
+import type { ExecutionCount, Strategy, StrategyDescriptor } from '../strategy';
 
 /**
  * Preemption-bounded search, fewest preemptions first: iterative context bounding (Musuvathi &
@@ -31,7 +31,6 @@ const PREEMPTIONS_FLAG = '--preemptions';
 
 export class BoundedStrategy implements Strategy {
   readonly id = 'bounded';
-  readonly exhaustive = true;
   private readonly preemptionsMax: number;
   private readonly stack = new ChoiceStack();
   // invariant: every prefix in `passQueue` ends with the bound-th preemption of its schedule
@@ -116,8 +115,9 @@ export class BoundedStrategy implements Strategy {
     this.nextPass.push(prefix);
   }
 
-  endExecution(_outcome: ExecutionOutcome): void {
+  endExecution(_outcome: ExecutionOutcome): ExecutionCount {
     this.perBound[this.bound] = (this.perBound[this.bound] ?? 0) + 1;
+    return 'counted';
   }
 
   cuts(): readonly LimitHit[] {

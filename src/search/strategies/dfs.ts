@@ -7,7 +7,7 @@ import type { EventLog } from '../dpor/event-log';
 import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
 import { NotdepView } from '../dpor/notdep';
 import { atLeast, EMPTY_BYTES, EMPTY_INTS } from '../dpor/typed-array';
-import type { SearchSetup, Strategy, StrategyDescriptor } from '../strategy';
+import type { ExecutionCount, SearchSetup, Strategy, StrategyDescriptor } from '../strategy';
 import { NONE, type Sequence } from '../dpor/wakeup-tree';
 
 /**
@@ -72,7 +72,7 @@ export interface DfsOptions {
    * subtree inserted at the root carry the classes it cannot cover. A partition alone never sees
    * those, so a given sleeper cuts only the sequences in which it runs with no dependent step
    * before it (classes of an earlier partition). An execution in which a sleeper could still have
-   * run first is run to its end, for its races, and counted apart (`lastExecutionRedundant`);
+   * run first is run to its end, for its races, and counted apart (`endExecution` says `redundant`);
    * test/src/explore/partition-differential.test.ts checks the guarantee on random programs.
    */
   readonly sleeping?: readonly number[];
@@ -83,7 +83,6 @@ const OBSERVER = '\u0000invariant-observer';
 
 export class DfsStrategy implements Strategy {
   readonly id = 'dfs';
-  readonly exhaustive = true;
   private readonly prefix: readonly number[];
   private readonly sleeping: readonly number[];
   private readonly tree = takeTree();
@@ -101,7 +100,6 @@ export class DfsStrategy implements Strategy {
   private sleepersRecorded = false;
   private readonly sleepers: number[] = [];
   private prefixCounts = EMPTY_INTS;
-  private redundant = false;
   private log: EventLog | null = null;
   private observerId = -1;
   private observeWrites = false;
@@ -201,9 +199,8 @@ export class DfsStrategy implements Strategy {
     this.deadlockSeen = true;
   }
 
-  endExecution(outcome: ExecutionOutcome): void {
-    this.redundant = false;
-    if (this.log === null) return;
+  endExecution(outcome: ExecutionOutcome): ExecutionCount {
+    if (this.log === null) return 'counted';
     // why every event, replayed ones too: the wakeup sequence of a race depends on the whole
     // execution (insertReversal), and each execution brings a new one
     const end = outcome.steps;
@@ -211,7 +208,7 @@ export class DfsStrategy implements Strategy {
       for (; k < this.reversalEnd[i]!; k++) this.insertReversal(this.reversalAt[k]!, i, end);
     }
     const abandoned = outcome.status === 'abandoned';
-    if (!abandoned) this.redundant = this.sleepers.length > 0 && this.sleeperRanFirst(outcome.steps);
+    const redundant = !abandoned && this.sleepers.length > 0 && this.sleeperRanFirst(outcome.steps);
     // why: threads still pending when the execution stopped race like next events, in an
     // abandoned execution too (a thread blocked there would otherwise never race). After a fault
     // or a cut the array is from the last choice point, stale only for the last thread.
@@ -231,10 +228,7 @@ export class DfsStrategy implements Strategy {
       for (let k = mark; k < this.reversals; k++) this.insertReversal(this.reversalAt[k]!, n, n);
       this.reversals = mark;
     }
-  }
-
-  lastExecutionRedundant(): boolean {
-    return this.redundant;
+    return redundant ? 'redundant' : 'counted';
   }
 
   cuts(): readonly LimitHit[] {

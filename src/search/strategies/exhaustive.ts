@@ -2,7 +2,7 @@ import { ScenarioError } from '../../runtime/errors';
 import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../../runtime/execution';
 import { ChoiceStack } from '../choice-stack';
 import { ForcedPrefix } from '../forced-prefix';
-import type { Strategy, StrategyDescriptor } from '../strategy';
+import type { ExecutionCount, Strategy, StrategyDescriptor } from '../strategy';
 
 /**
  * Exhaustive depth-first enumeration of scheduling choices by re-execution (as in VeriSoft,
@@ -16,7 +16,6 @@ import type { Strategy, StrategyDescriptor } from '../strategy';
  */
 export class ExhaustiveStrategy implements Strategy {
   readonly id = 'exhaustive';
-  readonly exhaustive = true;
   private readonly stack = new ChoiceStack();
   private started = false;
 
@@ -44,7 +43,9 @@ export class ExhaustiveStrategy implements Strategy {
     return this.stack.push(point.enabled, first);
   }
 
-  endExecution(_outcome: ExecutionOutcome): void {}
+  endExecution(_outcome: ExecutionOutcome): ExecutionCount {
+    return 'counted';
+  }
 
   cuts(): readonly LimitHit[] {
     return [];

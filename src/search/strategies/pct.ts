@@ -1,6 +1,6 @@
 import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../../runtime/execution';
 import { DEFAULT_SAMPLED_EXECUTIONS, DEFAULT_SEED, executionRandom, type SamplingOptions } from './random';
-import type { Strategy, StrategyDescriptor } from '../strategy';
+import type { ExecutionCount, Strategy, StrategyDescriptor } from '../strategy';
 
 /**
  * Probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, "A Randomized
@@ -27,7 +27,6 @@ export interface PctOptions extends SamplingOptions {
 
 export class PctStrategy implements Strategy {
   readonly id = 'pct';
-  readonly exhaustive = false;
   readonly seed: string;
   private readonly executionsMax: number;
   private readonly depth: number;
@@ -104,8 +103,9 @@ export class PctStrategy implements Strategy {
     return best;
   }
 
-  endExecution(outcome: ExecutionOutcome): void {
+  endExecution(outcome: ExecutionOutcome): ExecutionCount {
     if (outcome.steps > this.stepsEstimate) this.stepsEstimate = outcome.steps;
+    return 'counted';
   }
 
   cuts(): readonly LimitHit[] {

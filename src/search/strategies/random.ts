@@ -1,6 +1,6 @@
 import seedrandom from 'seedrandom';
 import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../../runtime/execution';
-import type { Strategy, StrategyDescriptor } from '../strategy';
+import type { ExecutionCount, Strategy, StrategyDescriptor } from '../strategy';
 
 /**
  * Uniform random scheduling: at every step each runnable thread is equally likely. A sampling
@@ -29,7 +29,6 @@ export function freshSeed(): string {
 
 export class RandomStrategy implements Strategy {
   readonly id = 'random';
-  readonly exhaustive = false;
   readonly seed: string;
   private readonly executionsMax: number;
   // invariant: `begun` executions have been started; the current one is number begun - 1
@@ -55,7 +54,9 @@ export class RandomStrategy implements Strategy {
     return enabled[Math.floor(this.random() * enabled.length)]!;
   }
 
-  endExecution(_outcome: ExecutionOutcome): void {}
+  endExecution(_outcome: ExecutionOutcome): ExecutionCount {
+    return 'counted';
+  }
 
   cuts(): readonly LimitHit[] {
     return [];

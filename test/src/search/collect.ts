@@ -88,8 +88,7 @@ export function collect(scenario: Scenario, variantName: string, strategy: Strat
   let abandoned = 0;
   while (classes.length < executionsMax && strategy.beginExecution()) {
     const outcome = runner.run(recorder);
-    strategy.endExecution(outcome);
-    if (outcome.status === 'abandoned' || strategy.lastExecutionRedundant?.() === true) {
+    if (strategy.endExecution(outcome) === 'redundant' || outcome.status === 'abandoned') {
       abandoned++;
       continue;
     }
