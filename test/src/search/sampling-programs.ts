@@ -1,13 +1,21 @@
 /** Small programs for the sampling strategies' tests. */
 import type { Strategy } from '../../../src/search/strategy';
 import { ExecutionRunner } from '../../../src/runtime/execution';
-import type { SharedObject } from '../../../src/runtime/op';
+import type { SharedObject, Steps } from '../../../src/runtime/op';
 import { defineScenario, type Scenario } from '../../../src/runtime/scenario';
 
 interface World {
   readonly x: SharedObject & { value: number };
   readonly pad: SharedObject[];
   seen: number | null;
+}
+
+/** Thread A of both depth programs: x = 1, then x = 2, each after `pad` steps on an object of its own. */
+function* writesOneThenTwo(w: World, pad: number): Steps<void> {
+  for (let i = 0; i < pad; i++) yield { object: w.pad[0]!, access: 'write', label: 'pad', run: () => undefined };
+  yield { object: w.x, access: 'write', label: 'x = 1', run: () => void (w.x.value = 1) };
+  for (let i = 0; i < pad; i++) yield { object: w.pad[0]!, access: 'write', label: 'pad', run: () => undefined };
+  yield { object: w.x, access: 'write', label: 'x = 2', run: () => void (w.x.value = 2) };
 }
 
 /** A sets x to 1 then 2 around padding; B reads x once. The bug is B reading 1 (depth 2). */
@@ -22,12 +30,7 @@ export function depthTwo(pad: number): Scenario {
         summary: 'test',
         invariants: [{ id: 'never-one', description: 'B never sees the middle value', check: (w) => (w.seen === 1 ? 'B read x = 1' : true) }],
         threads: {
-          a: function* (w) {
-            for (let i = 0; i < pad; i++) yield { object: w.pad[0]!, access: 'write', label: 'pad', run: () => undefined };
-            yield { object: w.x, access: 'write', label: 'x = 1', run: () => void (w.x.value = 1) };
-            for (let i = 0; i < pad; i++) yield { object: w.pad[0]!, access: 'write', label: 'pad', run: () => undefined };
-            yield { object: w.x, access: 'write', label: 'x = 2', run: () => void (w.x.value = 2) };
-          },
+          a: (w) => writesOneThenTwo(w, pad),
           b: function* (w) {
             for (let i = 0; i < pad; i++) yield { object: w.pad[1]!, access: 'write', label: 'pad', run: () => undefined };
             yield { object: w.x, access: 'read', label: 'read x', run: () => void (w.seen = w.x.value) };
@@ -91,12 +94,7 @@ export function depthThree(pad: number): Scenario {
           { id: 'never-one-two', description: 'B never sees 1 then 2', check: (w) => (w.seen === 1 && w.second === 2 ? 'B read 1 then 2' : true) },
         ],
         threads: {
-          a: function* (w) {
-            for (let i = 0; i < pad; i++) yield { object: w.pad[0]!, access: 'write', label: 'pad', run: () => undefined };
-            yield { object: w.x, access: 'write', label: 'x = 1', run: () => void (w.x.value = 1) };
-            for (let i = 0; i < pad; i++) yield { object: w.pad[0]!, access: 'write', label: 'pad', run: () => undefined };
-            yield { object: w.x, access: 'write', label: 'x = 2', run: () => void (w.x.value = 2) };
-          },
+          a: (w) => writesOneThenTwo(w, pad),
           b: function* (w) {
             for (let i = 0; i < pad; i++) yield { object: w.pad[1]!, access: 'write', label: 'pad', run: () => undefined };
             yield { object: w.x, access: 'read', label: 'read x', run: () => void (w.seen = w.x.value) };
