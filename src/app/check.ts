@@ -60,6 +60,8 @@ export interface RunOptions {
   readonly limits: SearchLimits;
   /** Minimize failing schedules before printing them (default true). */
   readonly minimize?: boolean;
+  /** Executions minimization may run per failing schedule (default MINIMIZE_EXECUTIONS_MAX). */
+  readonly minimizeBudget?: number;
   /**
    * Record what each step of a printed trace changed in the world (default true: it costs one
    * world walk per step of one replay, and shows the state an invariant violation is about).
@@ -172,7 +174,10 @@ export function runChecks(
         const focus = verdict.violations.find((v) => v.check === wanted)?.check ?? verdict.violations[0]!.check;
         let schedule = verdict.schedule;
         if (options.minimize ?? true) {
-          minimization = minimizeSchedule({ scenario, variant, params, schedule, check: focus, limits: options.limits });
+          minimization = minimizeSchedule({
+            ...{ scenario, variant, params, schedule, check: focus, limits: options.limits },
+            ...(options.minimizeBudget === undefined ? {} : { executionsMax: options.minimizeBudget }),
+          });
           schedule = minimization.schedule;
         }
         trace = recordTrace(scenario, name, variant, params, schedule, { focus, explain: options.explain ?? true });

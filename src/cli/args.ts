@@ -2,6 +2,7 @@
  * The command line, parsed with commander. This is the one place flags map to option names and
  * limits; everything after it sees a `CliOptions`.
  */
+import { MINIMIZE_EXECUTIONS_MAX } from '../trace/minimize';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../runtime/errors';
 import type { SearchLimits } from '../search/explorer';
@@ -31,6 +32,8 @@ export interface CliOptions {
   readonly html: string | null;
   /** Minimize failing schedules before printing them (`--no-minimize` turns it off). */
   readonly minimize: boolean;
+  /** Executions minimization may run per failing schedule (`--minimize-budget`). */
+  readonly minimizeBudget: number;
   readonly timing: boolean;
   readonly strategy: string;
   /** What `--preemptions`, `--executions`, `--seed` and `--depth` tell the strategy. */
@@ -89,6 +92,11 @@ export function buildProgram(out: (s: string) => void): Command {
     .option('--explain', "under each trace, print what every step changed in the world")
     .option('--html <file>', 'also write the trace as a self-contained HTML page')
     .option('--no-minimize', 'print failing schedules as found, without minimizing them')
+    .addOption(
+      new Option('--minimize-budget <n>', 'executions minimization may run per failing schedule (the trace line says what was proven within it)')
+        .argParser(positiveInt('--minimize-budget'))
+        .default(MINIMIZE_EXECUTIONS_MAX),
+    )
     .option('--no-timing', 'leave wall times out, so output is byte-for-byte reproducible')
     .option('--strategy <id>', `how to choose schedules: ${STRATEGIES.map((s) => `${s.id} (${s.help})`).join('; ')}`, 'dfs')
     .addOption(new Option('--preemptions <k>', 'bounded: stop after the pass of k preemptions (verdict: incomplete if schedules were left)').argParser(wholeNumber('--preemptions')))
@@ -141,6 +149,7 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
     explain?: boolean;
     html?: string;
     minimize: boolean;
+    minimizeBudget: number;
     timing: boolean;
     strategy: string;
     preemptions?: number;
@@ -173,6 +182,7 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
     explain: o.explain ?? false,
     html: o.html ?? null,
     minimize: o.minimize,
+    minimizeBudget: o.minimizeBudget,
     timing: o.timing,
     strategy: o.strategy,
     strategyOptions: {
@@ -224,7 +234,7 @@ function validate(o: CliOptions): void {
 
 function helpOnly(): CliOptions {
   return {
-    scenario: null, files: [], all: false, list: false, variant: null, replay: null, json: false, junit: null, explain: false, html: null, minimize: true, timing: false,
+    scenario: null, files: [], all: false, list: false, variant: null, replay: null, json: false, junit: null, explain: false, html: null, minimize: true, minimizeBudget: MINIMIZE_EXECUTIONS_MAX, timing: false,
     strategy: 'dfs', strategyOptions: {}, jobs: 1, shard: null, merge: null, params: {}, limits: DEFAULT_LIMITS, helpShown: true,
   };
 }

@@ -109,7 +109,7 @@ function check(scenarios: Registry, options: CliOptions, io: Io, command: string
       ...(progress ? { onStart: (s: Scenario, v: string) => io.err(`\r\x1b[2Kchecking ${s.id}/${v} …`) } : {}),
     };
     if (options.shard) return shard(targets, options, run, io);
-    reports = checkScenarios(targets, { ...run, variant: options.variant, minimize: options.minimize, keepGoing: options.all || targets.length > 1 });
+    reports = checkScenarios(targets, { ...run, variant: options.variant, minimize: options.minimize, minimizeBudget: options.minimizeBudget, keepGoing: options.all || targets.length > 1 });
   } finally {
     pool.close();
     if (progress) io.err('\r\x1b[2K');

@@ -26,7 +26,7 @@ export function reportsToJson(reports: readonly VariantReport[], timing: boolean
       token: r.token,
       replay: r.replay,
       minimization: r.minimization
-        ? { found: r.minimization.found, minimized: r.minimization.minimized, executions: r.minimization.executions, preemptionsProvenMinimal: r.minimization.preemptionsProvenMinimal }
+        ? { found: r.minimization.found, minimized: r.minimization.minimized, executions: r.minimization.executions, preemptionsProvenMinimal: r.minimization.preemptionsProvenMinimal, preemptionsRuledOutBelow: r.minimization.preemptionsRuledOutBelow, budget: r.minimization.budget }
         : null,
       trace: r.trace ? traceToJson(r.trace) : null,
     })),

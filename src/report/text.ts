@@ -28,7 +28,9 @@ export function describeMinimization(m: Minimization): string {
   const st = `${m.found.steps} → ${plural(m.minimized.steps, 'step')}`;
   const proof = m.preemptionsProvenMinimal
     ? `no schedule with fewer preemptions violates ${m.check}`
-    : `budget ran out before fewer preemptions were ruled out`;
+    : m.preemptionsRuledOutBelow > 0
+      ? `no schedule with fewer than ${plural(m.preemptionsRuledOutBelow, 'preemption')} violates ${m.check}; the budget of ${count(m.budget)} executions ran out before fewer than ${m.minimized.preemptions} were ruled out`
+      : `the budget of ${count(m.budget)} executions ran out before fewer preemptions were ruled out`;
   return `trace minimized: ${p}, ${st} to the violation (${plural(m.executions, 'execution')}; ${proof})`;
 }
 

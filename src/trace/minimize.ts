@@ -50,6 +50,14 @@ export interface Minimization {
   readonly executions: number;
   /** True when every schedule with fewer preemptions was run and none violated the check. */
   readonly preemptionsProvenMinimal: boolean;
+  /**
+   * What was proven, exactly: every schedule with fewer preemptions than this (up to the
+   * violation) was run, and none violates the check. Equal to `minimized.preemptions` when the
+   * minimum is proven; lower when the budget ran out first.
+   */
+  readonly preemptionsRuledOutBelow: number;
+  /** The budget the two passes had, in executions. */
+  readonly budget: number;
 }
 
 export interface MinimizeRequest {
@@ -174,7 +182,11 @@ export function minimizeSchedule(req: MinimizeRequest): Minimization {
     if (best === null || better(hit.cost, best.cost)) best = hit;
   }
   if (best === null || better(found.cost, best.cost)) best = found;
-  const preemptionsProvenMinimal = boundedDone || (hitBound !== null && hitBound >= best.cost.preemptions);
+  // why not "boundedDone" alone: a finished pass with no hit at all means the bounded search
+  // missed what the search found, so nothing is proven (the differential test pins that it never
+  // happens on blocking programs, but the claim must not rest on it)
+  const ruledOutBelow = hitBound ?? (boundedDone ? 0 : bounded.currentBound);
+  const preemptionsProvenMinimal = hitBound !== null && hitBound >= best.cost.preemptions;
 
   // Pass 2: delta debugging over the prefix up to the violation.
   let improved = true;
@@ -200,6 +212,8 @@ export function minimizeSchedule(req: MinimizeRequest): Minimization {
     minimized: final.cost,
     executions,
     preemptionsProvenMinimal,
+    preemptionsRuledOutBelow: Math.min(ruledOutBelow, final.cost.preemptions),
+    budget,
   };
 }
 

@@ -108,3 +108,19 @@ describe('check CLI: minimized traces, --explain, fix confirmation, --html', () 
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
   });
 });
+
+describe('check CLI: --minimize-budget', () => {
+  it('a budget too small to finish says what it did not prove, and the trace still replays', async () => {
+    const r = await run([S1, '--variant', 'buggy', '--no-timing', '--minimize-budget', '3']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('the budget of 3 executions ran out before fewer preemptions were ruled out');
+    const token = /--replay (\S+)/.exec(r.out)![1]!;
+    expect((await run([S1, '--variant', 'buggy', '--replay', token, '--no-timing'])).code).toBe(0);
+  });
+
+  it('is a positive number', async () => {
+    const r = await run([S1, '--minimize-budget', '0']);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -7,6 +7,7 @@ import { ExecutionRunner, type ChoicePoint } from '../../../src/runtime/executio
 import type { Scenario, Variant } from '../../../src/runtime/scenario';
 import { minimizeSchedule, removals } from '../../../src/trace/minimize';
 import { renderTable } from '../../../src/report/table';
+import { describeMinimization } from '../../../src/report/text';
 import { decodeToken, encodeToken } from '../../../src/trace/schedule-token';
 import { recordTrace } from '../../../src/trace/trace';
 
@@ -104,5 +105,26 @@ describe('failing-trace minimization', () => {
     const got = [...removals([0, 1, 1, 0, 1, 0], 0)].map((p) => p.map((t) => 'AB'[t]).join(''));
     // B: drop {1,2,4}; {2,4}, {1}; {4}, {2}, {1}. Then A (its last, violating step stays): {0,3}; {3}, {0}.
     expect(got).toEqual(['AAA', 'ABAA', 'ABABA', 'ABBAA', 'ABABA', 'ABABA', 'BBBA', 'ABBBA', 'BBABA']);
+  });
+});
+
+describe('what the minimization line claims', () => {
+  const s1 = scenarios.find((e) => e.scenario.id === 'mmu-notifier-unregister-release')!.scenario;
+  const variant = s1.variants.buggy!;
+  const found = checkVariant(s1, 'buggy');
+  if (found.kind !== 'violated') throw new Error('S1 buggy must be violated');
+  const run = (executionsMax: number) => minimizeSchedule({ scenario: s1, variant, params: s1.params, schedule: found.schedule, check: 'oops', executionsMax });
+
+  it('within a budget that finishes the pass, the minimum is proven and says so', () => {
+    const m = run(20_000);
+    expect(m.preemptionsProvenMinimal).toBe(true);
+    expect(m.preemptionsRuledOutBelow).toBe(m.minimized.preemptions);
+  });
+
+  it('a budget that runs out proves nothing it did not run, and the line says how far it got', () => {
+    const m = run(3);
+    expect(m.preemptionsProvenMinimal).toBe(false);
+    expect(m.preemptionsRuledOutBelow).toBeLessThan(m.minimized.preemptions);
+    expect(describeMinimization(m)).toContain('the budget of 3 executions ran out');
   });
 });
