@@ -7,113 +7,12 @@
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { ExecutionRunner, type ChoicePoint, type Scheduler } from '../../../src/runtime/execution';
-import type { Op, SharedObject, Steps } from '../../../src/runtime/op';
-import { defineScenario, type Scenario, type ThreadBody } from '../../../src/runtime/scenario';
+import type { Scenario } from '../../../src/runtime/scenario';
+import { randomBlockingProgram } from '../search/blocking-programs';
 import { DfsStrategy } from '../../../src/search/strategies/dfs';
 import { ExhaustiveStrategy } from '../../../src/search/strategies/exhaustive';
 import { checkVariant } from '../../../src/search/variant';
 import { minimizeSchedule } from '../../../src/trace/minimize';
-
-interface Cell extends SharedObject {
-  value: number;
-}
-interface Lock extends SharedObject {
-  owner: number;
-}
-interface World {
-  readonly cells: Cell[];
-  readonly locks: Lock[];
-}
-
-type Instr =
-  | { kind: 'write'; cell: number; value: number }
-  | { kind: 'await'; cell: number }
-  | { kind: 'lock' | 'unlock'; lock: number };
-
-function* step<R>(op: Op<R>): Steps<R> {
-  return (yield op) as R;
-}
-
-function body(instrs: readonly Instr[]): ThreadBody<World> {
-  return function* (w) {
-    for (const ins of instrs) {
-      if (ins.kind === 'write') {
-        const c = w.cells[ins.cell]!;
-        yield* step<void>({ object: c, access: 'write', label: `w ${c.name}`, run: () => void (c.value = ins.value) });
-      } else if (ins.kind === 'await') {
-        // why a read gated on its own object: a wait for a condition, the shape of wait_event
-        const c = w.cells[ins.cell]!;
-        yield* step<number>({ object: c, access: 'read', label: `await ${c.name}`, enabled: () => c.value !== 0, run: () => c.value });
-      } else if (ins.kind === 'lock') {
-        const l = w.locks[ins.lock]!;
-        yield* step<void>({ object: l, access: 'acquire', label: `lock ${l.name}`, enabled: () => l.owner < 0, run: (t) => void (l.owner = t.id) });
-      } else {
-        const l = w.locks[ins.lock]!;
-        yield* step<void>({ object: l, access: 'release', label: `unlock ${l.name}`, run: () => void (l.owner = -1) });
-      }
-    }
-  };
-}
-
-/**
- * 2–3 threads, at most 8 steps in all, over 2 cells and 0–2 locks. Writes store 0, 1 or 2, so a
- * cell can be set and reset; the invariant (both cells 2 at once) then often needs a preemption
- * between a thread's set and its reset, and awaits wait for a cell another thread sets.
- */
-function randomBlockingProgram(rng: () => number, index: number): Scenario {
-  const pick = (n: number) => Math.floor(rng() * n);
-  const locks = pick(3);
-  const threadCount = 2 + pick(2);
-  let budget = 8;
-  const lists: Instr[][] = [];
-  for (let t = 0; t < threadCount; t++) {
-    const length = Math.max(1, Math.min(1 + pick(4), budget - (threadCount - t - 1)));
-    budget -= length;
-    const instrs: Instr[] = [];
-    const held: number[] = [];
-    while (instrs.length < length) {
-      const r = rng();
-      if (held.length > 0 && r < 0.35) instrs.push({ kind: 'unlock', lock: held.pop()! });
-      else if (locks > 0 && r < 0.55) {
-        const l = pick(locks);
-        // why not always: re-taking a held lock self-deadlocks, a blocking shape worth keeping rare
-        if (held.includes(l) && rng() < 0.8) continue;
-        held.push(l);
-        instrs.push({ kind: 'lock', lock: l });
-      } else if (r < 0.7) instrs.push({ kind: 'await', cell: pick(2) });
-      else instrs.push({ kind: 'write', cell: pick(2), value: pick(3) });
-    }
-    if (rng() < 0.7) while (held.length > 0) instrs.push({ kind: 'unlock', lock: held.pop()! });
-    lists.push(instrs);
-  }
-  // why: an await no other thread can satisfy deadlocks every schedule at once, which says nothing
-  // of preemptions; mostly make it a write instead
-  lists.forEach((instrs, t) =>
-    instrs.forEach((ins, k) => {
-      if (ins.kind !== 'await') return;
-      const someoneSets = lists.some((other, u) => u !== t && other.some((o) => o.kind === 'write' && o.cell === ins.cell && o.value !== 0));
-      if (!someoneSets && rng() < 0.9) instrs[k] = { kind: 'write', cell: ins.cell, value: 2 };
-    }),
-  );
-  const threads: Record<string, ThreadBody<World>> = {};
-  lists.forEach((instrs, t) => (threads[`t${t}`] = body(instrs)));
-  return defineScenario<World>({
-    id: `blocking-${index}`,
-    title: 'random blocking program',
-    commits: [],
-    setup: () => ({
-      cells: [0, 1].map((i) => ({ name: `c${i}`, value: 0 })),
-      locks: Array.from({ length: locks }, (_, i) => ({ name: `l${i}`, owner: -1 })),
-    }),
-    variants: {
-      main: {
-        summary: 'random',
-        invariants: [{ id: 'not-both-two', description: 'the cells are never both 2', check: (w) => (w.cells[0]!.value === 2 && w.cells[1]!.value === 2 ? 'both are 2' : true) }],
-        threads,
-      },
-    },
-  });
-}
 
 /** Per check, the fewest preemptions up to its violation over every schedule (plain enumeration). */
 function fewestPreemptions(p: Scenario): Map<string, number> {
