@@ -9,8 +9,10 @@
  * `folioPmdLock`, `folioPmdUnlock`. Each of the three modules is also exported whole as a
  * namespace (`pageTable`, `pte`, `ptl`).
  */
+export * from './await';
 export * from './bit-spinlock';
 export * from './completion';
+export * from './condvar';
 export * from './hlist-rcu';
 export * from './irq';
 export * from './mutex';
@@ -21,6 +23,7 @@ export * from './rwsem';
 export * from './seqcount';
 export * from './spinlock';
 export * from './srcu';
+export * from './task';
 export * from './waitqueue';
 export * from './kit/fused';
 export * from './kit/ghost';

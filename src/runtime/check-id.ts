@@ -14,6 +14,7 @@ export const BUILTIN_CHECKS = {
   'reclaim-inversion': 'a lock taken inside memory reclaim is also held across an allocation that may enter reclaim',
   'use-after-free': 'an object with a lifetime was accessed after it was freed, or freed twice',
   refcount: 'refcount underflow, increment from zero, or a put on an object already freed',
+  assertion: 'an assertion in the model failed: node:assert, vitest or chai expect (an AssertionError) in thread code, an op or an invariant',
   'data-race': 'two accesses to one plain field from different threads, one a write, not ordered by locks, grace periods or atomics',
 } as const;
 

@@ -117,6 +117,7 @@ export class ExecutionRunner {
   private readonly threads: ThreadState[];
   private readonly checksAfterStep: Check[];
   private readonly checksAtThreadEnd: Check[] = [lockLeak];
+  private readonly checksAtEnd: Check[];
   // invariant: fired[i] is true once checksAfterStep[i] has fired in the current execution
   private readonly fired: boolean[];
   private readonly enabled: number[] = [];
@@ -146,6 +147,7 @@ export class ExecutionRunner {
       steps: 0,
     }));
     this.checksAfterStep = (variant.invariants ?? []).map(invariantCheck);
+    this.checksAtEnd = (variant.finalState ?? []).map(invariantCheck);
     this.fired = this.checksAfterStep.map(() => false);
   }
 
@@ -220,7 +222,7 @@ export class ExecutionRunner {
         if (alive.length > 0) {
           scheduler.deadlocked?.(point);
           this.deadlock(step);
-        }
+        } else if (this.checksAtEnd.length > 0) this.checkFinalState(world, step);
         return this.finish(step, null);
       }
       const choice = scheduler.choose(point);
@@ -303,6 +305,10 @@ export class ExecutionRunner {
         this.record({ check: e.check, message: `${op.label}: ${e.message}`, ...stateOf(e), step, thread: t.ctx.id, fatal: true });
         return false;
       }
+      if (isAssertionError(e)) {
+        this.record({ check: 'assertion', message: `${op.label}: ${oneLine(e.message)}`, step, thread: t.ctx.id, fatal: true });
+        return false;
+      }
       throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) step ${step} ${op.label} threw: ${messageOf(e)}`);
     }
     this.lastResult = result;
@@ -316,6 +322,11 @@ export class ExecutionRunner {
     } catch (e) {
       if (e instanceof KernelFault) {
         this.record({ check: e.check, message: e.message, ...stateOf(e), step, thread: t.ctx.id, fatal: true });
+        t.pending = null;
+        return false;
+      }
+      if (isAssertionError(e)) {
+        this.record({ check: 'assertion', message: `after step ${step}: ${oneLine(e.message)}`, step, thread: t.ctx.id, fatal: true });
         t.pending = null;
         return false;
       }
@@ -348,12 +359,28 @@ export class ExecutionRunner {
       try {
         msg = checks[i]!.afterStep!(world);
       } catch (e) {
-        throw new ScenarioError(`invariant ${checks[i]!.id} threw after step ${step}: ${messageOf(e)}`);
+        // why: an invariant written with assert()/expect() fails by throwing; that is it firing
+        if (!isAssertionError(e)) throw new ScenarioError(`invariant ${checks[i]!.id} threw after step ${step}: ${messageOf(e)}`);
+        msg = oneLine(e.message);
       }
       if (msg !== null) {
         this.fired[i] = true;
         this.record({ check: checks[i]!.id, message: msg, step, thread, fatal: false });
       }
+    }
+  }
+
+  /** Final-state invariants, once every thread has returned; a violation names no thread. */
+  private checkFinalState(world: object, step: number): void {
+    for (const c of this.checksAtEnd) {
+      let msg: string | null;
+      try {
+        msg = c.afterStep!(world);
+      } catch (e) {
+        if (!isAssertionError(e)) throw new ScenarioError(`final-state invariant ${c.id} threw: ${messageOf(e)}`);
+        msg = oneLine(e.message);
+      }
+      if (msg !== null) this.record({ check: c.id, message: `final state: ${msg}`, step, thread: -1, fatal: false });
     }
   }
 
@@ -387,6 +414,19 @@ const NO_BLOCKED: readonly BlockedThread[] = [];
 
 function stateOf(e: KernelFault): { state?: string } {
   return e.state === undefined ? {} : { state: e.state };
+}
+
+/**
+ * node:assert, chai (and so vitest's expect) and most assertion libraries throw an Error named
+ * AssertionError; weft does not depend on any of them, so it goes by the name.
+ */
+function isAssertionError(e: unknown): e is Error {
+  return e instanceof Error && e.name === 'AssertionError';
+}
+
+/** node:assert's messages span lines (`Expected values…:\n\n1 !== 0`); a violation is one line. */
+function oneLine(message: string): string {
+  return message.replace(/\s+/g, ' ').trim();
 }
 
 function messageOf(e: unknown): string {

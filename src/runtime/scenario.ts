@@ -32,6 +32,12 @@ export interface Variant<W> {
   readonly summary: string;
   /** The invariants this variant is held to, on top of the built-in checks. */
   readonly invariants?: readonly Invariant<W>[];
+  /**
+   * Invariants of the final state, checked once when every thread has returned (not after a
+   * crash, a deadlock or a cut). Equivalent interleavings end in the same state, so unlike
+   * `invariants` they cost the reduction nothing.
+   */
+  readonly finalState?: readonly Invariant<W>[];
   /** Threads in display order: the first is A, the second B, … */
   readonly threads: Readonly<Record<string, ThreadBody<W>>>;
 }

@@ -1,0 +1,94 @@
+/**
+ * A Mesa-style condition variable over a mutex (pthread_cond_t, the kernel's wait_event family in
+ * spirit). `condWait(cv, m)` is three steps: (1) atomically release `m` and join the waiters,
+ * (2) sleep until signalled, (3) take `m` again, competing with every other thread. A woken waiter
+ * therefore finds the world as the others left it, not as the signaller did: code must re-test
+ * its condition in a loop, and weft finds the schedules where an `if` is not enough.
+ *
+ * `condSignal` wakes the longest waiter, `condBroadcast` every waiter; a signal with no waiter is
+ * lost (Mesa: nothing is banked, unlike a completion). Which waiter a signal wakes is unspecified
+ * in POSIX; weft wakes the oldest only, so programs that depend on the choice are not explored
+ * for it. With `spurious: true` a waiter may also wake with no signal at all, as POSIX allows.
+ * Waiting without holding the mutex is a bug (unlock-not-held).
+ */
+import { hbAcquire, hbRelease, perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/index';
+import { lockReleased, unlockNotHeld } from './kit/lock-tracking';
+import { mutexLock, type Mutex } from './mutex';
+
+export interface CondVar extends SharedObject {
+  // invariant: waiters lists, oldest first, the ids of threads between step (1) and step (2)
+  readonly waiters: number[];
+  readonly spurious: boolean;
+}
+
+export function newCondVar(name: string, options: { readonly spurious?: boolean } = {}): CondVar {
+  return { name, waiters: [], spurious: options.spurious ?? false };
+}
+
+// why per call and not per object: the ops name the mutex, and one condvar may be used with
+// several (pthread forbids it at once, not over time); the cost is an allocation per wait, off the
+// runtime's hot path
+function waitOps(cv: CondVar, m: Mutex): { release: Op<void>; sleep: Op<void> } {
+  const label = `cond_wait(&${cv.name}, &${m.name})`;
+  return {
+    release: {
+      object: cv,
+      access: 'write',
+      label,
+      alsoTouches: [{ object: m, access: 'release' }],
+      run: (self: ThreadContext) => {
+        if (m.owner !== self) unlockNotHeld(self, m, label, m.owner ? 'is held by another thread' : 'is not locked', `${m.name}.owner = ${m.owner?.letter ?? 'none'}`);
+        m.owner = null;
+        lockReleased(self, m);
+        cv.waiters.push(self.id);
+        hbRelease(self, cv);
+      },
+    },
+    sleep: {
+      object: cv,
+      access: 'write',
+      label: `${label}: woken`,
+      enabled: (self: ThreadContext) => cv.spurious || !cv.waiters.includes(self.id),
+      waitsFor: () => `cond_signal(&${cv.name})`,
+      run: (self: ThreadContext) => {
+        const at = cv.waiters.indexOf(self.id);
+        if (at >= 0) cv.waiters.splice(at, 1);
+        hbAcquire(self, cv);
+      },
+    },
+  };
+}
+
+/** Releases `m`, sleeps until signalled (or spuriously woken), takes `m` again. Hold `m` to call it. */
+export function* condWait(cv: CondVar, m: Mutex): Steps<void> {
+  const ops = waitOps(cv, m);
+  yield* perform(ops.release);
+  yield* perform(ops.sleep);
+  yield* mutexLock(m);
+}
+
+/** Wakes the oldest waiter, if any (the signal is lost when none waits). */
+export function* condSignal(cv: CondVar): Steps<void> {
+  yield* perform<void>({
+    object: cv,
+    access: 'write',
+    label: `cond_signal(&${cv.name})`,
+    run: (self) => {
+      hbRelease(self, cv);
+      cv.waiters.shift();
+    },
+  });
+}
+
+/** Wakes every waiter. */
+export function* condBroadcast(cv: CondVar): Steps<void> {
+  yield* perform<void>({
+    object: cv,
+    access: 'write',
+    label: `cond_broadcast(&${cv.name})`,
+    run: (self) => {
+      hbRelease(self, cv);
+      cv.waiters.length = 0;
+    },
+  });
+}
