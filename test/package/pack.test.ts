@@ -96,8 +96,22 @@ it('the unlocked counter is wrongly asserted to hold', () => {
 });
 `;
 
+/**
+ * The README's "Check your own race": its scenario block, written into the project as it is printed
+ * there, and the section's text, so that the README cannot drift from what the package does.
+ */
+function readmeSection(): { text: string; scenario: string } {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const text = /^## Check your own race\n([\s\S]*?)^## /m.exec(readme)?.[1];
+  if (text === undefined) throw new Error('README.md has no "## Check your own race" section');
+  const scenario = /^```ts\n([\s\S]*?)^```$/m.exec(text)?.[1];
+  if (scenario === undefined) throw new Error('README.md\'s "Check your own race" has no ```ts block');
+  return { text, scenario };
+}
+
 let work = '';
 let project = '';
+let tarballName = '';
 
 beforeAll(() => {
   work = mkdtempSync(path.join(tmpdir(), 'weft-pack-'));
@@ -107,7 +121,8 @@ beforeAll(() => {
   const built = run(NPM, ['run', 'build'], ROOT);
   if (built.status !== 0) throw new Error(`npm run build failed:\n${built.stdout}${built.stderr}`);
   const packed = JSON.parse(execFileSync(NPM, ['pack', '--ignore-scripts', '--pack-destination', work, '--json'], { cwd: ROOT, env: cleanEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32' })) as { filename: string }[];
-  const tarball = path.join(work, packed[0]!.filename);
+  tarballName = packed[0]!.filename;
+  const tarball = path.join(work, tarballName);
   mkdirSync(project);
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'weft-pack-probe', private: true, type: 'module' }));
   const installed = run(NPM, ['install', tarball, `vitest@${VITEST}`, '--prefer-offline', '--no-audit', '--no-fund'], project);
@@ -115,6 +130,7 @@ beforeAll(() => {
   writeFileSync(path.join(project, 'race.ts'), RACE);
   writeFileSync(path.join(project, 'wrong.ts'), RACE.replace("summary: 'a spinlock around the increment',", "summary: 'declared wrongly', expect: { violated: 'lost-update' },"));
   writeFileSync(path.join(project, 'race.test.ts'), TESTS);
+  writeFileSync(path.join(project, 'readme-race.ts'), readmeSection().scenario);
 }, SETUP_MS);
 
 afterAll(() => {
@@ -161,6 +177,23 @@ describe(`the packed ${NAME}, installed in a project outside the repo`, () => {
     expect(r.stdout).toContain('verdict holds (expected violated:lost-update)');
     expect(r.stdout).toContain('NOT AS EXPECTED');
     expect(r.status).toBe(1);
+  });
+
+  it("the README's own scenario does what the README says: buggy violates data-race, its replay line works as printed, fixed holds", () => {
+    const { text } = readmeSection();
+    expect(text).toContain(tarballName);
+    expect(text).toContain('`npx weft check race.ts` prints buggy `violated:data-race`');
+    const r = run(NPX, ['--no', 'weft', 'check', 'readme-race.ts', '--no-timing'], project);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('verdict violated:data-race (expected violated:data-race)');
+    expect(r.stdout).toContain('verdict holds (expected holds)');
+    expect(r.status).toBe(0);
+    const printed = /replay: (npx weft check \.\/readme-race\.ts .*)$/m.exec(r.stdout)?.[1];
+    expect(printed).toBeDefined();
+    const again = spawnSync(printed!, { cwd: project, env: cleanEnv(), encoding: 'utf8', shell: true, timeout: SETUP_MS });
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toMatch(/✗ data-race ◀/);
+    expect(again.status).toBe(0);
   });
 
   it('the vitest matchers: one test passes, the wrong one fails printing the table and the replay command', () => {
