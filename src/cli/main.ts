@@ -13,12 +13,12 @@ import { decodeToken } from '../trace/schedule-token';
 import { recordTrace } from '../trace/trace';
 import { parseArgs, type CliOptions } from './args';
 import type { ScenarioEntry } from '../app/check';
-import { check as checkScenarios, type RunOptions, type VariantReport } from '../app/check';
+import { check as checkScenarios, type BrokenEntry, type CheckedReport, type CheckEntry, type RunOptions, type VariantReport } from '../app/check';
 import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, seedFor, withSearchDetails } from '../app/shards';
 import { LazyPool } from '../distribute/worker-pool';
 import { githubAnnotations } from '../report/annotations';
 import { EXIT, type ExitCode } from './exit-codes';
-import { loadScenarioFiles } from './scenario-files';
+import { loadCheckEntries, loadScenarioFiles } from './scenario-files';
 import { closest } from './suggest';
 import { assertWritable, tryWrite } from './output-files';
 import { checkParamLimits } from '../app/param-limits';
@@ -50,11 +50,13 @@ export async function main(argv: readonly string[], io: Io, registry: Registry, 
     if (options.junit) assertWritable('--junit', options.junit);
     if (options.html) assertWritable('--html', options.html);
     // Scenario files given on the command line take the registry's place.
-    const scenarios = options.files.length ? await loadScenarioFiles(options.files) : registry;
-    if (options.list) return list(scenarios, io);
-    if (options.merge) return merge(scenarios, options, io, command);
-    if (options.replay) return replay(scenarios, options, io, command);
-    return check(scenarios, options, io, command);
+    if (options.list || options.merge || options.replay) {
+      const scenarios = options.files.length ? await loadScenarioFiles(options.files) : registry;
+      if (options.list) return list(scenarios, io);
+      if (options.merge) return merge(scenarios, options, io, command);
+      return replay(scenarios, options, io, command);
+    }
+    return check(options.files.length ? await loadCheckEntries(options.files, options) : registry, options, io, command);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {
       io.err(`weft: ${e.message}\n`);
@@ -65,6 +67,8 @@ export async function main(argv: readonly string[], io: Io, registry: Registry, 
     return EXIT.broken;
   }
 }
+
+const entryName = (e: CheckEntry): string => ('broken' in e ? e.target : e.scenario.id);
 
 function findScenario(scenarios: Registry, id: string): ScenarioEntry {
   const found = scenarios.find((s) => s.scenario.id === id);
@@ -91,13 +95,18 @@ function list(scenarios: Registry, io: Io): ExitCode {
   return EXIT.ok;
 }
 
-function check(scenarios: Registry, options: CliOptions, io: Io, command: string): ExitCode {
-  const targets = options.all || options.files.length ? scenarios : [findScenario(scenarios, options.scenario!)];
+function check(entries: readonly CheckEntry[], options: CliOptions, io: Io, command: string): ExitCode {
+  const scenarios = entries.filter((e): e is ScenarioEntry => !('broken' in e));
+  const targets = options.all || options.files.length ? entries : [findScenario(scenarios, options.scenario!)];
+  const loaded = targets.filter((e): e is ScenarioEntry => !('broken' in e));
   if (options.variant) {
-    if (targets.length > 1) throw new UsageError(`--variant needs one scenario; the files export ${targets.length} (${targets.map((t) => t.scenario.id).join(', ')})`);
-    variantOf(targets[0]!.scenario, options.variant);
+    if (targets.length > 1) throw new UsageError(`--variant needs one scenario; the files export ${targets.length} (${targets.map(entryName).join(', ')})`);
+    if (loaded[0]) variantOf(loaded[0].scenario, options.variant);
   }
-  for (const t of targets) if (Object.keys(options.params).every((k) => Object.hasOwn(t.scenario.params, k))) checkParamLimits(t.scenario, options.params);
+  const broken = entries.find((e): e is BrokenEntry => 'broken' in e);
+  // why refused: a shard file holds searches only; a module that did not load has none to merge
+  if (options.shard && broken) throw new UsageError(`${broken.target} throws on import: ${broken.error}`);
+  for (const t of loaded) if (Object.keys(options.params).every((k) => Object.hasOwn(t.scenario.params, k))) checkParamLimits(t.scenario, options.params);
   const progress = io.isTTY && !options.json;
   const pool = new LazyPool(options.jobs);
   const seed = seedFor(options);
@@ -108,7 +117,7 @@ function check(scenarios: Registry, options: CliOptions, io: Io, command: string
       command,
       ...(progress ? { onStart: (s: Scenario, v: string) => io.err(`\r\x1b[2Kchecking ${s.id}/${v} …`) } : {}),
     };
-    if (options.shard) return shard(targets, options, run, io);
+    if (options.shard) return shard(loaded, options, run, io);
     reports = checkScenarios(targets, { ...run, variant: options.variant, minimize: options.minimize, keepGoing: options.all || targets.length > 1 });
   } finally {
     pool.close();
@@ -131,13 +140,14 @@ function render(reports: VariantReport[], options: CliOptions, io: Io, seed: str
     options.html ? writeHtml(options.html, reports, io) : null,
   ].filter((f): f is string => f !== null);
   for (const f of failures) io.err(`${f}\n`);
-  if (failures.length || reports.some((r) => r.error !== undefined)) return EXIT.broken;
+  if (failures.length || reports.some((r) => r.kind === 'error')) return EXIT.broken;
   return reports.every((r) => r.matches) ? EXIT.ok : EXIT.mismatch;
 }
 
 /** The page shows one trace: the first that is not as expected, else the first there is. */
 function writeHtml(file: string, reports: readonly VariantReport[], io: Io): string | null {
-  const r = reports.find((x) => x.trace && !x.matches) ?? reports.find((x) => x.trace);
+  const traced = reports.filter((x): x is CheckedReport => x.kind === 'checked' && x.trace !== null);
+  const r = traced.find((x) => !x.matches) ?? traced[0];
   if (!r?.trace || !r.token) {
     io.err(`weft: no violation, so no trace for ${file}\n`);
     return null;
