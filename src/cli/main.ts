@@ -3,10 +3,10 @@ import { paramsFor, variantOf } from '../search/variant';
 import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
 import type { Params, Scenario } from '../runtime/scenario';
 import { describeExpectation } from '../runtime/scenario';
-import { renderJunit } from '../report/junit';
+import type { renderJunit } from '../report/junit';
 import { confirmFix } from '../app/confirm-fix';
 import { renderFixConfirmation } from '../report/fix';
-import { renderHtml } from '../report/html';
+import type { renderHtml } from '../report/html';
 import { renderChanges, renderTable, renderViolations } from '../report/table';
 import { reportsToJson, traceToJson } from '../report/json';
 import { decodeToken } from '../trace/schedule-token';
@@ -35,6 +35,20 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * The renderers of `--junit` and `--html` files, loaded only when a flag asks for them: the JUnit
+ * one pulls in fast-xml-parser, which every other run would pay for at start (bench/cold-start.ts).
+ */
+interface FileRenderers {
+  readonly junit: typeof renderJunit | null;
+  readonly html: typeof renderHtml | null;
+}
+
+async function fileRenderers(options: CliOptions): Promise<FileRenderers> {
+  const [junit, html] = await Promise.all([options.junit ? import('../report/junit') : null, options.html ? import('../report/html') : null]);
+  return { junit: junit?.renderJunit ?? null, html: html?.renderHtml ?? null };
+}
+
 /** The scenarios the CLI knows: the registry, or a test's own list. */
 export type Registry = readonly ScenarioEntry[];
 
@@ -49,14 +63,15 @@ export async function main(argv: readonly string[], io: Io, registry: Registry, 
     if (options.helpShown) return EXIT.ok;
     if (options.junit) assertWritable('--junit', options.junit);
     if (options.html) assertWritable('--html', options.html);
+    const files = await fileRenderers(options);
     // Scenario files given on the command line take the registry's place.
     if (options.list || options.merge || options.replay) {
       const scenarios = options.files.length ? await loadScenarioFiles(options.files) : registry;
       if (options.list) return list(scenarios, io);
-      if (options.merge) return merge(scenarios, options, io, command);
-      return replay(scenarios, options, io, command);
+      if (options.merge) return merge(scenarios, options, io, command, files);
+      return replay(scenarios, options, io, command, files);
     }
-    return check(options.files.length ? await loadCheckEntries(options.files, options) : registry, options, io, command);
+    return check(options.files.length ? await loadCheckEntries(options.files, options) : registry, options, io, command, files);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {
       io.err(`weft: ${e.message}\n`);
@@ -95,7 +110,7 @@ function list(scenarios: Registry, io: Io): ExitCode {
   return EXIT.ok;
 }
 
-function check(entries: readonly CheckEntry[], options: CliOptions, io: Io, command: string): ExitCode {
+function check(entries: readonly CheckEntry[], options: CliOptions, io: Io, command: string, files: FileRenderers): ExitCode {
   const scenarios = entries.filter((e): e is ScenarioEntry => !('broken' in e));
   const targets = options.all || options.files.length ? entries : [findScenario(scenarios, options.scenario!)];
   const loaded = targets.filter((e): e is ScenarioEntry => !('broken' in e));
@@ -123,11 +138,11 @@ function check(entries: readonly CheckEntry[], options: CliOptions, io: Io, comm
     pool.close();
     if (progress) io.err('\r\x1b[2K');
   }
-  return render(reports, options, io, seed);
+  return render(reports, options, io, seed, files);
 }
 
 /** Prints reports as text or JSON (and JUnit, HTML, annotations); the exit code says whether all match. */
-function render(reports: VariantReport[], options: CliOptions, io: Io, seed: string | null): ExitCode {
+function render(reports: VariantReport[], options: CliOptions, io: Io, seed: string | null, files: FileRenderers): ExitCode {
   // why stderr: stdout is the report (`--json` must parse); the runner reads commands from both
   if (io.env.GITHUB_ACTIONS === 'true') io.err(githubAnnotations(reports));
   if (options.json) io.out(`${JSON.stringify(withSearchDetails(reportsToJson(reports, options.timing), reports, seed), null, 2)}\n`);
@@ -136,8 +151,8 @@ function render(reports: VariantReport[], options: CliOptions, io: Io, seed: str
   if (!options.json) io.out(renderSearchDetails(reports, seed));
   // Files are written after the results print, so a full disk never loses them.
   const failures = [
-    options.junit ? tryWrite('--junit', options.junit, renderJunit(reports, options.timing)) : null,
-    options.html ? writeHtml(options.html, reports, io) : null,
+    options.junit && files.junit ? tryWrite('--junit', options.junit, files.junit(reports, options.timing)) : null,
+    options.html && files.html ? writeHtml(options.html, reports, io, files.html) : null,
   ].filter((f): f is string => f !== null);
   for (const f of failures) io.err(`${f}\n`);
   if (failures.length || reports.some((r) => r.kind === 'error')) return EXIT.broken;
@@ -145,7 +160,7 @@ function render(reports: VariantReport[], options: CliOptions, io: Io, seed: str
 }
 
 /** The page shows one trace: the first that is not as expected, else the first there is. */
-function writeHtml(file: string, reports: readonly VariantReport[], io: Io): string | null {
+function writeHtml(file: string, reports: readonly VariantReport[], io: Io, renderHtml: typeof import('../report/html').renderHtml): string | null {
   const traced = reports.filter((x): x is CheckedReport => x.kind === 'checked' && x.trace !== null);
   const r = traced.find((x) => !x.matches) ?? traced[0];
   if (!r?.trace || !r.token) {
@@ -163,7 +178,7 @@ function renderAll(reports: readonly VariantReport[], timing: boolean, io: Io, e
   io.out(`\n${renderSummary(reports)}\n`);
 }
 
-function replay(scenarios: Registry, options: CliOptions, io: Io, command: string): ExitCode {
+function replay(scenarios: Registry, options: CliOptions, io: Io, command: string, files: FileRenderers): ExitCode {
   const token = decodeToken(options.replay!);
   if (options.scenario && options.scenario !== token.scenario) {
     throw new UsageError(`the token is for scenario '${token.scenario}', not '${options.scenario}'`);
@@ -176,7 +191,7 @@ function replay(scenarios: Registry, options: CliOptions, io: Io, command: strin
   const variant = variantOf(scenario, token.variant);
   const params = paramsFor(scenario, { ...token.params, ...options.params });
   checkParamLimits(scenario, options.params);
-  if (options.variant && options.variant !== token.variant) return confirm(options, io, scenario, token.variant, options.variant, params, token.schedule);
+  if (options.variant && options.variant !== token.variant) return confirm(options, io, files, scenario, token.variant, options.variant, params, token.schedule);
   // The trace is about the check the variant declares, as in the report that printed the token.
   const declared = variant.expect !== undefined && variant.expect !== 'holds' ? variant.expect.violated : undefined;
   const trace = recordTrace(scenario, token.variant, variant, params, token.schedule, {
@@ -191,7 +206,8 @@ function replay(scenarios: Registry, options: CliOptions, io: Io, command: strin
     if (trace.violations.length) io.out(`\n${renderViolations(trace)}\n`);
     if (options.explain) io.out(`\n${renderChanges(trace)}\n`);
   }
-  return writeAfter(io, options.html && ['--html', options.html, () => renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, target: found.target ?? scenario.id, variant: token.variant, token: options.replay!.trim() }, command) })], EXIT.ok);
+  const renderHtml = files.html;
+  return writeAfter(io, options.html && renderHtml && ['--html', options.html, () => renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, target: found.target ?? scenario.id, variant: token.variant, token: options.replay!.trim() }, command) })], EXIT.ok);
 }
 
 /** Writes a file after the results printed; a failure is one line on stderr and exit 2. */
@@ -207,6 +223,7 @@ function writeAfter(io: Io, file: false | null | "" | readonly [string, string, 
 function confirm(
   options: CliOptions,
   io: Io,
+  files: FileRenderers,
   scenario: Scenario,
   from: string,
   to: string,
@@ -235,8 +252,9 @@ function confirm(
     io.out(`${renderFixConfirmation(c)}\n`);
     if (options.explain) io.out(`\n${renderChanges(c.fixed)}\n`);
   }
-  const html = () => renderHtml({ trace: c.fixed, title: `${scenario.title}: the schedule of ${from} against ${to}`, replay: null });
-  return writeAfter(io, options.html && ['--html', options.html, html], c.holdsAlong ? EXIT.ok : EXIT.mismatch);
+  const renderHtml = files.html;
+  const html = () => renderHtml!({ trace: c.fixed, title: `${scenario.title}: the schedule of ${from} against ${to}`, replay: null });
+  return writeAfter(io, options.html && renderHtml && ['--html', options.html, html], c.holdsAlong ? EXIT.ok : EXIT.mismatch);
 }
 
 /** `--shard i/n`: this shard's share of each search, as text or as the JSON file `--merge` reads. */
@@ -246,7 +264,7 @@ function shard(targets: Registry, options: CliOptions, run: RunOptions, io: Io):
 }
 
 /** `--merge files…`: one verdict per variant from every shard's result, reported like a search. */
-function merge(scenarios: Registry, options: CliOptions, io: Io, command: string): ExitCode {
+function merge(scenarios: Registry, options: CliOptions, io: Io, command: string, files: FileRenderers): ExitCode {
   const { reports, options: merged } = mergeShardResults(options, (id) => findScenario(scenarios, id), command);
-  return render(reports, merged, io, null);
+  return render(reports, merged, io, null, files);
 }
