@@ -114,7 +114,7 @@ function failures(reports: readonly VariantReport[]): string {
 }
 
 function verdictWords(r: VariantReport): string {
-  if (r.error !== undefined) return `threw: ${r.error}`;
+  if (r.kind === 'error') return `threw: ${r.error}`;
   const v = r.verdict;
   if (v.kind === 'violated') return `violated ${[...new Set(v.violations.map((x) => x.check))].join(', ')}`;
   if (v.kind === 'holds') return `holds (${v.stats.executions} executions, every schedule)`;
@@ -131,7 +131,7 @@ function result(scenario: Scenario, wanted: Expectation, options: WeftCheckOptio
     message: () => {
       if (isNot || pass) {
         const got = reports.map((r) => `${r.variant} ${verdictWords(r)}`).join('; ');
-        const shown = reports.filter((r) => r.trace !== null).map((r) => renderVariant({ ...r, matches: false }, false));
+        const shown = reports.filter((r) => r.kind === 'checked' && r.trace !== null).map((r) => renderVariant({ ...r, matches: false }, false));
         return [`expected ${which} not to ${goal}, but: ${got}`, ...shown].join('\n\n');
       }
       const bad = reports.filter((r) => !r.matches).map((r) => `${r.variant} ${verdictWords(r)}`).join('; ');
@@ -202,7 +202,7 @@ export function checkEveryVariant(scenario: Scenario, options: CheckEveryVariant
       () => {
         const [report] = checkScenario(scenario, null, { ...check, variant: name });
         if (report && !report.matches) {
-          throw new Error(`${scenario.id}/${name} declares ${describeExpectation(report.expected)}, but it ${verdictWords(report)}\n\n${renderVariant(report, false)}`);
+          throw new Error(`${scenario.id}/${name} declares ${describeExpectation(variant.expect)}, but it ${verdictWords(report)}\n\n${renderVariant(report, false)}`);
         }
       },
       timeout,

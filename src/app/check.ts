@@ -27,8 +27,28 @@ export interface ScenarioEntry {
   readonly target?: string;
 }
 
+/**
+ * A module named on the command line that threw on import, kept as an entry so that a run of
+ * several files (`--all`) reports it as one error row in its place and checks the others.
+ */
+export interface BrokenEntry {
+  readonly broken: true;
+  /** Its file as shown to the reader. */
+  readonly file: string;
+  /** How the command line names it. */
+  readonly target: string;
+  /** One line: the module's own message. */
+  readonly error: string;
+}
+
+/** What `check` is given: scenarios, and modules that could not be loaded. */
+export type CheckEntry = ScenarioEntry | BrokenEntry;
+
+const isBroken = (e: CheckEntry): e is BrokenEntry => 'broken' in e;
+
 /** One variant's check: what it declared, what exploration found, and the trace if it failed. */
-export interface VariantReport {
+export interface CheckedReport {
+  readonly kind: 'checked';
   readonly scenario: Scenario;
   readonly file: string;
   /** How a replay command names the scenario: the user's file, or the registry id. */
@@ -42,8 +62,6 @@ export interface VariantReport {
   readonly trace: Trace | null;
   /** The replay token of that execution. */
   readonly token: string | null;
-  /** Set when the scenario threw while this variant was checked: its one-line message (verdict "error"). */
-  readonly error?: string;
   /** The exact command that replays it (`npx weft check <file or id> --variant v --replay token`). */
   readonly replay: string | null;
   /** The parameters the variant was checked with (defaults and `--param` overrides). */
@@ -52,6 +70,44 @@ export interface VariantReport {
   readonly minimization: Minimization | null;
   /** `bounded`: executions run with exactly b preemptions, at index b; null for other strategies. */
   readonly executionsByPreemptions: readonly number[] | null;
+}
+
+/**
+ * A variant that has no verdict because its scenario threw (setup, a thread, an invariant: a
+ * ScenarioError), or a module that threw on import. Never as expected; the run exits 2.
+ */
+export interface ErrorReport {
+  readonly kind: 'error';
+  /** The scenario; null when its module threw on import, before any scenario was known. */
+  readonly scenario: Scenario | null;
+  /** The scenario's id, or the module's file when there is no scenario. */
+  readonly id: string;
+  readonly file: string;
+  readonly target: string;
+  /** The variant being checked; null when the module threw on import. */
+  readonly variant: string | null;
+  /** What the variant declared; null when the module threw on import. */
+  readonly expected: Expectation | null;
+  readonly summary: string | null;
+  readonly params: Params;
+  readonly matches: false;
+  /** When it broke: importing the module, or checking the variant. */
+  readonly during: 'import' | 'check';
+  /** One line: what threw. */
+  readonly error: string;
+}
+
+/** One row of a run: a checked variant, or one that broke. */
+export type VariantReport = CheckedReport | ErrorReport;
+
+/** The scenario id a report is about (the module's file for a module that threw on import). */
+export function reportId(r: VariantReport): string {
+  return r.kind === 'error' ? r.id : r.scenario.id;
+}
+
+/** `id/variant`, or the module's file alone when it threw on import. */
+export function reportName(r: VariantReport): string {
+  return r.variant === null ? reportId(r) : `${reportId(r)}/${r.variant}`;
 }
 
 export interface RunOptions {
@@ -76,8 +132,8 @@ export interface RunOptions {
   /** Where workers find a scenario; null (or absent) keeps its searches in this thread. */
   readonly sourceOf?: (scenario: Scenario) => ScenarioSource | null;
   /**
-   * A scenario that throws becomes one failing report (with `error`) and the other variants still
-   * run (`--all`); without it the ScenarioError propagates.
+   * A scenario that throws becomes one ErrorReport and the other variants still run (`--all`);
+   * without it the ScenarioError propagates.
    */
   readonly keepGoing?: boolean;
   /** How the reader runs weft, for replay commands (default: the installed `npx weft check`). */
@@ -141,13 +197,14 @@ export function runShard(
 }
 
 /** Checks the named variants (all when `only` is null) of each scenario, in order. */
-export function runChecks(
-  targets: readonly { scenario: Scenario; file: string; target?: string }[],
-  only: string | null,
-  options: RunOptions,
-): VariantReport[] {
+export function runChecks(targets: readonly CheckEntry[], only: string | null, options: RunOptions): VariantReport[] {
   const reports: VariantReport[] = [];
-  for (const { scenario, file, target: named } of targets) {
+  for (const entry of targets) {
+    if (isBroken(entry)) {
+      reports.push(moduleErrorReport(entry));
+      continue;
+    }
+    const { scenario, file, target: named } = entry;
     const params = paramsFor(scenario, options.params);
     const names = only === null ? Object.keys(scenario.variants) : [only];
     for (const name of names) {
@@ -159,7 +216,20 @@ export function runChecks(
           reports.push(...runChecks([{ scenario, file, ...(named === undefined ? {} : { target: named }) }], name, { ...options, keepGoing: false, onStart: () => {} }));
         } catch (e) {
           if (!(e instanceof ScenarioError)) throw e;
-          reports.push(errorReport(scenario, file, named ?? scenario.id, name, variant.summary, expected, params, options.strategy, e.message.split('\n')[0]!));
+          reports.push({
+            kind: 'error',
+            scenario,
+            id: scenario.id,
+            file,
+            target: named ?? scenario.id,
+            variant: name,
+            expected,
+            summary: variant.summary,
+            params,
+            matches: false,
+            during: 'check',
+            error: e.message.split('\n')[0]!,
+          });
         }
         continue;
       }
@@ -189,6 +259,7 @@ export function runChecks(
         });
       }
       reports.push({
+        kind: 'checked',
         scenario,
         file,
         target: named ?? scenario.id,
@@ -220,39 +291,24 @@ export interface CheckOptions extends RunOptions {
  * compared with what it declares and, when violated, minimized, recorded and given a replay
  * token and command. The CLI renders exactly this report.
  */
-export function check(entries: readonly ScenarioEntry[], options: CheckOptions): VariantReport[] {
+export function check(entries: readonly CheckEntry[], options: CheckOptions): VariantReport[] {
   return runChecks(entries, options.variant ?? null, options);
 }
 
-/** The report of a variant whose scenario threw: verdict "error", not as expected. */
-function errorReport(
-  scenario: Scenario,
-  file: string,
-  target: string,
-  variant: string,
-  summary: string,
-  expected: Expectation,
-  params: Params,
-  strategy: string,
-  error: string,
-): VariantReport {
-  const stats = { executions: 0, executionsAbandoned: 0, steps: 0, executionsViolated: 0, executionsCut: 0, timeMs: 0 };
+/** The row of a module that threw on import: no scenario, no variant, its own message. */
+function moduleErrorReport(entry: BrokenEntry): ErrorReport {
   return {
-    scenario,
-    file,
-    target,
-    variant,
-    summary,
-    expected,
-    // why incomplete underneath: a Verdict has no error kind; every renderer reads `error` first
-    verdict: { kind: 'incomplete', strategy, cutBy: [], stats },
+    kind: 'error',
+    scenario: null,
+    id: entry.file,
+    file: entry.file,
+    target: entry.target,
+    variant: null,
+    expected: null,
+    summary: null,
+    params: {},
     matches: false,
-    error,
-    trace: null,
-    token: null,
-    replay: null,
-    params,
-    minimization: null,
-    executionsByPreemptions: null,
+    during: 'import',
+    error: entry.error,
   };
 }

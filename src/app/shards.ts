@@ -33,7 +33,7 @@ export interface RunFlags {
   readonly minimize: boolean;
   readonly all: boolean;
 }
-import { runChecks, runShard, type RunOptions, type ScenarioEntry, type VariantReport } from './check';
+import { runChecks, runShard, type CheckedReport, type RunOptions, type ScenarioEntry, type VariantReport } from './check';
 
 /** The seed of this run: the one given, or a fresh one (printed, so the run can be repeated). */
 export function seedFor(options: RunFlags): string | null {
@@ -139,7 +139,7 @@ function readJson(name: string): unknown {
 /** Lines under the verdicts: executions per preemption bound, the seed of a sampled run. */
 export function renderSearchDetails(reports: readonly VariantReport[], seed: string | null): string {
   const lines: string[] = [];
-  const bounded = reports.filter((r) => r.executionsByPreemptions !== null);
+  const bounded = reports.filter((r): r is CheckedReport => r.kind === 'checked' && r.executionsByPreemptions !== null);
   if (bounded.length > 0) {
     lines.push('executions by preemptions (bounded: every schedule runs in the pass of its own preemption count):');
     for (const r of bounded) {
@@ -159,9 +159,10 @@ export function withSearchDetails(json: object, reports: readonly VariantReport[
     ...(seed === null ? {} : { seed }),
     ...(j.results
       ? {
-          results: j.results.map((r, i) =>
-            reports[i]?.executionsByPreemptions ? { ...r, executionsByPreemptions: reports[i]!.executionsByPreemptions } : r,
-          ),
+          results: j.results.map((r, i) => {
+            const report = reports[i];
+            return report?.kind === 'checked' && report.executionsByPreemptions ? { ...r, executionsByPreemptions: report.executionsByPreemptions } : r;
+          }),
         }
       : {}),
   };

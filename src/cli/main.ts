@@ -3,22 +3,22 @@ import { paramsFor, variantOf } from '../search/variant';
 import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
 import type { Params, Scenario } from '../runtime/scenario';
 import { describeExpectation } from '../runtime/scenario';
-import { renderJunit } from '../report/junit';
+import type { renderJunit } from '../report/junit';
 import { confirmFix } from '../app/confirm-fix';
 import { renderFixConfirmation } from '../report/fix';
-import { renderHtml } from '../report/html';
+import type { renderHtml } from '../report/html';
 import { renderChanges, renderTable, renderViolations } from '../report/table';
 import { reportsToJson, traceToJson } from '../report/json';
 import { decodeToken } from '../trace/schedule-token';
 import { recordTrace } from '../trace/trace';
 import { parseArgs, type CliOptions } from './args';
 import type { ScenarioEntry } from '../app/check';
-import { check as checkScenarios, type RunOptions, type VariantReport } from '../app/check';
+import { check as checkScenarios, type BrokenEntry, type CheckedReport, type CheckEntry, type RunOptions, type VariantReport } from '../app/check';
 import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, seedFor, withSearchDetails } from '../app/shards';
 import { LazyPool } from '../distribute/worker-pool';
 import { githubAnnotations } from '../report/annotations';
 import { EXIT, type ExitCode } from './exit-codes';
-import { loadScenarioFiles } from './scenario-files';
+import { loadCheckEntries, loadScenarioFiles } from './scenario-files';
 import { closest } from './suggest';
 import { assertWritable, tryWrite } from './output-files';
 import { checkParamLimits } from '../app/param-limits';
@@ -35,6 +35,20 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * The renderers of `--junit` and `--html` files, loaded only when a flag asks for them: the JUnit
+ * one pulls in fast-xml-parser, which every other run would pay for at start (bench/cold-start.ts).
+ */
+interface FileRenderers {
+  readonly junit: typeof renderJunit | null;
+  readonly html: typeof renderHtml | null;
+}
+
+async function fileRenderers(options: CliOptions): Promise<FileRenderers> {
+  const [junit, html] = await Promise.all([options.junit ? import('../report/junit') : null, options.html ? import('../report/html') : null]);
+  return { junit: junit?.renderJunit ?? null, html: html?.renderHtml ?? null };
+}
+
 /** The scenarios the CLI knows: the registry, or a test's own list. */
 export type Registry = readonly ScenarioEntry[];
 
@@ -49,12 +63,15 @@ export async function main(argv: readonly string[], io: Io, registry: Registry, 
     if (options.helpShown) return EXIT.ok;
     if (options.junit) assertWritable('--junit', options.junit);
     if (options.html) assertWritable('--html', options.html);
+    const files = await fileRenderers(options);
     // Scenario files given on the command line take the registry's place.
-    const scenarios = options.files.length ? await loadScenarioFiles(options.files) : registry;
-    if (options.list) return list(scenarios, io);
-    if (options.merge) return merge(scenarios, options, io, command);
-    if (options.replay) return replay(scenarios, options, io, command);
-    return check(scenarios, options, io, command);
+    if (options.list || options.merge || options.replay) {
+      const scenarios = options.files.length ? await loadScenarioFiles(options.files) : registry;
+      if (options.list) return list(scenarios, io);
+      if (options.merge) return merge(scenarios, options, io, command, files);
+      return replay(scenarios, options, io, command, files);
+    }
+    return check(options.files.length ? await loadCheckEntries(options.files, options) : registry, options, io, command, files);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {
       io.err(`weft: ${e.message}\n`);
@@ -65,6 +82,8 @@ export async function main(argv: readonly string[], io: Io, registry: Registry, 
     return EXIT.broken;
   }
 }
+
+const entryName = (e: CheckEntry): string => ('broken' in e ? e.target : e.scenario.id);
 
 function findScenario(scenarios: Registry, id: string): ScenarioEntry {
   const found = scenarios.find((s) => s.scenario.id === id);
@@ -91,13 +110,18 @@ function list(scenarios: Registry, io: Io): ExitCode {
   return EXIT.ok;
 }
 
-function check(scenarios: Registry, options: CliOptions, io: Io, command: string): ExitCode {
-  const targets = options.all || options.files.length ? scenarios : [findScenario(scenarios, options.scenario!)];
+function check(entries: readonly CheckEntry[], options: CliOptions, io: Io, command: string, files: FileRenderers): ExitCode {
+  const scenarios = entries.filter((e): e is ScenarioEntry => !('broken' in e));
+  const targets = options.all || options.files.length ? entries : [findScenario(scenarios, options.scenario!)];
+  const loaded = targets.filter((e): e is ScenarioEntry => !('broken' in e));
   if (options.variant) {
-    if (targets.length > 1) throw new UsageError(`--variant needs one scenario; the files export ${targets.length} (${targets.map((t) => t.scenario.id).join(', ')})`);
-    variantOf(targets[0]!.scenario, options.variant);
+    if (targets.length > 1) throw new UsageError(`--variant needs one scenario; the files export ${targets.length} (${targets.map(entryName).join(', ')})`);
+    if (loaded[0]) variantOf(loaded[0].scenario, options.variant);
   }
-  for (const t of targets) if (Object.keys(options.params).every((k) => Object.hasOwn(t.scenario.params, k))) checkParamLimits(t.scenario, options.params);
+  const broken = entries.find((e): e is BrokenEntry => 'broken' in e);
+  // why refused: a shard file holds searches only; a module that did not load has none to merge
+  if (options.shard && broken) throw new UsageError(`${broken.target} throws on import: ${broken.error}`);
+  for (const t of loaded) if (Object.keys(options.params).every((k) => Object.hasOwn(t.scenario.params, k))) checkParamLimits(t.scenario, options.params);
   const progress = io.isTTY && !options.json;
   const pool = new LazyPool(options.jobs);
   const seed = seedFor(options);
@@ -108,17 +132,17 @@ function check(scenarios: Registry, options: CliOptions, io: Io, command: string
       command,
       ...(progress ? { onStart: (s: Scenario, v: string) => io.err(`\r\x1b[2Kchecking ${s.id}/${v} …`) } : {}),
     };
-    if (options.shard) return shard(targets, options, run, io);
+    if (options.shard) return shard(loaded, options, run, io);
     reports = checkScenarios(targets, { ...run, variant: options.variant, minimize: options.minimize, minimizeBudget: options.minimizeBudget, keepGoing: options.all || targets.length > 1 });
   } finally {
     pool.close();
     if (progress) io.err('\r\x1b[2K');
   }
-  return render(reports, options, io, seed);
+  return render(reports, options, io, seed, files);
 }
 
 /** Prints reports as text or JSON (and JUnit, HTML, annotations); the exit code says whether all match. */
-function render(reports: VariantReport[], options: CliOptions, io: Io, seed: string | null): ExitCode {
+function render(reports: VariantReport[], options: CliOptions, io: Io, seed: string | null, files: FileRenderers): ExitCode {
   // why stderr: stdout is the report (`--json` must parse); the runner reads commands from both
   if (io.env.GITHUB_ACTIONS === 'true') io.err(githubAnnotations(reports));
   if (options.json) io.out(`${JSON.stringify(withSearchDetails(reportsToJson(reports, options.timing), reports, seed), null, 2)}\n`);
@@ -127,17 +151,18 @@ function render(reports: VariantReport[], options: CliOptions, io: Io, seed: str
   if (!options.json) io.out(renderSearchDetails(reports, seed));
   // Files are written after the results print, so a full disk never loses them.
   const failures = [
-    options.junit ? tryWrite('--junit', options.junit, renderJunit(reports, options.timing)) : null,
-    options.html ? writeHtml(options.html, reports, io) : null,
+    options.junit && files.junit ? tryWrite('--junit', options.junit, files.junit(reports, options.timing)) : null,
+    options.html && files.html ? writeHtml(options.html, reports, io, files.html) : null,
   ].filter((f): f is string => f !== null);
   for (const f of failures) io.err(`${f}\n`);
-  if (failures.length || reports.some((r) => r.error !== undefined)) return EXIT.broken;
+  if (failures.length || reports.some((r) => r.kind === 'error')) return EXIT.broken;
   return reports.every((r) => r.matches) ? EXIT.ok : EXIT.mismatch;
 }
 
 /** The page shows one trace: the first that is not as expected, else the first there is. */
-function writeHtml(file: string, reports: readonly VariantReport[], io: Io): string | null {
-  const r = reports.find((x) => x.trace && !x.matches) ?? reports.find((x) => x.trace);
+function writeHtml(file: string, reports: readonly VariantReport[], io: Io, renderHtml: typeof import('../report/html').renderHtml): string | null {
+  const traced = reports.filter((x): x is CheckedReport => x.kind === 'checked' && x.trace !== null);
+  const r = traced.find((x) => !x.matches) ?? traced[0];
   if (!r?.trace || !r.token) {
     io.err(`weft: no violation, so no trace for ${file}\n`);
     return null;
@@ -153,7 +178,7 @@ function renderAll(reports: readonly VariantReport[], timing: boolean, io: Io, e
   io.out(`\n${renderSummary(reports)}\n`);
 }
 
-function replay(scenarios: Registry, options: CliOptions, io: Io, command: string): ExitCode {
+function replay(scenarios: Registry, options: CliOptions, io: Io, command: string, files: FileRenderers): ExitCode {
   const token = decodeToken(options.replay!);
   if (options.scenario && options.scenario !== token.scenario) {
     throw new UsageError(`the token is for scenario '${token.scenario}', not '${options.scenario}'`);
@@ -166,7 +191,7 @@ function replay(scenarios: Registry, options: CliOptions, io: Io, command: strin
   const variant = variantOf(scenario, token.variant);
   const params = paramsFor(scenario, { ...token.params, ...options.params });
   checkParamLimits(scenario, options.params);
-  if (options.variant && options.variant !== token.variant) return confirm(options, io, scenario, token.variant, options.variant, params, token.schedule);
+  if (options.variant && options.variant !== token.variant) return confirm(options, io, files, scenario, token.variant, options.variant, params, token.schedule);
   // The trace is about the check the variant declares, as in the report that printed the token.
   const declared = variant.expect !== undefined && variant.expect !== 'holds' ? variant.expect.violated : undefined;
   const trace = recordTrace(scenario, token.variant, variant, params, token.schedule, {
@@ -181,7 +206,8 @@ function replay(scenarios: Registry, options: CliOptions, io: Io, command: strin
     if (trace.violations.length) io.out(`\n${renderViolations(trace)}\n`);
     if (options.explain) io.out(`\n${renderChanges(trace)}\n`);
   }
-  return writeAfter(io, options.html && ['--html', options.html, () => renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, target: found.target ?? scenario.id, variant: token.variant, token: options.replay!.trim() }, command) })], EXIT.ok);
+  const renderHtml = files.html;
+  return writeAfter(io, options.html && renderHtml && ['--html', options.html, () => renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, target: found.target ?? scenario.id, variant: token.variant, token: options.replay!.trim() }, command) })], EXIT.ok);
 }
 
 /** Writes a file after the results printed; a failure is one line on stderr and exit 2. */
@@ -197,6 +223,7 @@ function writeAfter(io: Io, file: false | null | "" | readonly [string, string, 
 function confirm(
   options: CliOptions,
   io: Io,
+  files: FileRenderers,
   scenario: Scenario,
   from: string,
   to: string,
@@ -225,8 +252,9 @@ function confirm(
     io.out(`${renderFixConfirmation(c)}\n`);
     if (options.explain) io.out(`\n${renderChanges(c.fixed)}\n`);
   }
-  const html = () => renderHtml({ trace: c.fixed, title: `${scenario.title}: the schedule of ${from} against ${to}`, replay: null });
-  return writeAfter(io, options.html && ['--html', options.html, html], c.holdsAlong ? EXIT.ok : EXIT.mismatch);
+  const renderHtml = files.html;
+  const html = () => renderHtml!({ trace: c.fixed, title: `${scenario.title}: the schedule of ${from} against ${to}`, replay: null });
+  return writeAfter(io, options.html && renderHtml && ['--html', options.html, html], c.holdsAlong ? EXIT.ok : EXIT.mismatch);
 }
 
 /** `--shard i/n`: this shard's share of each search, as text or as the JSON file `--merge` reads. */
@@ -236,7 +264,7 @@ function shard(targets: Registry, options: CliOptions, run: RunOptions, io: Io):
 }
 
 /** `--merge files…`: one verdict per variant from every shard's result, reported like a search. */
-function merge(scenarios: Registry, options: CliOptions, io: Io, command: string): ExitCode {
+function merge(scenarios: Registry, options: CliOptions, io: Io, command: string, files: FileRenderers): ExitCode {
   const { reports, options: merged } = mergeShardResults(options, (id) => findScenario(scenarios, id), command);
-  return render(reports, merged, io, null);
+  return render(reports, merged, io, null, files);
 }

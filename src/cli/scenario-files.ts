@@ -7,7 +7,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../runtime/errors';
 import type { Scenario } from '../runtime/scenario';
-import type { ScenarioEntry } from '../app/check';
+import type { BrokenEntry, CheckEntry, ScenarioEntry } from '../app/check';
 
 const MODULE = /\.(ts|mts|js|mjs)$/;
 const GLOB = /[*?[\]{}]/;
@@ -102,9 +102,20 @@ function firstLine(e: unknown): string {
 
 /** Loads every scenario the arguments' modules export; one-line UsageErrors for what is wrong. */
 export async function loadScenarioFiles(args: readonly string[], cwd = process.cwd()): Promise<ScenarioEntry[]> {
+  return (await loadCheckEntries(args, { all: false }, cwd)).filter((e): e is ScenarioEntry => !('broken' in e));
+}
+
+/**
+ * `loadScenarioFiles` for a check: when the run checks several modules (or `--all`), a module that
+ * throws on import is a BrokenEntry in its place, so the others are still checked; with one
+ * module it is the one-line error. Every other mistake (no such file, nothing exported, one id
+ * exported twice) is the command line's and stops the run before any search.
+ */
+export async function loadCheckEntries(args: readonly string[], run: { readonly all: boolean }, cwd = process.cwd()): Promise<CheckEntry[]> {
   const files: string[] = [];
   for (const a of args) for (const f of expand(a, cwd)) if (!files.includes(f)) files.push(f);
-  const entries: ScenarioEntry[] = [];
+  const keepGoing = run.all || files.length > 1;
+  const entries: CheckEntry[] = [];
   const seen = new Map<string, string>();
   for (const abs of files) {
     const shown = isAbsolute(abs) ? relative(cwd, abs) || abs : abs;
@@ -115,7 +126,10 @@ export async function loadScenarioFiles(args: readonly string[], cwd = process.c
     try {
       mod = (await import(url)) as Record<string, unknown>;
     } catch (e) {
-      throw new UsageError(`${display} throws on import: ${firstLine(e)}`);
+      if (!keepGoing) throw new UsageError(`${display} throws on import: ${firstLine(e)}`);
+      const broken: BrokenEntry = { broken: true, file: display.replace(/^\.\//, ''), target: display, error: firstLine(e) };
+      entries.push(broken);
+      continue;
     }
     const found: ScenarioEntry[] = [];
     const names = Object.keys(mod).sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : 0));

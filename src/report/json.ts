@@ -1,36 +1,70 @@
-import type { VariantReport } from '../app/check';
+/**
+ * `--json`: the `weft-report` format. `{ format: 'weft-report', version, results, summary }`, and
+ * `seed` when the strategy samples. One result per row of the text report, in its order:
+ *
+ * - a checked variant: `scenario`, `file`, `variant`, `params`, `expected`, `verdict` (`holds`,
+ *   `violated` or `incomplete`), `matches`, `strategy`, `stats` (no `timeMs` under `--no-timing`),
+ *   `violations`, `cutBy`, `token`, `replay`, `minimization`, `trace` (null unless violated), and
+ *   `executionsByPreemptions` under `--strategy bounded`;
+ * - a variant whose scenario threw: `scenario`, `file`, `variant`, `params`, `expected`,
+ *   `verdict: 'error'`, `matches: false`, `during: 'check'` and `error`, the one-line message; no
+ *   search fields, since there was no search;
+ * - a module that threw on import (a run of several files): the same with `scenario`, `variant`
+ *   and `expected` null, `params` empty and `during: 'import'`.
+ *
+ * `summary`: `variants` (rows), `matching`, `errors`. Versions: 2 added `format`, `params` and `replay`;
+ * 3 gave error rows their own shape (before, they carried a made-up empty `incomplete` search).
+ */
+import type { CheckedReport, ErrorReport, VariantReport } from '../app/check';
 import { describeExpectation } from '../runtime/scenario';
 import type { Trace } from '../trace/trace';
 
 /** Bumped when a field changes meaning or goes; new fields keep the version. */
-export const REPORT_VERSION = 2;
+export const REPORT_VERSION = 3;
 
 /** The JSON form of a set of reports: the same data as the text, for tools. */
 export function reportsToJson(reports: readonly VariantReport[], timing: boolean): object {
   return {
     format: 'weft-report',
     version: REPORT_VERSION,
-    results: reports.map((r) => ({
-      scenario: r.scenario.id,
-      file: r.file,
-      variant: r.variant,
-      params: r.params,
-      expected: describeExpectation(r.expected),
-      verdict: r.error !== undefined ? 'error' : r.verdict.kind,
-      ...(r.error !== undefined ? { error: r.error } : {}),
-      matches: r.matches,
-      strategy: r.verdict.strategy,
-      stats: timing ? r.verdict.stats : { ...r.verdict.stats, timeMs: undefined },
-      violations: r.verdict.kind === 'violated' ? r.verdict.violations : [],
-      cutBy: r.verdict.kind === 'incomplete' ? r.verdict.cutBy : [],
-      token: r.token,
-      replay: r.replay,
-      minimization: r.minimization
-        ? { found: r.minimization.found, minimized: r.minimization.minimized, executions: r.minimization.executions, preemptionsProvenMinimal: r.minimization.preemptionsProvenMinimal, preemptionsRuledOutBelow: r.minimization.preemptionsRuledOutBelow, budget: r.minimization.budget }
-        : null,
-      trace: r.trace ? traceToJson(r.trace) : null,
-    })),
-    summary: { variants: reports.length, matching: reports.filter((r) => r.matches).length },
+    results: reports.map((r) => (r.kind === 'error' ? errorToJson(r) : checkedToJson(r, timing))),
+    summary: { variants: reports.length, matching: reports.filter((r) => r.matches).length, errors: reports.filter((r) => r.kind === 'error').length },
+  };
+}
+
+function errorToJson(r: ErrorReport): object {
+  return {
+    scenario: r.scenario === null ? null : r.id,
+    file: r.file,
+    variant: r.variant,
+    params: r.params,
+    expected: r.expected === null ? null : describeExpectation(r.expected),
+    verdict: 'error',
+    matches: false,
+    during: r.during,
+    error: r.error,
+  };
+}
+
+function checkedToJson(r: CheckedReport, timing: boolean): object {
+  return {
+    scenario: r.scenario.id,
+    file: r.file,
+    variant: r.variant,
+    params: r.params,
+    expected: describeExpectation(r.expected),
+    verdict: r.verdict.kind,
+    matches: r.matches,
+    strategy: r.verdict.strategy,
+    stats: timing ? r.verdict.stats : { ...r.verdict.stats, timeMs: undefined },
+    violations: r.verdict.kind === 'violated' ? r.verdict.violations : [],
+    cutBy: r.verdict.kind === 'incomplete' ? r.verdict.cutBy : [],
+    token: r.token,
+    replay: r.replay,
+    minimization: r.minimization
+      ? { found: r.minimization.found, minimized: r.minimization.minimized, executions: r.minimization.executions, preemptionsProvenMinimal: r.minimization.preemptionsProvenMinimal, preemptionsRuledOutBelow: r.minimization.preemptionsRuledOutBelow, budget: r.minimization.budget }
+      : null,
+    trace: r.trace ? traceToJson(r.trace) : null,
   };
 }
 

@@ -6,7 +6,7 @@
  * and attributes. test/src/report/junit.test.ts validates the output against that schema.
  */
 import { XMLBuilder } from 'fast-xml-parser';
-import type { VariantReport } from '../app/check';
+import type { CheckedReport, ErrorReport, VariantReport } from '../app/check';
 import { describeSearch, renderVariant } from './text';
 import { describeVerdict } from '../search/verdict';
 import { describeExpectation } from '../runtime/scenario';
@@ -31,13 +31,28 @@ export interface ErroredVariant {
 
 export type JunitEntry = VariantReport | ErroredVariant;
 
-const errored = (r: JunitEntry): r is ErroredVariant => 'error' in r;
-const scenarioId = (r: JunitEntry): string => (errored(r) ? r.scenario : r.scenario.id);
-const timeOf = (r: JunitEntry): number => (errored(r) ? (r.timeMs ?? 0) : r.verdict.stats.timeMs);
-const failed = (r: JunitEntry): boolean => !errored(r) && !r.matches;
+/** A testcase: a checked variant, or one that broke. */
+type Case = CheckedReport | ErroredVariant;
 
-export function renderJunit(reports: readonly JunitEntry[], timing: boolean): string {
-  const byScenario = new Map<string, JunitEntry[]>();
+/** The <error> of a report whose scenario threw or whose module threw on import. */
+function fromErrorReport(r: ErrorReport): ErroredVariant {
+  // why `import` as the name: the module never said which variants it has; the suite is its file
+  return {
+    scenario: r.id,
+    file: r.file,
+    variant: r.variant ?? 'import',
+    error: { message: r.error, type: r.during === 'import' ? 'import-error' : 'scenario-error' },
+  };
+}
+
+const errored = (r: Case): r is ErroredVariant => !('kind' in r);
+const scenarioId = (r: Case): string => (errored(r) ? r.scenario : r.scenario.id);
+const timeOf = (r: Case): number => (errored(r) ? (r.timeMs ?? 0) : r.verdict.stats.timeMs);
+const failed = (r: Case): boolean => !errored(r) && !r.matches;
+
+export function renderJunit(entries: readonly JunitEntry[], timing: boolean): string {
+  const reports: Case[] = entries.map((r) => ('kind' in r && r.kind === 'error' ? fromErrorReport(r) : r));
+  const byScenario = new Map<string, Case[]>();
   for (const r of reports) byScenario.set(scenarioId(r), [...(byScenario.get(scenarioId(r)) ?? []), r]);
   const seconds = (ms: number) => (timing ? (ms / 1000).toFixed(3) : '0');
   const suites = [...byScenario.entries()].map(([id, rs]) => ({
@@ -63,7 +78,7 @@ export function renderJunit(reports: readonly JunitEntry[], timing: boolean): st
   }) as string;
 }
 
-function testcase(id: string, r: JunitEntry, timing: boolean, seconds: (ms: number) => string): object {
+function testcase(id: string, r: Case, timing: boolean, seconds: (ms: number) => string): object {
   const head = { '@_classname': id, '@_name': r.variant, '@_time': seconds(timeOf(r)) };
   if (errored(r)) {
     return {

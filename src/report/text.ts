@@ -2,7 +2,7 @@ import { describeVerdict, type Verdict } from '../search/verdict';
 import { describeExpectation } from '../runtime/scenario';
 import type { Minimization } from '../trace/minimize';
 import { renderChanges, renderTable, renderViolations } from './table';
-import type { VariantReport } from '../app/check';
+import { reportId, reportName, type ErrorReport, type VariantReport } from '../app/check';
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -40,13 +40,10 @@ function seconds(ms: number): string {
 
 /** Full report of one variant: verdict line, and for a violation the trace and how to replay it. */
 export function renderVariant(r: VariantReport, timing: boolean, explain = false): string {
+  if (r.kind === 'error') return renderError(r);
   const lines: string[] = [];
   const mark = r.matches ? 'as expected' : 'NOT AS EXPECTED';
   lines.push(`  ${r.variant}: ${r.summary}`);
-  if (r.error !== undefined) {
-    lines.push(`    verdict error (expected ${describeExpectation(r.expected)}): ${r.error} · ${mark}`);
-    return lines.join('\n');
-  }
   lines.push(
     `    verdict ${describeVerdict(r.verdict, r.expected)} (expected ${describeExpectation(r.expected)}) · ` +
       `${describeSearch(r.verdict)}${timing ? ` · ${seconds(r.verdict.stats.timeMs)}` : ''} · ${mark}`,
@@ -66,10 +63,23 @@ export function renderVariant(r: VariantReport, timing: boolean, explain = false
   return lines.join('\n');
 }
 
+/** A variant whose scenario threw, or a module that threw on import: what broke, in one line. */
+function renderError(r: ErrorReport): string {
+  if (r.variant === null) return `  ${r.file}: threw on import: ${r.error} · NOT AS EXPECTED`;
+  return `  ${r.variant}: ${r.summary}\n    error (expected ${describeExpectation(r.expected!)}): ${r.error} · NOT AS EXPECTED`;
+}
+
+/** What a row says it got: the verdict, or what threw. */
+function got(r: VariantReport): string {
+  if (r.kind === 'checked') return `got ${describeVerdict(r.verdict, r.expected)}`;
+  return r.during === 'import' ? `error: threw on import: ${r.error}` : `got error: ${r.error}`;
+}
+
 /** One scenario with all its checked variants. */
 export function renderScenario(reports: readonly VariantReport[], timing: boolean, explain = false): string {
   const first = reports[0];
   if (!first) return '';
+  if (first.scenario === null) return reports.map((r) => renderVariant(r, timing, explain)).join('\n\n');
   const s = first.scenario;
   const params = Object.entries(first.params);
   const head = [
@@ -86,14 +96,15 @@ export function renderScenario(reports: readonly VariantReport[], timing: boolea
  */
 export function renderLines(reports: readonly VariantReport[], timing: boolean): string[] {
   const rows = reports.map((r) => {
+    // why no count or time for an error: it has no search to count, and a 0 would read as one
     const cols = [
       r.matches ? 'ok' : 'FAIL',
-      `${r.scenario.id}/${r.variant}`,
-      `expected ${describeExpectation(r.expected)}`,
-      r.error !== undefined ? `got error: ${r.error}` : `got ${describeVerdict(r.verdict, r.expected)}`,
-      `${count(r.verdict.stats.executions)} execution${r.verdict.stats.executions === 1 ? '' : 's'}`,
+      reportName(r),
+      r.expected === null ? '' : `expected ${describeExpectation(r.expected)}`,
+      got(r),
+      r.kind === 'checked' ? `${count(r.verdict.stats.executions)} execution${r.verdict.stats.executions === 1 ? '' : 's'}` : '',
     ];
-    if (timing) cols.push(seconds(r.verdict.stats.timeMs));
+    if (timing) cols.push(r.kind === 'checked' ? seconds(r.verdict.stats.timeMs) : '');
     return cols;
   });
   // Counts and times are right-aligned, the rest left-aligned.
@@ -105,8 +116,8 @@ export function renderLines(reports: readonly VariantReport[], timing: boolean):
 
 export function renderSummary(reports: readonly VariantReport[]): string {
   const bad = reports.filter((r) => !r.matches).length;
-  const errors = reports.filter((r) => r.error !== undefined).length;
-  const scenarios = new Set(reports.map((r) => r.scenario.id)).size;
+  const errors = reports.filter((r) => r.kind === 'error').length;
+  const scenarios = new Set(reports.map(reportId)).size;
   return `${scenarios} scenario${scenarios === 1 ? '' : 's'}, ${reports.length} variant${reports.length === 1 ? '' : 's'}: ${reports.length - bad} as expected, ${bad} not${errors ? ` (${errors} threw)` : ''}`;
 }
 

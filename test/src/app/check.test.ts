@@ -21,6 +21,7 @@ describe('the library is the CLI', () => {
 
   it('each report carries verdict, expectation, match, stats, params, minimized trace, token and the exact replay command', () => {
     const [r] = check(scenarios.slice(0, 1), { strategy: 'dfs', params: {}, limits: DEFAULT_LIMITS, variant: 'buggy' });
+    if (r?.kind !== 'checked') throw new Error(`expected a checked report, got ${JSON.stringify(r)}`);
     expect(r!.verdict.kind).toBe('violated');
     expect(r!.matches).toBe(true);
     expect(r!.params).toEqual(scenarios[0]!.scenario.params);

@@ -29,14 +29,28 @@ function timeCut(timeMsMax: number): Verdict {
   return v;
 }
 
-/** Reports: buggy and fixed as declared (pass), fixed cut by time (failure), one whose scenario broke (error). */
+/**
+ * Reports: buggy and fixed as declared (pass), fixed cut by time (failure), one whose scenario broke
+ * (error, given as an ErroredVariant), and as `check --all` makes them: a scenario whose setup
+ * throws and a module that threw on import (ErrorReports).
+ */
 function entries(): JunitEntry[] {
   const passing = runChecks([{ scenario, file: FILE }], null, options);
   const cut = runChecks([{ scenario, file: FILE }], 'fixed', { ...options, verdictOf: () => timeCut(59234.707763671875) });
+  const throwing = { ...scenario, id: 'setup-throws', setup: () => { throw new Error('setup <blew> up'); } };
+  const broken = runChecks(
+    [
+      { scenario: throwing, file: 'scenarios/t.ts' },
+      { broken: true, file: 'race.ts', target: './race.ts', error: 'Cannot find module "x" & more' },
+    ],
+    'fixed',
+    { ...options, keepGoing: true },
+  );
   return [
     ...passing,
     ...cut.map((r) => ({ ...r, variant: 'fixed-cut' })),
     { scenario: ID, file: FILE, variant: 'broken', error: { message: 'TypeError: x is undefined', type: 'TypeError', detail: 'TypeError: x is undefined\n    at setup <&>' } },
+    ...broken,
   ];
 }
 
@@ -68,13 +82,15 @@ describe('time cuts', () => {
 describe('JUnit report', () => {
   it('has a passing variant, a failing one and an errored one, counted per suite and in total', () => {
     const xml = renderJunit(entries(), false);
-    expect(xml).toMatch(/<testsuites name="weft" tests="4" failures="1" errors="1">/);
+    expect(xml).toMatch(/<testsuites name="weft" tests="6" failures="1" errors="3">/);
     expect(xml).toContain(`<testsuite name="${ID}" tests="4" failures="1" errors="1" time="0" file="${FILE}">`);
     expect(xml).toMatch(/<testcase classname="[^"]+" name="buggy" time="0">\s*<system-out>expected/);
     expect(xml).toMatch(/<failure message="expected [^"]*" type="incomplete">/);
     expect(xml).toContain('stopped after 59.2 s with schedules left to explore');
     expect(xml).toContain('<error message="TypeError: x is undefined" type="TypeError">TypeError: x is undefined');
     expect(xml).toContain('at setup &lt;&amp;&gt;');
+    expect(xml).toMatch(/<testsuite name="setup-throws" tests="1" failures="0" errors="1" time="0" file="scenarios\/t.ts">\s*<testcase classname="setup-throws" name="fixed" time="0">\s*<error message="[^"]*setup &lt;blew&gt; up" type="scenario-error">/);
+    expect(xml).toMatch(/<testsuite name="race.ts" tests="1" failures="0" errors="1" time="0" file="race.ts">\s*<testcase classname="race.ts" name="import" time="0">\s*<error message="Cannot find module &quot;x&quot; &amp; more" type="import-error">/);
     // The schema has no `file` on a testcase.
     expect(xml).not.toMatch(/<testcase[^>]* file=/);
   });
