@@ -18,12 +18,16 @@
  *   anon_vma and nothing writes it.
  * - READ_ONCE(folio->mapping) and the folio_mapped() test right after it are one read of the folio
  *   (folioReadMapping), here and in the re-check: no step between them changes the mapcount.
- * - `anon_vma` structs are SLAB_TYPESAFE_BY_RCU in the kernel; no scenario here frees one under a
- *   reader, so a freed anon_vma is plainly freed (any access is a use after free).
+ * - `anon_vma` structs are SLAB_TYPESAFE_BY_RCU in the kernel: a freed one can be handed out again
+ *   at once, with no grace period (`anonVmaAllocReusing`), so a pointer read under RCU may meet
+ *   a live anon_vma of another tree; the rwsem, set up by the slab constructor, keeps its state.
+ *   While it is free, any access is a use after free, which is stricter than the kernel (an RCU
+ *   reader may read a free anon_vma's root and try its rwsem); no scenario here frees one under
+ *   such a reader.
  */
-import { perform, type SharedObject, type Steps } from '../../src/index';
+import { perform, ScenarioError, type SharedObject, type Steps } from '../../src/index';
 import { folioMapped, folioReadMapping, type Folio, type FolioMapping } from './folio';
-import { assertLive, freeObject, mortal, type Mortal } from '../kit/lifetime';
+import { assertLive, freeObject, kmemCacheAllocReusing, mortal, touch, type Mortal } from '../kit/lifetime';
 import { rcuReadLock, rcuReadUnlock, type Rcu } from '../rcu';
 import { newRefcount, refcountGetUnlessZero, refcountPutAndTest, type Refcount } from '../refcount';
 import { downRead, downReadTrylock, downWrite, newRwsem, upRead, upWrite, type Rwsem } from '../rwsem';
@@ -57,7 +61,7 @@ export function newAnonVma<V extends SharedObject = SharedObject>(name: string, 
     rwsem: Rwsem;
     refcount: Refcount;
   };
-  av.refcount = newRefcount(`${name}->refcount`, opts.refcount ?? 1, { container: av });
+  av.refcount = newRefcount(`${name}->refcount`, opts.refcount ?? 1, { container: av, typeSafe: true });
   if (opts.root) {
     av.root = opts.root;
     av.rwsem = opts.root.rwsem;
@@ -119,6 +123,26 @@ export function* anonVmaPutTestZero(av: AnonVma<SharedObject>): Steps<boolean> {
 export function* anonVmaFree(av: AnonVma<SharedObject>): Steps<void> {
   const label = `anon_vma_free(${av.name})`;
   yield* perform<void>({ object: av, access: 'write', label, run: (self) => freeObject(av, self, label) });
+}
+
+/**
+ * anon_vma_alloc() in anon_vma_prepare(): if `av` is free the slab hands it out again as a new
+ * root anon_vma with refcount 1 mapping `vmas`; returns whether it did. Only a root can come back
+ * (a child would need a new root and rwsem, which no scenario here needs).
+ */
+export function* anonVmaAllocReusing<V extends SharedObject>(av: AnonVma<V>, vmas: readonly V[], label = `anon_vma_alloc() → ${av.name}?`): Steps<boolean> {
+  if (av.root !== av) throw new ScenarioError(`anonVmaAllocReusing(${av.name}): only a root anon_vma can be handed out again in this model`);
+  return yield* kmemCacheAllocReusing(
+    av,
+    (a) => {
+      a.refcount.count = 1;
+      a.refcount.zeroAt = null;
+      a.vmas.length = 0;
+      a.vmas.push(...vmas);
+    },
+    label,
+    [touch(av.refcount, 'write')],
+  );
 }
 
 /** put_anon_vma: drop a reference and free the anon_vma at 0. */
