@@ -106,6 +106,24 @@ describe('folio reference count', () => {
     expect(last.got).toEqual([true, false]);
   });
 
+  it('put_page on a live page whose count is already 0 is a refcount bug, and frees nothing', () => {
+    // a page whose references were all dropped by puts that bypass the free (atomic_dec of a tail)
+    const p = program<W>({ setup: world(0), threads: { a: function* (w) { yield* folioPut(w.f); } } });
+    const t = runSchedule(p, 'A');
+    expect(firedChecks(t)).toEqual(['refcount']);
+    expect(t.violations[0]!.message).toMatch(/put_page\(page\): put of a page whose count is already 0/);
+    expect(last.f.life).toBe('live');
+  });
+
+  it('get_page_unless_zero on a live page whose count is 0 fails and takes nothing', () => {
+    // a tail page of 2.6.38 (its _count holds only GUP pins) or a page being frozen
+    const p = program<W>({ setup: world(0), threads: { a: function* (w) { w.got.push(yield* folioGetUnlessZero(w.f)); } } });
+    expect(firedChecks(runSchedule(p, 'A'))).toEqual([]);
+    expect(last.got).toEqual([false]);
+    expect(last.f.ref).toBe(0);
+    expect(last.f.life).toBe('live');
+  });
+
   it('atomic_sub below zero is a refcount underflow', () => {
     const p = program<W>({ setup: world(1), threads: { a: function* (w) { yield* pageRefAdd(w.f, -2, 'atomic_sub(2, &page->_count)'); } } });
     const t = runSchedule(p, 'A');
