@@ -361,27 +361,25 @@ export function* readFirstPage(f: Folio, label = `${f.name}->first_page`): Steps
   return yield* pageStep(f, 'read', label, () => f.firstPage);
 }
 
-/** What one read of folio->mapping sees, with the index and mapcount test it goes with. */
+/** What one read of folio->mapping sees, with the index that goes with it. */
 export interface MappingSnapshot {
-  /** How the result reads in a trace: `src_anon_vma, index 0, mapped`. */
+  /** How the result reads in a trace: `src_anon_vma, index 0`. */
   readonly name: string;
   readonly mapping: FolioMapping | null;
   readonly index: number;
-  /** folio_mapped(): mapcount > 0. */
-  readonly mapped: boolean;
 }
 
 /**
- * READ_ONCE(folio->mapping), folio->index and folio_mapped(), one step: rmap code reads them
- * together, and steps that change them hold locks the readers' callers exclude, or (for the
- * lockless mapping read of folio_lock_anon_vma_read) do not change the mapcount.
+ * READ_ONCE(folio->mapping), one step, with folio->index: the only writer of either
+ * (folio_move_anon_rmap and its caller's index update, `folioSetMapping`) writes both in one step,
+ * so reading them together shows nothing a reader of one and then the other could not see.
+ * folio_mapped() is a read of its own (`folioMapped`), as in the kernel.
  */
 export function* folioReadMapping(f: Folio, label = `READ_ONCE(${f.name}->mapping)`): Steps<MappingSnapshot> {
   return yield* pageStep(f, 'read', label, () => ({
-    name: `${f.mapping?.name ?? 'NULL'}, index ${f.index}${f.mapcount > 0 ? ', mapped' : ', not mapped'}`,
+    name: `${f.mapping?.name ?? 'NULL'}, index ${f.index}`,
     mapping: f.mapping,
     index: f.index,
-    mapped: f.mapcount > 0,
   }));
 }
 

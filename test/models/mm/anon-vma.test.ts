@@ -109,7 +109,8 @@ describe('anon_vma', () => {
     });
     // A takes the lock; B: rcu_read_lock, read mapping, read root, trylock fails, pin, folio_mapped,
     // rcu_read_unlock, then sleeps in down_read until A's up_write; then re-check, unpin, up_read.
-    const t = runSchedule(p, 'A B7 A B4');
+    // (folio_mapped is a read of its own after the mapping read, as in v6.8)
+    const t = runSchedule(p, 'A B8 A B4');
     expect(firedChecks(t)).toEqual([]);
     expect(t.steps.map((s) => s.label)).toContain('refcount_inc_not_zero(&av1->refcount)');
     expect(refcounts).toEqual([1]);
