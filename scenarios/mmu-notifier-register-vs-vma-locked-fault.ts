@@ -150,7 +150,7 @@ export default defineScenario({
     "mm: Don't drop VMA locks in mm_drop_all_locks() (Jann Horn, July 2023)",
   ],
   setup: (): World => {
-    const mm = newMmLocks('mm', { writerPreference: true });
+    const mm = newMmLocks('mm');
     const vma = newVmaLock('vma', mm);
     const anonVma = newAnonVma('anon_vma');
     const locks = newAllLocksMm('mm', {

@@ -52,8 +52,8 @@ export interface NewAnonVmaOptions<V extends SharedObject> {
   /** Initial refcount (default 1: the VMAs' reference). */
   readonly refcount?: number;
   readonly vmas?: readonly V[];
-  /** rwsem option: readers queue behind a waiting writer (Linux's behaviour). Default true. */
-  readonly writerPreference?: boolean;
+  /** rwsem option: textbook writer preference instead of Linux's order (models/rwsem.ts). */
+  readonly strictRwsem?: boolean;
 }
 
 /** An anon_vma as it stands when the threads start. */
@@ -69,7 +69,7 @@ export function newAnonVma<V extends SharedObject = SharedObject>(name: string, 
     av.rwsem = opts.root.rwsem;
   } else {
     av.root = av;
-    av.rwsem = newRwsem(`${name}->rwsem`, { lockClass: 'anon_vma->rwsem', writerPreference: opts.writerPreference ?? true });
+    av.rwsem = newRwsem(`${name}->rwsem`, { lockClass: 'anon_vma->rwsem', strict: opts.strictRwsem ?? false });
   }
   return av;
 }
