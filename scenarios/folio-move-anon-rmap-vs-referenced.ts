@@ -175,7 +175,7 @@ export default defineScenario({
   },
   variants: {
     buggy: {
-      summary: 'v6.8-rc before 880a99b60d46: folio_lock_anon_vma_read trusts the mapping it read before locking',
+      summary: 'hypothetical interleaving: v6.8-rc before 880a99b60d46 (UFFDIO_MOVE shipped with it): folio_lock_anon_vma_read trusts the mapping it read before locking',
       expect: { violated: 'rmap-root-match' },
       invariants: [rmapRootMatch, rmapWalkComplete],
       threads: { move: uffdioMove, referenced: folioReferenced(false) },
@@ -187,7 +187,7 @@ export default defineScenario({
       threads: { move: uffdioMove, referenced: folioReferenced(true) },
     },
     'sleeping-buggy': {
-      summary: 'page_idle/DAMON rmap walk (sleeps on the root rwsem) before 880a99b60d46: no re-check after down_read',
+      summary: 'hypothetical interleaving: page_idle/DAMON rmap walk (sleeps on the root rwsem) before 880a99b60d46: no re-check after down_read',
       expect: { violated: 'rmap-root-match' },
       invariants: [rmapRootMatch, rmapWalkComplete],
       threads: { move: uffdioMove, walk: sleepingRmapWalk(false) },

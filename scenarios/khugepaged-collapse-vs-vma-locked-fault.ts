@@ -289,7 +289,7 @@ export default defineScenario({
   },
   variants: {
     buggy: {
-      summary: 'v6.3 shape with per-VMA-locked faults: collapse holds mmap_lock for write but not the VMA lock',
+      summary: 'hypothetical interleaving: v6.3 collapse with per-VMA-locked faults (which shipped with 55fd6fccad31): mmap_lock for write but not the VMA lock',
       expect: { violated: 'fault-not-lost' },
       invariants: [ptAttached, faultNotLost],
       threads: { fault: pageFault, khugepaged: collapseHugePageBuggy },

@@ -225,7 +225,7 @@ export default defineScenario({
   },
   variants: {
     buggy: {
-      summary: 'tail put_page without serialisation against the split (what compound_lock avoids)',
+      summary: 'hypothetical interleaving: tail put_page without serialisation against the split (what compound_lock avoids; THP shipped with it)',
       expect: { violated: 'page-freed-while-mapped' },
       invariants: [noFreeWhileMapped, refcountBalance],
       threads: { split: splitHugePage, put: counted(putTailPageBuggy), unmap: unmapHeadThenFault },
