@@ -18,7 +18,8 @@
  * design had to avoid (decrement head and tail); the fixed variant is 2.6.38's put_compound_page()
  * tail path (mm/swap.c). A and C are the same in every variant.
  *
- * Each part of put_compound_page's tail path is needed, and a variant shows it:
+ * Each part of put_compound_page's tail path is needed, and a mutant (`mutants`, run by
+ * test/scenarios/thp-split-vs-tail-put-page.test.ts) shows it:
  * - `no-head-pin` (get_page_unless_zero(page_head) and the puts of that pin deleted): between
  *   B's PageTail test and its compound_lock the split finishes and C frees the head, so B tests
  *   and locks the flags of a page it holds no reference to (use-after-free; in the kernel a bit set
@@ -69,7 +70,7 @@ import {
   testFlag,
   type Folio,
 } from '../models/mm/folio';
-import { bugOn, defineScenario, type Invariant, type Steps } from '../src/index';
+import { bugOn, defineScenario, type Invariant, type Steps, type Variant } from '../src/index';
 
 interface World {
   readonly head: Folio;
@@ -213,6 +214,27 @@ const refcountBalance: Invariant<World> = {
   },
 };
 
+/**
+ * The fixed variant with one part of put_compound_page's fix removed, each with the violation that
+ * part prevents. Not in `variants`: a mutant is a test of the fix (test/scenarios), not a kernel
+ * version, and the one without the PageHead re-test needs three preemptions, more than the
+ * registry-wide early-detection bound allows.
+ */
+export const mutants: Readonly<Record<'no-head-pin' | 'no-pagehead-recheck', Variant<World>>> = {
+  'no-head-pin': {
+    summary: 'fixed without get_page_unless_zero(page_head): compound_lock on a head C freed (mutant)',
+    expect: { violated: 'use-after-free' },
+    invariants: [noFreeWhileMapped, refcountBalance],
+    threads: { split: splitHugePage, put: counted(putTailPageFixed({ ...ALL_PARTS, pinHead: false })), unmap: unmapHeadThenFault },
+  },
+  'no-pagehead-recheck': {
+    summary: 'fixed without the PageHead(page_head) re-test: compound_lock on the reallocated head (mutant)',
+    expect: { violated: 'bug-on' },
+    invariants: [noFreeWhileMapped, refcountBalance],
+    threads: { split: splitHugePage, put: counted(putTailPageFixed({ ...ALL_PARTS, recheckPageHead: false })), unmap: unmapHeadThenFault },
+  },
+};
+
 export default defineScenario({
   id: 'thp-split-vs-tail-put-page',
   title: 'THP split vs put_page on a tail page: the GUP pin dropped from the head twice (compound_lock era)',
@@ -235,18 +257,6 @@ export default defineScenario({
       expect: 'holds',
       invariants: [noFreeWhileMapped, refcountBalance],
       threads: { split: splitHugePage, put: counted(putTailPageFixed(ALL_PARTS)), unmap: unmapHeadThenFault },
-    },
-    'no-head-pin': {
-      summary: 'fixed without get_page_unless_zero(page_head): compound_lock on a head C freed (mutant)',
-      expect: { violated: 'use-after-free' },
-      invariants: [noFreeWhileMapped, refcountBalance],
-      threads: { split: splitHugePage, put: counted(putTailPageFixed({ ...ALL_PARTS, pinHead: false })), unmap: unmapHeadThenFault },
-    },
-    'no-pagehead-recheck': {
-      summary: 'fixed without the PageHead(page_head) re-test: compound_lock on the reallocated head (mutant)',
-      expect: { violated: 'bug-on' },
-      invariants: [noFreeWhileMapped, refcountBalance],
-      threads: { split: splitHugePage, put: counted(putTailPageFixed({ ...ALL_PARTS, recheckPageHead: false })), unmap: unmapHeadThenFault },
     },
   },
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import scenario from '../../scenarios/thp-split-vs-tail-put-page';
-import { checkVariant } from '../../src/index';
+import scenario, { mutants } from '../../scenarios/thp-split-vs-tail-put-page';
+import { checkVariant, type Scenario } from '../../src/index';
+
+/** The scenario with one of its exported mutants as its only variant. */
+function withMutant(name: keyof typeof mutants): Scenario {
+  return { ...scenario, variants: { [name]: mutants[name] } } as unknown as Scenario;
+}
 
 // Execution counts are those of the default exhaustive strategy; a change in the explorer's
 // reduction or in the model's steps moves them, and then they are re-pinned on purpose.
@@ -20,10 +25,10 @@ describe('thp-split-vs-tail-put-page', () => {
     expect(v.stats.executions).toBe(66_011);
   });
 
-  // The fix's parts, each removed in a named variant of the scenario: the verdict must be the
-  // violation the part prevents, found by the thread it protects.
+  // The fix's parts, each removed in a named mutant the scenario exports: the verdict must be the
+  // violation the part prevents, found by the thread it protects. Without thread C both held.
   it('without get_page_unless_zero(page_head): B touches the head C freed', () => {
-    const v = checkVariant(scenario, 'no-head-pin');
+    const v = checkVariant(withMutant('no-head-pin'), 'no-head-pin');
     expect(v.kind).toBe('violated');
     if (v.kind !== 'violated') return;
     const uaf = v.violations.find((x) => x.check === 'use-after-free');
@@ -31,11 +36,17 @@ describe('thp-split-vs-tail-put-page', () => {
   });
 
   it('without the PageHead(page_head) re-test: B\'s compound_lock on the reallocated head is undone by __SetPageUptodate', () => {
-    const v = checkVariant(scenario, 'no-pagehead-recheck');
+    const v = checkVariant(withMutant('no-pagehead-recheck'), 'no-pagehead-recheck');
     expect(v.kind).toBe('violated');
     if (v.kind !== 'violated') return;
     const bug = v.violations.find((x) => x.check === 'bug-on');
     expect(bug?.message).toMatch(/BUG_ON\(!test_bit\(PG_compound_lock, addr\)\).*non-atomic store of thp->flags/);
     expect(bug?.thread).toBe(1); // B
+  });
+
+  it('the mutants are not registry variants, and each declares the violation its test finds', () => {
+    expect(Object.keys(scenario.variants)).toEqual(['buggy', 'fixed']);
+    expect(mutants['no-head-pin'].expect).toEqual({ violated: 'use-after-free' });
+    expect(mutants['no-pagehead-recheck'].expect).toEqual({ violated: 'bug-on' });
   });
 });
