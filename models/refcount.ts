@@ -19,12 +19,18 @@ export interface RefcountOptions {
   readonly container?: Mortal;
   /** Ghost: names of the holders of the initial references. */
   readonly holders?: readonly string[];
+  /**
+   * The container's memory is type-stable (SLAB_TYPESAFE_BY_RCU): refcount_inc_not_zero after its
+   * free is legal and fails, the count being 0, instead of a use after free.
+   */
+  readonly typeSafe?: boolean;
 }
 
 export interface Refcount extends SharedObject {
   /** The count (refcount_read). */
   count: number;
   readonly container: Mortal | null;
+  readonly typeSafe: boolean;
   /** Where the count last reached zero, for reports. */
   zeroAt: Site | null;
   /** Ghost: who holds the references, when the calls name holders. Read only by invariants. */
@@ -34,7 +40,7 @@ export interface Refcount extends SharedObject {
 export function newRefcount(name: string, initial = 1, options: RefcountOptions = {}): Refcount {
   const holders = new HolderSet();
   for (const h of options.holders ?? []) holders.add(h);
-  return { name, count: initial, container: options.container ?? null, zeroAt: null, holders };
+  return { name, count: initial, container: options.container ?? null, typeSafe: options.typeSafe ?? false, zeroAt: null, holders };
 }
 
 function checkContainer(r: Refcount, self: ThreadContext, label: string, isPut: boolean): void {
@@ -79,7 +85,23 @@ export function* refcountGet(r: Refcount, holder?: string): Steps<void> {
 
 /** refcount_inc_not_zero: take a reference unless the count already reached zero. */
 export function* refcountGetUnlessZero(r: Refcount, holder?: string): Steps<boolean> {
-  return yield* refcountOp(r, `refcount_inc_not_zero(&${r.name})`, false, () => {
+  const label = `refcount_inc_not_zero(&${r.name})`;
+  if (r.typeSafe) {
+    return yield* perform({
+      object: r,
+      access: 'write',
+      label,
+      alsoTouches: liveCheck(r.container),
+      run: (self) => {
+        hbAtomic(self, r);
+        if (r.count === 0 || r.container?.life === 'freed') return false;
+        r.count++;
+        if (holder !== undefined) r.holders.add(holder);
+        return true;
+      },
+    });
+  }
+  return yield* refcountOp(r, label, false, () => {
     if (r.count === 0) return false;
     r.count++;
     if (holder !== undefined) r.holders.add(holder);

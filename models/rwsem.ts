@@ -1,14 +1,23 @@
 /**
  * struct rw_semaphore: many readers or one writer; every blocking acquisition may sleep.
  *
- * Writer preference (the option `writerPreference`, as Linux rwsems behave since their readers
- * queue behind any waiter): once a writer waits, new readers — including a thread that already
- * holds a read lock — wait behind it, so a recursive down_read behind a waiting writer deadlocks.
- * To make the waiting visible, down_write is then two steps: the first takes the lock if it is free
- * and nobody queues, or else queues the writer; the second waits for its turn (FIFO among writers).
- * Without the option, readers only wait for an owning writer.
+ * By default it orders waiters as kernel/locking/rwsem.c (v5.3 and later) does before a handoff:
+ * - A reader that finds waiters queues behind them while readers own the lock (so a recursive
+ *   down_read behind a waiting writer deadlocks), but when nobody owns it — a writer has just
+ *   released it and the woken waiter has not run yet — the reader may take it ahead of the queued
+ *   writer (rwsem_down_read_slowpath's reader optimistic lock stealing).
+ * - Writers are not FIFO: whichever writer runs when the lock is free takes it, queued or newly
+ *   arrived (optimistic spinning, rwsem_try_write_lock_unqueued).
+ * - RWSEM_FLAG_HANDOFF, which the first waiter sets after RWSEM_WAIT_TIMEOUT and which then stops
+ *   both kinds of stealing, is not modelled: it only removes schedules (any schedule is one where
+ *   the timeout has not yet expired), so leaving it out hides no interleaving.
+ * The option `strict` is the textbook writer-preferring lock instead: readers wait behind any
+ * queued writer, and writers get the lock in arrival order.
  *
- * Trylocks never sleep and add no lockdep edge; they fail whenever a blocking call would wait.
+ * down_write is two steps: the first takes the lock if it can, or else queues the writer, which
+ * makes the queued writer visible to readers; the second waits until the lock is the writer's.
+ * Trylocks never sleep and add no lockdep edge; they fail whenever a waiter is queued or the lock
+ * is held against them (RWSEM_FLAG_WAITERS makes the fast paths fail).
  * up_read / up_write / downgrade_write by a thread that does not hold the lock that way is a bug.
  */
 import { type Op, perform, type SharedObject, type Steps, type ThreadContext, threadName } from '../src/index';
@@ -18,17 +27,18 @@ import { mightSleep, SLEEPS, wouldSleepInAtomic } from './kit/might-sleep';
 import { withOps } from './kit/with-ops';
 
 export interface RwsemOptions extends LockOptions {
-  /** New readers wait while a writer waits (Linux's behaviour); default false. */
-  readonly writerPreference?: boolean;
+  /** Readers always wait behind a queued writer and writers are FIFO; default false (Linux's order). */
+  readonly strict?: boolean;
 }
 
 export interface Rwsem extends LockObject {
-  readonly writerPreference: boolean;
+  /** The `strict` option: textbook writer preference instead of Linux's order. */
+  readonly strict: boolean;
   /** The writer holding it, or null. */
   writer: ThreadContext | null;
   // invariant: readers maps each thread holding read locks to how many it holds (> 0)
   readonly readers: Map<ThreadContext, number>;
-  // invariant: empty unless writerPreference; writers that queued in down_write, in arrival order
+  // invariant: writers that queued in down_write, in arrival order
   readonly waitingWriters: ThreadContext[];
   /** The ops of this rwsem, allocated once. */
   readonly ops: {
@@ -43,12 +53,28 @@ export interface Rwsem extends LockObject {
   };
 }
 
+/** Whether a blocking down_read gets the lock now. */
 function canRead(s: Rwsem): boolean {
+  if (s.writer !== null) return false;
+  if (s.waitingWriters.length === 0) return true;
+  // why readers.size: rwsem_down_read_slowpath does not steal a lock that readers own
+  return !s.strict && s.readers.size === 0;
+}
+
+/** down_read_trylock: the fast path, which fails as soon as a waiter is queued. */
+function canTryRead(s: Rwsem): boolean {
   return s.writer === null && s.waitingWriters.length === 0;
 }
 
 function canWrite(s: Rwsem): boolean {
   return s.writer === null && s.readers.size === 0;
+}
+
+/** Whether `self`, arriving or queued, may take the free lock ahead of the queued writers. */
+function writerMayTake(s: Rwsem, self: ThreadContext): boolean {
+  if (!canWrite(s)) return false;
+  if (!s.strict) return true;
+  return s.waitingWriters.length === 0 || s.waitingWriters[0] === self;
 }
 
 function describeHolders(s: Rwsem, self: ThreadContext): string {
@@ -86,14 +112,14 @@ function downReadOp(s: Rwsem, label: string, how: Omit<AcquireHow, 'atomic'>): O
   };
 }
 
-/** One-step down_write (no writer preference, or the nest-lock form). */
+/** One-step down_write (the nest-lock form: mm_take_all_locks holds mmap_lock, so no writer queues). */
 function downWriteOp(s: Rwsem, label: string, how: Omit<AcquireHow, 'atomic'>): Op<boolean> {
   return {
     object: s,
     access: 'acquire',
     label,
     alsoTouches: SLEEPS,
-    enabled: (self) => (canWrite(s) && s.waitingWriters.length === 0) || wouldSleepInAtomic(self),
+    enabled: (self) => (canWrite(s) && (!s.strict || s.waitingWriters.length === 0)) || wouldSleepInAtomic(self),
     waitsFor: (self) => describeHolders(s, self),
     run: (self) => {
       mightSleep(self, label);
@@ -111,7 +137,7 @@ export function newRwsem(name: string, options: RwsemOptions = {}): Rwsem {
   const base: Omit<Rwsem, 'ops'> = {
     name,
     lockClass: options.lockClass ?? name,
-    writerPreference: options.writerPreference ?? false,
+    strict: options.strict ?? false,
     writer: null,
     readers: new Map(),
     waitingWriters: [],
@@ -132,31 +158,29 @@ export function newRwsem(name: string, options: RwsemOptions = {}): Rwsem {
         lockReleased(self, s);
       },
     },
-    downWrite: s.writerPreference
-      ? {
-          object: s,
-          access: 'acquire',
-          label: downWriteLabel,
-          alsoTouches: SLEEPS,
-          run: (self) => {
-            mightSleep(self, downWriteLabel);
-            if (canWrite(s) && s.waitingWriters.length === 0) {
-              takeWrite(s, self, downWriteLabel, {});
-              return true;
-            }
-            s.waitingWriters.push(self);
-            return false;
-          },
+    downWrite: {
+      object: s,
+      access: 'acquire',
+      label: downWriteLabel,
+      alsoTouches: SLEEPS,
+      run: (self) => {
+        mightSleep(self, downWriteLabel);
+        if (writerMayTake(s, self)) {
+          takeWrite(s, self, downWriteLabel, {});
+          return true;
         }
-      : downWriteOp(s, downWriteLabel, {}),
+        s.waitingWriters.push(self);
+        return false;
+      },
+    },
     downWriteWait: {
       object: s,
       access: 'acquire',
       label: `down_write(&${name}) waits`,
-      enabled: (self) => canWrite(s) && s.waitingWriters[0] === self,
+      enabled: (self) => writerMayTake(s, self),
       waitsFor: (self) => describeHolders(s, self),
       run: (self) => {
-        s.waitingWriters.shift();
+        s.waitingWriters.splice(s.waitingWriters.indexOf(self), 1);
         takeWrite(s, self, downWriteLabel, {});
       },
     },
@@ -177,7 +201,7 @@ export function newRwsem(name: string, options: RwsemOptions = {}): Rwsem {
       access: 'acquire',
       label: `down_read_trylock(&${name})`,
       run: (self) => {
-        if (!canRead(s)) return false;
+        if (!canTryRead(s)) return false;
         takeRead(s, self, `down_read_trylock(&${name})`, { trylock: true });
         return true;
       },
@@ -209,7 +233,7 @@ export function newRwsem(name: string, options: RwsemOptions = {}): Rwsem {
   }));
 }
 
-/** down_read: may sleep while a writer holds it (or, with writer preference, waits for it). */
+/** down_read: may sleep while a writer holds it, or while readers hold it and a writer waits. */
 export function* downRead(s: Rwsem): Steps<void> {
   yield* perform(s.ops.downRead);
 }

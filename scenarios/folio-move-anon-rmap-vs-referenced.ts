@@ -14,8 +14,17 @@
  *   move_present_pte() holds the folio lock and the source anon_vma's root rwsem for write.
  *
  * Thread A is UFFDIO_MOVE of one present PTE (src → dst), thread B is reclaim's
- * folio_referenced() → rmap_walk_anon(). The two variants differ only in B's
- * folio_lock_anon_vma_read(): without and with the re-check (models/anon-vma.ts).
+ * folio_referenced() → rmap_walk_anon() (v6.8 mm/rmap.c): its rmap_walk_control sets try_lock, so
+ * folio_lock_anon_vma_read() gives up when down_read_trylock of the root rwsem fails (contended:
+ * folio_referenced returns -1, reclaim keeps the folio). `buggy` and `fixed` differ only in B's
+ * folio_lock_anon_vma_read(): without and with the re-check (models/anon-vma.ts). The stale walk
+ * needs no contention here: B reads folio->mapping, A's whole move runs, and B's trylock of the old
+ * root then succeeds.
+ *
+ * `sleeping-buggy` and `sleeping-fixed` are the same race with a reader that sleeps on the rwsem
+ * instead (rwc without try_lock: page_idle's page_idle_clear_pte_refs, DAMON's damon_folio_mkold
+ * and damon_folio_young): the pinned, sleeping path of folio_lock_anon_vma_read, which needs the
+ * second re-check of 880a99b60d46.
  *
  * Choices:
  * - A takes the source root rwsem with down_write; the real code try-locks it and on failure drops
@@ -27,8 +36,8 @@
  * - folio_move_anon_rmap() and the `src_folio->index = linear_page_index(dst_vma, dst_addr)` that
  *   follows it are one step: both run under the folio lock and the old root's rwsem for write, and
  *   the only lockless reader (B's READ_ONCE of the mapping) does not read the index.
- * - folio_lock_anon_vma_read's READ_ONCE(folio->mapping) and folio_mapped() test are one read of
- *   the folio (models/folio.ts): nothing changes the mapcount here.
+ * - folio_lock_anon_vma_read's READ_ONCE(folio->mapping) and its folio_mapped() tests are
+ *   separate reads of the folio, as in the kernel.
  * - mmap_lock (held for read by A) and the TLB flush of ptep_clear_flush() are left out: reclaim
  *   takes neither.
  * - The rmap walk's interval-tree lookup is a filter on the anon_vma's VMAs by the folio's index:
@@ -88,26 +97,41 @@ function* uffdioMove(w: World): Steps {
 
 // ---- B: folio_referenced() → rmap_walk_anon(), buggy (pre-880a99b60d46) and fixed -------------
 
+/** rmap_walk_anon's walk over the locked anon_vma, with the ghost record of what it visited. */
+function* walkAnonVma(w: World, av: AnonVma<Vma>): Steps {
+  const { folio } = w;
+  w.walkRoot = av.root;
+  const { index } = yield* folioReadMapping(folio, `folio_pgoff(${folio.name})`);
+  const visited: Vma[] = [];
+  for (const vma of av.vmas) {
+    const slot = slotOf(vma, index);
+    if (slot < 0) continue; // anon_vma_interval_tree_foreach: vma does not cover the index
+    visited.push(vma);
+    // folio_referenced_one(): page_vma_mapped_walk() and the young bit, under the PTL
+    yield* pteLock(vma.pt);
+    yield* ptepTestAndClearYoung(vma.pt, slot, folio);
+    yield* pteUnlock(vma.pt);
+  }
+  w.walkMissed = [w.src, w.dst].filter((v) => v.pt.slots[v.firstSlot]?.page === folio && !visited.includes(v));
+  w.walkRoot = null;
+  yield* anonVmaUnlockRead(av);
+}
+
+/** folio_referenced() from reclaim: rwc.try_lock, so a contended root rwsem ends the walk. */
 function folioReferenced(recheck: boolean) {
   return function* (w: World): Steps {
-    const { folio } = w;
-    const av = (yield* folioLockAnonVmaRead(folio, w.rcu, { recheck })) as AnonVma<Vma> | null;
+    const av = (yield* folioLockAnonVmaRead(w.folio, w.rcu, { recheck, tryLock: true })) as AnonVma<Vma> | null | 'contended';
+    if (av === null || av === 'contended') return; // 'contended': rwc.contended, return -1
+    yield* walkAnonVma(w, av);
+  };
+}
+
+/** page_idle_clear_pte_refs / damon_folio_mkold: rmap_walk with a reader that sleeps on the rwsem. */
+function sleepingRmapWalk(recheck: boolean) {
+  return function* (w: World): Steps {
+    const av = (yield* folioLockAnonVmaRead(w.folio, w.rcu, { recheck })) as AnonVma<Vma> | null;
     if (av === null) return;
-    w.walkRoot = av.root;
-    const { index } = yield* folioReadMapping(folio, `folio_pgoff(${folio.name})`);
-    const visited: Vma[] = [];
-    for (const vma of av.vmas) {
-      const slot = slotOf(vma, index);
-      if (slot < 0) continue; // anon_vma_interval_tree_foreach: vma does not cover the index
-      visited.push(vma);
-      // folio_referenced_one(): page_vma_mapped_walk() and the young bit, under the PTL
-      yield* pteLock(vma.pt);
-      yield* ptepTestAndClearYoung(vma.pt, slot, folio);
-      yield* pteUnlock(vma.pt);
-    }
-    w.walkMissed = [w.src, w.dst].filter((v) => v.pt.slots[v.firstSlot]?.page === folio && !visited.includes(v));
-    w.walkRoot = null;
-    yield* anonVmaUnlockRead(av);
+    yield* walkAnonVma(w, av);
   };
 }
 
@@ -151,7 +175,7 @@ export default defineScenario({
   },
   variants: {
     buggy: {
-      summary: 'v6.8-rc before 880a99b60d46: folio_lock_anon_vma_read trusts the mapping it read before locking',
+      summary: 'hypothetical interleaving: v6.8-rc before 880a99b60d46 (UFFDIO_MOVE shipped with it): folio_lock_anon_vma_read trusts the mapping it read before locking',
       expect: { violated: 'rmap-root-match' },
       invariants: [rmapRootMatch, rmapWalkComplete],
       threads: { move: uffdioMove, referenced: folioReferenced(false) },
@@ -161,6 +185,18 @@ export default defineScenario({
       expect: 'holds',
       invariants: [rmapRootMatch, rmapWalkComplete],
       threads: { move: uffdioMove, referenced: folioReferenced(true) },
+    },
+    'sleeping-buggy': {
+      summary: 'hypothetical interleaving: page_idle/DAMON rmap walk (sleeps on the root rwsem) before 880a99b60d46: no re-check after down_read',
+      expect: { violated: 'rmap-root-match' },
+      invariants: [rmapRootMatch, rmapWalkComplete],
+      threads: { move: uffdioMove, walk: sleepingRmapWalk(false) },
+    },
+    'sleeping-fixed': {
+      summary: '880a99b60d46 in the sleeping path: re-check folio->mapping after anon_vma_lock_read, retry if it moved',
+      expect: 'holds',
+      invariants: [rmapRootMatch, rmapWalkComplete],
+      threads: { move: uffdioMove, walk: sleepingRmapWalk(true) },
     },
   },
 });

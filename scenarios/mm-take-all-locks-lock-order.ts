@@ -102,7 +102,7 @@ export default defineScenario({
   },
   variants: {
     buggy: {
-      summary: '2.6.27-rc1: mm_take_all_locks() takes anon_vma locks, then i_mmap locks',
+      summary: 'hypothetical interleaving: 2.6.27-rc1 only (fixed before v2.6.27): mm_take_all_locks() takes anon_vma locks, then i_mmap locks',
       expect: { violated: 'lock-order' },
       threads: { register: registerWith(ERA_ANON_FIRST), vmaAdjust },
     },

@@ -142,7 +142,7 @@ export default defineScenario({
   },
   variants: {
     buggy: {
-      summary: 'registration under mmap_sem only, without mm_take_all_locks() (what cddb8a5c14 rules out)',
+      summary: 'hypothetical interleaving: registration under mmap_sem only, without mm_take_all_locks() (what cddb8a5c14 rules out; no kernel shipped it)',
       expect: { violated: 'bug-on' },
       invariants,
       threads: { invalidate: truncateUnmap, register: registerUnderMmapSemOnly },

@@ -150,7 +150,7 @@ export default defineScenario({
     "mm: Don't drop VMA locks in mm_drop_all_locks() (Jann Horn, July 2023)",
   ],
   setup: (): World => {
-    const mm = newMmLocks('mm', { writerPreference: true });
+    const mm = newMmLocks('mm');
     const vma = newVmaLock('vma', mm);
     const anonVma = newAnonVma('anon_vma');
     const locks = newAllLocksMm('mm', {
@@ -176,7 +176,7 @@ export default defineScenario({
   },
   variants: {
     buggy: {
-      summary: 'per-VMA-locked faults without eeff9a5d47f8: mm_take_all_locks() leaves VMA locks alone',
+      summary: 'hypothetical interleaving: per-VMA-locked faults without eeff9a5d47f8 (which landed with them): mm_take_all_locks() leaves VMA locks alone',
       expect: { violated: 'bug-on' },
       invariants,
       threads: { fault: pageFault, register: kvmCreateVm(ERA_NO_VMA_LOCKS) },
@@ -188,7 +188,7 @@ export default defineScenario({
       threads: { fault: pageFault, register: kvmCreateVm(ERA_V6_4) },
     },
     'early-release': {
-      summary: "v6.4: mm_drop_all_locks() ends every VMA write lock, the caller's included",
+      summary: "hypothetical interleaving (code in v6.4; the fix's posting calls the path hypothetical): mm_drop_all_locks() ends every VMA write lock, the caller's included",
       expect: { violated: 'vma-write-lock-kept' },
       invariants,
       threads: { fault: pageFault, register: splitThenRegister(ERA_V6_4) },

@@ -220,7 +220,7 @@ export default defineScenario({
   },
   variants: {
     buggy: {
-      summary: 'v3.9–v3.10-rc2 (751efd8610): test and unlink under the lock, then ->release',
+      summary: 'shipped in v3.9 (751efd8610, until v3.10-rc3): test and unlink under the lock, then ->release',
       expect: { violated: 'smmu-no-freed' },
       invariants,
       threads: { unregister: ifUnregister(unregisterUnlinkThenRelease), release: releaseUnlinkThenRelease, unmap: tryToUnmapOne },

@@ -143,7 +143,7 @@ export default defineScenario({
   },
   variants: {
     buggy: {
-      summary: 'v2.6.27–v3.5: hlist_del_init_rcu, then ->release under rcu_read_lock',
+      summary: 'shipped in v2.6.27 through v3.5: hlist_del_init_rcu, then ->release under rcu_read_lock',
       expect: { violated: 'smmu-no-freed' },
       invariants: [smmuNoFreed((w: World) => w.kvm)],
       threads: { release: mmuNotifierReleaseOriginal, unmap: tryToUnmapOne },

@@ -146,7 +146,7 @@ export default defineScenario({
   },
   variants: {
     buggy: {
-      summary: 'v3.7–v3.8: unhashed test outside the lock, then hlist_del_rcu (before 751efd8610)',
+      summary: 'shipped in v3.7 and v3.8 (v3.6 in its RCU form): unhashed test outside the lock, then hlist_del_rcu (before 751efd8610)',
       expect: { violated: 'oops' },
       invariants: [releaseAtMostOnce, unregisterQuiescent, exitAfterRelease],
       threads: { unregister: mmuNotifierUnregisterBuggy, release: mmuNotifierRelease },

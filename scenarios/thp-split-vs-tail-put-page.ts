@@ -10,14 +10,33 @@
  *   is still a PageHead should be safe".
  *
  * Thread A is split_huge_page() → __split_huge_page_refcount() for a THP with one tail; thread B
- * is the final put_page() of an O_DIRECT pin on that tail (bio completion). The buggy variant is
- * the tail put without serialisation that the design had to avoid (decrement head and tail); the
- * fixed variant is 2.6.38's put_compound_page() tail path. A is the same in both.
+ * is the final put_page() of an O_DIRECT pin on that tail (bio completion); thread C is munmap() of
+ * the head's PTE once the split installed it (zap_pte_range: page_remove_rmap, the PTE's
+ * put_page), followed on the same CPU by an anonymous fault (do_anonymous_page) whose
+ * alloc_page() takes the hot page off this CPU's free list — the head, if C's put freed it — and
+ * marks it __SetPageUptodate. The buggy variant is the tail put without serialisation that the
+ * design had to avoid (decrement head and tail); the fixed variant is 2.6.38's put_compound_page()
+ * tail path (mm/swap.c). A and C are the same in every variant.
+ *
+ * Each part of put_compound_page's tail path is needed, and a mutant (`mutants`, run by
+ * test/scenarios/thp-split-vs-tail-put-page.test.ts) shows it:
+ * - `no-head-pin` (get_page_unless_zero(page_head) and the puts of that pin deleted): between
+ *   B's PageTail test and its compound_lock the split finishes and C frees the head, so B tests
+ *   and locks the flags of a page it holds no reference to (use-after-free; in the kernel a bit set
+ *   in a buddy page, or in the next owner's page).
+ * - `no-pagehead-recheck` (the PageHead(page_head) test after the pin deleted): B's pin succeeds
+ *   on the head's pfn handed out again to C's fault, and B's compound_lock sets a bit in a page
+ *   whose owner stores its flags non-atomically: __SetPageUptodate writes back the word it loaded
+ *   without PG_compound_lock, and B's bit_spin_unlock finds the bit clear (`bug-on`). "Only run
+ *   compound_lock on a valid PageHead, after having it pinned" (the 2.6.38 comment).
+ * - the PageTail re-test under compound_lock is what the buggy variant lacks (it decrements the
+ *   head after the split moved the pin off it).
  *
  * Refcounts at the start: head _count = 3 (the huge PMD's mapping, the splitter's own reference,
- * B's pin), tail _count = 1 (B's pin), head mapcount 1. When both threads are done the head and
- * the tail are ordinary pages each mapped once (by the PTEs the split installs) with _count 1; one
- * put short and the splitter's own put_page frees a mapped page.
+ * B's pin), tail _count = 1 (B's pin), head mapcount 1. When all threads are done the tail is an
+ * ordinary page mapped once with _count 1, and the head was unmapped by C: freed (count 0), or
+ * handed out again to C's fault (count 1, unmapped); one put short and the splitter's own put_page
+ * frees a mapped page.
  *
  * Choices:
  * - One tail page stands for the 511: each tail's transfer is the same, under the same lock.
@@ -25,29 +44,43 @@
  *   the tail's LRU/mapping/index set-up are left out: B takes none of them and reads none of it.
  * - compound_lock_irqsave's IRQ disabling is not modelled: B is the only put_page, so no put_page
  *   in IRQ context on A's CPU can spin on the bit A holds (INV-IRQ-SAFE-LOCK is left for later).
- * - The head's mapcount never changes here, so A's `page_mapcount(page) + 1` reads it in thread
- *   code, not as a step.
+ * - The head's mapcount changes only in C, after A's transfer (C waits for the split), so A's
+ *   `page_mapcount(page) + 1` reads it in thread code, not as a step.
+ * - C waits for a completion that A signals where __split_huge_page_map has installed the PTEs
+ *   and the anon_vma lock is dropped (after the tails' put_page, before the caller's put_page):
+ *   zap_huge_pmd on the THP before that waits on the split (wait_split_huge_page), and a munmap
+ *   of the huge PMD before the split starts is another race.
+ * - The head's pfn is handed out as an order-0 page: with the other 510 tails free, it could also
+ *   become part of a higher-order block; the order-0 reuse is enough for both parts of the fix.
  */
-import { bitSpinLock, bitSpinUnlock, newBitSpinlock, type BitSpinlock } from '../models/bit-spinlock';
+import { bitSpinLock, bitSpinUnlock, type BitSpinlock } from '../models/bit-spinlock';
+import { complete, newCompletion, waitForCompletion, type Completion } from '../models/completion';
 import {
+  allocPageReusing,
   folioAddMapcount,
   folioGetUnlessZero,
   folioPut,
   newCompoundPage,
+  pageBitLock,
   pageCount,
   pageRefAdd,
   readFirstPage,
   setFlag,
+  setFlagNonAtomic,
   testFlag,
   type Folio,
 } from '../models/mm/folio';
-import { bugOn, defineScenario, type Invariant, type Steps } from '../src/index';
+import { bugOn, defineScenario, type Invariant, type Steps, type Variant } from '../src/index';
 
 interface World {
   readonly head: Folio;
   readonly tail: Folio;
   /** compound_lock(head): PG_compound_lock in the head's flags. */
   readonly compoundLock: BitSpinlock;
+  /** The split has installed the PTEs and dropped the anon_vma lock (C may zap the head's PTE). */
+  readonly splitMapped: Completion;
+  /** Ghost: C's fault got the head's pfn again. */
+  headReused: boolean;
   /** Ghost: threads that have returned. */
   done: number;
 }
@@ -66,7 +99,25 @@ function* splitHugePage(w: World): Steps {
   yield* setFlag(head, 'head', false, 'ClearPageCompound(page)');
   yield* bitSpinUnlock(w.compoundLock); // compound_unlock(page)
   yield* folioPut(tail, 'put_page(page_tail)'); // drops the +1 of the transfer
+  yield* complete(w.splitMapped); // __split_huge_page_map; anon_vma_unlock(anon_vma)
   yield* folioPut(head, 'put_page(page)'); // split_huge_page's caller drops its own reference
+  w.done++;
+}
+
+// ---- C: munmap of the head's PTE, then a fault on the same CPU, the same in every variant -------
+
+function* unmapHeadThenFault(w: World): Steps {
+  const { head } = w;
+  yield* waitForCompletion(w.splitMapped);
+  yield* folioAddMapcount(head, -1, 'page_remove_rmap(page)'); // zap_pte_range
+  yield* folioPut(head, 'put_page(page)'); // tlb_remove_page → free_page_and_swap_cache
+  // do_anonymous_page: the pcp list hands out the page freed last on this CPU
+  if (!(yield* allocPageReusing(head, 'alloc_zeroed_user_highpage_movable()'))) {
+    w.done++;
+    return;
+  }
+  w.headReused = true;
+  yield* setFlagNonAtomic(head, 'uptodate'); // __SetPageUptodate(page): "nobody else sees it yet"
   w.done++;
 }
 
@@ -84,38 +135,51 @@ function* putTailPageBuggy(w: World): Steps {
   yield* pageRefAdd(page, -1, 'atomic_dec(&page->_count)');
 }
 
+/** The parts of put_compound_page's tail path that a variant may leave out. */
+interface TailPutParts {
+  /** get_page_unless_zero(page_head), with the puts that drop that pin. */
+  readonly pinHead: boolean;
+  /** if (unlikely(!PageHead(page_head))) goto out_put_head; — after the pin. */
+  readonly recheckPageHead: boolean;
+}
+
+const ALL_PARTS: TailPutParts = { pinHead: true, recheckPageHead: true };
+
 /** put_compound_page() of 2.6.38, tail branch: pin the head, then decide under compound_lock. */
-function* putTailPageFixed(w: World): Steps {
-  const page = w.tail;
-  if (!(yield* testFlag(page, 'tail'))) {
-    yield* folioPut(page);
-    return;
-  }
-  const pageHead = (yield* readFirstPage(page, 'page_head = page->first_page'))!;
-  // smp_rmb(): if PageTail is still set, page_head was not a dangling pointer
-  if (!(yield* testFlag(page, 'tail')) || !(yield* folioGetUnlessZero(pageHead))) {
-    yield* folioPut(page); // page_head is a dangling pointer: out_put_single
-    return;
-  }
-  if (!(yield* testFlag(pageHead, 'head'))) {
-    // the split ran before we pinned the head: out_put_head, then out_put_single
-    yield* folioPut(pageHead);
-    yield* folioPut(page);
-    return;
-  }
-  yield* bitSpinLock(w.compoundLock); // compound_lock_irqsave(page_head, &flags)
-  if (!(yield* testFlag(page, 'tail'))) {
-    // __split_huge_page_refcount ran before us
-    yield* bitSpinUnlock(w.compoundLock);
-    yield* folioPut(pageHead);
-    yield* folioPut(page);
-    return;
-  }
-  // release the pin of get_page_unless_zero: the split now waits on the compound_lock
-  bugOn(yield* folioPut(pageHead, 'put_page_testzero(page_head)'), 'VM_BUG_ON(1): put_page_testzero(page_head) reached zero under compound_lock');
-  yield* pageRefAdd(page, -1, 'atomic_dec(&page->_count)');
-  yield* bitSpinUnlock(w.compoundLock); // compound_unlock_irqrestore(page_head, flags)
-  yield* folioPut(pageHead, 'put_page_testzero(page_head)'); // __put_compound_page at 0
+function putTailPageFixed(parts: TailPutParts): (w: World) => Steps {
+  const { pinHead, recheckPageHead } = parts;
+  return function* (w) {
+    const page = w.tail;
+    if (!(yield* testFlag(page, 'tail'))) {
+      yield* folioPut(page);
+      return;
+    }
+    const pageHead = (yield* readFirstPage(page, 'page_head = page->first_page'))!;
+    // smp_rmb(): if PageTail is still set, page_head was not a dangling pointer
+    if (!(yield* testFlag(page, 'tail')) || (pinHead && !(yield* folioGetUnlessZero(pageHead)))) {
+      yield* folioPut(page); // page_head is a dangling pointer: out_put_single
+      return;
+    }
+    if (recheckPageHead && !(yield* testFlag(pageHead, 'head'))) {
+      // the split ran before we pinned the head: out_put_head, then out_put_single
+      if (pinHead) yield* folioPut(pageHead);
+      yield* folioPut(page);
+      return;
+    }
+    yield* bitSpinLock(w.compoundLock); // compound_lock_irqsave(page_head, &flags)
+    if (!(yield* testFlag(page, 'tail'))) {
+      // __split_huge_page_refcount ran before us
+      yield* bitSpinUnlock(w.compoundLock);
+      if (pinHead) yield* folioPut(pageHead);
+      yield* folioPut(page);
+      return;
+    }
+    // release the pin of get_page_unless_zero: the split now waits on the compound_lock
+    if (pinHead) bugOn(yield* folioPut(pageHead, 'put_page_testzero(page_head)'), 'VM_BUG_ON(1): put_page_testzero(page_head) reached zero under compound_lock');
+    yield* pageRefAdd(page, -1, 'atomic_dec(&page->_count)');
+    yield* bitSpinUnlock(w.compoundLock); // compound_unlock_irqrestore(page_head, flags)
+    yield* folioPut(pageHead, 'put_page_testzero(page_head)'); // __put_compound_page at 0
+  };
 }
 
 /** B's body, with the ghost count of finished threads (B returns from several places). */
@@ -141,11 +205,33 @@ const noFreeWhileMapped: Invariant<World> = {
 
 const refcountBalance: Invariant<World> = {
   id: 'refcount-balance',
-  description: 'when split and put are done, head and tail are ordinary pages whose _count is their mapcount',
+  description: 'when every thread is done, head and tail are ordinary pages whose _count is their mapcount (plus the new owner\'s reference of a reallocated head)',
   check: (w) => {
-    if (w.done < 2) return true;
-    const off = [w.head, w.tail].filter((p) => p.ref !== p.mapcount);
+    if (w.done < 3) return true;
+    // the reallocated head's one reference is its new owner's
+    const off = [w.head, w.tail].filter((p) => p.ref !== p.mapcount + (p === w.head && w.headReused ? 1 : 0));
     return off.length === 0 || off.map((p) => `${p.name}->_count = ${p.ref}, mapcount ${p.mapcount}`).join('; ');
+  },
+};
+
+/**
+ * The fixed variant with one part of put_compound_page's fix removed, each with the violation that
+ * part prevents. Not in `variants`: a mutant is a test of the fix (test/scenarios), not a kernel
+ * version, and the one without the PageHead re-test needs three preemptions, more than the
+ * registry-wide early-detection bound allows.
+ */
+export const mutants: Readonly<Record<'no-head-pin' | 'no-pagehead-recheck', Variant<World>>> = {
+  'no-head-pin': {
+    summary: 'fixed without get_page_unless_zero(page_head): compound_lock on a head C freed (mutant)',
+    expect: { violated: 'use-after-free' },
+    invariants: [noFreeWhileMapped, refcountBalance],
+    threads: { split: splitHugePage, put: counted(putTailPageFixed({ ...ALL_PARTS, pinHead: false })), unmap: unmapHeadThenFault },
+  },
+  'no-pagehead-recheck': {
+    summary: 'fixed without the PageHead(page_head) re-test: compound_lock on the reallocated head (mutant)',
+    expect: { violated: 'bug-on' },
+    invariants: [noFreeWhileMapped, refcountBalance],
+    threads: { split: splitHugePage, put: counted(putTailPageFixed({ ...ALL_PARTS, recheckPageHead: false })), unmap: unmapHeadThenFault },
   },
 };
 
@@ -157,20 +243,20 @@ export default defineScenario({
     const { head, tails } = newCompoundPage('thp', 1, { ref: 3, mapcount: 1 });
     const tail = tails[0]!;
     tail.ref = 1; // B's GUP pin, also counted in head->_count
-    return { head, tail, compoundLock: newBitSpinlock(head, 'PG_compound_lock'), done: 0 };
+    return { head, tail, compoundLock: pageBitLock(head, 'PG_compound_lock'), splitMapped: newCompletion('split_mapped'), headReused: false, done: 0 };
   },
   variants: {
     buggy: {
-      summary: 'tail put_page without serialisation against the split (what compound_lock avoids)',
+      summary: 'hypothetical interleaving: tail put_page without serialisation against the split (what compound_lock avoids; THP shipped with it)',
       expect: { violated: 'page-freed-while-mapped' },
       invariants: [noFreeWhileMapped, refcountBalance],
-      threads: { split: splitHugePage, put: counted(putTailPageBuggy) },
+      threads: { split: splitHugePage, put: counted(putTailPageBuggy), unmap: unmapHeadThenFault },
     },
     fixed: {
       summary: '71e3aac0724f (v2.6.38): get_page_unless_zero(head), PageHead, compound_lock, re-check PageTail',
       expect: 'holds',
       invariants: [noFreeWhileMapped, refcountBalance],
-      threads: { split: splitHugePage, put: counted(putTailPageFixed) },
+      threads: { split: splitHugePage, put: counted(putTailPageFixed(ALL_PARTS)), unmap: unmapHeadThenFault },
     },
   },
 });

@@ -50,6 +50,18 @@ export function newMortal(name: string): Mortal {
   return { name, ...mortal() };
 }
 
+/**
+ * Hands a freed object out again, as the kernel's allocators do with type-stable memory: a
+ * `struct page` (the memmap is never freed, the page allocator reuses the pfn), an object of a
+ * SLAB_TYPESAFE_BY_RCU cache. A pointer kept from the old life then meets a live, different object,
+ * and its accesses are no longer use after free: whatever they do to the new owner's state is what
+ * the kernel would see. For the allocation step's run only; the caller resets the object's fields.
+ */
+export function reviveObject(obj: Mortal): void {
+  obj.life = 'live';
+  obj.freedAt = null;
+}
+
 /** Whether `obj` has been freed (for invariants and for models deciding what a reader finds). */
 export function isFreed(obj: Mortal): boolean {
   return obj.life === 'freed';
@@ -58,6 +70,27 @@ export function isFreed(obj: Mortal): boolean {
 /** kfree(obj): one step that frees it; freeing twice is a double free. */
 export function* kfree(obj: Mortal, label = `kfree(${obj.name})`): Steps<void> {
   yield* perform<void>({ object: obj, access: 'write', label, run: (self) => freeObject(obj, self, label) });
+}
+
+/**
+ * kmem_cache_alloc() from the cache `obj` was freed to: if `obj` is free it is handed out again —
+ * `init` sets its fields as the allocation's caller does — and the step returns true; if it is
+ * still in use the allocation gets another object that nothing else here can reach, and the step
+ * returns false. `touches` declares whatever else `init` writes (a counter object inside `obj`).
+ */
+export function* kmemCacheAllocReusing<T extends Mortal>(obj: T, init: (obj: T) => void, label = `kmem_cache_alloc() → ${obj.name}?`, touches?: readonly Touch[]): Steps<boolean> {
+  return yield* perform({
+    object: obj,
+    access: 'write',
+    label,
+    alsoTouches: touches,
+    run: () => {
+      if (obj.life === 'live') return false;
+      reviveObject(obj);
+      init(obj);
+      return true;
+    },
+  });
 }
 
 /** One step that dereferences `obj` (reads one of its fields); faults if it was freed. */

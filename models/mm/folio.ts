@@ -10,6 +10,17 @@
  * - get_page() on a live page whose count is 0 is a refcount bug (VM_BUG_ON in the kernel).
  * - get_page_unless_zero() is legal on a freed page and fails: the memmap is never freed, so
  *   speculative references (the THP put_page tail path, the lockless page cache) rely on it.
+ * - A freed page can be handed out again (`allocPageReusing`: the page allocator gives the pfn to
+ *   the next allocation). The `struct page` is the same object, live again with a count of 1 and
+ *   clean flags, so a pointer kept from before meets a different page: get_page_unless_zero() then
+ *   succeeds, and a put or a flag write through it lands on the new owner's page.
+ * - The last put of a compound head still marked PG_head goes to the compound destructor
+ *   (__put_compound_page → free_compound_page): head and tails are freed as one, and a tail still
+ *   holding references is a bad page. A head whose PG_head the split cleared is freed alone.
+ * - bad_page(): freeing or handing out a page whose flags word still has a bit lock set
+ *   (PG_compound_lock is in PAGE_FLAGS_CHECK_AT_FREE and _AT_PREP) is reported as `bug-on`.
+ * - Non-atomic flag ops (__SetPageUptodate) are a load and a store of the whole flags word, two
+ *   steps: a store can undo a concurrent atomic bit op, bit locks in the word included.
  * - folio_lock() sleeps while another task holds PG_locked; folio_unlock() by a task that does not
  *   hold it is reported. Holding it is not atomic context.
  *
@@ -19,15 +30,17 @@
  *   dependent, which costs executions but never hides one. PG_locked is a separate object,
  *   `<page>->PG_locked`, so that the lock's acquire/release semantics are its own; the lock ops
  *   also declare a read of the page (they check it is still live).
- * - A reallocation of a freed page is a new Folio: this model never reuses a `struct page`.
+ * - Only bit locks registered with `pageBitLock` live in the modelled flags word; PG_locked is its
+ *   own object (`lockBit`) and a non-atomic store does not touch it.
  */
 import { hbAcquire, hbAtomic, KernelFault, perform, refcountPutOfFreed, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
-import { assertLive, freeObject, liveCheck, mortal, type Mortal } from '../kit/lifetime';
+import { newBitSpinlock, storeBit, type BitSpinlock } from '../bit-spinlock';
+import { assertLive, freeObject, liveCheck, mortal, reviveObject, touch, type Mortal, type Touch } from '../kit/lifetime';
 import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject } from '../kit/lock-tracking';
 import { mightSleep, withSleep, wouldSleepInAtomic } from '../kit/might-sleep';
 
 /** Page flags the scenarios read and write. PG_locked lives in `Folio.lockBit`. */
-export type PageFlag = 'referenced' | 'dirty' | 'head' | 'tail' | 'lru' | 'anon-exclusive';
+export type PageFlag = 'referenced' | 'dirty' | 'head' | 'tail' | 'lru' | 'anon-exclusive' | 'uptodate';
 
 /** What folio->mapping points at: an anon_vma (low bit PAGE_MAPPING_ANON) or an address_space. */
 export interface FolioMapping extends SharedObject {
@@ -56,6 +69,12 @@ export interface Folio extends Mortal {
   firstPage: Folio | null;
   /** PG_locked. */
   readonly lockBit: FolioLockBit;
+  /** The tail pages of a compound head (prep_compound_page); empty for any other page. */
+  readonly tails: readonly Folio[];
+  /** Bit spinlocks in page->flags (PG_compound_lock), registered by `pageBitLock`. */
+  readonly bitLocks: BitSpinlock[];
+  /** Ghost: how many times the page was handed out again after a free. */
+  generation: number;
 }
 
 export interface NewFolioOptions {
@@ -80,7 +99,30 @@ export function newFolio(name: string, opts: NewFolioOptions = {}): Folio {
     index: opts.index ?? 0,
     firstPage: null,
     lockBit: { name: `${name}->PG_locked`, lockClass: `${name}->PG_locked`, owner: null },
+    tails: [],
+    bitLocks: [],
+    generation: 0,
   };
+}
+
+/** A bit spinlock in `f`'s flags word (compound_lock: PG_compound_lock of a THP head). */
+export function pageBitLock(f: Folio, bit: string): BitSpinlock {
+  const l = newBitSpinlock(f, bit);
+  f.bitLocks.push(l);
+  flagWordTouches.delete(f);
+  return l;
+}
+
+// why cached: the declarations of the flags word's bit locks, built once per page and access
+const flagWordTouches = new WeakMap<Folio, { readonly read: readonly Touch[]; readonly write: readonly Touch[] }>();
+
+function flagWord(f: Folio): { readonly read: readonly Touch[]; readonly write: readonly Touch[] } {
+  let t = flagWordTouches.get(f);
+  if (t === undefined) {
+    t = { read: f.bitLocks.map((l) => touch(l, 'read')), write: f.bitLocks.map((l) => touch(l, 'write')) };
+    flagWordTouches.set(f, t);
+  }
+  return t;
 }
 
 /**
@@ -99,7 +141,9 @@ export function newCompoundPage(
     t.firstPage = h;
     ts.push(t);
   }
-  return { head: h, tails: ts };
+  const compound: Folio = { ...h, tails: ts };
+  for (const t of ts) t.firstPage = compound;
+  return { head: compound, tails: ts };
 }
 
 function refcountBug(f: Folio, message: string): never {
@@ -111,11 +155,12 @@ function refcountBug(f: Folio, message: string): never {
  * mapcount, flags and mapping being atomics or READ_ONCE/WRITE_ONCE fields — it orders like an
  * atomic (sequentially consistent, races.md §0).
  */
-function* pageStep<R>(f: Folio, access: 'read' | 'write', label: string, body: (self: ThreadContext) => R): Steps<R> {
+function* pageStep<R>(f: Folio, access: 'read' | 'write', label: string, body: (self: ThreadContext) => R, alsoTouches?: readonly Touch[]): Steps<R> {
   return yield* perform({
     object: f,
     access,
     label,
+    alsoTouches,
     run: (self) => {
       assertLive(f, self, label);
       const r = body(self);
@@ -142,6 +187,7 @@ export function* folioPut(f: Folio, label = `put_page(${f.name})`): Steps<boolea
     object: f,
     access: 'write',
     label,
+    alsoTouches: compoundTouches(f),
     run: (self) => {
       // why refcount, not use-after-free: the memmap is never freed; the kernel sees a count of 0
       if (f.life === 'freed') refcountPutOfFreed(self, f, label, f.freedAt);
@@ -149,10 +195,44 @@ export function* folioPut(f: Folio, label = `put_page(${f.name})`): Steps<boolea
       f.ref--;
       hbAtomic(self, f);
       if (f.ref > 0) return false;
-      freeObject(f, self, label);
+      freePage(f, self, label);
       return true;
     },
   });
+}
+
+// why cached: a head's put declares its tails (the destructor frees them), once per head
+const tailTouches = new WeakMap<Folio, readonly Touch[]>();
+
+function compoundTouches(f: Folio): readonly Touch[] | undefined {
+  if (f.tails.length === 0) return undefined;
+  let t = tailTouches.get(f);
+  if (t === undefined) tailTouches.set(f, (t = f.tails.map((p) => touch(p, 'write'))));
+  return t;
+}
+
+function badPage(f: Folio, label: string, reason: string, state: string): never {
+  throw new KernelFault('bug-on', `${label}: BUG: Bad page state: ${f.name} ${reason}`, state);
+}
+
+/** free_pages_check() of the flags word: no bit lock may still be set. */
+function checkFlagWord(f: Folio, label: string): void {
+  for (const l of f.bitLocks) if (l.set) badPage(f, label, `has ${l.bit} set`, `${l.name} = 1`);
+}
+
+/**
+ * The page's count reached 0: __put_single_page, or, for a head still marked PG_head, the
+ * compound destructor, which frees the tails with it (each must be unused: free_pages_check).
+ */
+function freePage(f: Folio, self: ThreadContext, label: string): void {
+  checkFlagWord(f, label);
+  if (f.flags.has('head')) {
+    for (const t of f.tails) {
+      if (t.ref !== 0 || t.mapcount !== 0) badPage(t, `${label} → free_compound_page(${f.name})`, `is a tail still in use`, `${t.name}->_count = ${t.ref}, mapcount ${t.mapcount}`);
+      freeObject(t, self, `${label} → free_compound_page(${f.name})`);
+    }
+  }
+  freeObject(f, self, label);
 }
 
 /** get_page_unless_zero / folio_try_get: take a reference unless the count is 0 (or the page freed). */
@@ -185,6 +265,62 @@ export function* pageRefAdd(f: Folio, delta: number, label: string): Steps<void>
     if (f.ref + delta < 0) refcountBug(f, `${label}: ${f.name}->_count underflows (${f.ref} - ${-delta})`);
     f.ref += delta;
   });
+}
+
+/**
+ * alloc_page() on the CPU whose free list `f` went to: if `f` is free it is handed out again
+ * (check_new_page, then set_page_refcounted: count 1, flags, mapping and mapcount clean) and the
+ * step returns true; if it is still in use the allocation gets some other page, which nothing
+ * else here can reach, and the step returns false.
+ */
+export function* allocPageReusing(f: Folio, label = `alloc_page() → ${f.name}?`): Steps<boolean> {
+  return yield* perform({
+    object: f,
+    access: 'write',
+    label,
+    alsoTouches: flagWord(f).write,
+    run: (self) => {
+      if (f.life === 'live') return false;
+      checkFlagWord(f, `${label}: check_new_page`);
+      reviveObject(f);
+      f.ref = 1;
+      f.mapcount = 0;
+      f.flags.clear();
+      f.mapping = null;
+      f.index = 0;
+      f.firstPage = null;
+      f.generation++;
+      hbAtomic(self, f);
+      return true;
+    },
+  });
+}
+
+/**
+ * __SetPageX / __ClearPageX: the non-atomic form, for a page nobody else should be able to see. A
+ * load of page->flags, then a store of the whole word with the bit changed; the store writes every
+ * other bit back as loaded, bit locks included.
+ */
+export function* setFlagNonAtomic(f: Folio, flag: PageFlag, on = true, label = `__${on ? 'Set' : 'Clear'}Page${pascal(flag)}(${f.name})`): Steps<void> {
+  const word = flagWord(f);
+  const loaded = yield* perform({
+    object: f,
+    access: 'read',
+    label: `${label}: load ${f.name}->flags`,
+    alsoTouches: word.read,
+    run: (self) => {
+      assertLive(f, self, label);
+      hbAcquire(self, f);
+      return { flags: new Set(f.flags), bits: f.bitLocks.map((l) => l.set) };
+    },
+  });
+  yield* pageStep(f, 'write', `${label}: store ${f.name}->flags`, () => {
+    f.flags.clear();
+    for (const x of loaded.flags) f.flags.add(x);
+    if (on) f.flags.add(flag);
+    else f.flags.delete(flag);
+    f.bitLocks.forEach((l, i) => storeBit(l, loaded.bits[i]!));
+  }, word.write);
 }
 
 // ---- mapcount, flags, mapping -----------------------------------------------------------------
@@ -225,27 +361,25 @@ export function* readFirstPage(f: Folio, label = `${f.name}->first_page`): Steps
   return yield* pageStep(f, 'read', label, () => f.firstPage);
 }
 
-/** What one read of folio->mapping sees, with the index and mapcount test it goes with. */
+/** What one read of folio->mapping sees, with the index that goes with it. */
 export interface MappingSnapshot {
-  /** How the result reads in a trace: `src_anon_vma, index 0, mapped`. */
+  /** How the result reads in a trace: `src_anon_vma, index 0`. */
   readonly name: string;
   readonly mapping: FolioMapping | null;
   readonly index: number;
-  /** folio_mapped(): mapcount > 0. */
-  readonly mapped: boolean;
 }
 
 /**
- * READ_ONCE(folio->mapping), folio->index and folio_mapped(), one step: rmap code reads them
- * together, and steps that change them hold locks the readers' callers exclude, or (for the
- * lockless mapping read of folio_lock_anon_vma_read) do not change the mapcount.
+ * READ_ONCE(folio->mapping), one step, with folio->index: the only writer of either
+ * (folio_move_anon_rmap and its caller's index update, `folioSetMapping`) writes both in one step,
+ * so reading them together shows nothing a reader of one and then the other could not see.
+ * folio_mapped() is a read of its own (`folioMapped`), as in the kernel.
  */
 export function* folioReadMapping(f: Folio, label = `READ_ONCE(${f.name}->mapping)`): Steps<MappingSnapshot> {
   return yield* pageStep(f, 'read', label, () => ({
-    name: `${f.mapping?.name ?? 'NULL'}, index ${f.index}${f.mapcount > 0 ? ', mapped' : ', not mapped'}`,
+    name: `${f.mapping?.name ?? 'NULL'}, index ${f.index}`,
     mapping: f.mapping,
     index: f.index,
-    mapped: f.mapcount > 0,
   }));
 }
 

@@ -34,7 +34,7 @@ export interface VmaLock extends SharedObject {
   vmLockSeq: number;
 }
 
-/** mm's locks; `options` are the mmap_lock rwsem's (writer preference, as Linux has). */
+/** mm's locks; `options` are the mmap_lock rwsem's (Linux's waiter order unless `strict`). */
 export function newMmLocks(mmName: string, options: RwsemOptions = {}): MmLocks {
   return { name: `${mmName}->mm_lock_seq`, mmapLock: newRwsem(`${mmName}->mmap_lock`, options), mmLockSeq: 0 };
 }

@@ -131,4 +131,22 @@ describe('refcount: partial-order reduction sees the container', () => {
     });
     expect(foundViolation(p, 'use-after-free')).toBeDefined();
   });
+
+  it('inc_not_zero after the container\'s free: a use after free, unless the memory is type-stable, where it fails', () => {
+    const freed = (typeSafe: boolean) => (): W => {
+      const obj = newMortal('anon_vma');
+      return { obj, ref: newRefcount('anon_vma->refcount', 1, { container: obj, typeSafe }), got: [] };
+    };
+    const threads = {
+      a: function* (w: W) {
+        yield* put(w, 'mapping');
+        w.got.push(yield* refcountGetUnlessZero(w.ref));
+      },
+    };
+    expect(firedChecks(runSerial(program<W>({ setup: freed(false), threads })))).toEqual(['use-after-free']);
+    const got: boolean[][] = [];
+    const t = runSerial(program<W>({ setup: () => { const w = freed(true)(); got.push(w.got); return w; }, threads }));
+    expect(firedChecks(t)).toEqual([]);
+    expect(got.at(-1)).toEqual([false]);
+  });
 });

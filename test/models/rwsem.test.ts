@@ -23,8 +23,8 @@ interface W {
   writers: number;
   bothReadersInside: boolean;
 }
-const world = (writerPreference = false) => (): W => ({
-  s: newRwsem('s', { writerPreference }),
+const world = (strict = false) => (): W => ({
+  s: newRwsem('s', { strict }),
   l: newSpinlock('l'),
   readers: 0,
   writers: 0,
@@ -53,9 +53,9 @@ const exclusive: Invariant<W> = {
 };
 
 describe('rwsem', () => {
-  for (const writerPreference of [false, true]) {
-    it(`a writer excludes readers and writers (writerPreference=${writerPreference})`, () => {
-      const p = program<W>({ setup: world(writerPreference), threads: { r: reader, w1: writer, w2: writer }, invariants: [exclusive] });
+  for (const strict of [false, true]) {
+    it(`a writer excludes readers and writers (strict=${strict})`, () => {
+      const p = program<W>({ setup: world(strict), threads: { r: reader, w1: writer, w2: writer }, invariants: [exclusive] });
       expect(exploreProgram(p).kind).toBe('holds');
     });
   }
@@ -67,39 +67,72 @@ describe('rwsem', () => {
     expect(t.steps.map((s) => s.label)).toEqual(['down_read(&s)', 'down_read(&s)', 'up_read(&s)', 'up_read(&s)']);
   });
 
-  it('writer preference: a queued writer is visible, and blocks new readers', () => {
-    const p = program<W>({ setup: world(true), threads: { a: reader, w: writer, b: reader } });
-    // A reads; W queues (its first step returns false); B cannot enter behind W.
-    const t = runSchedule(p, 'A B A B B C C');
-    expect(t.steps[1]).toMatchObject({ label: 'down_write(&s)', result: 'false' });
-    expect(t.steps[2]!.blocked).toEqual([
-      { thread: 1, label: 'down_write(&s) waits', waitsFor: 's held for read by A (a)' },
-      { thread: 2, label: 'down_read(&s)', waitsFor: 's held for read by A (a) and writer B (w) queued on s' },
-    ]);
-    expect(t.status).toBe('complete');
+  for (const strict of [false, true]) {
+    it(`a queued writer is visible, and blocks new readers while readers own the lock (strict=${strict})`, () => {
+      const p = program<W>({ setup: world(strict), threads: { a: reader, w: writer, b: reader } });
+      // A reads; W queues (its first step returns false); B cannot enter behind W.
+      const t = runSchedule(p, 'A B A B B C C');
+      expect(t.steps[1]).toMatchObject({ label: 'down_write(&s)', result: 'false' });
+      expect(t.steps[2]!.blocked).toEqual([
+        { thread: 1, label: 'down_write(&s) waits', waitsFor: 's held for read by A (a)' },
+        { thread: 2, label: 'down_read(&s)', waitsFor: 's held for read by A (a) and writer B (w) queued on s' },
+      ]);
+      expect(t.status).toBe('complete');
+    });
+
+    it(`a recursive read behind a waiting writer deadlocks (strict=${strict})`, () => {
+      const recursive = function* (w: W) {
+        yield* downRead(w.s);
+        yield* downRead(w.s);
+        yield* upRead(w.s);
+        yield* upRead(w.s);
+      };
+      const t = runSchedule(program<W>({ setup: world(strict), threads: { a: recursive, w: writer } }), 'A B');
+      expect(firedChecks(t)).toContain('deadlock');
+      expect(t.violations.find((v) => v.check === 'deadlock')!.message).toMatch(
+        /A \(a\) blocked in down_read\(&s\) waiting for s held for read by A \(a\) itself and writer B \(w\) queued on s; B \(w\) blocked in down_write\(&s\) waits waiting for s held for read by A \(a\)/,
+      );
+    });
+  }
+
+  it('Linux order: a reader takes the free lock ahead of a queued writer; strict: it waits its turn', () => {
+    const threads = {
+      holder: writer,
+      queued: writer,
+      late: function* (w: W) {
+        yield* downRead(w.s);
+        w.readers++;
+        yield* upRead(w.s);
+        w.readers--;
+      },
+    };
+    // A holds it for write; B queues; A releases; C's down_read runs before B is woken
+    const linux = runSchedule(program<W>({ setup: world(false), threads }), 'A B A C C B B');
+    expect(linux.violations).toEqual([]);
+    expect(linux.steps.map((s) => s.label)).toEqual(['down_write(&s)', 'down_write(&s)', 'up_write(&s)', 'down_read(&s)', 'up_read(&s)', 'down_write(&s) waits', 'up_write(&s)']);
+    const strict = program<W>({ setup: world(true), threads });
+    expect(() => runSchedule(strict, 'A B A C')).toThrow(/C, which cannot run here/);
+    expect(runSchedule(strict, 'A B A B B C C').status).toBe('complete');
   });
 
-  it('writer preference: a recursive read behind a waiting writer deadlocks, without it it does not', () => {
-    const recursive = function* (w: W) {
-      yield* downRead(w.s);
-      yield* downRead(w.s);
-      yield* upRead(w.s);
-      yield* upRead(w.s);
-    };
-    const pref = program<W>({ setup: world(true), threads: { a: recursive, w: writer } });
-    const t = runSchedule(pref, 'A B');
-    expect(firedChecks(t)).toContain('deadlock');
-    expect(t.violations.find((v) => v.check === 'deadlock')!.message).toMatch(
-      /A \(a\) blocked in down_read\(&s\) waiting for s held for read by A \(a\) itself and writer B \(w\) queued on s; B \(w\) blocked in down_write\(&s\) waits waiting for s held for read by A \(a\)/,
-    );
-    const noPref = program<W>({ setup: world(false), threads: { a: recursive, w: writer } });
-    expect(checksFiredAnywhere(noPref).has('deadlock')).toBe(false);
+  it('Linux order: writers are not FIFO (a later writer may take the lock first); strict: arrival order', () => {
+    const threads = { holder: writer, first: writer, second: writer };
+    // A holds it; B queues, then C queues; A releases; C takes it before B
+    const linux = runSchedule(program<W>({ setup: world(false), threads }), 'A B C A C C B B');
+    expect(linux.violations).toEqual([]);
+    expect(linux.steps[4]).toMatchObject({ thread: 2, label: 'down_write(&s) waits' });
+    const strict = program<W>({ setup: world(true), threads });
+    expect(() => runSchedule(strict, 'A B C A C')).toThrow(/C, which cannot run here/);
+    expect(runSchedule(strict, 'A B C A B B C C').status).toBe('complete');
+    // a writer arriving at a free lock with a writer queued takes it at once (optimistic spinning)
+    const newcomer = runSchedule(program<W>({ setup: world(false), threads }), 'A B A C C B B');
+    expect(newcomer.steps[3]).toMatchObject({ thread: 2, label: 'down_write(&s)', result: 'true' });
   });
 
   it('trylocks fail whenever a blocking call would wait, and never block', () => {
     const got: boolean[] = [];
     const p = program<W>({
-      setup: world(true),
+      setup: world(),
       threads: {
         a: function* (w) {
           yield* downRead(w.s);
@@ -120,6 +153,7 @@ describe('rwsem', () => {
       ['A C C C A B B', [true, false]], // A reads: a second reader gets in, a writer does not
       ['A B C C A B B', [false, false]], // a writer is queued: neither gets in
       ['C C C C A A B B', [true, true]], // free
+      ['A B A C C B B', [false, false]], // free, but a writer is queued: the fast paths fail (RWSEM_FLAG_WAITERS)
     ];
     for (const [schedule, expected] of runs) {
       got.length = 0;
@@ -143,7 +177,8 @@ describe('rwsem', () => {
     });
     const t = runSchedule(p, 'A A B B A C C');
     expect(t.violations).toEqual([]);
-    expect(() => runSchedule(p, 'A A C')).toThrow(/C, which cannot run here/);
+    // C's down_write queues behind the downgraded reader and cannot take it
+    expect(() => runSchedule(p, 'A A C C')).toThrow(/C, which cannot run here/);
   });
 
   it('up_read without a read lock, up_write by a reader or a non-owner: unlock-not-held', () => {

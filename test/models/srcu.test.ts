@@ -62,6 +62,38 @@ describe('srcu', () => {
     expect(t.status).toBe('complete');
   });
 
+  it('synchronize_srcu waits for every reader of its grace period, not only the oldest', () => {
+    interface T {
+      s: Srcu;
+      inside: number;
+      returnedWith: number | null;
+    }
+    function* twoReader(w: T) {
+      const idx = yield* srcuReadLock(w.s);
+      w.inside++;
+      yield* srcuReadUnlock(w.s, idx);
+      w.inside--;
+    }
+    const p = program<T>({
+      setup: () => ({ s: newSrcu('s'), inside: 0, returnedWith: null }),
+      threads: {
+        first: twoReader,
+        second: twoReader,
+        updater: function* (w) {
+          yield* synchronizeSrcu(w.s);
+          w.returnedWith = w.inside;
+        },
+      },
+    });
+    // A and B enter, C snapshots both; A (the oldest) leaves: C must still wait for B
+    expect(() => runSchedule(p, 'A B C A C')).toThrow(/C, which cannot run here/);
+    const t = runSchedule(p, 'A B C A B C');
+    expect(t.status).toBe('complete');
+    expect(t.steps[5]!.label).toBe('synchronize_srcu(&s) waits for readers');
+    // the younger leaving first is not enough either
+    expect(() => runSchedule(p, 'A B C B C')).toThrow(/C, which cannot run here/);
+  });
+
   it('a token must come back to the thread that took it', () => {
     const p = program<W & { token: number; t: Srcu }>({
       setup: () => ({ ...world(), token: 0, t: newSrcu('t') }),

@@ -13,7 +13,7 @@ describe('folio-move-anon-rmap-vs-referenced', () => {
     if (v.kind !== 'violated') return;
     const hit = v.violations.find((x) => x.check === 'rmap-root-match');
     expect(hit?.message).toMatch(/holds src_anon_vma->rwsem, but folio->mapping = dst_anon_vma/);
-    expect(v.stats.executions).toBe(216);
+    expect(v.stats.executions).toBe(222);
   });
 
   it('buggy: the stale walk also misses the VMA that maps the folio (rmap-walk-complete)', () => {
@@ -21,18 +21,32 @@ describe('folio-move-anon-rmap-vs-referenced', () => {
     const variant = { ...scenario.variants.buggy!, expect: { violated: 'rmap-walk-complete' } };
     const v = checkVariant({ ...scenario, variants: { buggy: variant } }, 'buggy');
     expect(v.kind === 'violated' && v.violations.some((x) => x.check === 'rmap-walk-complete')).toBe(true);
-    expect(v.stats.executions).toBe(216);
   });
 
-  it('fixed: the sleeping path sees the move after down_read, retries and walks the new anon_vma', () => {
-    // A: folio_lock, down_write, PTL | B: up to sleeping in down_read (pinned) | A: move, unlock all
-    // | B: wakes, re-checks, retries on dst_anon_vma and finds the young PTE in dst_vma
-    const fixed = scenario.variants.fixed!;
-    const t = recordTrace(scenario, 'fixed', fixed, scenario.params, decodeSchedule('A3B7A5B15'));
+  it('buggy and fixed: the reclaim reader gives up when the root rwsem is contended (rwc.try_lock)', () => {
+    // A: folio_lock, down_write | B: rcu_read_lock, mapping, folio_mapped, root, trylock fails, rcu_read_unlock
+    const t = recordTrace(scenario, 'fixed', scenario.variants.fixed!, scenario.params, decodeSchedule('A2B6A6'));
     expect(t.violations).toEqual([]);
     const b = t.steps.filter((s) => s.thread === 1).map((s) => `${s.label} → ${s.result}`);
-    expect(b.slice(8, 11)).toEqual([
-      'READ_ONCE(folio->mapping) → dst_anon_vma, index 8, mapped',
+    expect(b).toEqual([
+      'rcu_read_lock() → null',
+      'READ_ONCE(folio->mapping) → src_anon_vma, index 0',
+      'folio_mapped(folio) → true',
+      'READ_ONCE(src_anon_vma->root) → src_anon_vma',
+      'down_read_trylock(&src_anon_vma->rwsem) → false',
+      'rcu_read_unlock() → null',
+    ]);
+  });
+
+  it('sleeping-fixed: the sleeping path sees the move after down_read, retries and walks the new anon_vma', () => {
+    // A: folio_lock, down_write, PTL | B: up to sleeping in down_read (pinned) | A: move, unlock all
+    // | B: wakes, re-checks, retries on dst_anon_vma and finds the young PTE in dst_vma
+    const fixed = scenario.variants['sleeping-fixed']!;
+    const t = recordTrace(scenario, 'sleeping-fixed', fixed, scenario.params, decodeSchedule('A3B8A5B17'));
+    expect(t.violations).toEqual([]);
+    const b = t.steps.filter((s) => s.thread === 1).map((s) => `${s.label} → ${s.result}`);
+    expect(b.slice(9, 12)).toEqual([
+      'READ_ONCE(folio->mapping) → dst_anon_vma, index 8',
       'up_read(&src_anon_vma->rwsem) → null',
       'refcount_dec_and_test(&src_anon_vma->refcount) → false',
     ]);
@@ -43,6 +57,17 @@ describe('folio-move-anon-rmap-vs-referenced', () => {
   it('fixed: holds on every schedule', { timeout: 60_000 }, () => {
     const v = checkVariant(scenario, 'fixed');
     expect(v.kind).toBe('holds');
-    expect(v.stats.executions).toBe(3484);
+    expect(v.stats.executions).toBe(937);
+  });
+
+  it('sleeping-buggy: the page_idle/DAMON walk also runs under the old root', () => {
+    const v = checkVariant(scenario, 'sleeping-buggy');
+    expect(v.kind === 'violated' && v.violations.find((x) => x.check === 'rmap-root-match')?.message).toMatch(/holds src_anon_vma->rwsem, but folio->mapping = dst_anon_vma/);
+  });
+
+  it('sleeping-fixed: holds on every schedule', { timeout: 60_000 }, () => {
+    const v = checkVariant(scenario, 'sleeping-fixed');
+    expect(v.kind).toBe('holds');
+    expect(v.stats.executions).toBe(4412);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import scenario from '../../scenarios/thp-split-vs-tail-put-page';
-import { checkVariant } from '../../src/index';
+import scenario, { mutants } from '../../scenarios/thp-split-vs-tail-put-page';
+import { checkVariant, type Scenario } from '../../src/index';
+
+/** The scenario with one of its exported mutants as its only variant. */
+function withMutant(name: keyof typeof mutants): Scenario {
+  return { ...scenario, variants: { [name]: mutants[name] } } as unknown as Scenario;
+}
 
 // Execution counts are those of the default exhaustive strategy; a change in the explorer's
 // reduction or in the model's steps moves them, and then they are re-pinned on purpose.
@@ -11,14 +16,37 @@ describe('thp-split-vs-tail-put-page', () => {
     if (v.kind !== 'violated') return;
     const hit = v.violations.find((x) => x.check === 'page-freed-while-mapped');
     expect(hit?.message).toMatch(/thp freed with mapcount 1/);
-    // the same execution ends with the head's count one short of its mapping
-    expect(v.violations.find((x) => x.check === 'refcount-balance')?.message).toBe('thp->_count = 0, mapcount 1');
-    expect(v.stats.executions).toBe(14);
+    expect(v.stats.executions).toBe(188);
   });
 
-  it('fixed: holds on every schedule', { timeout: 60_000 }, () => {
+  it('fixed: holds on every schedule, with the head unmapped, freed and handed out again', { timeout: 120_000 }, () => {
     const v = checkVariant(scenario, 'fixed');
     expect(v.kind).toBe('holds');
-    expect(v.stats.executions).toBe(686);
+    expect(v.stats.executions).toBe(66_011);
+  });
+
+  // The fix's parts, each removed in a named mutant the scenario exports: the verdict must be the
+  // violation the part prevents, found by the thread it protects. Without thread C both held.
+  it('without get_page_unless_zero(page_head): B touches the head C freed', () => {
+    const v = checkVariant(withMutant('no-head-pin'), 'no-head-pin');
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    const uaf = v.violations.find((x) => x.check === 'use-after-free');
+    expect(uaf?.message).toMatch(/by B \(put\) .* touches thp, freed by C \(unmap\) .* put_page\(page\)/);
+  });
+
+  it('without the PageHead(page_head) re-test: B\'s compound_lock on the reallocated head is undone by __SetPageUptodate', () => {
+    const v = checkVariant(withMutant('no-pagehead-recheck'), 'no-pagehead-recheck');
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    const bug = v.violations.find((x) => x.check === 'bug-on');
+    expect(bug?.message).toMatch(/BUG_ON\(!test_bit\(PG_compound_lock, addr\)\).*non-atomic store of thp->flags/);
+    expect(bug?.thread).toBe(1); // B
+  });
+
+  it('the mutants are not registry variants, and each declares the violation its test finds', () => {
+    expect(Object.keys(scenario.variants)).toEqual(['buggy', 'fixed']);
+    expect(mutants['no-head-pin'].expect).toEqual({ violated: 'use-after-free' });
+    expect(mutants['no-pagehead-recheck'].expect).toEqual({ violated: 'bug-on' });
   });
 });

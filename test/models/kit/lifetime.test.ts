@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { derefStep, isFreed, kfree, mortal, newMortal, type Mortal } from '../../../models/kit/lifetime';
+import { derefStep, isFreed, kfree, kmemCacheAllocReusing, mortal, newMortal, type Mortal } from '../../../models/kit/lifetime';
 import { perform } from '../../../src/runtime/op';
 import { assertLive } from '../../../models/kit/lifetime';
 import { firedChecks, program, runSchedule, runSerial } from '../../helpers/program';
@@ -52,5 +52,32 @@ describe('lifetime', () => {
       },
     });
     expect(runSerial(p).violations[0]!.message).toMatch(/use-after-free: anon_vma->degree\+\+/);
+  });
+});
+
+describe('kmemCacheAllocReusing', () => {
+  it('hands a freed object out again with its fields reset, and leaves a live one alone', () => {
+    interface O extends Mortal {
+      n: number;
+    }
+    const got: boolean[] = [];
+    let last: O | null = null;
+    const p = program<{ o: O }>({
+      setup: () => {
+        last = { ...newMortal('obj'), n: 7 };
+        return { o: last };
+      },
+      threads: {
+        a: function* (w) {
+          got.push(yield* kmemCacheAllocReusing(w.o, (o) => (o.n = 0)));
+          yield* kfree(w.o);
+          got.push(yield* kmemCacheAllocReusing(w.o, (o) => (o.n = 0)));
+          yield* derefStep(w.o, 'obj->n');
+        },
+      },
+    });
+    expect(firedChecks(runSchedule(p, 'A4'))).toEqual([]);
+    expect(got).toEqual([false, true]);
+    expect(last).toMatchObject({ life: 'live', freedAt: null, n: 0 });
   });
 });

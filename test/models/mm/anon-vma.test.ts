@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  anonVmaAllocReusing,
   anonVmaGetUnlessZero,
   anonVmaLockWrite,
   anonVmaUnlockRead,
@@ -108,7 +109,8 @@ describe('anon_vma', () => {
     });
     // A takes the lock; B: rcu_read_lock, read mapping, read root, trylock fails, pin, folio_mapped,
     // rcu_read_unlock, then sleeps in down_read until A's up_write; then re-check, unpin, up_read.
-    const t = runSchedule(p, 'A B7 A B4');
+    // (folio_mapped is a read of its own after the mapping read, as in v6.8)
+    const t = runSchedule(p, 'A B8 A B4');
     expect(firedChecks(t)).toEqual([]);
     expect(t.steps.map((s) => s.label)).toContain('refcount_inc_not_zero(&av1->refcount)');
     expect(refcounts).toEqual([1]);
@@ -150,6 +152,36 @@ describe('anon_vma', () => {
     });
     runSchedule(pin, 'A');
     expect(got).toEqual([true, false]);
+  });
+
+  it('SLAB_TYPESAFE_BY_RCU: a freed anon_vma is handed out again, and a stale pin then succeeds on the new one', () => {
+    const got: unknown[] = [];
+    const p = program<W>({
+      setup: fresh(),
+      threads: {
+        owner: function* (w) {
+          got.push(yield* anonVmaAllocReusing(w.av1, [])); // still in use: another object
+          yield* putAnonVma(w.av1); // 1 → 0: freed
+          got.push(yield* anonVmaAllocReusing(w.av1, [w.av2]));
+        },
+        stale: function* (w) {
+          got.push(yield* anonVmaGetUnlessZero(w.av1));
+        },
+      },
+    });
+    expect(firedChecks(runSchedule(p, 'A4 B'))).toEqual([]);
+    expect(got).toEqual([false, true, true]); // reused: the inc-not-zero finds a count of 1
+    got.length = 0;
+    expect(firedChecks(runSchedule(p, 'A3 B A'))).toEqual([]);
+    expect(got).toEqual([false, false, true]); // freed, not yet reused: the pin fails, no fault (type-stable)
+  });
+
+  it('only a root anon_vma can be handed out again (a modelling error otherwise)', () => {
+    const p = program<W>({
+      setup: () => ({ ...fresh()(), av2: newAnonVma('child', { root: newAnonVma('root') }) }),
+      threads: { a: function* (w) { yield* anonVmaAllocReusing(w.av2, []); } },
+    });
+    expect(() => runSchedule(p, 'A')).toThrow(/only a root anon_vma/);
   });
 
   it('a walker that never unlocks is a lock leak', () => {

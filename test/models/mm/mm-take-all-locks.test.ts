@@ -187,7 +187,7 @@ interface VW {
 }
 
 function vmaWorld(): VW {
-  const mmLocks = newMmLocks('mm', { writerPreference: true });
+  const mmLocks = newMmLocks('mm');
   const vma = newVmaLock('vma', mmLocks);
   const av = newAnonVma('av');
   const mm = newAllLocksMm('mm', {

@@ -30,7 +30,7 @@ interface W {
   got: boolean[];
 }
 const world = (): W => {
-  const mm = newMmLocks('mm', { writerPreference: true });
+  const mm = newMmLocks('mm');
   return { mm, vma: newVmaLock('vma', mm), vma2: newVmaLock('vma2', mm), readersInside: 0, changedUnderReader: false, got: [] };
 };
 

@@ -14,8 +14,8 @@ async function run(argv: string[]) {
 }
 
 const S1 = 'mmu-notifier-unregister-release';
-/** 12,443 interleavings under plain enumeration: big enough to be split over workers. */
-const BIG = ['thp-split-vs-tail-put-page', '--variant', 'fixed', '--strategy', 'exhaustive'];
+/** 14,120 interleavings under plain enumeration: big enough to be split over workers. */
+const BIG = ['folio-move-anon-rmap-vs-referenced', '--variant', 'fixed', '--strategy', 'exhaustive'];
 
 describe('a search cut short says incomplete in text, JSON and exit code, for every strategy', () => {
   it.each([
@@ -25,7 +25,7 @@ describe('a search cut short says incomplete in text, JSON and exit code, for ev
     ['pct', ['--strategy', 'pct', '--seed', '4', '--executions', '20', '--depth', '3'], null],
     ['exhaustive, split', [...BIG.slice(3), '--max-executions', '5000', '--jobs', '2'], '--max-executions'],
   ])('%s', async (_name, flags, flag) => {
-    const base = flags.includes('exhaustive') ? ['thp-split-vs-tail-put-page', '--variant', 'fixed'] : [S1, '--variant', 'fixed'];
+    const base = flags.includes('exhaustive') ? BIG.slice(0, 3) : [S1, '--variant', 'fixed'];
     const text = (await run([...base, ...flags, '--no-timing']));
     expect(text.code).toBe(1);
     expect(text.out).toMatch(/verdict incomplete \(expected holds\)/);
@@ -86,7 +86,7 @@ describe('--jobs, --shard and --merge', () => {
     const one = (await run([...BIG, '--jobs', '1', '--no-timing']));
     const two = (await run([...BIG, '--jobs', '2', '--no-timing']));
     expect(one.code).toBe(0);
-    expect(one.out).toMatch(/12,443 executions/);
+    expect(one.out).toMatch(/14,120 executions/);
     expect(two.out).toBe(one.out);
   });
 
