@@ -1,4 +1,5 @@
 import type { ExecutionOutcome, LimitHit, Scheduler } from '../runtime/execution';
+import type { Observed } from './dpor/dependency';
 
 /**
  * How the explorer chooses schedules. One file per strategy implements this; the runtime sees only
@@ -31,8 +32,13 @@ export interface Strategy extends Scheduler {
 export interface SearchSetup {
   /** Threads of the variant. */
   readonly threads: number;
-  /** Invariants the variant declares: each is checked on the whole world after every step. */
+  /** Invariants the variant declares: each is checked on the world after every step. */
   readonly invariants: number;
+  /**
+   * What those invariants read (`observedBy` of dependency.ts); absent means the whole world
+   * whenever there are invariants, the sound default.
+   */
+  readonly observed?: Observed;
 }
 
 /** Options a strategy may read; each descriptor lists the ones it reads (`options`). */
