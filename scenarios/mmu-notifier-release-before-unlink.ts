@@ -224,7 +224,7 @@ const exitAfterRelease: Invariant<World> = {
 
 // why these: the spte map is changed under, and declared as, kvm->mmu_lock; the check reads the
 // liveness of every page an spte maps, and only P is ever mapped
-const smmuNoFreedKvm = observing(smmuNoFreed((w: World) => w.kvm), named('kvm', 'kvm->mmu_lock', 'P'));
+const smmuNoFreedKvm = observing(smmuNoFreed((w: World) => w.kvm), named('kvm', 'kvm->mmu_lock', 'ptl(pte)', 'P'));
 const invariants = [smmuNoFreedKvm, unregisterQuiescent, unregisterUnlinked, exitAfterRelease];
 
 /**
