@@ -1,6 +1,7 @@
 /** `npm run bench [-- options]`: see bench/README.md. */
 import { scenarios } from '../scenarios/index';
 import { coldStartSection } from './cold-start';
+import { observersSection } from './observers';
 import { measureFamilyInChild } from './family-process';
 import { parseBenchArgs, SECTIONS, USAGE, type BenchOptions } from './options';
 import { jobsCountsAgree, measureJobs, renderJobs } from './parallel';
@@ -37,6 +38,10 @@ function main(): number {
   const inputs = { programs, scenarios: scenarios.map((e) => e.scenario), jobs: jobsSection, measureFamily };
   const countMismatches = runBench(options, inputs, out, progress);
   if (options.families === null && options.scenarios === null && options.sections.size === SECTIONS.length) out(coldStartSection(options, progress));
+  if (options.sections.has('observers')) {
+    out(`\n## 6. Invariant observers: S1 fixed and S3 fixed with declared footprints (bench/observers.ts)\n`);
+    out(observersSection(inputs.scenarios, options.quick, progress));
+  }
   // why: a count that differs from the published one is a reduction bug; timings never fail
   return countMismatches > 0 ? 1 : 0;
 }

@@ -28,6 +28,7 @@
  *   A snapshot that finds no page gives up (the real one would fault a page in: not this race).
  * - B's PTL section (lock, clear, unlock) is one step declared on the page table, which A reads.
  */
+import { named, observing } from '../models/kit/ghost';
 import { fusedAs } from '../models/kit/fused';
 import { folioPut, newFolio, type Folio } from '../models/mm/folio';
 import {
@@ -134,7 +135,8 @@ function deviceFault(commit: Commit) {
   };
 }
 
-const invariants = [deviceNoFreed((w: World) => w.dev)];
+// why P: the one page the device maps
+const invariants = [observing(deviceNoFreed((w: World) => w.dev), named('dev', 'P'))];
 
 export default defineScenario({
   id: 'hmm-mirror-snapshot-vs-invalidate',

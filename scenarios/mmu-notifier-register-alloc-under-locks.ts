@@ -28,6 +28,7 @@
  *   the report needs no low-memory schedule, and neither does `reclaim-inversion` here.
  * - Nothing else runs on the mm: no invalidations (S7a covers registration vs invalidation).
  */
+import { ghostObject, ghostStep, named, observing, type Ghost } from '../models/kit/ghost';
 import { GFP_KERNEL, kmalloc, kswapdPass, newZone, type Zone } from '../models/mm/allocator';
 import { ERA_3X, mmDropAllLocks, mmTakeAllLocks, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm/mm-take-all-locks';
 import { isReachable } from '../models/hlist-rcu';
@@ -55,7 +56,7 @@ interface World {
   readonly notifierMm: LazyMmuNotifierMm;
   readonly mn: MmuNotifier;
   /** Ghost: what mmu_notifier_register() returned, null while it runs. */
-  registerReturned: number | null;
+  readonly register: Ghost<{ returned: number | null }>;
 }
 
 const ALLOC = 'kmalloc(sizeof(struct mmu_notifier_mm), GFP_KERNEL)';
@@ -77,13 +78,18 @@ function* registerAllocUnderLocks(w: World): Steps {
     yield* mmDropAllLocks(locks, ERA_3X);
   }
   yield* upWrite(locks.mmapLock);
-  w.registerReturned = ret;
+  yield* registerReturns(w, ret);
+}
+
+/** Ghost: what mmu_notifier_register() returned, recorded as a step of its own. */
+function* registerReturns(w: World, ret: number): Steps {
+  yield* ghostStep(w.register, 'mmu_notifier_register() returns', () => void (w.register.returned = ret));
 }
 
 // 35cfa2b0b4's do_mmu_notifier_register() is the model's mmuNotifierRegister: kmalloc with no lock
 // held, then mmap_sem and mm_take_all_locks, install if the mm has none, link, free if unused
 function* registerAllocInAdvance(w: World): Steps {
-  w.registerReturned = yield* mmuNotifierRegister(w.mn, { locks: w.locks, era: ERA_3X, zone: w.zone });
+  yield* registerReturns(w, yield* mmuNotifierRegister(w.mn, { locks: w.locks, era: ERA_3X, zone: w.zone }));
 }
 
 // ---- B: kswapd, the same in both variants ------------------------------------------------------
@@ -104,8 +110,9 @@ function* kswapd(w: World): Steps {
 const registered: Invariant<World> = {
   id: 'register-links-notifier',
   description: 'when mmu_notifier_register() returns 0, mm->mmu_notifier_mm is installed and mn is on its list',
+  observes: named('kvm->mmu_notifier', 'mm->mmu_notifier_mm', 'mm->mmu_notifier_mm->list', 'ghost: register returned'),
   check: (w) => {
-    if (w.registerReturned !== 0) return true;
+    if (w.register.returned !== 0) return true;
     if (!w.notifierMm.installed) return 'mmu_notifier_register() returned 0 without installing mm->mmu_notifier_mm';
     return isReachable(w.notifierMm.list, w.mn.hlist) || `${w.mn.name} is not on ${w.notifierMm.list.name}`;
   },
@@ -135,7 +142,7 @@ export default defineScenario({
       page,
       notifierMm,
       mn: newMmuNotifier(notifierMm, 'kvm->mmu_notifier'),
-      registerReturned: null,
+      register: ghostObject<{ returned: number | null }>('ghost: register returned', { returned: null }),
     } as Omit<World, 'zone'> & { zone: Zone };
     w.zone = newZone('zone', { freePages, directReclaim: directReclaim > 0, reclaimWalk: () => pageReferencedFile(w) });
     return w;

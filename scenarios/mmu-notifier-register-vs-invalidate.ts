@@ -24,6 +24,7 @@
  * - The secondary-MMU fault (races.md's page variant, F1–F7) is left out: the count going negative
  *   already shows the client saw an end without a start.
  */
+import { ghostObject, ghostStep, named, observing, writesGhost, type Ghost } from '../models/kit/ghost';
 import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import { fused } from '../models/kit/fused';
 import { isReachable } from '../models/hlist-rcu';
@@ -67,7 +68,7 @@ interface World {
   readonly page: Folio;
   readonly zone: Zone;
   /** Ghost: mmu_notifier_register() has returned. */
-  registerReturned: boolean;
+  readonly register: Ghost<{ returned: boolean }>;
 }
 
 // ---- A: unmap_mapping_range() under i_mmap_mutex, the same in both variants -------------------
@@ -100,15 +101,22 @@ function* registerUnderMmapSemOnly(w: World): Steps {
     unused = false;
   }
   yield* mmuNotifierLink(w.mn);
-  yield* upWrite(locks.mmapLock);
-  if (unused) yield* kfreeToZone(zone, 'kfree(mmu_notifier_mm)');
-  w.registerReturned = true;
+  // why no ghost step here: a row of its own would lengthen the buggy trace; the return is
+  // recorded by the last kernel step instead
+  yield* writesGhost(w.register, upWrite(locks.mmapLock));
+  if (unused) yield* writesGhost(w.register, kfreeToZone(zone, 'kfree(mmu_notifier_mm)'));
+  w.register.returned = true;
 }
 
 // the fix's registration (35cfa2b0b4 shape) is the model's mmuNotifierRegister: mmap_sem and
 // mm_take_all_locks around install and link, so no invalidate window of the mm is open
 function* registerUnderAllLocks(w: World): Steps {
-  w.registerReturned = (yield* mmuNotifierRegister(w.mn, { locks: w.locks, era: ERA_3X, zone: w.zone })) === 0;
+  yield* registerReturns(w, (yield* mmuNotifierRegister(w.mn, { locks: w.locks, era: ERA_3X, zone: w.zone })) === 0);
+}
+
+/** Ghost: whether mmu_notifier_register() returned success, recorded as a step of its own. */
+function* registerReturns(w: World, ok: boolean): Steps {
+  yield* ghostStep(w.register, 'mmu_notifier_register() returns', () => void (w.register.returned = ok));
 }
 
 // ---- invariants -------------------------------------------------------------------------------
@@ -116,10 +124,16 @@ function* registerUnderAllLocks(w: World): Steps {
 const registered: Invariant<World> = {
   id: 'register-links-notifier',
   description: 'when mmu_notifier_register() returns, the notifier is on the mm list',
-  check: (w) => !w.registerReturned || isReachable(w.notifierMm.list, w.mn.hlist) || `${w.mn.name} is not on the list`,
+  observes: named('kvm->mmu_notifier', 'mm->mmu_notifier_mm', 'mm->mmu_notifier_mm->list', 'ghost: register returned'),
+  check: (w) => !w.register.returned || isReachable(w.notifierMm.list, w.mn.hlist) || `${w.mn.name} is not on the list`,
 };
 
-const invariants = [rangePairing((w: World) => w.notifierMm), smmuNoFreed((w: World) => w.kvm), registered];
+// why kvm->mmu_lock and ptl(pte): the sptes are declared through the one, fused PTL sections the other
+const invariants = [
+  observing(rangePairing((w: World) => w.notifierMm), named('mm->mmu_notifier_mm')),
+  observing(smmuNoFreed((w: World) => w.kvm), named('kvm', 'kvm->mmu_lock', 'ptl(pte)', 'P')),
+  registered,
+];
 
 export default defineScenario({
   id: 'mmu-notifier-register-vs-invalidate',
@@ -138,7 +152,7 @@ export default defineScenario({
     const pt = newPageTable<Folio>('pte');
     setPteAtSetup(pt, START, page);
     const zone = newZone('zone', { freePages: 1 });
-    return { notifierMm, kvm, mn: kvm.notifier, locks, iMmap, pt, page, zone, registerReturned: false };
+    return { notifierMm, kvm, mn: kvm.notifier, locks, iMmap, pt, page, zone, register: ghostObject('ghost: register returned', { returned: false }) };
   },
   variants: {
     buggy: {

@@ -33,6 +33,7 @@
  * - The VMA is anonymous with one anon_vma, so mm_take_all_locks() takes the VMA lock and the
  *   anon_vma rwsem; there is no file VMA.
  */
+import { named, observing } from '../models/kit/ghost';
 import { newZone, type Zone } from '../models/mm/allocator';
 import { newAnonVma } from '../models/mm/anon-vma';
 import { newFolio, type Folio } from '../models/mm/folio';
@@ -140,7 +141,11 @@ function splitThenRegister(era: AllLocksEra): (w: World) => Steps {
   };
 }
 
-const invariants = [rangePairing((w: World) => w.notifierMm), vmaWriteLockKept((w: World) => w.locks)];
+const invariants = [
+  observing(rangePairing((w: World) => w.notifierMm), named('mm->mmu_notifier_mm')),
+  // why the mutex and mm_lock_seq: the ghost books are written by their holder, in those steps
+  observing(vmaWriteLockKept((w: World) => w.locks), named('mm', 'mm_all_locks_mutex', 'mm->mm_lock_seq')),
+];
 
 export default defineScenario({
   id: 'mmu-notifier-register-vs-vma-locked-fault',

@@ -38,15 +38,16 @@
  *   the condition that makes the kfree safe.
  */
 import { fuseAfter, fused, fusedAs } from '../models/kit/fused';
+import { ghostObject, ghostStep, named, observing, writesGhost, type Ghost } from '../models/kit/ghost';
 import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
-import { hlistDelInitRcu, hlistDelRcu, hlistUnhashed } from '../models/hlist-rcu';
+import { hlistDelInitRcu, hlistDelRcu, hlistUnhashed, isReachable } from '../models/hlist-rcu';
 import {
   callRelease,
   firstNotifier,
+  freeNotifier,
   newMmuNotifierMm,
   nextNotifier,
   srcuReadSide,
-  unregisterQuiescent as unregisterQuiescentOf,
   type MmuNotifier,
   type MmuNotifierMm,
 } from '../models/mm/mmu-notifier';
@@ -68,9 +69,9 @@ interface World {
   /** Whether thread A runs (parameter `unregister`). */
   readonly withUnregister: boolean;
   /** Ghost: set when mmu_notifier_unregister() returns (its caller may then free mn). */
-  unregisterReturned: boolean;
+  readonly unregister: Ghost<{ returned: boolean }>;
   /** Ghost: set when __mmu_notifier_release() returns to exit_mmap(). */
-  releaseReturned: boolean;
+  readonly release: Ghost<{ returned: boolean }>;
 }
 
 // ---- A: mmu_notifier_unregister(), 751efd8610 and d34883d4e3 ----------------------------------
@@ -87,11 +88,16 @@ function* unregisterUnlinkThenRelease(w: World): Steps {
   } else {
     yield* spinUnlock(mm.lock);
   }
-  yield* synchronizeSrcu(srcu);
-  w.unregisterReturned = true;
+  yield* unregisterReturns(w, true);
 }
 
-function* unregisterReleaseThenUnlink(w: World): Steps {
+/** The end of mmu_notifier_unregister(): synchronize_srcu() (unless a mutant drops it), return. */
+function* unregisterReturns(w: World, sync: boolean): Steps {
+  if (sync) yield* synchronizeSrcu(w.srcu);
+  yield* ghostStep(w.unregister, 'mmu_notifier_unregister() returns', () => void (w.unregister.returned = true));
+}
+
+function* unregisterReleaseThenUnlink(w: World, sync = true): Steps {
   const { mm, mn, srcu } = w;
   if (!(yield* hlistUnhashed(mn.hlist))) {
     const id = yield* srcuReadLock(srcu);
@@ -101,8 +107,7 @@ function* unregisterReleaseThenUnlink(w: World): Steps {
     yield* hlistDelInitRcu(mn.hlist); // …then an unlink that is a no-op if B got there first
     yield* spinUnlock(mm.lock);
   }
-  yield* synchronizeSrcu(srcu);
-  w.unregisterReturned = true;
+  yield* unregisterReturns(w, sync);
 }
 
 /** Thread A runs `body` only when the `unregister` parameter asks for it. */
@@ -126,11 +131,17 @@ function* releaseUnlinkThenRelease(w: World): Steps {
   }
   yield* spinUnlock(mm.lock);
   yield* srcuReadUnlock(srcu, id);
-  yield* synchronizeSrcu(srcu);
-  w.releaseReturned = true;
+  yield* releaseReturns(w, true);
 }
 
-function* releaseThenUnlink(w: World): Steps {
+/** The end of __mmu_notifier_release(): synchronize_srcu() (unless a mutant drops it), back to exit_mmap(). */
+function* releaseReturns(w: World, sync: boolean): Steps {
+  if (sync) yield* writesGhost(w.release, synchronizeSrcu(w.srcu));
+  else yield* ghostStep(w.release, '__mmu_notifier_release() returns', () => undefined);
+  w.release.returned = true;
+}
+
+function* releaseThenUnlink(w: World, sync = true): Steps {
   const { mm, srcu } = w;
   const id = yield* srcuReadLock(srcu);
   for (let mn = yield* firstNotifier(mm); mn !== null; ) {
@@ -143,8 +154,7 @@ function* releaseThenUnlink(w: World): Steps {
     mn = yield* fused(() => hlistDelInitRcu(cur.hlist), () => firstNotifier(mm));
   }
   yield* spinUnlock(mm.lock);
-  yield* synchronizeSrcu(srcu);
-  w.releaseReturned = true;
+  yield* releaseReturns(w, sync);
 }
 
 // ---- C: try_to_unmap_one() (v3.7+: the notifier after the PTL) and the caller's last put ------
@@ -172,19 +182,38 @@ function* tryToUnmapOne(w: World): Steps {
 
 // ---- invariants -------------------------------------------------------------------------------
 
+const MN = 'kvm->mmu_notifier';
+
 const releaseAtMostOnce: Invariant<World> = {
   id: 'release-at-most-once',
   description: '->release is called at most once per notifier',
+  observes: named(MN),
   check: (w) => w.mn.releaseCalls <= 1 || `${w.mn.name}->ops->release called ${w.mn.releaseCalls} times`,
 };
 
-const unregisterQuiescent = unregisterQuiescentOf((w: World) => w);
+// mmu_notifier_unregister's promise (unregisterQuiescent of models/mm/mmu-notifier.ts) as two
+// invariants, why: each reads fewer objects, so fewer pairs of steps are ordered for it
+const unregisterQuiescent: Invariant<World> = {
+  id: 'unregister-quiescent',
+  description: 'after mmu_notifier_unregister(mn) returns, nobody is in mn->release',
+  observes: named(MN, 'ghost: unregister returned'),
+  check: (w) => (w.unregister.returned && w.mn.inRelease > 0 ? `${w.mn.name}->ops->release still running after unregister returned` : true),
+};
+
+// why the list alone: hlist nodes are declared through their list (models/hlist-rcu.ts)
+const unregisterUnlinked: Invariant<World> = {
+  id: 'unregister-unlinked',
+  description: 'after mmu_notifier_unregister(mn) returns, mn can no longer be reached from the list',
+  observes: named('mm->mmu_notifier_mm', 'mm->mmu_notifier_mm->list', 'ghost: unregister returned'),
+  check: (w) => (w.unregister.returned && isReachable(w.mm.list, w.mn.hlist) ? `${w.mn.name} still reachable from ${w.mm.list.name}` : true),
+};
 
 const exitAfterRelease: Invariant<World> = {
   id: 'exit-after-release',
   description: 'when __mmu_notifier_release returns, every notifier has completed ->release',
+  observes: named(MN, 'ghost: release returned'),
   check: (w) => {
-    if (!w.releaseReturned) return true;
+    if (!w.release.returned) return true;
     const mn = w.mn;
     if (mn.releaseCalls === 0 || mn.inRelease > 0) {
       return `exit_mmap proceeds with ${mn.name}: ${mn.releaseCalls} release calls, ${mn.inRelease} in flight`;
@@ -193,8 +222,29 @@ const exitAfterRelease: Invariant<World> = {
   },
 };
 
-const smmuNoFreedKvm = smmuNoFreed((w: World) => w.kvm);
-const invariants = [smmuNoFreedKvm, unregisterQuiescent, exitAfterRelease];
+// why these: the spte map is changed under, and declared as, kvm->mmu_lock; the check reads the
+// liveness of every page an spte maps, and only P is ever mapped
+const smmuNoFreedKvm = observing(smmuNoFreed((w: World) => w.kvm), named('kvm', 'kvm->mmu_lock', 'ptl(pte)', 'P'));
+const invariants = [smmuNoFreedKvm, unregisterQuiescent, unregisterUnlinked, exitAfterRelease];
+
+/**
+ * The fixed threads with either synchronize_srcu() dropped (`drop`), and with the driver's kfree(mn)
+ * after mmu_notifier_unregister() returns (`freeMn`), for the tests that show what each sync is
+ * for (test/scenarios/mmu-notifier-release-before-unlink-mutants.test.ts).
+ */
+export function fixedThreadsWithout(
+  drop: 'unregister-sync' | 'release-sync' | null,
+  freeMn = false,
+): Readonly<Record<string, (w: World) => Steps>> {
+  return {
+    unregister: ifUnregister(function* (w) {
+      yield* unregisterReleaseThenUnlink(w, drop !== 'unregister-sync');
+      if (freeMn) yield* freeNotifier(w.mn);
+    }),
+    release: (w) => releaseThenUnlink(w, drop !== 'release-sync'),
+    unmap: tryToUnmapOne,
+  };
+}
 
 export default defineScenario({
   id: 'mmu-notifier-release-before-unlink',
@@ -216,7 +266,8 @@ export default defineScenario({
     setPteAtSetup(pt, ADDR, page);
     setSpteAtSetup(kvm, ADDR, page);
     const withUnregister = unregister > 0;
-    return { srcu, mm, kvm, mn: kvm.notifier, pt, page, withUnregister, unregisterReturned: false, releaseReturned: false };
+    const ghosts = { unregister: ghostObject('ghost: unregister returned', { returned: false }), release: ghostObject('ghost: release returned', { returned: false }) };
+    return { srcu, mm, kvm, mn: kvm.notifier, pt, page, withUnregister, ...ghosts };
   },
   variants: {
     buggy: {
@@ -229,13 +280,13 @@ export default defineScenario({
       summary: 'v3.10-rc3 (d34883d4e3): ->release while on the list, then hlist_del_init_rcu',
       expect: 'holds',
       invariants,
-      threads: { unregister: ifUnregister(unregisterReleaseThenUnlink), release: releaseThenUnlink, unmap: tryToUnmapOne },
+      threads: { unregister: ifUnregister((w) => unregisterReleaseThenUnlink(w)), release: (w) => releaseThenUnlink(w), unmap: tryToUnmapOne },
     },
     'benign-double-release': {
       summary: 'd34883d4e3 held to release-at-most-once: its documented second ->release is reachable',
       expect: { violated: 'release-at-most-once' },
       invariants: [...invariants, releaseAtMostOnce],
-      threads: { unregister: unregisterReleaseThenUnlink, release: releaseThenUnlink },
+      threads: { unregister: (w) => unregisterReleaseThenUnlink(w), release: (w) => releaseThenUnlink(w) },
     },
   },
 });

@@ -26,6 +26,7 @@
  *   sets PG_referenced of each page it unmapped, the write the report caught.
  * - ->release's entry and return are noted in the VM's steps (no extra steps).
  */
+import { named, observing } from '../models/kit/ghost';
 import { fuseAfter, fuseBefore, fused, fusedAs, type FusedDeclaration } from '../models/kit/fused';
 import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import { hlistDelInitRcu } from '../models/hlist-rcu';
@@ -124,6 +125,9 @@ function enters(rcu: Rcu): FusedDeclaration {
   return { object: rcu, access: 'rcu-enter' };
 }
 
+// why these: the spte map is changed under, and declared as, kvm->mmu_lock; the page is the one sptes map
+const smmuNoFreedKvm = observing(smmuNoFreed((w: World) => w.kvm), named('kvm', 'kvm->mmu_lock', 'ptl(pte)', 'P'));
+
 export default defineScenario({
   id: 'mmu-notifier-release-unlinks-early',
   title: '__mmu_notifier_release unlinks before ->release: try_to_unmap_one frees a page the secondary MMU still maps',
@@ -145,13 +149,13 @@ export default defineScenario({
     buggy: {
       summary: 'shipped in v2.6.27 through v3.5: hlist_del_init_rcu, then ->release under rcu_read_lock',
       expect: { violated: 'smmu-no-freed' },
-      invariants: [smmuNoFreed((w: World) => w.kvm)],
+      invariants: [smmuNoFreedKvm],
       threads: { release: mmuNotifierReleaseOriginal, unmap: tryToUnmapOne },
     },
     fixed: {
       summary: 'v3.6 (3ad3d901bb): ->release on every notifier under RCU, then unlink them all',
       expect: 'holds',
-      invariants: [smmuNoFreed((w: World) => w.kvm)],
+      invariants: [smmuNoFreedKvm],
       threads: { release: mmuNotifierReleaseFixed, unmap: tryToUnmapOne },
     },
   },

@@ -37,6 +37,7 @@
  *   last put_page is the free. S4c: the loop's PTE writes under the PTL are one step; a huge page is
  *   two small pages here (the loop's length is not what goes wrong).
  */
+import { named, observing } from '../models/kit/ghost';
 import { fused, fusedAs } from '../models/kit/fused';
 import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import { hlistDelRcu, hlistUnhashed } from '../models/hlist-rcu';
@@ -219,6 +220,8 @@ function* mapSmallPages(hpt: PageTable<Folio>, pages: readonly Folio[], nextAddr
 const deviceNoFreed: Invariant<World> = {
   id: 'smmu-no-freed',
   description: 'a freed page is mapped by no device page-table entry',
+  // why P: the one page the device maps
+  observes: named('dev', 'P'),
   check: (w) => {
     for (const [a, p] of w.dev.dpte) {
       if (p !== null && p.life === 'freed') return `${p.name} was freed while ${w.dev.name}->dpte[0x${a.toString(16)}] still maps it`;
@@ -293,13 +296,13 @@ export default defineScenario({
     'range-args-buggy': {
       summary: '2ec74c3ef2 v1 do_huge_pmd_wp_page_fallback: range_end gets haddr after the loop advanced it',
       expect: { violated: 'range-pairing' },
-      invariants: [rangePairing((w: World) => w.mm)],
+      invariants: [observing(rangePairing((w: World) => w.mm), named('mm->mmu_notifier_mm'))],
       threads: { fallback: wpPageFallback(false) },
     },
     'range-args-fixed': {
       summary: '2ec74c3ef2 as merged: range_start and range_end both get mmun_start, mmun_end',
       expect: 'holds',
-      invariants: [rangePairing((w: World) => w.mm)],
+      invariants: [observing(rangePairing((w: World) => w.mm), named('mm->mmu_notifier_mm'))],
       threads: { fallback: wpPageFallback(true) },
     },
   },

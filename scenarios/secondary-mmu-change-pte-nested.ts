@@ -29,6 +29,7 @@
  * - `spte-matches-pte` states what "miss a later invalidation" means: once no invalidation is
  *   outstanding (count 0), every spte maps what the primary PTE maps.
  */
+import { named, observing } from '../models/kit/ghost';
 import { fused, fusedAs } from '../models/kit/fused';
 import { folioGet, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import {
@@ -122,6 +123,9 @@ function spteMatchesPte(mode: ChangePteMode): Invariant<World> {
   return {
     id: 'spte-matches-pte',
     description: 'with no invalidation outstanding, every spte maps the page the primary PTE maps',
+    // why these: kvm's count and sptes change under, and are declared as, kvm->mmu_lock; fused PTL
+    // sections that change the PTE or put a page declare only ptl(pte)
+    observes: named('kvm', 'kvm->mmu_lock', 'pte', 'ptl(pte)', 'P', 'Q'),
     check: (world) => {
       const { kvm, pt } = world[mode];
       if (kvm.count !== 0) return true;
@@ -153,7 +157,7 @@ function variant(mode: ChangePteMode, summary: string, expect: Expectation) {
   return {
     summary,
     expect,
-    invariants: [smmuNoFreed((w: World) => w[mode].kvm), spteMatchesPte(mode)],
+    invariants: [observing(smmuNoFreed((w: World) => w[mode].kvm), named('kvm', 'kvm->mmu_lock', 'ptl(pte)', 'P', 'Q')), spteMatchesPte(mode)],
     threads: {
       ksm: (w: World) => replacePage(w[mode]),
       munmap: (w: World) => zapPageRange(w[mode]),

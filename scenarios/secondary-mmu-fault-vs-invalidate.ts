@@ -37,6 +37,7 @@
  *   this race. A retry is a new fault from the start, as when the vCPU re-enters the guest; the bound
  *   `attempts` only limits how often A retries, and any failing schedule needs none.
  */
+import { named, observing } from '../models/kit/ghost';
 import { fuseAfter, fuseBefore, fused, fusedAs } from '../models/kit/fused';
 import { folioPut, newFolio, type Folio } from '../models/mm/folio';
 import { assertLive } from '../models/kit/lifetime';
@@ -211,7 +212,11 @@ function variant(m: MachineName, summary: string, expect: Expectation, retry: Re
   return {
     summary,
     expect,
-    invariants: [smmuNoFreed((w: World) => w[m].kvm), noSpteInActiveRange((w: World) => w[m].kvm)],
+    // why these: the spte map and its ghost books are changed under, and declared as, kvm->mmu_lock
+    invariants: [
+      observing(smmuNoFreed((w: World) => w[m].kvm), named('kvm', 'kvm->mmu_lock', 'ptl(pte)', 'P')),
+      observing(noSpteInActiveRange((w: World) => w[m].kvm), named('kvm', 'kvm->mmu_lock')),
+    ],
     threads: { fault: (w: World) => kvmPageFault(retry)(w[m]), invalidate: (w: World) => invalidator(w[m]) },
   };
 }

@@ -3,6 +3,7 @@ import { ExecutionRunner, type RuntimeLimits } from '../runtime/execution';
 import type { Expectation, Params, Scenario, Variant } from '../runtime/scenario';
 import { STRATEGIES } from '../search/strategies';
 import { explore, type SearchLimits } from '../search/explorer';
+import { observedBy } from '../search/dpor/dependency';
 import { splitBySleepers } from './sleep-splits';
 import type { Strategy } from '../search/strategy';
 import { PARTITION_RULE, Probe, type PartitionRule, type TopNode } from './tree-top';
@@ -57,8 +58,7 @@ export function partitionSearch(
   rule: PartitionRule = PARTITION_RULE,
 ): Partition[] {
   const runner = new ExecutionRunner(scenario, variant, params, limits);
-  const invariants = (variant.invariants ?? []).length;
-  const nodes = sleepSets ? splitBySleepers(runner, invariants, rule) : expandLevels(runner, rule);
+  const nodes = sleepSets ? splitBySleepers(runner, observedBy(variant.invariants), rule) : expandLevels(runner, rule);
   return nodes.map((n, index) => ({ index, prefix: n.prefix, sleeping: n.sleeping }));
 }
 

@@ -17,12 +17,12 @@
  */
 import type { ExecutionRunner } from '../runtime/execution';
 import type { Op } from '../runtime/op';
-import { dependent } from '../search/dpor/dependency';
+import { dependent, type Observed } from '../search/dpor/dependency';
 import { DfsStrategy } from '../search/strategies/dfs';
 import { Probe, type PartitionRule, type TopNode } from './tree-top';
 
 /** The parts of a dfs search, in partition order (see the file comment). */
-export function splitBySleepers(runner: ExecutionRunner, invariants: number, rule: PartitionRule): TopNode[] {
+export function splitBySleepers(runner: ExecutionRunner, observed: Observed, rule: PartitionRule): TopNode[] {
   const probe = new Probe();
   let parts: TopNode[] = [{ prefix: [], sleeping: [], leaf: false }];
   for (let depth = 0; depth < rule.depthMax; depth++) {
@@ -30,7 +30,7 @@ export function splitBySleepers(runner: ExecutionRunner, invariants: number, rul
     const next: TopNode[] = [];
     let grew = false;
     for (const part of parts) {
-      const halves = part.leaf ? null : splitPart(runner, probe, part, invariants, rule.probeExecutions);
+      const halves = part.leaf ? null : splitPart(runner, probe, part, observed, rule.probeExecutions);
       if (halves === null) {
         next.push(part.leaf ? part : { ...part, leaf: true });
         continue;
@@ -49,10 +49,9 @@ export function splitBySleepers(runner: ExecutionRunner, invariants: number, rul
  * one step further down when one half is empty (a forced step: no class starts otherwise); null
  * if neither.
  */
-// why `observed`: with invariants, dfs orders every non-read step through its observer; a sleeper
-// kept by a weaker relation would cut classes dfs considers distinct
-function splitPart(runner: ExecutionRunner, probe: Probe, part: TopNode, invariants: number, probeExecutions: number): TopNode[] | null {
-  const observed = invariants > 0;
+// why `observed`: with invariants, dfs orders the steps that change what they read through their
+// observers; a sleeper kept by a weaker relation would cut classes dfs considers distinct
+function splitPart(runner: ExecutionRunner, probe: Probe, part: TopNode, observed: Observed, probeExecutions: number): TopNode[] | null {
   if (!probe.look(runner, part.prefix)) return null;
   const enabled = probe.enabled.slice();
   const pending = probe.pending.slice();
@@ -72,10 +71,10 @@ function splitPart(runner: ExecutionRunner, probe: Probe, part: TopNode, invaria
     // why: every class starts with a runnable thread that is not asleep; with t asleep as well
     // there is none, so the part is exactly its "t runs first" half (2 threads, one asleep: S1)
     if (enabled.every((u) => u === t || waits.sleeping.includes(u))) return [runs];
-    const a = probeRun(runner, runs, invariants, probeExecutions);
+    const a = probeRun(runner, runs, observed, probeExecutions);
     if (a.finished && a.counted === 0) return [waits];
     if (a.counted === 0 || a.redundant > 0) continue;
-    const b = probeRun(runner, waits, invariants, probeExecutions);
+    const b = probeRun(runner, waits, observed, probeExecutions);
     if (b.finished && b.counted === 0) return [runs];
     if (b.counted === 0 || b.redundant > 0) continue;
     // why a finished half is a leaf: it is already known to be small, splitting it gains nothing
@@ -96,16 +95,16 @@ const CANDIDATES_MAX = 4;
  * a thread that commutes with every other can run first in nearly every class, so "it does not
  * run first" is nearly empty and costs executions to learn it; ids break ties.
  */
-function candidates(enabled: readonly number[], pending: readonly (Op | null)[], sleeping: readonly number[], observed: boolean): number[] {
+function candidates(enabled: readonly number[], pending: readonly (Op | null)[], sleeping: readonly number[], observed: Observed): number[] {
   const awake = enabled.filter((t) => !sleeping.includes(t));
   const conflicts = (t: number): boolean => enabled.some((u) => u !== t && dependent(pending[t]!, pending[u]!, observed));
   return [...awake.filter(conflicts), ...awake.filter((t) => !conflicts(t))];
 }
 
 /** The first executions of a part's dfs search: how many counted, how many wasted, and whether that was all. */
-function probeRun(runner: ExecutionRunner, part: TopNode, invariants: number, executions: number): { counted: number; redundant: number; finished: boolean } {
+function probeRun(runner: ExecutionRunner, part: TopNode, observed: Observed, executions: number): { counted: number; redundant: number; finished: boolean } {
   const strategy = new DfsStrategy({ prefix: part.prefix, sleeping: part.sleeping });
-  strategy.prepare({ threads: runner.threadCount, invariants });
+  strategy.prepare({ threads: runner.threadCount, invariants: observed === false ? 0 : 1, observed });
   let counted = 0;
   let redundant = 0;
   while (counted + redundant < executions) {

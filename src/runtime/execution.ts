@@ -291,7 +291,32 @@ export class ExecutionRunner {
       t.gen = t.body(world, t.ctx);
       this.advance(t, undefined, 0);
     }
+    if (!this.initialChecked) this.checkInitial(world);
     return world;
+  }
+
+  private initialChecked = false;
+
+  /**
+   * Invariants on the world before any step, once (setup is deterministic). Why an error and not a
+   * violation: partial-order reduction sees the state before the first step only in the schedules
+   * whose first step changes nothing the invariant reads, so a violation there would be found or
+   * not depending on the order explored; and an invariant already false before anything ran states
+   * nothing about the race.
+   */
+  private checkInitial(world: object): void {
+    this.initialChecked = true;
+    for (const c of this.checksAfterStep) {
+      let msg: string | null;
+      try {
+        msg = c.afterStep!(world);
+      } catch (e) {
+        throw new ScenarioError(`invariant ${c.id} threw on the world setup() built, before any step: ${messageOf(e)}`);
+      }
+      if (msg !== null) {
+        throw new ScenarioError(`invariant ${c.id} is already false on the world setup() built, before any step (${msg}): it must hold in the initial state too`);
+      }
+    }
   }
 
   /** Runs the op's effect and the thread's code up to its next op. False when the execution must stop. */

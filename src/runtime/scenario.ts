@@ -1,5 +1,5 @@
 import type { CheckId } from './check-id';
-import type { Steps, ThreadContext } from './op';
+import type { SharedObject, Steps, ThreadContext } from './op';
 
 /** A thread: one CPU or task running a kernel code path over the world. */
 export type ThreadBody<W> = (world: W, self: ThreadContext) => Steps<void>;
@@ -15,6 +15,14 @@ export interface Invariant<W> {
   readonly description: string;
   /** Evaluates the invariant on the current world. */
   readonly check: (world: W) => true | string;
+  /**
+   * Every object whose state `check` reads, ghost objects included (matched by name, so objects
+   * made once at module level stand for the ones each setup builds). Partial-order reduction then
+   * orders only the steps that write one of them (docs/modeling.md, "Invariants under partial-order
+   * reduction"). Absent: the invariant may read the whole world, and every step that is not a
+   * `read` is ordered against every other (sound, but it costs most of the reduction).
+   */
+  readonly observes?: readonly SharedObject[];
 }
 
 /** What a variant declares it will do under exploration. */

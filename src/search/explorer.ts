@@ -1,6 +1,7 @@
 import type { Violation } from '../runtime/check';
 import { ExecutionRunner, type LimitHit, type RuntimeLimits } from '../runtime/execution';
 import type { Expectation, Params, Scenario, Variant } from '../runtime/scenario';
+import { observedBy } from './dpor/dependency';
 import { strategyDescriptor } from './strategies';
 import type { Strategy } from './strategy';
 import type { Stats, Verdict } from './verdict';
@@ -41,7 +42,8 @@ export function explore(req: ExploreRequest): Verdict {
   const cuts: LimitHit[] = [];
   let fallback: { violations: readonly Violation[]; schedule: number[] } | null = null;
   const started = performance.now();
-  strategy.prepare?.({ threads: runner.threadCount, invariants: req.variant.invariants?.length ?? 0 });
+  const invariants = req.variant.invariants;
+  strategy.prepare?.({ threads: runner.threadCount, invariants: invariants?.length ?? 0, observed: observedBy(invariants) });
 
   const violated = (v: { violations: readonly Violation[]; schedule: number[] }): Verdict => {
     stats.timeMs = performance.now() - started;

@@ -1,4 +1,5 @@
 import type { ExecutionOutcome, LimitHit, Scheduler } from '../runtime/execution';
+import type { Observed } from './dpor/dependency';
 
 /**
  * How the explorer chooses schedules: the moves of one search, and nothing a descriptor can say
@@ -31,8 +32,13 @@ export type ExecutionCount = 'counted' | 'redundant';
 export interface SearchSetup {
   /** Threads of the variant. */
   readonly threads: number;
-  /** Invariants the variant declares: each is checked on the whole world after every step. */
+  /** Invariants the variant declares: each is checked on the world after every step. */
   readonly invariants: number;
+  /**
+   * What those invariants read (`observedBy` of dependency.ts); absent means the whole world
+   * whenever there are invariants, the sound default.
+   */
+  readonly observed?: Observed;
 }
 
 /** Options a strategy may read; each descriptor lists the ones it reads (`options`). */

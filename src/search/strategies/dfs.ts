@@ -1,7 +1,7 @@
 import { ScenarioError } from '../../runtime/errors';
 import { ABANDON, type ChoicePoint, type ExecutionOutcome, type LimitHit } from '../../runtime/execution';
 import type { Op } from '../../runtime/op';
-import { commuteGroup, EXCLUSIVE, readsOnly } from '../dpor/dependency';
+import { commuteGroup, EXCLUSIVE, type Observed } from '../dpor/dependency';
 import { NO, reversalPoints, UNKNOWN, YES } from '../dpor/blocking';
 import type { EventLog } from '../dpor/event-log';
 import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
@@ -35,9 +35,12 @@ import { NONE, type Sequence } from '../dpor/wakeup-tree';
  * - An execution ends with every thread returned, or with threads still pending: deadlocked
  *   (blocked), halted by a fatal fault, or cut by a bound. Each pending op then races like a next
  *   event, so a reordering that would have let it run (or run first) is still explored.
- * - Invariants are an observer that reads the world after every step: when the variant declares
- *   any, every step that is not a `read` also writes a virtual observer object, so the states an
- *   invariant sees are ordered like the steps that make them (docs/modeling.md).
+ * - Invariants are observers that read the world after every step: each invariant that declares
+ *   what it reads (`observes`) has a virtual observer object, which every step that changes one of
+ *   those objects also writes, so the states it sees are ordered like the steps that make them;
+ *   an invariant that declares nothing makes one observer of the whole world, written by every
+ *   step that is not a `read` (docs/modeling.md). Steps that change nothing an invariant reads
+ *   still commute.
  * - Subtrees (`DfsOptions`): a prefix is replayed as given and races reversing into it are
  *   ignored; the `sleeping` threads are sleep-set entries at the end of the prefix.
  * - Abandoned executions (all runnable threads asleep) still race their pending ops, blocked
@@ -64,8 +67,7 @@ export interface DfsOptions {
    * `{ P, S }`, each once: those in which t can run first, and the others (sleep-splits.ts splits
    * this way).
    * "Independent" must be the relation dfs uses: `dependent(a, b, observed)` of dependency.ts,
-   * with `observed` set when the variant declares invariants (pruning with a weaker relation loses
-   * classes).
+   * with the `observed` dfs was prepared with (pruning with a weaker relation loses classes).
    *
    * Why a given sleeper is weaker than a sibling explored in the same search: there, a sleeping
    * sibling cuts every wakeup sequence it is a weak initial of, because the sequences its own
@@ -78,8 +80,13 @@ export interface DfsOptions {
   readonly sleeping?: readonly number[];
 }
 
-/** Name of the virtual object invariants read (nothing in a world may use it). */
+/** Name of the virtual objects invariants read, `#k` for footprint k (nothing in a world may use it). */
 const OBSERVER = '\u0000invariant-observer';
+/**
+ * Footprints get one bit each of an object's observer mask; any beyond the last bit share it, which
+ * orders more steps than needed and loses nothing.
+ */
+const OBSERVER_BITS = 31;
 
 export class DfsStrategy implements Strategy {
   readonly id = 'dfs';
@@ -101,8 +108,13 @@ export class DfsStrategy implements Strategy {
   private readonly sleepers: number[] = [];
   private prefixCounts = EMPTY_INTS;
   private log: EventLog | null = null;
-  private observerId = -1;
-  private observeWrites = false;
+  private observed: Observed = false;
+  // invariant: observerIds[k] is the object id of the observer of footprint bit k
+  private observerIds = EMPTY_INTS;
+  // invariant: bit k of observedMask[o] is set when footprint k contains object o (ids past the end
+  // are objects no footprint names); with a whole-world observer, every object has bit 0
+  private observedMask = EMPTY_INTS;
+  private wholeWorld = false;
   private started = false;
   /** Set once the search is over and its tables went back to dfs-tables.ts. */
   private finished = false;
@@ -128,7 +140,7 @@ export class DfsStrategy implements Strategy {
   }
 
   prepare(setup: SearchSetup): void {
-    this.observeWrites = setup.invariants > 0;
+    this.observed = setup.observed ?? setup.invariants > 0;
   }
 
   beginExecution(): boolean {
@@ -238,8 +250,37 @@ export class DfsStrategy implements Strategy {
   private init(threads: number): void {
     this.log = takeLog(threads);
     this.log.beginExecution();
-    this.observerId = this.log.objectId(OBSERVER);
+    this.internObservers(this.log);
     this.asleep = new Uint8Array(threads);
+  }
+
+  /** Observer objects and the mask of every object a footprint names, interned before any step. */
+  private internObservers(log: EventLog): void {
+    const observed = this.observed;
+    this.wholeWorld = observed === true;
+    if (observed === false) return;
+    if (observed === true) {
+      this.observerIds = Int32Array.of(log.objectId(OBSERVER));
+      return;
+    }
+    const bits = Math.min(observed.length, OBSERVER_BITS);
+    this.observerIds = new Int32Array(bits);
+    for (let k = 0; k < bits; k++) this.observerIds[k] = log.objectId(`${OBSERVER}#${k}`);
+    const masks: number[] = [];
+    for (let k = 0; k < observed.length; k++) {
+      for (const name of observed[k]!) {
+        const o = log.objectId(name);
+        masks[o] = (masks[o] ?? 0) | (1 << Math.min(k, bits - 1));
+      }
+    }
+    this.observedMask = Int32Array.from(masks, (m) => m ?? 0);
+  }
+
+  /** Footprint bits of object o that an access of this kind changes (none for a `read`). */
+  private writtenBits(o: number, access: Op['access']): number {
+    if (access === 'read') return 0;
+    if (this.wholeWorld) return 1;
+    return o < this.observedMask.length ? this.observedMask[o]! : 0;
   }
 
   private replayed(t: number, enabled: readonly number[], i: number): number {
@@ -326,10 +367,20 @@ export class DfsStrategy implements Strategy {
 
   private addAccesses(i: number, op: Op): void {
     const log = this.log!;
-    log.addAccess(i, log.objectId(op.object.name), commuteGroup(op.access));
+    const o = log.objectId(op.object.name);
+    log.addAccess(i, o, commuteGroup(op.access));
+    let written = this.writtenBits(o, op.access);
     const also = op.alsoTouches;
-    if (also !== undefined) for (const x of also) log.addAccess(i, log.objectId(x.object.name), commuteGroup(x.access));
-    if (this.observeWrites && !readsOnly(op)) log.addAccess(i, this.observerId, EXCLUSIVE);
+    if (also !== undefined) {
+      for (const x of also) {
+        const xo = log.objectId(x.object.name);
+        log.addAccess(i, xo, commuteGroup(x.access));
+        written |= this.writtenBits(xo, x.access);
+      }
+    }
+    // why once per observer: a step that changes several objects of one footprint is one change
+    // of what that invariant sees
+    for (let k = 0; written !== 0; k++, written >>>= 1) if ((written & 1) !== 0) log.addAccess(i, this.observerIds[k]!, EXCLUSIVE);
   }
 
   /** A sleep entry's accesses: those an event of `op` would have (addAccesses), via a scratch event. */

@@ -11,7 +11,7 @@ import { recordTrace } from '../../../src/trace/trace';
 describe('replay divergence', () => {
   const replay = (schedule: string) => () => recordTrace(s1, 'buggy', s1.variants.buggy!, s1.params, decodeSchedule(schedule));
   it.each([
-    ['A50', /^replay diverged at step 10: the schedule runs A, which cannot run here: A \(unregister\) has no more steps$/],
+    ['A50', /^replay diverged at step 11: the schedule runs A, which cannot run here: A \(unregister\) has no more steps$/],
     ['AB7A5', /^replay diverged at step 13: the schedule runs A, which cannot run here: A \(unregister\) is blocked: spin_lock\(&mm->mmu_notifier_mm->lock\) waits for mm->mmu_notifier_mm->lock held by B \(release\)$/],
     ['AB12A5', /^replay diverged at step 19: the schedule ends after 18 steps but A \(unregister\) can still run$/],
     ['AB12A7', /^replay diverged at step 20: the execution stopped at oops in step 19 after 19 steps but the schedule has 20$/],

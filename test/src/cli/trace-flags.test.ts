@@ -73,7 +73,7 @@ describe('check CLI: minimized traces, --explain, fix confirmation, --html', () 
   it('a token that no longer fits is one line naming the step, exit 2', async () => {
     for (const [t, step] of [
       [`w1:${S1}/buggy:AB7A5`, 13],
-      [`w1:${S1}/buggy:A50`, 10],
+      [`w1:${S1}/buggy:A50`, 11],
       [`w1:${S1}/buggy:AB12A7`, 20],
     ] as const) {
       const r = (await run(['--replay', t]));

@@ -2,7 +2,7 @@
  * Test driver: runs a strategy to the end of its search (never stopping at a violation) and
  * collects, per execution, its Mazurkiewicz class in canonical form and the checks that fired.
  */
-import { commuteGroup, groupsCommute } from '../../../src/search/dpor/dependency';
+import { commuteGroup, groupsCommute, observedBy, type Observed } from '../../../src/search/dpor/dependency';
 import type { Strategy } from '../../../src/search/strategy';
 import { ExecutionRunner, type ChoicePoint } from '../../../src/runtime/execution';
 import type { Op } from '../../../src/runtime/op';
@@ -21,10 +21,17 @@ interface Access {
   readonly group: number;
 }
 
-function accessesOf(op: Op, observed: boolean): Access[] {
-  const out: Access[] = [{ obj: op.object.name, group: commuteGroup(op.access) }];
-  for (const x of op.alsoTouches ?? []) out.push({ obj: x.object.name, group: commuteGroup(x.access) });
-  if (observed && op.access !== 'read') out.push({ obj: '\u0000observer', group: 0 });
+// why written out again rather than taken from dfs: this is the reference the tests hold dfs to
+function accessesOf(op: Op, observed: Observed): Access[] {
+  const touched = [{ object: op.object, access: op.access }, ...(op.alsoTouches ?? [])];
+  const out: Access[] = touched.map((x) => ({ obj: x.object.name, group: commuteGroup(x.access) }));
+  const changes = (name: string) => touched.some((x) => x.access !== 'read' && x.object.name === name);
+  if (observed === true && touched.some((x) => x.access !== 'read')) out.push({ obj: '\u0000observer', group: 0 });
+  if (Array.isArray(observed)) {
+    observed.forEach((footprint: ReadonlySet<string>, k) => {
+      if ([...footprint].some(changes)) out.push({ obj: `\u0000observer#${k}`, group: 0 });
+    });
+  }
   return out;
 }
 
@@ -62,6 +69,8 @@ export interface CollectOptions {
   readonly executionsMax?: number;
   /** Compute canonical forms (cubic in the execution length; off for long scenarios). */
   readonly classes?: boolean;
+  /** What the invariants observe, instead of what they declare (`true`: the whole-world rule). */
+  readonly observed?: Observed;
 }
 
 export function collect(scenario: Scenario, variantName: string, strategy: Strategy, options: CollectOptions = {}): Collected {
@@ -70,8 +79,8 @@ export function collect(scenario: Scenario, variantName: string, strategy: Strat
   const wantClasses = options.classes ?? true;
   const variant = scenario.variants[variantName]!;
   const runner = new ExecutionRunner(scenario, variant, params);
-  const observed = (variant.invariants?.length ?? 0) > 0;
-  strategy.prepare?.({ threads: runner.threadCount, invariants: variant.invariants?.length ?? 0 });
+  const observed = options.observed ?? observedBy(variant.invariants);
+  strategy.prepare?.({ threads: runner.threadCount, invariants: variant.invariants?.length ?? 0, observed });
   const threads: number[] = [];
   const accesses: Access[][] = [];
   const recorder = {

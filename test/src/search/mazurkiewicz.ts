@@ -1,5 +1,5 @@
 /** The oracle for split searches: plain enumeration, and the Mazurkiewicz classes among its runs. */
-import { dependent } from '../../../src/search/dpor/dependency';
+import { dependent, observedBy } from '../../../src/search/dpor/dependency';
 import { ExhaustiveStrategy } from '../../../src/search/strategies/exhaustive';
 import { ExecutionRunner } from '../../../src/runtime/execution';
 import type { Op } from '../../../src/runtime/op';
@@ -8,8 +8,8 @@ import type { Scenario } from '../../../src/runtime/scenario';
 /** Every schedule plain enumeration runs, and the number of Mazurkiewicz classes among them. */
 export function enumerate(p: Scenario, variant = 'main'): { schedules: string[]; classes: number } {
   const runner = new ExecutionRunner(p, p.variants[variant]!, p.params);
-  // invariants read the world after every step, so dfs orders every step that writes (dependency.ts)
-  const observed = (p.variants[variant]!.invariants ?? []).length > 0;
+  // invariants read the world after every step, so dfs orders the steps that change what they read
+  const observed = observedBy(p.variants[variant]!.invariants);
   const strategy = new ExhaustiveStrategy();
   const classes = new Set<string>();
   const schedules: string[] = [];
