@@ -52,6 +52,21 @@ export interface VariantReport {
   readonly minimization: Minimization | null;
   /** `bounded`: executions run with exactly b preemptions, at index b; null for other strategies. */
   readonly executionsByPreemptions: readonly number[] | null;
+  /**
+   * When the search was cut before it found what the variant declares: the other checks it saw
+   * fire on the way (first execution of each), each replayable. Empty otherwise.
+   */
+  readonly others: readonly OtherViolation[];
+}
+
+/** Another check's violation met by a search cut before it answered what was asked. */
+export interface OtherViolation {
+  /** The checks that fired in that execution, in the order they fired. */
+  readonly checks: readonly string[];
+  /** The first one's message. */
+  readonly message: string;
+  readonly token: string;
+  readonly replay: string;
 }
 
 export interface RunOptions {
@@ -198,6 +213,15 @@ export function runChecks(
         params,
         minimization,
         executionsByPreemptions: searched.executionsByPreemptions,
+        others: (verdict.kind === 'incomplete' ? (verdict.others ?? []) : []).map((f) => {
+          const t = encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule: f.schedule });
+          return {
+            checks: f.violations.map((v) => v.check),
+            message: f.violations[0]!.message,
+            token: t,
+            replay: replayCommand({ scenario, target: named ?? scenario.id, variant: name, token: t }, options.command),
+          };
+        }),
       });
     }
   }
@@ -249,5 +273,6 @@ function errorReport(
     params,
     minimization: null,
     executionsByPreemptions: null,
+    others: [],
   };
 }

@@ -23,6 +23,7 @@ export function reportsToJson(reports: readonly VariantReport[], timing: boolean
       stats: timing ? r.verdict.stats : { ...r.verdict.stats, timeMs: undefined },
       violations: r.verdict.kind === 'violated' ? r.verdict.violations : [],
       cutBy: r.verdict.kind === 'incomplete' ? r.verdict.cutBy : [],
+      others: r.others,
       token: r.token,
       replay: r.replay,
       minimization: r.minimization
