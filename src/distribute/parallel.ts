@@ -12,7 +12,7 @@
 import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
 import type { Expectation, Params, Scenario, Variant } from '../runtime/scenario';
 import { variantOf } from '../search/variant';
-import { explore, type SearchLimits } from '../search/explorer';
+import { explore, type MeterLane, type SearchLimits } from '../search/explorer';
 import { PartitionMerger } from './merge';
 import { explorePartition, partitionableStrategy, partitionSearch, type Partition, type PartitionJob } from './partition';
 import { makeStrategy, type StrategyOptions } from '../search/strategies';
@@ -45,6 +45,8 @@ export interface SearchRequest {
   readonly strategyOptions?: StrategyOptions;
   readonly limits: SearchLimits;
   readonly target: Expectation;
+  /** Where this thread's explorers note progress (meter.ts); absent: nowhere. */
+  readonly meter?: MeterLane;
 }
 
 export interface ParallelOptions {
@@ -100,6 +102,7 @@ export function wholeSearch(req: SearchRequest, options: ParallelOptions): Verdi
       strategy: makeStrategy(req.strategy, req.strategyOptions),
       limits: { ...req.limits, executionsMax },
       target: req.target,
+      ...(req.meter ? { meter: req.meter } : {}),
     });
   if (!partitionableStrategy(req.strategy)) return run(req.limits.executionsMax);
   const small = Math.min(options.smallSearchExecutions ?? SMALL_SEARCH_EXECUTIONS, req.limits.executionsMax);
@@ -200,7 +203,7 @@ function jobFor(req: SearchRequest, p: Partition, executionsMax: number): Partit
 
 /** Explores one partition in this thread with the given execution budget. */
 export function exploreInProcess(req: SearchRequest, variant: Variant<object>, p: Partition, executionsMax: number): Verdict {
-  return explorePartition(req.scenario, variant, req.params, jobFor(req, p, executionsMax))!;
+  return explorePartition(req.scenario, variant, req.params, jobFor(req, p, executionsMax), undefined, req.meter)!;
 }
 
 function rebuild(a: WorkerAnswer): Error {

@@ -29,11 +29,22 @@ export interface ExploreRequest {
    * bound cut it. Otherwise it stops at the first violation.
    */
   readonly target?: Expectation;
+  /** Where to note progress for another thread (a progress line, a watchdog); absent: nowhere. */
+  readonly meter?: MeterLane;
+}
+
+/** One exploring thread's share of a search's shared progress record (distribute/meter.ts). */
+export interface MeterLane {
+  /** [0] executions run to their end, [1] steps (abandoned executions' included): written here, read elsewhere. */
+  readonly counts: Float64Array;
+  /** Where the runner notes where it is (WATCH in runtime/execution.ts). */
+  readonly watch: Int32Array;
 }
 
 /** Drives strategy and runtime until the strategy is done, a bound is hit, or the target is found. */
 export function explore(req: ExploreRequest): Verdict {
-  const runner = new ExecutionRunner(req.scenario, req.variant, req.params, req.limits);
+  const runner = new ExecutionRunner(req.scenario, req.variant, req.params, req.limits, req.meter?.watch ?? null);
+  const counts = req.meter?.counts ?? null;
   const { strategy, limits } = req;
   const stats: Stats = { executions: 0, executionsAbandoned: 0, steps: 0, executionsViolated: 0, executionsCut: 0, timeMs: 0 };
   const wanted = req.target !== undefined && req.target !== 'holds' ? req.target.violated : null;
@@ -69,6 +80,7 @@ export function explore(req: ExploreRequest): Verdict {
     const outcome = runner.run(strategy);
     strategy.endExecution(outcome);
     stats.steps += outcome.steps;
+    if (counts !== null) counts[1]! += outcome.steps;
     if (outcome.status === 'abandoned' || strategy.lastExecutionRedundant?.() === true) {
       // why: a redundant execution is work done, not a schedule explored; the count of
       // executions must stay the number of distinct schedules (Mazurkiewicz traces under dfs).
@@ -76,6 +88,7 @@ export function explore(req: ExploreRequest): Verdict {
       continue;
     }
     stats.executions++;
+    if (counts !== null) counts[0]! += 1;
     if (outcome.status === 'cut') {
       stats.executionsCut++;
       if (cuts.every((c) => c.limit !== 'steps-per-thread')) cuts.push(outcome.cutBy!);
