@@ -87,7 +87,7 @@ export class SearchHost {
     this.meter.reset();
     const worker = this.start();
     const id = this.nextId++;
-    const started = performance.now();
+    let started = performance.now();
     const task: SearchTask = {
       id,
       source: req.source,
@@ -138,19 +138,20 @@ export class SearchHost {
       };
       // why from `started`: a worker's start (tsx, the scenario's modules) is no part of the search
       const watch = (): void => {
-      timers.push(setTimeout(() => void (before = mark()), req.limits.timeMsMax + STOP_MARKS_MS[0]));
-      timers.push(
-        setTimeout(() => {
-          const now = mark();
-          const stuck = before !== null && now.counts === before.counts ? now.busy.find((w) => before!.busy.some((b) => sameSpot(b, w))) : undefined;
-          const totals = this.meter.totals();
-          this.end();
-          settle(() => {
-            if (stuck) reject(stuckError(req, stuck));
-            else resolve({ verdict: timeCut(req, totals, performance.now() - started), executionsByPreemptions: null });
-          });
-        }, req.limits.timeMsMax + STOP_MARKS_MS[1]),
-      );
+        started = performance.now();
+        timers.push(setTimeout(() => void (before = mark()), req.limits.timeMsMax + STOP_MARKS_MS[0]));
+        timers.push(
+          setTimeout(() => {
+            const now = mark();
+            const stuck = before !== null && now.counts === before.counts ? now.busy.find((w) => before!.busy.some((b) => sameSpot(b, w))) : undefined;
+            const totals = this.meter.totals();
+            this.end();
+            settle(() => {
+              if (stuck) reject(stuckError(req, stuck));
+              else resolve({ verdict: timeCut(req, totals, performance.now() - started), executionsByPreemptions: null });
+            });
+          }, req.limits.timeMsMax + STOP_MARKS_MS[1]),
+        );
       };
       worker.postMessage(task);
     });
