@@ -122,7 +122,7 @@ async function check(scenarios: Registry, options: CliOptions, io: Io, command: 
       },
     };
     if (options.shard) return shard(targets, options, run, io);
-    const hosted = host === null ? () => null : (req: SearchRequest) => (req.source === null ? null : host.search(req, io.interrupt));
+    const hosted = host === null ? () => null : (req: SearchRequest) => (req.source === null || !host.takes(req.source) ? null : host.search(req, io.interrupt));
     const checkOptions = { ...run, variant: options.variant, minimize: options.minimize, keepGoing: options.all || targets.length > 1 };
     reports = await checkHosted(targets, checkOptions, hosted, (r) => done.push(r));
   } catch (e) {

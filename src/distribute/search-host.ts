@@ -34,6 +34,12 @@ export class SearchInterrupted extends Error {
   }
 }
 
+/**
+ * The worker loads through tsx's tsImport, as the pool's workers do. tsImport keeps a namespace of
+ * its own, so a scenario module outside weft's tree that imports weft by URL or package name may
+ * meet a second copy of the runtime there (whose KernelFault the search would not recognise: an
+ * oops became "threw"); such searches stay in this thread (`takes`).
+ */
 function bootCode(): string {
   return [
     "const { workerData } = require('node:worker_threads');",
@@ -41,6 +47,9 @@ function bootCode(): string {
     '  .catch((e) => { setImmediate(() => { throw e; }); });',
   ].join('\n');
 }
+
+/** weft's own tree (the repository, or the installed package). */
+const ROOT = new URL('../../', import.meta.url).href;
 
 export class SearchHost {
   readonly meter: SearchMeter;
@@ -50,6 +59,11 @@ export class SearchHost {
   /** `jobs`: threads of a split search, as --jobs says (the worker and jobs − 1 of its pool). */
   constructor(readonly jobs: number) {
     this.meter = new SearchMeter(Math.max(1, jobs));
+  }
+
+  /** Whether a search of the scenario at `source` can run in the worker (see bootCode). */
+  takes(source: { readonly url: string }): boolean {
+    return source.url.startsWith(ROOT);
   }
 
   private start(): Worker {
