@@ -1,11 +1,11 @@
 import { paramsFor, variantOf } from '../search/variant';
-import { explore, type SearchLimits } from '../search/explorer';
-import { BoundedStrategy } from '../search/strategies/bounded';
+import type { SearchLimits } from '../search/explorer';
 import type { ShardFile, ShardSpec } from '../distribute/shard-file';
-import { searchVariant, type SearchRequest } from '../distribute/parallel';
-import { PARTITION_RULE, partitionableStrategy } from '../distribute/partition';
+import type { SearchRequest } from '../distribute/parallel';
+import { PARTITION_RULE } from '../distribute/partition';
+import { runSearch, type SearchOutcome } from '../distribute/search-job';
 import { searchShard } from '../distribute/shard';
-import { makeStrategy, type StrategyOptions } from '../search/strategies';
+import type { StrategyOptions } from '../search/strategies';
 import type { WorkerPool } from '../distribute/worker-pool';
 import type { ScenarioSource } from '../distribute/worker-protocol';
 import { matchesExpectation, type Verdict } from '../search/verdict';
@@ -70,6 +70,11 @@ export interface CheckedReport {
   readonly minimization: Minimization | null;
   /** `bounded`: executions run with exactly b preemptions, at index b; null for other strategies. */
   readonly executionsByPreemptions: readonly number[] | null;
+  /**
+   * When the search was cut before it found what the variant declares: the other checks it saw
+   * fire on the way (first execution of each), each replayable. Empty otherwise.
+   */
+  readonly others: readonly OtherViolation[];
 }
 
 /**
@@ -110,6 +115,16 @@ export function reportName(r: VariantReport): string {
   return r.variant === null ? reportId(r) : `${reportId(r)}/${r.variant}`;
 }
 
+/** Another check's violation met by a search cut before it answered what was asked. */
+export interface OtherViolation {
+  /** The checks that fired in that execution, in the order they fired. */
+  readonly checks: readonly string[];
+  /** The first one's message. */
+  readonly message: string;
+  readonly token: string;
+  readonly replay: string;
+}
+
 export interface RunOptions {
   readonly strategy: string;
   readonly params: Params;
@@ -132,8 +147,8 @@ export interface RunOptions {
   /** Where workers find a scenario; null (or absent) keeps its searches in this thread. */
   readonly sourceOf?: (scenario: Scenario) => ScenarioSource | null;
   /**
-   * A scenario that throws becomes one ErrorReport and the other variants still run (`--all`);
-   * without it the ScenarioError propagates.
+   * A scenario that throws becomes one failing report (with `error`) and the other variants still
+   * run (`--all`); without it the ScenarioError propagates.
    */
   readonly keepGoing?: boolean;
   /** How the reader runs weft, for replay commands (default: the installed `npx weft check`). */
@@ -156,24 +171,10 @@ function requestFor(scenario: Scenario, variant: string, params: Params, target:
   };
 }
 
-/** Searches one variant: split over workers when the strategy allows it, else as one search. */
-function search(req: SearchRequest, options: RunOptions): { verdict: Verdict; executionsByPreemptions: readonly number[] | null } {
+/** Searches one variant in this thread: split over workers when the strategy allows it, else as one search. */
+function search(req: SearchRequest, options: RunOptions): SearchOutcome {
   if (options.verdictOf) return { verdict: options.verdictOf(req.scenario, req.variant), executionsByPreemptions: null };
-  // why every --jobs value splits, 1 included: the partitions are the same for every N, so the
-  // verdict, the count and the violation reported never depend on N (or on the machine's cores)
-  if (partitionableStrategy(req.strategy) && options.pool) {
-    return { verdict: searchVariant(req, { pool: options.pool }), executionsByPreemptions: null };
-  }
-  const strategy = makeStrategy(req.strategy, req.strategyOptions);
-  const verdict = explore({
-    scenario: req.scenario,
-    variant: variantOf(req.scenario, req.variant),
-    params: req.params,
-    strategy,
-    limits: req.limits,
-    target: req.target,
-  });
-  return { verdict, executionsByPreemptions: strategy instanceof BoundedStrategy ? [...strategy.executionsByBound()] : null };
+  return runSearch(req, options.pool);
 }
 
 /** `--shard i/n`: this shard's share of every named variant's search, as a mergeable file. */
@@ -196,88 +197,158 @@ export function runShard(
   return { format: 'weft-shard', version: 1, shard, strategy: options.strategy, limits: options.limits, rule: PARTITION_RULE, results };
 }
 
-/** Checks the named variants (all when `only` is null) of each scenario, in order. */
-export function runChecks(targets: readonly CheckEntry[], only: string | null, options: RunOptions): VariantReport[] {
-  const reports: VariantReport[] = [];
+/** One variant of one target, as runChecks walks them. */
+interface Job {
+  readonly scenario: Scenario;
+  readonly file: string;
+  readonly named: string | undefined;
+  readonly name: string;
+  readonly params: Params;
+}
+
+function* jobsOf(targets: readonly CheckEntry[], only: string | null, options: RunOptions): Generator<Job | BrokenEntry> {
   for (const entry of targets) {
     if (isBroken(entry)) {
-      reports.push(moduleErrorReport(entry));
+      yield entry;
       continue;
     }
     const { scenario, file, target: named } = entry;
     const params = paramsFor(scenario, options.params);
-    const names = only === null ? Object.keys(scenario.variants) : [only];
-    for (const name of names) {
-      const variant = variantOf(scenario, name);
+    for (const name of only === null ? Object.keys(scenario.variants) : [only]) {
       options.onStart?.(scenario, name);
-      const expected = variant.expect ?? 'holds';
-      if (options.keepGoing) {
-        try {
-          reports.push(...runChecks([{ scenario, file, ...(named === undefined ? {} : { target: named }) }], name, { ...options, keepGoing: false, onStart: () => {} }));
-        } catch (e) {
-          if (!(e instanceof ScenarioError)) throw e;
-          reports.push({
-            kind: 'error',
-            scenario,
-            id: scenario.id,
-            file,
-            target: named ?? scenario.id,
-            variant: name,
-            expected,
-            summary: variant.summary,
-            params,
-            matches: false,
-            during: 'check',
-            error: e.message.split('\n')[0]!,
-          });
-        }
-        continue;
-      }
-      const searched = search(requestFor(scenario, name, params, expected, options), options);
-      const verdict = searched.verdict;
-      let trace: Trace | null = null;
-      let token: string | null = null;
-      let minimization: Minimization | null = null;
-      if (verdict.kind === 'violated') {
-        // The trace is about the declared check when it fired, else about the first that did.
-        const wanted = expected !== 'holds' ? expected.violated : null;
-        const focus = verdict.violations.find((v) => v.check === wanted)?.check ?? verdict.violations[0]!.check;
-        let schedule = verdict.schedule;
-        if (options.minimize ?? true) {
-          minimization = minimizeSchedule({
-            ...{ scenario, variant, params, schedule, check: focus, limits: options.limits },
-            ...(options.minimizeBudget === undefined ? {} : { executionsMax: options.minimizeBudget }),
-          });
-          schedule = minimization.schedule;
-        }
-        trace = recordTrace(scenario, name, variant, params, schedule, { focus, explain: options.explain ?? true });
-        token = encodeToken({
-          scenario: scenario.id,
-          variant: name,
-          params: nonDefaultParams(scenario.params, params),
-          schedule,
-        });
-      }
-      reports.push({
-        kind: 'checked',
-        scenario,
-        file,
-        target: named ?? scenario.id,
-        variant: name,
-        summary: variant.summary,
-        expected,
-        verdict,
-        matches: matchesExpectation(verdict, expected),
-        trace,
-        token,
-        replay: token === null ? null : replayCommand({ scenario, target: named ?? scenario.id, variant: name, token }, options.command),
-        params,
-        minimization,
-        executionsByPreemptions: searched.executionsByPreemptions,
-      });
+      yield { scenario, file, named, name, params };
+    }
+  }
+}
+
+function requestOf(job: Job, options: RunOptions): SearchRequest {
+  return requestFor(job.scenario, job.name, job.params, variantOf(job.scenario, job.name).expect ?? 'holds', options);
+}
+
+/**
+ * A variant that threw: with `keepGoing`, one failing report (the other variants still run);
+ * without it, the ScenarioError goes on up.
+ */
+function failed(job: Job, e: unknown, options: RunOptions): ErrorReport {
+  if (!(e instanceof ScenarioError) || !options.keepGoing) throw e;
+  const variant = variantOf(job.scenario, job.name);
+  return {
+    kind: 'error',
+    scenario: job.scenario,
+    id: job.scenario.id,
+    file: job.file,
+    target: job.named ?? job.scenario.id,
+    variant: job.name,
+    expected: variant.expect ?? 'holds',
+    summary: variant.summary,
+    params: job.params,
+    matches: false,
+    during: 'check',
+    error: e.message.split('\n')[0]!,
+  };
+}
+
+/** Checks the named variants (all when `only` is null) of each scenario, in order. */
+export function runChecks(targets: readonly CheckEntry[], only: string | null, options: RunOptions): VariantReport[] {
+  const reports: VariantReport[] = [];
+  for (const job of jobsOf(targets, only, options)) {
+    if (isBroken(job)) {
+      reports.push(moduleErrorReport(job));
+      continue;
+    }
+    try {
+      reports.push(reportOf(job, search(requestOf(job, options), options), options));
+    } catch (e) {
+      reports.push(failed(job, e, options));
     }
   }
   return reports;
+}
+
+/**
+ * runChecks with each search run by `hosted` when it takes it (a search worker: search-host.ts),
+ * so the caller's event loop turns while it runs; searches it declines (null) run in this thread.
+ * `onReport` hears each report as soon as it is made (what an interrupted run has to show).
+ */
+export async function runChecksHosted(
+  targets: readonly CheckEntry[],
+  only: string | null,
+  options: RunOptions,
+  hosted: (req: SearchRequest) => Promise<SearchOutcome> | null,
+  onReport: (r: VariantReport) => void = () => {},
+): Promise<VariantReport[]> {
+  const reports: VariantReport[] = [];
+  for (const job of jobsOf(targets, only, options)) {
+    let report: VariantReport;
+    if (isBroken(job)) {
+      report = moduleErrorReport(job);
+      reports.push(report);
+      onReport(report);
+      continue;
+    }
+    try {
+      const req = requestOf(job, options);
+      const outcome = options.verdictOf ? search(req, options) : await (hosted(req) ?? Promise.resolve(search(req, options)));
+      report = reportOf(job, outcome, options);
+    } catch (e) {
+      report = failed(job, e, options);
+    }
+    reports.push(report);
+    onReport(report);
+  }
+  return reports;
+}
+
+/** The report of one searched variant: for a violation, minimized, recorded and given a replay token. */
+function reportOf(job: Job, searched: SearchOutcome, options: RunOptions): CheckedReport {
+  const { scenario, file, named, name, params } = job;
+  const variant = variantOf(scenario, name);
+  const expected = variant.expect ?? 'holds';
+  const verdict = searched.verdict;
+  let trace: Trace | null = null;
+  let token: string | null = null;
+  let minimization: Minimization | null = null;
+  if (verdict.kind === 'violated') {
+    // The trace is about the declared check when it fired, else about the first that did.
+    const wanted = expected !== 'holds' ? expected.violated : null;
+    const focus = verdict.violations.find((v) => v.check === wanted)?.check ?? verdict.violations[0]!.check;
+    let schedule = verdict.schedule;
+    if (options.minimize ?? true) {
+      minimization = minimizeSchedule({
+        ...{ scenario, variant, params, schedule, check: focus, limits: options.limits },
+        ...(options.minimizeBudget === undefined ? {} : { executionsMax: options.minimizeBudget }),
+      });
+      schedule = minimization.schedule;
+    }
+    trace = recordTrace(scenario, name, variant, params, schedule, { focus, explain: options.explain ?? true });
+    token = encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule });
+  }
+  return {
+    kind: 'checked',
+    scenario,
+    file,
+    target: named ?? scenario.id,
+    variant: name,
+    summary: variant.summary,
+    expected,
+    verdict,
+    matches: matchesExpectation(verdict, expected),
+    trace,
+    token,
+    replay: token === null ? null : replayCommand({ scenario, target: named ?? scenario.id, variant: name, token }, options.command),
+    params,
+    minimization,
+    executionsByPreemptions: searched.executionsByPreemptions,
+    others: (verdict.kind === 'incomplete' ? (verdict.others ?? []) : []).map((f) => {
+      const t = encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule: f.schedule });
+      return {
+        checks: f.violations.map((v) => v.check),
+        message: f.violations[0]!.message,
+        token: t,
+        replay: replayCommand({ scenario, target: named ?? scenario.id, variant: name, token: t }, options.command),
+      };
+    }),
+  };
 }
 
 /** What `check` is asked: the search options, and optionally one variant of a one-scenario run. */
@@ -293,6 +364,16 @@ export interface CheckOptions extends RunOptions {
  */
 export function check(entries: readonly CheckEntry[], options: CheckOptions): VariantReport[] {
   return runChecks(entries, options.variant ?? null, options);
+}
+
+/** `check` with its searches run by `hosted` where it takes them (the CLI's search worker). */
+export function checkHosted(
+  entries: readonly CheckEntry[],
+  options: CheckOptions,
+  hosted: (req: SearchRequest) => Promise<SearchOutcome> | null,
+  onReport?: (r: VariantReport) => void,
+): Promise<VariantReport[]> {
+  return runChecksHosted(entries, options.variant ?? null, options, hosted, onReport);
 }
 
 /** The row of a module that threw on import: no scenario, no variant, its own message. */

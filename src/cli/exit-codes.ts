@@ -6,6 +6,8 @@ export const EXIT = {
   mismatch: 1,
   /** Bad usage, or a broken scenario (it throws, a replay diverges); one line says why. */
   broken: 2,
+  /** Stopped by Ctrl-C (SIGINT), after printing what was explored: 128 + SIGINT, as shells expect. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

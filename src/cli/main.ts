@@ -1,5 +1,6 @@
 /** `npx tsx check …`: parse, run, render, exit code. Nothing else lives here. */
 import { paramsFor, variantOf } from '../search/variant';
+import type { SearchRequest } from '../distribute/parallel';
 import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
 import type { Params, Scenario } from '../runtime/scenario';
 import { describeExpectation } from '../runtime/scenario';
@@ -13,7 +14,9 @@ import { decodeToken } from '../trace/schedule-token';
 import { recordTrace } from '../trace/trace';
 import { parseArgs, type CliOptions } from './args';
 import type { ScenarioEntry } from '../app/check';
-import { check as checkScenarios, type BrokenEntry, type CheckedReport, type CheckEntry, type RunOptions, type VariantReport } from '../app/check';
+import { checkHosted, type BrokenEntry, type CheckedReport, type CheckEntry, type RunOptions, type VariantReport } from '../app/check';
+import { SearchHost, SearchInterrupted } from '../distribute/search-host';
+import { ProgressLine } from './progress';
 import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, seedFor, withSearchDetails } from '../app/shards';
 import { LazyPool } from '../distribute/worker-pool';
 import { githubAnnotations } from '../report/annotations';
@@ -33,6 +36,8 @@ export interface Io {
   readonly isTTY: boolean;
   /** Environment variables (GITHUB_ACTIONS turns on workflow annotations). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on Ctrl-C (SIGINT): the search stops, what was explored is printed, exit 130. */
+  readonly interrupt?: AbortSignal;
 }
 
 /**
@@ -71,7 +76,7 @@ export async function main(argv: readonly string[], io: Io, registry: Registry, 
       if (options.merge) return merge(scenarios, options, io, command, files);
       return replay(scenarios, options, io, command, files);
     }
-    return check(options.files.length ? await loadCheckEntries(options.files, options) : registry, options, io, command, files);
+    return await check(options.files.length ? await loadCheckEntries(options.files, options) : registry, options, io, command, files);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {
       io.err(`weft: ${e.message}\n`);
@@ -110,7 +115,7 @@ function list(scenarios: Registry, io: Io): ExitCode {
   return EXIT.ok;
 }
 
-function check(entries: readonly CheckEntry[], options: CliOptions, io: Io, command: string, files: FileRenderers): ExitCode {
+async function check(entries: readonly CheckEntry[], options: CliOptions, io: Io, command: string, files: FileRenderers): Promise<ExitCode> {
   const scenarios = entries.filter((e): e is ScenarioEntry => !('broken' in e));
   const targets = options.all || options.files.length ? entries : [findScenario(scenarios, options.scenario!)];
   const loaded = targets.filter((e): e is ScenarioEntry => !('broken' in e));
@@ -122,23 +127,51 @@ function check(entries: readonly CheckEntry[], options: CliOptions, io: Io, comm
   // why refused: a shard file holds searches only; a module that did not load has none to merge
   if (options.shard && broken) throw new UsageError(`${broken.target} throws on import: ${broken.error}`);
   for (const t of loaded) if (Object.keys(options.params).every((k) => Object.hasOwn(t.scenario.params, k))) checkParamLimits(t.scenario, options.params);
-  const progress = io.isTTY && !options.json;
   const pool = new LazyPool(options.jobs);
+  // why a worker for every search of a scenario that has a module: this thread then stays free to
+  // draw progress, hear Ctrl-C and end a search past --max-time whose thread never yields
+  const host = loaded.some((t) => t.source) ? new SearchHost(options.jobs) : null;
+  const progress = io.isTTY && !options.json ? new ProgressLine((s) => io.err(s), () => host?.meter.totals().executions ?? 0) : null;
   const seed = seedFor(options);
+  const done: VariantReport[] = [];
+  let current = '';
   let reports: VariantReport[];
   try {
     const run = {
       ...searchOptions(options, pool, seed, (s) => scenarios.find((e) => e.scenario === s)?.source ?? null),
       command,
-      ...(progress ? { onStart: (s: Scenario, v: string) => io.err(`\r\x1b[2Kchecking ${s.id}/${v} …`) } : {}),
+      onStart: (s: Scenario, v: string) => {
+        current = `${s.id}/${v}`;
+        progress?.start(current);
+      },
     };
     if (options.shard) return shard(loaded, options, run, io);
-    reports = checkScenarios(targets, { ...run, variant: options.variant, minimize: options.minimize, minimizeBudget: options.minimizeBudget, keepGoing: options.all || targets.length > 1 });
+    const hosted = host === null ? () => null : (req: SearchRequest) => (req.source === null || !host.takes(req.source) ? null : host.search(req, io.interrupt));
+    const checkOptions = { ...run, variant: options.variant, minimize: options.minimize, minimizeBudget: options.minimizeBudget, keepGoing: options.all || targets.length > 1 };
+    reports = await checkHosted(targets, checkOptions, hosted, (r) => done.push(r));
+  } catch (e) {
+    if (!(e instanceof SearchInterrupted)) throw e;
+    progress?.clear();
+    return interrupted(done, current, e, options, io);
   } finally {
     pool.close();
-    if (progress) io.err('\r\x1b[2K');
+    host?.close();
+    progress?.clear();
   }
   return render(reports, options, io, seed, files);
+}
+
+/** Ctrl-C: the verdicts found so far, the search that was stopped as incomplete, exit 130. */
+function interrupted(done: readonly VariantReport[], current: string, e: SearchInterrupted, options: CliOptions, io: Io): ExitCode {
+  for (const line of renderLines(done, options.timing)) io.out(`${line}\n`);
+  const x = e.explored;
+  const n = (k: number): string => Math.round(k).toLocaleString('en-US');
+  io.out(
+    `stopped ${current}: incomplete, interrupted after ${n(x.executions)} execution${x.executions === 1 ? '' : 's'}, ${n(x.steps)} steps` +
+      `${options.timing ? ` in ${(x.timeMs / 1000).toFixed(1)} s` : ''}\n`,
+  );
+  io.err('weft: interrupted (SIGINT); the verdicts above are all that was decided\n');
+  return EXIT.interrupted;
 }
 
 /** Prints reports as text or JSON (and JUnit, HTML, annotations); the exit code says whether all match. */

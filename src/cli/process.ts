@@ -18,11 +18,29 @@ export async function runProcess(launch: Launch): Promise<void> {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
+  // why a handler: Ctrl-C then stops the search and prints what was explored (exit 130). Why a
+  // repeat within a second is ignored: one Ctrl-C under `npx tsx` arrives more than once (the
+  // terminal signals the whole process group, and npm and tsx each relay it again); a later one
+  // ends the process at once, for whatever does not stop
+  const interrupt = new AbortController();
+  let firstAt = 0;
+  const onSigint = (): void => {
+    if (!interrupt.signal.aborted) {
+      firstAt = performance.now();
+      interrupt.abort();
+    } else if (performance.now() - firstAt > 1000) process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
   const io: Io = {
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
     isTTY: process.stderr.isTTY === true,
     env: process.env,
+    interrupt: interrupt.signal,
   };
-  process.exitCode = await main(launch.argv ?? process.argv.slice(2), io, launch.registry, launch.command);
+  try {
+    process.exitCode = await main(launch.argv ?? process.argv.slice(2), io, launch.registry, launch.command);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }

@@ -1,10 +1,9 @@
-import type { Violation } from '../runtime/check';
 import { ScenarioError, UsageError } from '../runtime/errors';
 import type { LimitHit } from '../runtime/execution';
 import type { Expectation } from '../runtime/scenario';
 import type { Partition } from './partition';
 import type { ShardFile, ShardFileEntry, ShardPart, ShardSearch } from './shard-file';
-import type { Stats, Verdict } from '../search/verdict';
+import { addsFinding, type Finding, type Stats, type Verdict } from '../search/verdict';
 
 /**
  * Folds the verdicts of a search's partitions, in partition order, into the verdict of the whole
@@ -12,14 +11,15 @@ import type { Stats, Verdict } from '../search/verdict';
  *
  * That sequential reading fixes every rule: counts add up; the first partition that finds the
  * target violation ends the search (later partitions are never looked at, whatever they found);
- * a violation of another check is kept as a fallback while the search goes on, as `explore` does;
+ * violations of other checks are kept while the search goes on, as `explore` keeps them, and
+ * decide the verdict only when every partition was explored (a cut search is `incomplete`);
  * the execution budget is shared, so a partition that ran more executions than were left must be
  * explored again with exactly what was left (`rerun`); a time cut ends the search.
  */
 export class PartitionMerger {
   private readonly stats: Stats = { executions: 0, executionsAbandoned: 0, steps: 0, executionsViolated: 0, executionsCut: 0, timeMs: 0 };
   private readonly cuts: LimitHit[] = [];
-  private fallback: { violations: readonly Violation[]; schedule: readonly number[] } | null = null;
+  private readonly others: Finding[] = [];
   private final: Verdict | null = null;
   // invariant: partitions [0, next) have been added
   private next = 0;
@@ -30,6 +30,8 @@ export class PartitionMerger {
     target: Expectation,
     private readonly executionsMax: number,
     private readonly partitions: number,
+    /** The search's --max-time, ms, named by a time cut (a partition's own names what was left to it). */
+    private readonly timeMsMax?: number,
   ) {
     this.wanted = target !== 'holds' ? target.violated : null;
   }
@@ -67,13 +69,14 @@ export class PartitionMerger {
     if (v.kind === 'violated') {
       const found = { violations: v.violations, schedule: v.schedule };
       if (this.wanted === null || v.violations.some((x) => x.check === this.wanted)) return this.decide(this.violated(found));
-      this.fallback ??= found;
+      this.keep(found);
       return this.done;
     }
     if (v.kind === 'incomplete') {
+      for (const f of v.others ?? []) this.keep(f);
       // why not the partition's own execution cut: it names the budget left to that partition,
       // and the reader set --max-executions for the whole search
-      for (const c of v.cutBy) if (c.limit !== 'executions' && this.cuts.every((k) => k.limit !== c.limit)) this.cuts.push(c);
+      for (const c of v.cutBy) if (c.limit !== 'executions' && this.cuts.every((k) => k.limit !== c.limit)) this.cuts.push(this.named(c));
       if (v.cutBy.some((c) => c.limit === 'executions')) return this.cutByBudget();
       if (v.cutBy.some((c) => c.limit === 'time')) return this.decide(this.ending());
     }
@@ -105,19 +108,32 @@ export class PartitionMerger {
     return this.decide(this.ending());
   }
 
+  private named(c: LimitHit): LimitHit {
+    if (c.limit !== 'time' || this.timeMsMax === undefined) return c;
+    const value = this.timeMsMax;
+    return { ...c, value, detail: `stopped after ${(value / 1000).toFixed(1)} s with schedules left to explore` };
+  }
+
+  private keep(found: Finding): void {
+    if (addsFinding(this.others, found.violations)) this.others.push(found);
+  }
+
   private decide(v: Verdict): boolean {
     this.final = v;
     return true;
   }
 
-  private violated(found: { violations: readonly Violation[]; schedule: readonly number[] }): Verdict {
+  private violated(found: Finding): Verdict {
     return { kind: 'violated', strategy: this.strategy, violations: found.violations, schedule: found.schedule, stats: { ...this.stats } };
   }
 
-  /** The verdict when no partition found the target. */
+  /** The verdict when no partition found the target: as `explore` ends, a cut before the others. */
   private ending(): Verdict {
-    if (this.fallback) return this.violated(this.fallback);
-    if (this.cuts.length > 0) return { kind: 'incomplete', strategy: this.strategy, cutBy: [...this.cuts], stats: { ...this.stats } };
+    if (this.cuts.length > 0) {
+      const others = this.others.length > 0 ? { others: [...this.others] } : {};
+      return { kind: 'incomplete', strategy: this.strategy, cutBy: [...this.cuts], stats: { ...this.stats }, ...others };
+    }
+    if (this.others.length > 0) return this.violated(this.others[0]!);
     return { kind: 'holds', strategy: this.strategy, stats: { ...this.stats } };
   }
 }
@@ -152,13 +168,14 @@ export function mergeShardFiles(files: readonly { name: string; content: unknown
   if (missing.length > 0) throw new UsageError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} missing`);
   return first.results.map((entry, k) => ({
     entry,
-    verdict: mergeEntry(first.strategy, first.limits.executionsMax, entry, shards.map((s) => s.results[k]!.search), count, rerun),
+    verdict: mergeEntry(first.strategy, first.limits.executionsMax, first.limits.timeMsMax, entry, shards.map((s) => s.results[k]!.search), count, rerun),
   }));
 }
 
 function mergeEntry(
   strategy: string,
   executionsMax: number,
+  timeMsMax: number,
   entry: ShardFileEntry,
   searches: readonly ShardSearch[],
   count: number,
@@ -176,7 +193,7 @@ function mergeEntry(
   const partitions = searches[0]!.partitions;
   const parts = new Map<number, ShardPart>();
   for (const s of searches) for (const p of s.parts) parts.set(p.partition.index, p);
-  const merger = new PartitionMerger(strategy, entry.target, executionsMax, partitions);
+  const merger = new PartitionMerger(strategy, entry.target, executionsMax, partitions, timeMsMax);
   let timeMs = 0;
   while (!merger.done && !merger.cutIfSpent()) {
     const k = merger.added;

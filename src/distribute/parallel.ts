@@ -12,7 +12,7 @@
 import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
 import type { Expectation, Params, Scenario, Variant } from '../runtime/scenario';
 import { variantOf } from '../search/variant';
-import { explore, type SearchLimits } from '../search/explorer';
+import { explore, type MeterLane, type SearchLimits } from '../search/explorer';
 import { PartitionMerger } from './merge';
 import { explorePartition, partitionableStrategy, partitionSearch, type Partition, type PartitionJob } from './partition';
 import { makeStrategy, type StrategyOptions } from '../search/strategies';
@@ -45,6 +45,8 @@ export interface SearchRequest {
   readonly strategyOptions?: StrategyOptions;
   readonly limits: SearchLimits;
   readonly target: Expectation;
+  /** Where this thread's explorers note progress (meter.ts); absent: nowhere. */
+  readonly meter?: MeterLane;
 }
 
 export interface ParallelOptions {
@@ -60,21 +62,29 @@ export interface ParallelOptions {
 /** Explores one variant, split and merged when the strategy allows it. */
 export function searchVariant(req: SearchRequest, options: ParallelOptions = {}): Verdict {
   const started = performance.now();
+  // why one deadline: --max-time bounds the whole search (the trial run of wholeSearch, the probes
+  // and every partition), never each part
+  const deadlineMs = Date.now() + req.limits.timeMsMax;
   const whole = wholeSearch(req, options);
   if (whole !== null) return whole;
-  // why: the time bound covers the whole search, the trial run of wholeSearch included
-  req = { ...req, limits: { ...req.limits, timeMsMax: Math.max(0, req.limits.timeMsMax - (performance.now() - started)) } };
   const variant = variantOf(req.scenario, req.variant);
   const split = partitionableStrategy(req.strategy)!;
   const partitions = partitionSearch(req.scenario, variant, req.params, req.limits, split.sleepSets);
-  const merger = new PartitionMerger(req.strategy, req.target, req.limits.executionsMax, partitions.length);
-  explorePartitions(req, variant, partitions, options.pool?.() ?? null, {
-    budget: () => merger.executionsLeft,
-    accept: (p, verdict) => {
-      if (merger.executionsLeft <= 0) return merger.cutIfSpent();
-      return merger.add(verdict, (left) => exploreInProcess(req, variant, p, left));
+  const merger = new PartitionMerger(req.strategy, req.target, req.limits.executionsMax, partitions.length, req.limits.timeMsMax);
+  explorePartitions(
+    req,
+    variant,
+    partitions,
+    options.pool?.() ?? null,
+    {
+      budget: () => merger.executionsLeft,
+      accept: (p, verdict) => {
+        if (merger.executionsLeft <= 0) return merger.cutIfSpent();
+        return merger.add(verdict, (left) => exploreInProcess(timeLeft(req, deadlineMs), variant, p, left));
+      },
     },
-  });
+    deadlineMs,
+  );
   return merger.result(performance.now() - started);
 }
 
@@ -92,6 +102,7 @@ export function wholeSearch(req: SearchRequest, options: ParallelOptions): Verdi
       strategy: makeStrategy(req.strategy, req.strategyOptions),
       limits: { ...req.limits, executionsMax },
       target: req.target,
+      ...(req.meter ? { meter: req.meter } : {}),
     });
   if (!partitionableStrategy(req.strategy)) return run(req.limits.executionsMax);
   const small = Math.min(options.smallSearchExecutions ?? SMALL_SEARCH_EXECUTIONS, req.limits.executionsMax);
@@ -109,22 +120,30 @@ export interface PartitionSink {
   accept(p: Partition, verdict: Verdict): boolean;
 }
 
-/** Explores `partitions` (a subsequence of one search's partitions) in this thread or on the pool. */
+/** The request with the time bound that is left before `deadlineMs` (Date.now). */
+export function timeLeft(req: SearchRequest, deadlineMs: number): SearchRequest {
+  return { ...req, limits: { ...req.limits, timeMsMax: Math.max(0, deadlineMs - Date.now()) } };
+}
+
+/**
+ * Explores `partitions` (a subsequence of one search's partitions) in this thread or on the pool,
+ * all of them within the one deadline (Date.now) of the search they belong to.
+ */
 export function explorePartitions(
   req: SearchRequest,
   variant: Variant<object>,
   partitions: readonly Partition[],
   pool: WorkerPool | null,
   sink: PartitionSink,
+  deadlineMs: number = Date.now() + req.limits.timeMsMax,
 ): void {
   if (pool === null || req.source === null) {
     for (const p of partitions) {
-      if (sink.accept(p, exploreInProcess(req, variant, p, sink.budget(p)))) return;
+      if (sink.accept(p, exploreInProcess(timeLeft(req, deadlineMs), variant, p, sink.budget(p)))) return;
     }
     return;
   }
   const source = req.source;
-  const deadlineMs = Date.now() + req.limits.timeMsMax;
   const byIndex = new Map(partitions.map((p, i) => [p.index, i]));
   const verdicts: (Verdict | undefined)[] = [];
   let posted = 0;
@@ -167,8 +186,7 @@ export function explorePartitions(
     () => {
       const p = nextPartition() ?? stolen();
       if (p === null) return false;
-      const left = { ...req.limits, timeMsMax: Math.max(0, deadlineMs - Date.now()) };
-      verdicts[byIndex.get(p.index)!] = exploreInProcess({ ...req, limits: left }, variant, p, req.limits.executionsMax);
+      verdicts[byIndex.get(p.index)!] = exploreInProcess(timeLeft(req, deadlineMs), variant, p, req.limits.executionsMax);
       mergeReady();
       return true;
     },
@@ -185,7 +203,7 @@ function jobFor(req: SearchRequest, p: Partition, executionsMax: number): Partit
 
 /** Explores one partition in this thread with the given execution budget. */
 export function exploreInProcess(req: SearchRequest, variant: Variant<object>, p: Partition, executionsMax: number): Verdict {
-  return explorePartition(req.scenario, variant, req.params, jobFor(req, p, executionsMax))!;
+  return explorePartition(req.scenario, variant, req.params, jobFor(req, p, executionsMax), undefined, req.meter)!;
 }
 
 function rebuild(a: WorkerAnswer): Error {

@@ -2,7 +2,7 @@ import { UsageError } from '../runtime/errors';
 import { ExecutionRunner, type RuntimeLimits } from '../runtime/execution';
 import type { Expectation, Params, Scenario, Variant } from '../runtime/scenario';
 import { STRATEGIES } from '../search/strategies';
-import { explore, type SearchLimits } from '../search/explorer';
+import { explore, type MeterLane, type SearchLimits } from '../search/explorer';
 import { observedBy } from '../search/dpor/dependency';
 import { splitBySleepers } from './sleep-splits';
 import type { Strategy } from '../search/strategy';
@@ -102,6 +102,7 @@ export function explorePartition(
   params: Params,
   job: PartitionJob,
   stopped: () => boolean = () => false,
+  meter?: MeterLane,
 ): Verdict | null {
   const split = partitionableStrategy(job.strategy);
   if (!split) throw new UsageError(`strategy '${job.strategy}' cannot be split into partitions (use dfs)`);
@@ -115,6 +116,6 @@ export function explorePartition(
     wasStopped = true;
     return false;
   };
-  const verdict = explore({ scenario, variant, params, strategy, limits: job.limits, target: job.target });
+  const verdict = explore({ scenario, variant, params, strategy, limits: job.limits, target: job.target, ...(meter ? { meter } : {}) });
   return wasStopped ? null : verdict;
 }

@@ -14,6 +14,7 @@ import type { ShardPart, ShardSearch, ShardSpec } from './shard-file';
 export function searchShard(req: SearchRequest, shard: ShardSpec, options: ParallelOptions = {}): ShardSearch {
   const split = partitionableStrategy(req.strategy);
   if (!split) throw new UsageError(`--shard needs a strategy that splits (dfs), not '${req.strategy}'`);
+  const deadlineMs = Date.now() + req.limits.timeMsMax;
   const whole = wholeSearch(req, options);
   if (whole !== null) return { whole, partitions: 0, parts: [] };
   const variant = variantOf(req.scenario, req.variant);
@@ -33,6 +34,6 @@ export function searchShard(req: SearchRequest, shard: ShardSpec, options: Paral
       if (verdict.kind === 'incomplete' && verdict.cutBy.some((c) => c.limit === 'time')) return true;
       return executions >= req.limits.executionsMax;
     },
-  });
+  }, deadlineMs);
   return { whole: null, partitions: all.length, parts };
 }

@@ -20,6 +20,7 @@ import {
   type WorkerInit,
   type WorkerTask,
 } from './worker-protocol';
+import type { MeterBuffers } from './meter';
 
 /** Most threads --jobs takes by default (see defaultJobs). */
 export const DEFAULT_JOBS_MAX = 8;
@@ -61,7 +62,7 @@ function bootCode(): string {
  * URL of tsx's ESM API. `require.resolve` finds its CommonJS twin, whose `tsImport` mis-resolves
  * its own loader (tsx 4.23), so the `.mjs` beside it is used; the bare name is the last resort.
  */
-function tsxEsmApi(): string {
+export function tsxEsmApi(): string {
   const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
   const esm = cjs.replace(/\.cjs$/, '.mjs');
   return existsSync(esm) ? pathToFileURL(esm).href : 'tsx/esm/api';
@@ -93,7 +94,11 @@ export class WorkerPool {
   /** Posted tasks not answered yet, in the order they were posted. */
   private readonly posted: WorkerTask[] = [];
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    /** Shared progress record with a lane for each worker (1 + slot); absent: none. */
+    meter?: MeterBuffers,
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size ${size} must be ≥ 1`);
     const tsxApi = tsxEsmApi();
     // why by our own URL: from the sources the worker is worker.ts, from the package's dist/ it is
@@ -103,7 +108,7 @@ export class WorkerPool {
     this.signal[STOP_WORD] = NOT_STOPPED;
     for (let i = 0; i < size; i++) {
       const channel = new MessageChannel();
-      const init: WorkerInit & { tsxApi: string; entry: string } = { port: channel.port2, signal: this.signal, slot: i, tsxApi, entry };
+      const init: WorkerInit & { tsxApi: string; entry: string } = { port: channel.port2, signal: this.signal, slot: i, tsxApi, entry, ...(meter ? { meter } : {}) };
       const worker = new Worker(bootCode(), { eval: true, workerData: init, transferList: [channel.port2] });
       // why: an idle pool must not keep the process alive; `close` ends it explicitly anyway
       worker.unref();
@@ -200,11 +205,14 @@ export class LazyPool {
   private pool: WorkerPool | null = null;
 
   /** `jobs` threads in all: this one and jobs − 1 workers; 1 means no pool at all. */
-  constructor(readonly jobs: number) {}
+  constructor(
+    readonly jobs: number,
+    private readonly meter?: MeterBuffers,
+  ) {}
 
   get(): WorkerPool | null {
     if (this.jobs <= 1) return null;
-    this.pool ??= new WorkerPool(this.jobs - 1);
+    this.pool ??= new WorkerPool(this.jobs - 1, this.meter);
     return this.pool;
   }
 

@@ -5,6 +5,7 @@
 import type { Params } from '../runtime/scenario';
 import type { PartitionJob } from './partition';
 import type { Verdict } from '../search/verdict';
+import type { MeterBuffers } from './meter';
 
 /** Where a worker imports the scenario from. */
 export interface ScenarioSource {
@@ -60,6 +61,8 @@ export interface WorkerInit {
   readonly signal: Int32Array;
   /** This worker's position in the pool (its heartbeat word). */
   readonly slot: number;
+  /** Where it notes progress: lane slot + 1 (lane 0 is the pool's own thread); absent: nowhere. */
+  readonly meter?: MeterBuffers;
 }
 
 /** Index of the stop word in `signal`. */

@@ -8,6 +8,7 @@ import { ScenarioError, UsageError } from '../runtime/errors';
 import type { Scenario } from '../runtime/scenario';
 import { variantOf } from '../search/variant';
 import { explorePartition } from './partition';
+import { SearchMeter } from './meter';
 import {
   ANSWERS_WORD,
   CLAIMED_BY_WORKER,
@@ -20,7 +21,8 @@ import {
   type WorkerTask,
 } from './worker-protocol';
 
-const { port, signal, slot } = workerData as WorkerInit;
+const { port, signal, slot, meter } = workerData as WorkerInit;
+const lane = meter ? new SearchMeter(meter).lane(slot + 1) : undefined;
 const beat = (): void => void Atomics.add(signal, HEARTBEAT_WORD + slot, 1);
 const loaded = new Map<string, Scenario>();
 
@@ -55,7 +57,7 @@ async function run(task: WorkerTask): Promise<void> {
       beat();
       return Atomics.load(signal, STOP_WORD) < index;
     };
-    const verdict = explorePartition(scenario, variantOf(scenario, task.variant), task.params, job, stopped);
+    const verdict = explorePartition(scenario, variantOf(scenario, task.variant), task.params, job, stopped, lane);
     answer(verdict === null ? { taskId: task.taskId, kind: 'stopped' } : { taskId: task.taskId, kind: 'verdict', partition: index, verdict });
   } catch (e) {
     const error = e instanceof UsageError ? 'usage' : e instanceof ScenarioError ? 'scenario' : 'internal';

@@ -59,6 +59,7 @@ function checkedToJson(r: CheckedReport, timing: boolean): object {
     stats: timing ? r.verdict.stats : { ...r.verdict.stats, timeMs: undefined },
     violations: r.verdict.kind === 'violated' ? r.verdict.violations : [],
     cutBy: r.verdict.kind === 'incomplete' ? r.verdict.cutBy : [],
+    others: r.others,
     token: r.token,
     replay: r.replay,
     minimization: r.minimization

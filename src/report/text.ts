@@ -48,6 +48,8 @@ export function renderVariant(r: VariantReport, timing: boolean, explain = false
     `    verdict ${describeVerdict(r.verdict, r.expected)} (expected ${describeExpectation(r.expected)}) · ` +
       `${describeSearch(r.verdict)}${timing ? ` · ${seconds(r.verdict.stats.timeMs)}` : ''} · ${mark}`,
   );
+  // why beside the verdict, not as it: the search was cut before it answered what was asked
+  for (const o of r.others) lines.push(`    meanwhile violated (not what was asked): ${o.checks.join(', ')}: ${o.message} · replay: ${o.replay}`);
   if (r.trace && r.token) {
     if (r.minimization) lines.push(`    ${describeMinimization(r.minimization)}`);
     lines.push('');

@@ -94,6 +94,33 @@ export interface RuntimeLimits {
 
 export const DEFAULT_STEPS_PER_THREAD_MAX = 1000;
 
+/**
+ * Layout of a watch: an Int32Array (shared with another thread) in which a runner notes where it
+ * is, so that the thread that owns the search can say which model thread never yields when it has
+ * to stop a search that does not answer. Plain stores, a few a step; read only after the stop.
+ */
+export const WATCH = {
+  /** What the runner is doing: one of the PHASE values. */
+  phase: 0,
+  /** The model thread being started or stepped. */
+  thread: 1,
+  /** 1-based number of the step being run (its index + 1). */
+  step: 2,
+  /** From here on, the thread chosen at each step of the current execution, while there is room. */
+  schedule: 3,
+} as const;
+
+export const PHASE = {
+  /** Between executions. */
+  idle: 0,
+  /** Setup, or a thread's code before its first op (`thread`). */
+  begin: 1,
+  /** An op's `run`, or its thread's code after it up to the next op (`thread`, `step`). */
+  step: 2,
+  /** The checks after a step, and the `enabled` predicates before the next choice. */
+  checks: 3,
+} as const;
+
 interface MutableThreadContext extends ThreadContext {
   step: number;
 }
@@ -137,6 +164,8 @@ export class ExecutionRunner {
     readonly variant: Variant<object>,
     readonly params: Params,
     readonly limits: RuntimeLimits = { stepsPerThreadMax: DEFAULT_STEPS_PER_THREAD_MAX },
+    /** Where to note progress for a watchdog (WATCH); null: nowhere, as in every test and replay. */
+    private readonly watch: Int32Array | null = null,
   ) {
     this.threads = Object.entries(variant.threads).map(([name, body], id) => ({
       ctx: this.newContext(id, name),
@@ -196,6 +225,8 @@ export class ExecutionRunner {
     let previous = -1;
     let step = 0;
     const runnableAt = this.runnableAt;
+    const watch = this.watch;
+    const watchRoom = watch === null ? 0 : watch.length - WATCH.schedule;
     for (;;) {
       // why a stamp: marking the enabled threads costs one store each, and nothing to clear
       if (this.pointStamp === 0x7fffffff) {
@@ -238,7 +269,14 @@ export class ExecutionRunner {
       step++;
       t.ctx.step = step;
       const op = t.pending!;
+      if (watch !== null) {
+        if (step <= watchRoom) watch[WATCH.schedule + step - 1] = choice;
+        watch[WATCH.thread] = choice;
+        watch[WATCH.step] = step;
+        watch[WATCH.phase] = PHASE.step;
+      }
       const running = this.runStep(t, op, step);
+      if (watch !== null) watch[WATCH.phase] = PHASE.checks;
       pending[choice] = t.pending;
       if (t.pending === null) removeFrom(alive, choice);
       scheduler.observe?.(step - 1, choice, op);
@@ -278,6 +316,11 @@ export class ExecutionRunner {
     this.ghost.clear();
     this.fired.fill(false);
     let world: object;
+    const watch = this.watch;
+    if (watch !== null) {
+      watch[WATCH.thread] = -1;
+      watch[WATCH.phase] = PHASE.begin;
+    }
     try {
       world = this.scenario.setup(this.params);
     } catch (e) {
@@ -289,6 +332,7 @@ export class ExecutionRunner {
       t.steps = 0;
       t.pending = null;
       t.gen = t.body(world, t.ctx);
+      if (watch !== null) watch[WATCH.thread] = t.ctx.id;
       this.advance(t, undefined, 0);
     }
     if (!this.initialChecked) this.checkInitial(world);
@@ -428,6 +472,7 @@ export class ExecutionRunner {
   }
 
   private finish(steps: number, cutBy: LimitHit | null, abandoned = false): ExecutionOutcome {
+    if (this.watch !== null) this.watch[WATCH.phase] = PHASE.idle;
     truncate(this.schedule, steps);
     const violations = this.violations;
     const status = abandoned ? 'abandoned' : violations.length > 0 ? 'violated' : cutBy ? 'cut' : 'complete';

@@ -21,6 +21,12 @@ export interface Stats {
   timeMs: number;
 }
 
+/** One execution in which checks fired: every violation of it, and its schedule. */
+export interface Finding {
+  readonly violations: readonly Violation[];
+  readonly schedule: readonly number[];
+}
+
 /** The result of exploring one variant. Rendering (table, JSON) is a pure function of it. */
 export type Verdict =
   /** The strategy is exhaustive, it finished, and no execution violated anything. */
@@ -33,8 +39,18 @@ export type Verdict =
       readonly schedule: readonly number[];
       readonly stats: Stats;
     }
-  /** No violation was found, but a bound cut the search or the strategy cannot prove absence. */
-  | { readonly kind: 'incomplete'; readonly strategy: string; readonly cutBy: readonly LimitHit[]; readonly stats: Stats };
+  /**
+   * The check asked for was not found, but a bound cut the search or the strategy cannot prove
+   * absence. `others`: executions that violated other checks meanwhile (the first for each check,
+   * in the order found); they are what the search met on its way, not an answer to what was asked.
+   */
+  | {
+      readonly kind: 'incomplete';
+      readonly strategy: string;
+      readonly cutBy: readonly LimitHit[];
+      readonly stats: Stats;
+      readonly others?: readonly Finding[];
+    };
 
 /** Whether a verdict is what a variant declared. A variant that declares nothing must hold. */
 export function matchesExpectation(verdict: Verdict, expect: Expectation | undefined): boolean {
@@ -48,4 +64,12 @@ export function describeVerdict(verdict: Verdict, expect?: Expectation): string 
   const wanted = expect !== undefined && expect !== 'holds' ? expect.violated : undefined;
   const shown = verdict.violations.find((v) => v.check === wanted) ?? verdict.violations[0]!;
   return `violated:${shown.check}`;
+}
+
+/**
+ * Whether an execution with these violations adds a check to `findings`: the first execution met
+ * for each check is kept, so a long search lists a handful, not every violating execution.
+ */
+export function addsFinding(findings: readonly Finding[], violations: readonly Violation[]): boolean {
+  return violations.some((v) => findings.every((f) => f.violations.every((w) => w.check !== v.check)));
 }

@@ -1,0 +1,241 @@
+/**
+ * The CLI's side of its search worker (search-worker.ts). A search runs there, so this thread's
+ * event loop stays free while it runs: it can draw a progress line from the shared meter, hear
+ * Ctrl-C, and end a search that overstays --max-time even when a model thread never yields (a
+ * worker can be terminated mid-loop; this thread's own code could not be). Why not a yielding
+ * explorer instead: a thread body that loops without yielding never returns to any explorer.
+ *
+ * Verdicts do not depend on this: the worker runs the very search `check()` runs in-process.
+ */
+import { Worker } from 'node:worker_threads';
+import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
+import { ABANDON, ExecutionRunner, PHASE } from '../runtime/execution';
+import { letterOf } from '../runtime/scenario';
+import type { Verdict } from '../search/verdict';
+import { variantOf } from '../search/variant';
+import { SearchMeter, type LaneWatch } from './meter';
+import type { SearchRequest } from './parallel';
+import type { SearchOutcome } from './search-job';
+import type { SearchAnswer, SearchInit, SearchTask } from './search-protocol';
+import { tsxEsmApi } from './worker-pool';
+
+/**
+ * After --max-time, how long a search may take to stop by itself (explorers look at the clock
+ * between executions) before it is ended: the meter is read at the first mark and again at the
+ * second, and a lane that has not moved between them is stuck. Both well under a second.
+ */
+const STOP_MARKS_MS = [300, 700] as const;
+
+/** Ctrl-C: the search was stopped; what it had explored by then. */
+export class SearchInterrupted extends Error {
+  constructor(readonly explored: { readonly executions: number; readonly steps: number; readonly timeMs: number }) {
+    super('interrupted');
+    this.name = 'SearchInterrupted';
+  }
+}
+
+/**
+ * The worker loads through tsx's tsImport, as the pool's workers do. tsImport keeps a namespace of
+ * its own, so a scenario module outside weft's tree that imports weft by URL or package name may
+ * meet a second copy of the runtime there (whose KernelFault the search would not recognise: an
+ * oops became "threw"); such searches stay in this thread (`takes`).
+ */
+function bootCode(): string {
+  return [
+    "const { workerData } = require('node:worker_threads');",
+    'import(workerData.tsxApi).then(({ tsImport }) => tsImport(workerData.entry, workerData.entry))',
+    '  .catch((e) => { setImmediate(() => { throw e; }); });',
+  ].join('\n');
+}
+
+/** weft's own tree (the repository, or the installed package). */
+const ROOT = new URL('../../', import.meta.url).href;
+
+export class SearchHost {
+  readonly meter: SearchMeter;
+  private worker: Worker | null = null;
+  private nextId = 0;
+
+  /** `jobs`: threads of a split search, as --jobs says (the worker and jobs − 1 of its pool). */
+  constructor(readonly jobs: number) {
+    this.meter = new SearchMeter(Math.max(1, jobs));
+  }
+
+  /** Whether a search of the scenario at `source` can run in the worker (see bootCode). */
+  takes(source: { readonly url: string }): boolean {
+    return source.url.startsWith(ROOT);
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    // why by our own URL: from the sources the worker is search-worker.ts, from dist/ search-worker.js
+    const entry = new URL(import.meta.url.endsWith('.js') ? './search-worker.js' : './search-worker.ts', import.meta.url).href;
+    const init: SearchInit = { jobs: this.jobs, meter: this.meter.buffers, tsxApi: tsxEsmApi(), entry };
+    this.worker = new Worker(bootCode(), { eval: true, workerData: init });
+    return this.worker;
+  }
+
+  private end(): void {
+    const w = this.worker;
+    this.worker = null;
+    if (w) {
+      w.removeAllListeners();
+      // why a listener: a terminated worker may still report an error; nothing waits for it now
+      w.on('error', () => {});
+      void w.terminate();
+    }
+  }
+
+  close(): void {
+    this.end();
+  }
+
+  /**
+   * Runs one search in the worker. A search past --max-time that does not stop is ended: a model
+   * thread that has not moved is a ScenarioError naming it and its last step, anything else an
+   * `incomplete` verdict cut by time. `signal` aborts it: SearchInterrupted, with what was explored.
+   */
+  search(req: SearchRequest, signal?: AbortSignal): Promise<SearchOutcome> {
+    if (req.source === null) throw new InternalError('a search without a module source cannot run in the search worker');
+    if (signal?.aborted) return Promise.reject(this.interrupted(performance.now()));
+    this.meter.reset();
+    const worker = this.start();
+    const id = this.nextId++;
+    let started = performance.now();
+    const task: SearchTask = {
+      id,
+      source: req.source,
+      variant: req.variant,
+      params: req.params,
+      strategy: req.strategy,
+      ...(req.strategyOptions ? { strategyOptions: req.strategyOptions } : {}),
+      limits: req.limits,
+      target: req.target,
+    };
+    return new Promise<SearchOutcome>((resolve, reject) => {
+      const timers: NodeJS.Timeout[] = [];
+      const settle = (f: () => void): void => {
+        for (const t of timers) clearTimeout(t);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        signal?.removeEventListener('abort', onAbort);
+        f();
+      };
+      const onMessage = (a: SearchAnswer): void => {
+        if (a.id !== id) return;
+        if (a.kind === 'started') return watch();
+        const answer = a;
+        settle(() => (answer.kind === 'done' ? resolve(answer.outcome) : reject(rebuild(answer))));
+      };
+      const onError = (e: unknown): void => {
+        this.worker = null;
+        settle(() => reject(new InternalError(`the search worker failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)));
+      };
+      const onExit = (code: number): void => {
+        this.worker = null;
+        settle(() => reject(new InternalError(`the search worker exited with code ${code}`)));
+      };
+      const onAbort = (): void => {
+        const e = this.interrupted(started);
+        this.end();
+        settle(() => reject(e));
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let before: { busy: LaneWatch[]; counts: number } | null = null;
+      const mark = (): { busy: LaneWatch[]; counts: number } => {
+        const t = this.meter.totals();
+        return { busy: this.meter.busy(), counts: t.executions + t.steps };
+      };
+      // why from `started`: a worker's start (tsx, the scenario's modules) is no part of the search
+      const watch = (): void => {
+        started = performance.now();
+        timers.push(setTimeout(() => void (before = mark()), req.limits.timeMsMax + STOP_MARKS_MS[0]));
+        timers.push(
+          setTimeout(() => {
+            const now = mark();
+            const stuck = before !== null && now.counts === before.counts ? now.busy.find((w) => before!.busy.some((b) => sameSpot(b, w))) : undefined;
+            const totals = this.meter.totals();
+            this.end();
+            settle(() => {
+              if (stuck) reject(stuckError(req, stuck));
+              else resolve({ verdict: timeCut(req, totals, performance.now() - started), executionsByPreemptions: null });
+            });
+          }, req.limits.timeMsMax + STOP_MARKS_MS[1]),
+        );
+      };
+      worker.postMessage(task);
+    });
+  }
+
+  private interrupted(started: number): SearchInterrupted {
+    const t = this.meter.totals();
+    return new SearchInterrupted({ executions: t.executions, steps: t.steps, timeMs: performance.now() - started });
+  }
+}
+
+function sameSpot(a: LaneWatch, b: LaneWatch): boolean {
+  return a.lane === b.lane && a.phase === b.phase && a.thread === b.thread && a.step === b.step;
+}
+
+function timeCut(req: SearchRequest, totals: { executions: number; steps: number }, timeMs: number): Verdict {
+  const s = req.limits.timeMsMax;
+  return {
+    kind: 'incomplete',
+    strategy: req.strategy,
+    cutBy: [{ limit: 'time', flag: '--max-time', value: s, detail: `stopped after ${(s / 1000).toFixed(1)} s with schedules left to explore` }],
+    stats: { executions: totals.executions, executionsAbandoned: 0, steps: totals.steps, executionsViolated: 0, executionsCut: 0, timeMs },
+  };
+}
+
+/** The model error for a thread that never yielded, named with its last step's kernel label. */
+function stuckError(req: SearchRequest, w: LaneWatch): ScenarioError {
+  const variant = variantOf(req.scenario, req.variant);
+  const names = Object.keys(variant.threads);
+  const who = (t: number): string => `${letterOf(t)} (${names[t] ?? `thread ${t}`})`;
+  const limit = `--max-time ${req.limits.timeMsMax / 1000} s`;
+  const where = `${req.scenario.id}/${req.variant}`;
+  const fix = 'every loop in a thread must yield an op (yield* a model helper) on each turn';
+  if (w.phase === PHASE.begin) {
+    if (w.thread < 0) return new ScenarioError(`${where}: setup() did not return within ${limit}`);
+    return new ScenarioError(`${where}: ${who(w.thread)} did not reach its first op within ${limit}: its code loops without yielding; ${fix}`);
+  }
+  const label = labelAt(req, w);
+  const step = `step ${w.step}${label === null ? '' : ` (${label})`}`;
+  if (w.phase === PHASE.checks) {
+    return new ScenarioError(`${where}: after ${step} of ${who(w.thread)}, an invariant or an op's enabled() did not return within ${limit}`);
+  }
+  return new ScenarioError(`${where}: ${who(w.thread)} did not yield within ${limit}: ${step} or its code after it loops without yielding; ${fix}`);
+}
+
+/** The label of the op that step `w.step` ran, by replaying the steps before it (they all returned). */
+function labelAt(req: SearchRequest, w: LaneWatch): string | null {
+  if (w.schedule.length < w.step - 1) return null;
+  let label: string | null = null;
+  try {
+    const runner = new ExecutionRunner(req.scenario, variantOf(req.scenario, req.variant), req.params, req.limits);
+    runner.run({
+      choose: (p) => {
+        if (p.step === w.step - 1) {
+          label = p.pending[w.thread]?.label ?? null;
+          return ABANDON;
+        }
+        const t = w.schedule[p.step];
+        return t !== undefined && p.enabled.includes(t) ? t : ABANDON;
+      },
+    });
+  } catch {
+    return null;
+  }
+  return label;
+}
+
+function rebuild(a: SearchAnswer): Error {
+  if (a.kind !== 'error') return new InternalError(`not an error answer: ${a.kind}`);
+  if (a.error === 'usage') return new UsageError(a.message);
+  if (a.error === 'scenario') return new ScenarioError(a.message);
+  return new InternalError(`in the search worker: ${a.message}`);
+}
