@@ -1,7 +1,8 @@
 import { invariantCheck, type Check, type Violation } from './check';
 import { describeDeadlock, type BlockedThread } from './deadlock';
 import { lockLeak } from './lock-leak';
-import { InternalError, KernelFault, ScenarioError } from './errors';
+import { InternalError, KernelFault, ScenarioError, UsageError } from './errors';
+import { malformedOp } from './op-check';
 import type { Op, Steps, ThreadContext } from './op';
 import { letterOf, type Params, type Scenario, type Variant } from './scenario';
 
@@ -137,6 +138,9 @@ export class ExecutionRunner {
     readonly params: Params,
     readonly limits: RuntimeLimits = { stepsPerThreadMax: DEFAULT_STEPS_PER_THREAD_MAX },
   ) {
+    if (variant.threads === null || typeof variant.threads !== 'object' || Object.keys(variant.threads).length === 0) {
+      throw new UsageError(`${scenario.id}: the variant has no threads (declare at least one under threads: { name: function* (w) { … } })`);
+    }
     this.threads = Object.entries(variant.threads).map(([name, body], id) => ({
       ctx: this.newContext(id, name),
       body,
@@ -329,14 +333,11 @@ export class ExecutionRunner {
       }
       return true;
     }
-    const op = r.value as Op | undefined;
-    if (op === null || typeof op !== 'object' || typeof op.run !== 'function') {
-      throw new ScenarioError(
-        `${t.ctx.letter} (${t.ctx.name}) yielded ${String(op)} after step ${step}, not an op (a model helper called without yield*?)`,
-      );
-    }
-    t.pending = op;
-    t.gated = op.enabled !== undefined;
+    const op = r.value;
+    const wrong = malformedOp(op, step);
+    if (wrong !== null) throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) ${wrong}`);
+    t.pending = op as Op;
+    t.gated = (op as Op).enabled !== undefined;
     return true;
   }
 
