@@ -3,6 +3,8 @@ import { describeDeadlock, type BlockedThread } from './deadlock';
 import { lockLeak } from './lock-leak';
 import { InternalError, KernelFault, ScenarioError, UsageError } from './errors';
 import { malformedOp } from './op-check';
+import { FootprintAudit } from './footprint-audit';
+import { compareEnds, compareSetups, ScheduleReplay, StepComparison, StepLog, worldShape } from './determinism-audit';
 import type { Op, Steps, ThreadContext } from './op';
 import { letterOf, type Params, type Scenario, type Variant } from './scenario';
 
@@ -91,9 +93,17 @@ export interface ExecutionOutcome {
 export interface RuntimeLimits {
   /** A thread that takes more steps than this is assumed never to finish; the execution is cut. */
   readonly stepsPerThreadMax: number;
+  /**
+   * How many of a runner's first executions are audit executions (footprint and determinism,
+   * docs/modeling.md); absent: DEFAULT_AUDIT_EXECUTIONS. `--audit` makes it every one.
+   */
+  readonly auditExecutions?: number;
 }
 
 export const DEFAULT_STEPS_PER_THREAD_MAX = 1000;
+
+/** Audit executions at the start of every search (and of every replay). */
+export const DEFAULT_AUDIT_EXECUTIONS = 50;
 
 interface MutableThreadContext extends ThreadContext {
   step: number;
@@ -116,7 +126,9 @@ interface ThreadState {
  */
 export class ExecutionRunner {
   private readonly threads: ThreadState[];
-  private readonly checksAfterStep: Check[];
+  // why not readonly: an audit execution swaps in the audited invariants for its duration
+  private checksAfterStep: Check[];
+  private readonly plainChecks: Check[];
   private readonly checksAtThreadEnd: Check[] = [lockLeak];
   // invariant: fired[i] is true once checksAfterStep[i] has fired in the current execution
   private readonly fired: boolean[];
@@ -149,9 +161,20 @@ export class ExecutionRunner {
       gated: false,
       steps: 0,
     }));
-    this.checksAfterStep = (variant.invariants ?? []).map(invariantCheck);
+    this.plainChecks = (variant.invariants ?? []).map(invariantCheck);
+    this.checksAfterStep = this.plainChecks;
     this.fired = this.checksAfterStep.map(() => false);
+    this.auditsLeft = limits.auditExecutions ?? DEFAULT_AUDIT_EXECUTIONS;
   }
+
+  // invariant: auditsLeft executions of this runner are still to be audited
+  private auditsLeft: number;
+  private footprint: FootprintAudit | null = null;
+  /** Set for the first run of an audit execution: the world is instrumented after setup. */
+  private auditing: FootprintAudit | null = null;
+  /** What the first run's setup built, for the re-run to compare; null outside audit executions. */
+  private setupShape: ReturnType<typeof worldShape> | null = null;
+  private rerun = false;
 
   private readonly ghost = new Map<string, unknown>();
 
@@ -182,6 +205,60 @@ export class ExecutionRunner {
 
   /** Runs one execution to its end under `scheduler`. */
   run(scheduler: Scheduler, recorder?: StepRecorder): ExecutionOutcome {
+    if (this.auditsLeft > 0) {
+      this.auditsLeft--;
+      return this.runAudited(scheduler, recorder);
+    }
+    return this.loop(scheduler, recorder);
+  }
+
+  /**
+   * An audit execution: the first run on an instrumented world (every access attributed and
+   * checked against the declarations), then a re-run of the same schedule on a fresh world,
+   * compared with the first step by step. A breach is a ScenarioError (a model error, exit 2).
+   */
+  private runAudited(scheduler: Scheduler, recorder?: StepRecorder): ExecutionOutcome {
+    const names = this.threads.map((t) => t.ctx.name);
+    const fp = (this.footprint ??= new FootprintAudit(this.threadLocalObjects(), this.threads.length));
+    const log = new StepLog(names, recorder);
+    let first: ExecutionOutcome;
+    this.auditing = fp;
+    this.checksAfterStep = (this.variant.invariants ?? []).map((inv) => invariantCheck(fp.wrapInvariant(inv)));
+    try {
+      first = this.loop(scheduler, log);
+    } catch (e) {
+      const breach = fp.finish();
+      if (breach !== null) throw new ScenarioError(breach);
+      throw e;
+    } finally {
+      this.auditing = null;
+      this.checksAfterStep = this.plainChecks;
+    }
+    const breach = fp.finish();
+    if (breach !== null) throw new ScenarioError(breach);
+    // why a copy: the re-run reuses the schedule buffer
+    const kept: ExecutionOutcome = { ...first, schedule: first.schedule.slice() };
+    this.rerun = true;
+    let second: ExecutionOutcome;
+    try {
+      second = this.loop(new ScheduleReplay(kept.schedule, kept.status === 'abandoned' ? kept.steps : -1, ABANDON, names), new StepComparison(names, log.lines));
+    } finally {
+      this.rerun = false;
+      this.setupShape = null;
+    }
+    const ends = compareEnds(kept, second);
+    if (ends !== null) throw new ScenarioError(ends);
+    return kept;
+  }
+
+  /** What belongs to the threads and not to the world: never instrumented. */
+  private threadLocalObjects(): Set<object> {
+    const local = new Set<object>([this.ghost]);
+    for (const t of this.threads) (local.add(t.ctx), local.add(t.ctx.held));
+    return local;
+  }
+
+  private loop(scheduler: Scheduler, recorder?: StepRecorder): ExecutionOutcome {
     const world = this.begin();
     const threads = this.threads;
     const enabled = this.enabled;
@@ -285,12 +362,20 @@ export class ExecutionRunner {
     } catch (e) {
       throw new ScenarioError(`${this.scenario.id}: setup() threw: ${messageOf(e)}`);
     }
+    if (this.auditing !== null) {
+      this.setupShape = worldShape(world);
+      this.auditing.begin(world);
+    } else if (this.rerun && this.setupShape !== null) {
+      const differs = compareSetups(this.scenario.id, this.setupShape, worldShape(world));
+      if (differs !== null) throw new ScenarioError(differs);
+    }
     for (const t of this.threads) {
       if (t.ctx.held.length > 0) truncate(t.ctx.held, 0);
       t.ctx.step = 0;
       t.steps = 0;
       t.pending = null;
       t.gen = t.body(world, t.ctx);
+      if (this.auditing !== null) t.gen = this.auditing.wrapThread(t.gen, t.ctx);
       this.advance(t, undefined, 0);
     }
     return world;

@@ -1,5 +1,5 @@
 import type { CheckId } from './check-id';
-import type { Steps, ThreadContext } from './op';
+import type { SharedObject, Steps, ThreadContext } from './op';
 
 /** A thread: one CPU or task running a kernel code path over the world. */
 export type ThreadBody<W> = (world: W, self: ThreadContext) => Steps<void>;
@@ -15,6 +15,11 @@ export interface Invariant<W> {
   readonly description: string;
   /** Evaluates the invariant on the current world. */
   readonly check: (world: W) => true | string;
+  /**
+   * The shared objects (ghost objects included) the check reads. Absent: it may read anything.
+   * The footprint audit reports a read of any other shared object that a step writes.
+   */
+  readonly observes?: readonly SharedObject[];
 }
 
 /** What a variant declares it will do under exploration. */
