@@ -61,6 +61,10 @@ interface Meta {
 interface Kept {
   readonly thread: number;
   readonly write: boolean;
+  /** The field's owner (a shared object's name, or `world`). */
+  readonly owner: string;
+  /** How the acting step declares the owner, when it does. */
+  readonly declaredAs: string | null;
   /** The thread's clock at the access; null for an invariant (ordered with nothing). */
   readonly clock: readonly number[] | null;
   /** Whether the step's own declaration names the field's owner with enough access. */
@@ -84,6 +88,8 @@ export class FootprintAudit {
   private kept = new Map<string, Kept[]>();
   // invariant: clocks[t] is thread t's vector clock after its last declared step in this execution
   private clocks: (readonly number[])[] = [];
+  /** Access kinds declared on each object, across the search's audit executions. */
+  private readonly kindsOn = new Map<string, Set<string>>();
   private declaredSteps = new Map<string, { thread: number; access: string; clock: readonly number[] }[]>();
   /**
    * Fields that have held a thread (a lock's owner, a rwsem's holders): reading them is how a step
@@ -220,7 +226,7 @@ export class FootprintAudit {
     if (a.kind === 'invariant') {
       if (write) this.breachNow(`invariant ${a.id} writes ${shown}; an invariant only reads: move the update into a step or the thread code`);
       else if (owner.object !== null && a.observes !== undefined && !a.observes.includes(owner.object)) {
-        this.record(key, { thread: -1, write: false, clock: null, covered: false, where: `invariant ${a.id}`, fix: `add ${owner.name} to its observes`, shown });
+        this.record(key, { thread: -1, write: false, owner: owner.name, declaredAs: null, clock: null, covered: false, where: `invariant ${a.id}`, fix: `add ${owner.name} to its observes`, shown });
       }
       return;
     }
@@ -246,7 +252,8 @@ export class FootprintAudit {
           ? `${who} step ${a.step} ${a.op.label}: its run`
           : `${who} ${a.op.label}: its enabled`;
     const fix = cover === 'read' && write ? `declare ${owner.name} with access 'write' ${a.kind === 'body' ? 'in that step' : 'in the op'}` : fixFor(a, owner, write);
-    this.record(key, { thread: a.thread.id, write, clock: this.clockOf(a.thread.id), covered, where, fix, shown });
+    const declaredAs = owner.object === null || op === null ? null : this.kindOn(op, owner.object);
+    this.record(key, { thread: a.thread.id, write, owner: owner.name, declaredAs, clock: this.clockOf(a.thread.id), covered, where, fix, shown });
   }
 
   /**
@@ -266,6 +273,9 @@ export class FootprintAudit {
         // why both covered is enough: the declarations name the owner on both sides, and the
         // access kinds are the model's claim of what commutes (two read-side entries counting readers)
         if (k.covered && r.covered) continue;
+        // why: a read-side domain's state is the readers' entries and exits, which commute with
+        // each other by the dependency relation's own rule; only a grace period orders them
+        if (this.isDomain(r.owner) && k.declaredAs !== 'rcu-sync' && r.declaredAs !== 'rcu-sync') continue;
         if (k.clock !== null && r.clock !== null && k.clock[k.thread]! <= r.clock[k.thread]!) continue;
         const [bad, other] = !r.covered || k.covered ? [r, k] : [k, r];
         this.breach = `${bad.where} ${bad.write ? 'writes' : 'reads'} ${bad.shown}, which ${brief(other.where)} ${other.write ? 'writes' : 'reads'}, and no declared step orders the two; ${bad.fix}`;
@@ -275,6 +285,27 @@ export class FootprintAudit {
     const same = kept.findIndex((k) => k.thread === r.thread && k.write === r.write);
     if (same >= 0) kept[same] = r;
     else kept.push(r);
+  }
+
+  /** The access kind `op` declares on `object` (its own, else its first alsoTouches entry), or null. */
+  private kindOn(op: Op, object: SharedObject): string | null {
+    const actor = this.actor;
+    this.actor = null;
+    try {
+      if (op.object === object) return op.access;
+      for (const t of op.alsoTouches ?? []) if (t.object === object) return t.access;
+      return null;
+    } finally {
+      this.actor = actor;
+    }
+  }
+
+  /** Whether every declared step on the object so far is an rcu-enter, rcu-exit or rcu-sync. */
+  private isDomain(name: string): boolean {
+    const kinds = this.kindsOn.get(name);
+    if (kinds === undefined) return false;
+    for (const k of kinds) if (k !== 'rcu-enter' && k !== 'rcu-exit' && k !== 'rcu-sync') return false;
+    return true;
   }
 
   // ---- the order the declarations impose (vector clocks over declared conflicts) --------------
@@ -300,6 +331,9 @@ export class FootprintAudit {
     }
     this.clocks[thread] = mine;
     for (const [name, access] of touches) {
+      let kinds = this.kindsOn.get(name);
+      if (kinds === undefined) this.kindsOn.set(name, (kinds = new Set()));
+      kinds.add(access);
       let list = this.declaredSteps.get(name);
       if (list === undefined) this.declaredSteps.set(name, (list = []));
       list.push({ thread, access, clock: mine });
