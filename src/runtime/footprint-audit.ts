@@ -55,7 +55,20 @@ interface Meta {
   readonly store: Record<string, unknown>;
   /** For arrays, Maps and Sets: the label of the field that holds the container, and its contents. */
   readonly container: { readonly label: string; snapshot: unknown[] } | null;
+  readonly kind: number;
+  /** Own keys when last looked at: a different count means a property was added or removed. */
+  keyCount: number;
+  /** The walk that last queued it. */
+  epoch: number;
 }
+
+const PLAIN = 0;
+const ARRAY = 1;
+const MAP = 2;
+const SET = 3;
+const OP = 4;
+const OPAQUE = 5;
+const ROOT_OWNER: Owner = { object: null, name: 'world' };
 
 /** One access kept for a field: who, whether it writes, under which declared footprint. */
 interface Kept {
@@ -69,8 +82,9 @@ interface Kept {
   readonly clock: readonly number[] | null;
   /** Whether the step's own declaration names the field's owner with enough access. */
   readonly covered: boolean;
-  readonly where: string;
-  readonly fix: string;
+  /** Where it happened and the fix, in words (built only for a message). */
+  readonly describe: () => { where: string; fix: string };
+  /** The field, without its owner. */
   readonly shown: string;
 }
 
@@ -217,43 +231,45 @@ export class FootprintAudit {
 
   // ---- logging -----------------------------------------------------------------------------
 
-  private access(meta: Meta, field: string, write: boolean): void {
+  private access(meta: Meta, field: string, write: boolean, key = `${meta.owner.name}\u0000${field}`): void {
     const a = this.actor;
     if (a === null) return;
     const owner = meta.owner;
-    const key = `${owner.name}\u0000${field}`;
-    const shown = owner.object === null ? `the world's ${field}` : `${owner.name}.${field}`;
     if (a.kind === 'invariant') {
+      const shown = owner.object === null ? `the world's ${field}` : `${owner.name}.${field}`;
       if (write) this.breachNow(`invariant ${a.id} writes ${shown}; an invariant only reads: move the update into a step or the thread code`);
       else if (owner.object !== null && a.observes !== undefined && !a.observes.includes(owner.object)) {
-        this.record(key, { thread: -1, write: false, owner: owner.name, declaredAs: null, clock: null, covered: false, where: `invariant ${a.id}`, fix: `add ${owner.name} to its observes`, shown });
+        this.record(key, { thread: -1, write: false, owner: owner.name, declaredAs: null, clock: null, covered: false, describe: () => ({ where: `invariant ${a.id}`, fix: `add ${owner.name} to its observes` }), shown: field });
       }
       return;
     }
     if (a.kind === 'enabled' && write) {
-      this.breachNow(`${a.thread.letter} (${a.thread.name}) ${a.op.label}: its enabled writes ${shown}; enabled only tests whether the step can run: move the update into run`);
+      this.breachNow(`${a.thread.letter} (${a.thread.name}) ${a.op.label}: its enabled writes ${owner.name}.${field}; enabled only tests whether the step can run: move the update into run`);
       return;
     }
     // why: the world's own fields are ghost state, which thread code may keep (docs/modeling.md)
     if (owner.object === null && a.kind === 'body') return;
     if (!write && this.holderFields.has(key)) return;
-    const who = `${a.thread.letter} (${a.thread.name})`;
     const op = a.kind === 'body' ? a.after : a.op;
     this.actor = null;
     const cover = owner.object === null || op === null ? null : declared(op, owner.object, a.kind === 'enabled');
     this.actor = a;
     const covered = cover === 'write' || (cover === 'read' && !write);
-    const where =
-      a.kind === 'body'
-        ? a.after === null
-          ? `${who} in thread code before its first step`
-          : `${who} in thread code after step ${a.step} ${a.after.label}`
-        : a.kind === 'run'
-          ? `${who} step ${a.step} ${a.op.label}: its run`
-          : `${who} ${a.op.label}: its enabled`;
-    const fix = cover === 'read' && write ? `declare ${owner.name} with access 'write' ${a.kind === 'body' ? 'in that step' : 'in the op'}` : fixFor(a, owner, write);
     const declaredAs = owner.object === null || op === null ? null : this.kindOn(op, owner.object);
-    this.record(key, { thread: a.thread.id, write, owner: owner.name, declaredAs, clock: this.clockOf(a.thread.id), covered, where, fix, shown });
+    const describe = (): { where: string; fix: string } => {
+      const who = `${a.thread.letter} (${a.thread.name})`;
+      const where =
+        a.kind === 'body'
+          ? a.after === null
+            ? `${who} in thread code before its first step`
+            : `${who} in thread code after step ${a.step} ${a.after.label}`
+          : a.kind === 'run'
+            ? `${who} step ${a.step} ${a.op.label}: its run`
+            : `${who} ${a.op.label}: its enabled`;
+      const fix = cover === 'read' && write ? `declare ${owner.name} with access 'write' ${a.kind === 'body' ? 'in that step' : 'in the op'}` : fixFor(a, owner, write);
+      return { where, fix };
+    };
+    this.record(key, { thread: a.thread.id, write, owner: owner.name, declaredAs, clock: this.clockOf(a.thread.id), covered, describe, shown: field });
   }
 
   /**
@@ -278,7 +294,9 @@ export class FootprintAudit {
         if (this.isDomain(r.owner) && k.declaredAs !== 'rcu-sync' && r.declaredAs !== 'rcu-sync') continue;
         if (k.clock !== null && r.clock !== null && k.clock[k.thread]! <= r.clock[k.thread]!) continue;
         const [bad, other] = !r.covered || k.covered ? [r, k] : [k, r];
-        this.breach = `${bad.where} ${bad.write ? 'writes' : 'reads'} ${bad.shown}, which ${brief(other.where)} ${other.write ? 'writes' : 'reads'}, and no declared step orders the two; ${bad.fix}`;
+        const b = bad.describe();
+        const shown = bad.owner === ROOT_OWNER.name ? `the world's ${bad.shown}` : `${bad.owner}.${bad.shown}`;
+        this.breach = `${b.where} ${bad.write ? 'writes' : 'reads'} ${shown}, which ${brief(other.describe().where)} ${other.write ? 'writes' : 'reads'}, and no declared step orders the two; ${b.fix}`;
         break;
       }
     }
@@ -354,65 +372,78 @@ export class FootprintAudit {
   private walk(): void {
     const actor = this.actor;
     this.actor = null;
-    const seen = new Set<object>();
+    const epoch = ++this.epoch;
     const changes: { meta: Meta; field: string }[] = [];
-    const queue: { o: object; owner: Owner; prefix: string; label: string }[] = [];
-    const rootOwner: Owner = { object: null, name: 'world' };
-    const visit = (v: unknown, owner: Owner, prefix: string, label: string): void => {
-      if (v === null || typeof v !== 'object' || seen.has(v)) return;
-      if (this.threadLocal.has(v)) {
-        if (label !== '') this.holderFields.add(`${owner.name}\u0000${label}`);
-        return;
-      }
-      seen.add(v);
-      queue.push({ o: v, owner, prefix, label });
-    };
-    visit(this.root, rootOwner, '', '');
+    const queue = this.queue;
+    queue.length = 0;
+    this.visit(this.root, ROOT_OWNER, '', '', epoch);
     for (let i = 0; i < queue.length; i++) {
-      const { o, owner: inherited, prefix: inheritedPrefix, label } = queue[i]!;
-      let meta = this.metas.get(o);
-      if (meta === undefined) {
-        const named = o !== this.root && typeof rawName(o) === 'string';
-        const owner: Owner = named ? { object: o as SharedObject, name: rawName(o)! } : inherited;
-        const prefix = named ? '' : inheritedPrefix;
-        const isContainer = Array.isArray(o) || o instanceof Map || o instanceof Set;
-        meta = { owner, prefix, store: Object.create(null) as Record<string, unknown>, container: isContainer ? { label: label || `${owner.name}`, snapshot: contents(o) } : null };
-        this.metas.set(o, meta);
-        if (!isContainer && !isOp(o) && !NOT_INSTRUMENTED.has(Object.getPrototypeOf(o)) && !ArrayBuffer.isView(o)) this.instrument(o, meta);
-      } else if (meta.container !== null) {
-        const now = contents(o);
-        if (!sameContents(now, meta.container.snapshot)) {
-          meta.container.snapshot = now;
-          changes.push({ meta: { ...meta, prefix: '' }, field: meta.container.label });
+      const o = queue[i]!;
+      const m = this.metas.get(o)!;
+      if (m.kind === ARRAY || m.kind === MAP || m.kind === SET) {
+        if (!unchanged(o, m.container!.snapshot)) {
+          m.container!.snapshot = contents(o);
+          changes.push({ meta: m, field: m.container!.label });
         }
-      } else if (!isOp(o) && Object.isExtensible(o)) {
-        for (const k of Object.keys(o)) {
-          const d = Object.getOwnPropertyDescriptor(o, k);
-          if (d !== undefined && 'value' in d && typeof d.value !== 'function' && d.writable === true && d.configurable === true && !(k in meta.store) && k !== 'name') {
-            // a property added after instrumentation: a write that bypassed the accessors
-            changes.push({ meta, field: meta.prefix + k });
-            this.instrumentField(o, meta, k, d.value);
+        const label = m.container!.label;
+        if (m.kind === ARRAY) for (const v of o as unknown[]) this.visit(v, m.owner, m.prefix, label, epoch);
+        else if (m.kind === MAP) for (const [k, v] of o as Map<unknown, unknown>) (this.visit(k, m.owner, m.prefix, label, epoch), this.visit(v, m.owner, m.prefix, label, epoch));
+        else for (const v of o as Set<unknown>) this.visit(v, m.owner, m.prefix, label, epoch);
+      } else if (m.kind === OP) {
+        this.visit((o as Op).object, m.owner, '', '', epoch);
+      } else if (m.kind === PLAIN) {
+        const keys = Object.keys(o);
+        if (keys.length !== m.keyCount) {
+          // a property added (or removed) after instrumentation: a write that bypassed the accessors
+          m.keyCount = keys.length;
+          for (const k of keys) {
+            if (k in m.store || k === 'name') continue;
+            const d = Object.getOwnPropertyDescriptor(o, k);
+            if (d !== undefined && 'value' in d && typeof d.value !== 'function' && d.writable === true && d.configurable === true) {
+              changes.push({ meta: m, field: m.prefix + k });
+              this.instrumentField(o, m, k, d.value);
+            }
           }
         }
-      }
-      const m = meta;
-      const childPrefix = (k: string) => (m.container !== null ? m.prefix : `${m.prefix}${k}.`);
-      const childLabel = (k: string) => (m.container !== null ? m.container.label : `${m.prefix}${k}`);
-      if (Array.isArray(o)) for (const v of o) visit(v, m.owner, childPrefix(''), childLabel(''));
-      else if (o instanceof Map) for (const [k, v] of o) (visit(k, m.owner, childPrefix(''), childLabel('')), visit(v, m.owner, childPrefix(''), childLabel('')));
-      else if (o instanceof Set) for (const v of o) visit(v, m.owner, childPrefix(''), childLabel(''));
-      else if (isOp(o)) {
-        visit((o as Op).object, m.owner, '', '');
-      } else {
-        for (const k of Object.keys(o)) {
-          const v = k in m.store ? m.store[k] : (Object.getOwnPropertyDescriptor(o, k)?.value as unknown);
-          if (typeof v === 'function') continue;
-          visit(v, m.owner, childPrefix(k), childLabel(k));
+        for (const k of keys) {
+          // why the descriptor: reading through a model's own getter would run its code
+          const v = k in m.store ? m.store[k] : Object.getOwnPropertyDescriptor(o, k)?.value;
+          if (v !== null && typeof v === 'object') this.visit(v, m.owner, `${m.prefix}${k}.`, m.prefix + k, epoch);
         }
       }
     }
     this.actor = actor;
     for (const c of changes) this.access(c.meta, c.field, true);
+  }
+
+  private epoch = 0;
+  private readonly queue: object[] = [];
+
+  /** Queues `v` once per walk, instrumenting it the first time it is seen in this execution. */
+  private visit(v: unknown, owner: Owner, prefix: string, label: string, epoch: number): void {
+    if (v === null || typeof v !== 'object') return;
+    let meta = this.metas.get(v);
+    if (meta !== undefined) {
+      if (meta.epoch === epoch) return;
+      meta.epoch = epoch;
+      this.queue.push(v);
+      return;
+    }
+    if (this.threadLocal.has(v)) {
+      if (label !== '') this.holderFields.add(`${owner.name}\u0000${label}`);
+      return;
+    }
+    const name = v === this.root ? undefined : rawName(v);
+    const mine: Owner = name !== undefined ? { object: v as SharedObject, name } : owner;
+    const kind = Array.isArray(v) ? ARRAY : v instanceof Map ? MAP : v instanceof Set ? SET : isOp(v) ? OP : NOT_INSTRUMENTED.has(Object.getPrototypeOf(v)) || ArrayBuffer.isView(v) ? OPAQUE : PLAIN;
+    const container = kind === ARRAY || kind === MAP || kind === SET ? { label: label || mine.name, snapshot: contents(v) } : null;
+    meta = { owner: mine, prefix: name !== undefined ? '' : prefix, store: Object.create(null) as Record<string, unknown>, container, kind, keyCount: 0, epoch };
+    this.metas.set(v, meta);
+    if (kind === PLAIN) {
+      this.instrument(v, meta);
+      meta.keyCount = Object.keys(v).length;
+    }
+    this.queue.push(v);
   }
 
   private instrument(o: object, meta: Meta): void {
@@ -430,17 +461,18 @@ export class FootprintAudit {
   private instrumentField(o: object, meta: Meta, k: string, value: unknown): void {
     meta.store[k] = value;
     const field = meta.prefix + k;
+    const key = `${meta.owner.name}\u0000${field}`;
     const store = meta.store;
     Object.defineProperty(o, k, {
       enumerable: true,
       configurable: true,
       get: () => {
-        this.access(meta, field, false);
+        if (this.actor !== null) this.access(meta, field, false, key);
         return store[k];
       },
       set: (v: unknown) => {
-        if (v !== null && typeof v === 'object' && this.threadLocal.has(v)) this.holderFields.add(`${meta.owner.name}\u0000${field}`);
-        this.access(meta, field, true);
+        if (v !== null && typeof v === 'object' && this.threadLocal.has(v)) this.holderFields.add(key);
+        if (this.actor !== null) this.access(meta, field, true, key);
         store[k] = v;
       },
     });
@@ -512,8 +544,23 @@ function contents(o: object): unknown[] {
   return [];
 }
 
-function sameContents(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+/** Whether a container still holds what `contents` took of it, without copying it again. */
+function unchanged(o: object, snapshot: readonly unknown[]): boolean {
+  let i = 0;
+  if (Array.isArray(o)) {
+    if (snapshot.length !== o.length + 1 || snapshot[i++] !== o.length) return false;
+    for (const v of o as unknown[]) if (!Object.is(v, snapshot[i++])) return false;
+    return true;
+  }
+  if (o instanceof Map) {
+    if (snapshot.length !== o.size * 2) return false;
+    for (const [k, v] of o) if (!Object.is(k, snapshot[i++]) || !Object.is(v, snapshot[i++])) return false;
+    return true;
+  }
+  if (o instanceof Set) {
+    if (snapshot.length !== o.size) return false;
+    for (const v of o) if (!Object.is(v, snapshot[i++])) return false;
+    return true;
+  }
   return true;
 }
