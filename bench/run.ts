@@ -1,5 +1,6 @@
 /** `npm run bench [-- options]`: see bench/README.md. */
 import { scenarios } from '../scenarios/index';
+import { auditLine } from './audit';
 import { coldStartSection } from './cold-start';
 import { measureFamilyInChild } from './family-process';
 import { parseBenchArgs, SECTIONS, USAGE, type BenchOptions } from './options';
@@ -36,6 +37,7 @@ function main(): number {
   const measureFamily = options.quick ? null : measureFamilyInChild;
   const inputs = { programs, scenarios: scenarios.map((e) => e.scenario), jobs: jobsSection, measureFamily };
   const countMismatches = runBench(options, inputs, out, progress);
+  if (options.sections.has('scenarios')) out(auditLine(options.quick));
   if (options.families === null && options.scenarios === null && options.sections.size === SECTIONS.length) out(coldStartSection(options, progress));
   // why: a count that differs from the published one is a reduction bug; timings never fail
   return countMismatches > 0 ? 1 : 0;
