@@ -95,7 +95,8 @@ export interface RuntimeLimits {
   readonly stepsPerThreadMax: number;
   /**
    * How many of a runner's first executions are audit executions (footprint and determinism,
-   * docs/modeling.md); absent: DEFAULT_AUDIT_EXECUTIONS. `--audit` makes it every one.
+   * docs/modeling.md); absent: none. The check use case (the CLI) asks for
+   * DEFAULT_AUDIT_EXECUTIONS per search and replay; `--audit` makes it every one.
    */
   readonly auditExecutions?: number;
 }
@@ -164,7 +165,7 @@ export class ExecutionRunner {
     this.plainChecks = (variant.invariants ?? []).map(invariantCheck);
     this.checksAfterStep = this.plainChecks;
     this.fired = this.checksAfterStep.map(() => false);
-    this.auditsLeft = limits.auditExecutions ?? DEFAULT_AUDIT_EXECUTIONS;
+    this.auditsLeft = limits.auditExecutions ?? 0;
   }
 
   // invariant: auditsLeft executions of this runner are still to be audited
