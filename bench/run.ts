@@ -1,5 +1,6 @@
 /** `npm run bench [-- options]`: see bench/README.md. */
 import { scenarios } from '../scenarios/index';
+import { auditLine } from './audit';
 import { coldStartSection } from './cold-start';
 import { observersSection } from './observers';
 import { measureFamilyInChild } from './family-process';
@@ -37,6 +38,7 @@ function main(): number {
   const measureFamily = options.quick ? null : measureFamilyInChild;
   const inputs = { programs, scenarios: scenarios.map((e) => e.scenario), jobs: jobsSection, measureFamily };
   const countMismatches = runBench(options, inputs, out, progress);
+  if (options.sections.has('scenarios')) out(auditLine(options.quick));
   if (options.families === null && options.scenarios === null && options.sections.size === SECTIONS.length) out(coldStartSection(options, progress));
   if (options.sections.has('observers')) {
     out(`\n## 6. Invariant observers: S1 fixed and S3 fixed with declared footprints (bench/observers.ts)\n`);

@@ -158,14 +158,11 @@ function* clearPte(pt: PageTable<Folio>): Steps<Pte<Folio>> {
 
 function* tryToUnmapOne(w: Machine): Steps {
   const { pt, page } = w;
-  // the mapping's reference cannot be the last (reclaim holds its own): dropping it under the PTL
-  // commutes with A's get and put of P, so it stays in the PTL step
-  yield* fused(
-    () => spinLock(pt.ptl),
-    () => ptepClearFlush(pt, ADDR),
-    () => folioPut(page, `page_cache_release(${page.name}) [the mapping's reference]`),
-    () => spinUnlock(pt.ptl),
-  );
+  // why the put is a step of its own (still under the PTL): A's get and put of P touch P too, and
+  // a fused step may touch only one object another thread sees (the footprint audit found it)
+  yield* fused(() => spinLock(pt.ptl), () => ptepClearFlush(pt, ADDR));
+  yield* folioPut(page, `page_cache_release(${page.name}) [the mapping's reference]`);
+  yield* spinUnlock(pt.ptl);
   yield* callbackSteps(w, () => w.kvm.notifier.ops.invalidatePage!(w.kvm.notifier, w.mm, ADDR));
   yield* folioPut(page, `put_page(${page.name}) [shrink_page_list: last reference]`);
 }

@@ -15,6 +15,7 @@ import { minimizeSchedule, type Minimization } from '../trace/minimize';
 import { recordTrace, type Trace } from '../trace/trace';
 import { replayCommand } from './replay-command';
 import { ScenarioError } from '../runtime/errors';
+import { DEFAULT_AUDIT_EXECUTIONS } from '../runtime/execution';
 
 /** A scenario as the command line knows it: where it was declared, and where workers import it. */
 export interface ScenarioEntry {
@@ -157,6 +158,14 @@ export interface RunOptions {
   readonly verdictOf?: (scenario: Scenario, variant: string) => Verdict;
 }
 
+/**
+ * The limits with the audit in force: the first DEFAULT_AUDIT_EXECUTIONS executions of every
+ * search are audit executions unless the options say how many (`--audit`: all).
+ */
+function audited(limits: SearchLimits): SearchLimits {
+  return limits.auditExecutions === undefined ? { ...limits, auditExecutions: DEFAULT_AUDIT_EXECUTIONS } : limits;
+}
+
 /** One variant's search request as the run options describe it. */
 function requestFor(scenario: Scenario, variant: string, params: Params, target: Expectation, options: RunOptions): SearchRequest {
   return {
@@ -166,7 +175,7 @@ function requestFor(scenario: Scenario, variant: string, params: Params, target:
     params,
     strategy: options.strategy,
     strategyOptions: options.strategyOptions ?? {},
-    limits: options.limits,
+    limits: audited(options.limits),
     target,
   };
 }
@@ -315,12 +324,12 @@ function reportOf(job: Job, searched: SearchOutcome, options: RunOptions): Check
     let schedule = verdict.schedule;
     if (options.minimize ?? true) {
       minimization = minimizeSchedule({
-        ...{ scenario, variant, params, schedule, check: focus, limits: options.limits },
+        ...{ scenario, variant, params, schedule, check: focus, limits: audited(options.limits) },
         ...(options.minimizeBudget === undefined ? {} : { executionsMax: options.minimizeBudget }),
       });
       schedule = minimization.schedule;
     }
-    trace = recordTrace(scenario, name, variant, params, schedule, { focus, explain: options.explain ?? true });
+    trace = recordTrace(scenario, name, variant, params, schedule, { focus, explain: options.explain ?? true, audit: true });
     token = encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule });
   }
   return {

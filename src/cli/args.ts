@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { UsageError } from '../runtime/errors';
 import type { SearchLimits } from '../search/explorer';
 import { DEFAULT_LIMITS } from '../search/explorer';
+import { DEFAULT_AUDIT_EXECUTIONS } from '../runtime/execution';
 import { parseShard, type ShardSpec } from '../distribute/shard-file';
 import { STRATEGIES, strategyDescriptor, type StrategyOptions } from '../search/strategies';
 import { defaultJobs } from '../distribute/worker-pool';
@@ -107,6 +108,7 @@ export function buildProgram(out: (s: string) => void): Command {
     .addOption(new Option('--shard <i/n>', 'explore only share i of n of each search; print a shard result to --merge').argParser(shardSpec))
     .option('--merge <files...>', 'merge the --json results of every shard into one verdict and exit code')
     .option('--param <name=value>', 'set a scenario parameter (repeatable)', param, {})
+    .option('--audit', `audit every execution, not only the first ${DEFAULT_AUDIT_EXECUTIONS} of each search: accesses against declarations, and determinism`)
     .addOption(
       new Option('--max-executions <n>', 'stop after n executions (verdict: incomplete)')
         .argParser(positiveInt('--max-executions'))
@@ -163,6 +165,7 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
     maxExecutions: number;
     maxSteps: number;
     maxTime: number;
+    audit?: boolean;
   }>();
   const positional = program.args;
   const files = positional.filter(isFileArgument);
@@ -195,7 +198,13 @@ export function parseArgs(argv: readonly string[], out: (s: string) => void): Cl
     shard: o.shard ?? null,
     merge: o.merge ?? null,
     params: o.param,
-    limits: { executionsMax: o.maxExecutions, stepsPerThreadMax: o.maxSteps, timeMsMax: o.maxTime * 1000 },
+    limits: {
+      executionsMax: o.maxExecutions,
+      stepsPerThreadMax: o.maxSteps,
+      timeMsMax: o.maxTime * 1000,
+      // why MAX_SAFE_INTEGER and not Infinity: limits go to workers and into shard files as JSON
+      ...(o.audit ? { auditExecutions: Number.MAX_SAFE_INTEGER } : {}),
+    },
     helpShown: false,
   };
   validate(options);

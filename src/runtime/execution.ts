@@ -1,7 +1,10 @@
 import { invariantCheck, type Check, type Violation } from './check';
 import { describeDeadlock, type BlockedThread } from './deadlock';
 import { lockLeak } from './lock-leak';
-import { InternalError, KernelFault, ScenarioError } from './errors';
+import { InternalError, KernelFault, ScenarioError, UsageError } from './errors';
+import { malformedOp } from './op-check';
+import { FootprintAudit } from './footprint-audit';
+import { compareEnds, compareSetups, ScheduleReplay, StepComparison, StepLog, worldShape } from './determinism-audit';
 import type { Op, Steps, ThreadContext } from './op';
 import { letterOf, type Params, type Scenario, type Variant } from './scenario';
 
@@ -90,6 +93,12 @@ export interface ExecutionOutcome {
 export interface RuntimeLimits {
   /** A thread that takes more steps than this is assumed never to finish; the execution is cut. */
   readonly stepsPerThreadMax: number;
+  /**
+   * How many of a runner's first executions are audit executions (footprint and determinism,
+   * docs/modeling.md); absent: none. The check use case (the CLI) asks for
+   * DEFAULT_AUDIT_EXECUTIONS per search and replay; `--audit` makes it every one.
+   */
+  readonly auditExecutions?: number;
 }
 
 export const DEFAULT_STEPS_PER_THREAD_MAX = 1000;
@@ -121,6 +130,9 @@ export const PHASE = {
   checks: 3,
 } as const;
 
+/** Audit executions at the start of every search (and of every replay). */
+export const DEFAULT_AUDIT_EXECUTIONS = 50;
+
 interface MutableThreadContext extends ThreadContext {
   step: number;
 }
@@ -142,7 +154,9 @@ interface ThreadState {
  */
 export class ExecutionRunner {
   private readonly threads: ThreadState[];
-  private readonly checksAfterStep: Check[];
+  // why not readonly: an audit execution swaps in the audited invariants for its duration
+  private checksAfterStep: Check[];
+  private readonly plainChecks: Check[];
   private readonly checksAtThreadEnd: Check[] = [lockLeak];
   private readonly checksAtEnd: Check[];
   // invariant: fired[i] is true once checksAfterStep[i] has fired in the current execution
@@ -167,6 +181,9 @@ export class ExecutionRunner {
     /** Where to note progress for a watchdog (WATCH); null: nowhere, as in every test and replay. */
     private readonly watch: Int32Array | null = null,
   ) {
+    if (variant.threads === null || typeof variant.threads !== 'object' || Object.keys(variant.threads).length === 0) {
+      throw new UsageError(`${scenario.id}: the variant has no threads (declare at least one under threads: { name: function* (w) { … } })`);
+    }
     this.threads = Object.entries(variant.threads).map(([name, body], id) => ({
       ctx: this.newContext(id, name),
       body,
@@ -175,10 +192,21 @@ export class ExecutionRunner {
       gated: false,
       steps: 0,
     }));
-    this.checksAfterStep = (variant.invariants ?? []).map(invariantCheck);
+    this.plainChecks = (variant.invariants ?? []).map(invariantCheck);
+    this.checksAfterStep = this.plainChecks;
     this.checksAtEnd = (variant.finalState ?? []).map(invariantCheck);
     this.fired = this.checksAfterStep.map(() => false);
+    this.auditsLeft = limits.auditExecutions ?? 0;
   }
+
+  // invariant: auditsLeft executions of this runner are still to be audited
+  private auditsLeft: number;
+  private footprint: FootprintAudit | null = null;
+  /** Set for the first run of an audit execution: the world is instrumented after setup. */
+  private auditing: FootprintAudit | null = null;
+  /** What the first run's setup built, for the re-run to compare; null outside audit executions. */
+  private setupShape: ReturnType<typeof worldShape> | null = null;
+  private rerun = false;
 
   private readonly ghost = new Map<string, unknown>();
 
@@ -209,6 +237,60 @@ export class ExecutionRunner {
 
   /** Runs one execution to its end under `scheduler`. */
   run(scheduler: Scheduler, recorder?: StepRecorder): ExecutionOutcome {
+    if (this.auditsLeft > 0) {
+      this.auditsLeft--;
+      return this.runAudited(scheduler, recorder);
+    }
+    return this.loop(scheduler, recorder);
+  }
+
+  /**
+   * An audit execution: the first run on an instrumented world (every access attributed and
+   * checked against the declarations), then a re-run of the same schedule on a fresh world,
+   * compared with the first step by step. A breach is a ScenarioError (a model error, exit 2).
+   */
+  private runAudited(scheduler: Scheduler, recorder?: StepRecorder): ExecutionOutcome {
+    const names = this.threads.map((t) => t.ctx.name);
+    const fp = (this.footprint ??= new FootprintAudit(this.threadLocalObjects(), this.threads.length));
+    const log = new StepLog(names, recorder);
+    let first: ExecutionOutcome;
+    this.auditing = fp;
+    this.checksAfterStep = (this.variant.invariants ?? []).map((inv) => invariantCheck(fp.wrapInvariant(inv)));
+    try {
+      first = this.loop(scheduler, log);
+    } catch (e) {
+      const breach = fp.finish();
+      if (breach !== null) throw new ScenarioError(breach);
+      throw e;
+    } finally {
+      this.auditing = null;
+      this.checksAfterStep = this.plainChecks;
+    }
+    const breach = fp.finish();
+    if (breach !== null) throw new ScenarioError(breach);
+    // why a copy: the re-run reuses the schedule buffer
+    const kept: ExecutionOutcome = { ...first, schedule: first.schedule.slice() };
+    this.rerun = true;
+    let second: ExecutionOutcome;
+    try {
+      second = this.loop(new ScheduleReplay(kept.schedule, kept.status === 'abandoned' ? kept.steps : -1, ABANDON, names), new StepComparison(names, log.lines));
+    } finally {
+      this.rerun = false;
+      this.setupShape = null;
+    }
+    const ends = compareEnds(kept, second);
+    if (ends !== null) throw new ScenarioError(ends);
+    return kept;
+  }
+
+  /** What belongs to the threads and not to the world: never instrumented. */
+  private threadLocalObjects(): Set<object> {
+    const local = new Set<object>([this.ghost]);
+    for (const t of this.threads) (local.add(t.ctx), local.add(t.ctx.held));
+    return local;
+  }
+
+  private loop(scheduler: Scheduler, recorder?: StepRecorder): ExecutionOutcome {
     const world = this.begin();
     const threads = this.threads;
     const enabled = this.enabled;
@@ -326,6 +408,13 @@ export class ExecutionRunner {
     } catch (e) {
       throw new ScenarioError(`${this.scenario.id}: setup() threw: ${messageOf(e)}`);
     }
+    if (this.auditing !== null) {
+      this.setupShape = worldShape(world);
+      this.auditing.begin(world);
+    } else if (this.rerun && this.setupShape !== null) {
+      const differs = compareSetups(this.scenario.id, this.setupShape, worldShape(world));
+      if (differs !== null) throw new ScenarioError(differs);
+    }
     for (const t of this.threads) {
       if (t.ctx.held.length > 0) truncate(t.ctx.held, 0);
       t.ctx.step = 0;
@@ -333,6 +422,8 @@ export class ExecutionRunner {
       t.pending = null;
       t.gen = t.body(world, t.ctx);
       if (watch !== null) watch[WATCH.thread] = t.ctx.id;
+
+      if (this.auditing !== null) t.gen = this.auditing.wrapThread(t.gen, t.ctx);
       this.advance(t, undefined, 0);
     }
     if (!this.initialChecked) this.checkInitial(world);
@@ -409,14 +500,11 @@ export class ExecutionRunner {
       }
       return true;
     }
-    const op = r.value as Op | undefined;
-    if (op === null || typeof op !== 'object' || typeof op.run !== 'function') {
-      throw new ScenarioError(
-        `${t.ctx.letter} (${t.ctx.name}) yielded ${String(op)} after step ${step}, not an op (a model helper called without yield*?)`,
-      );
-    }
-    t.pending = op;
-    t.gated = op.enabled !== undefined;
+    const op = r.value;
+    const wrong = malformedOp(op, step);
+    if (wrong !== null) throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) ${wrong}`);
+    t.pending = op as Op;
+    t.gated = (op as Op).enabled !== undefined;
     return true;
   }
 

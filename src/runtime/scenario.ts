@@ -21,6 +21,7 @@ export interface Invariant<W> {
    * orders only the steps that write one of them (docs/modeling.md, "Invariants under partial-order
    * reduction"). Absent: the invariant may read the whole world, and every step that is not a
    * `read` is ordered against every other (sound, but it costs most of the reduction).
+   * The footprint audit reports a read of any other shared object that a step writes.
    */
   readonly observes?: readonly SharedObject[];
 }

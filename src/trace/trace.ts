@@ -1,7 +1,7 @@
 import type { Violation } from '../runtime/check';
 import type { CheckId } from '../runtime/check-id';
 import { ReplayDivergence } from './replay-divergence';
-import { ExecutionRunner, type ExecutionOutcome, type StepRecorder } from '../runtime/execution';
+import { DEFAULT_STEPS_PER_THREAD_MAX, ExecutionRunner, type ExecutionOutcome, type StepRecorder } from '../runtime/execution';
 import type { Access } from '../runtime/op';
 import type { Params, Scenario, Variant } from '../runtime/scenario';
 import { WorldDiffer, type StatePatch } from './explain';
@@ -58,6 +58,8 @@ export interface RecordOptions {
   readonly focus?: CheckId;
   /** Record each step's changes to the world (`--explain`, HTML). Costs a world walk per step. */
   readonly explain?: boolean;
+  /** Audit the replay (footprint and determinism, docs/modeling.md); default false. */
+  readonly audit?: boolean;
   /**
    * Stop where the schedule stops fitting and report it in `divergence` (fix confirmation),
    * instead of throwing ReplayDivergence.
@@ -90,7 +92,7 @@ export function recordTrace(
         },
       }
     : scenario;
-  const runner = new ExecutionRunner(observed, variant, params);
+  const runner = new ExecutionRunner(observed, variant, params, { stepsPerThreadMax: DEFAULT_STEPS_PER_THREAD_MAX, ...(options.audit ? { auditExecutions: 1 } : {}) });
   const threads = runner.threadNames();
   const steps: TraceStep[] = [];
   const recorder: StepRecorder = {

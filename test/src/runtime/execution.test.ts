@@ -89,7 +89,8 @@ describe('execution', () => {
       setup: () => {
         throw new Error('no memory');
       },
-      threads: {},
+      // why a thread: a variant without threads is refused before setup is ever called
+      threads: { a: function* () {} },
     });
     expect(() => exploreProgram(p)).toThrow(/setup\(\) threw: no memory/);
   });

@@ -1,0 +1,52 @@
+import type { Access, Op } from './op';
+
+/**
+ * The closed set of access kinds. The dependency relation only knows these; an op announcing any
+ * other kind would be treated by some rule or other without anyone having decided how.
+ */
+const ACCESSES: ReadonlySet<string> = new Set<Access>(['read', 'write', 'acquire', 'release', 'rcu-enter', 'rcu-exit', 'rcu-sync']);
+
+/**
+ * What is wrong with a value a thread yielded, as an op: null when it is a well-formed op, else
+ * the reason in a few words. Checked at every announcement, so it is a handful of typeof tests;
+ * `alsoTouches` is walked only when present (a few entries at most).
+ */
+export function malformedOp(value: unknown, step: number): string | null {
+  if (value === null || typeof value !== 'object') {
+    return `yielded ${String(value)} after step ${step}, not an op (a model helper called without yield*?)`;
+  }
+  const op = value as Partial<Record<keyof Op, unknown>>;
+  if (typeof op.run !== 'function') {
+    return typeof (op as { next?: unknown }).next === 'function'
+      ? `yielded a generator after step ${step}, not an op (a model helper called with yield instead of yield*?)`
+      : `yielded an op after step ${step} whose run is ${describe(op.run)}, not a function`;
+  }
+  if (typeof op.label !== 'string') return `yielded an op after step ${step} whose label is ${describe(op.label)}, not a string`;
+  const object = op.object as { name?: unknown } | null | undefined;
+  if (object === null || typeof object !== 'object') return `yielded ${op.label} after step ${step} with object ${describe(object)}: an op names the shared object it touches`;
+  if (typeof object.name !== 'string') return `yielded ${op.label} after step ${step} whose object has no string name (every shared object is named: newSpinlock('mm->lock'))`;
+  if (typeof op.access !== 'string' || !ACCESSES.has(op.access)) {
+    return `yielded ${op.label} after step ${step} with access ${describe(op.access)}, not one of ${[...ACCESSES].join(', ')}`;
+  }
+  if (op.enabled !== undefined && typeof op.enabled !== 'function') return `yielded ${op.label} after step ${step} whose enabled is ${describe(op.enabled)}, not a function`;
+  if (op.alsoTouches !== undefined) {
+    const touches = op.alsoTouches;
+    if (!Array.isArray(touches)) return `yielded ${op.label} after step ${step} whose alsoTouches is ${describe(touches)}, not an array of { object, access }`;
+    for (let i = 0; i < touches.length; i++) {
+      const t = touches[i] as { object?: { name?: unknown } | null; access?: unknown } | null;
+      if (t === null || typeof t !== 'object' || t.object === null || typeof t.object !== 'object' || typeof t.object.name !== 'string') {
+        return `yielded ${op.label} after step ${step} whose alsoTouches[${i}] is not { object, access } with a named object`;
+      }
+      if (typeof t.access !== 'string' || !ACCESSES.has(t.access)) {
+        return `yielded ${op.label} after step ${step} whose alsoTouches[${i}] (${t.object.name}) has access ${describe(t.access)}, not one of ${[...ACCESSES].join(', ')}`;
+      }
+    }
+  }
+  return null;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (v === null || v === undefined || typeof v !== 'object') return String(v);
+  return Array.isArray(v) ? 'an array' : 'an object';
+}
