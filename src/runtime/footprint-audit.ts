@@ -238,7 +238,7 @@ export class FootprintAudit {
     if (a.kind === 'invariant') {
       const shown = owner.object === null ? `the world's ${field}` : `${owner.name}.${field}`;
       if (write) this.breachNow(`invariant ${a.id} writes ${shown}; an invariant only reads: move the update into a step or the thread code`);
-      else if (owner.object !== null && a.observes !== undefined && !a.observes.includes(owner.object)) {
+      else if (owner.object !== null && a.observes !== undefined && !a.observes.some((o) => o === owner.object || o.name === owner.name)) {
         this.record(key, { thread: -1, write: false, owner: owner.name, declaredAs: null, clock: null, covered: false, describe: () => ({ where: `invariant ${a.id}`, fix: `add ${owner.name} to its observes` }), shown: field });
       }
       return;
