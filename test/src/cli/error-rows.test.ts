@@ -33,7 +33,7 @@ export default defineScenario({
   id: 'good',
   title: 'a transient value seen by a reader',
   commits: [],
-  setup: () => ({ x: { value: 0 } }),
+  setup: () => ({ x: { name: 'x', value: 0 } }),
   variants: {
     buggy: { summary: 'the writer publishes 1 on the way', expect: { violated: 'oops' }, threads: { writer, reader } },
     fixed: { summary: 'only the reader', expect: 'holds', threads: { reader } },
@@ -57,7 +57,7 @@ export const threadThrows = defineScenario({
   id: 'thread-throws',
   title: 'a thread throws',
   commits: [],
-  setup: () => ({ x: { value: 0 } }),
+  setup: () => ({ x: { name: 'x', value: 0 } }),
   variants: {
     bad: {
       summary: 'a thread throws after its first step',

@@ -47,7 +47,7 @@ export const writers = defineScenario({
   commits: [],
   setup: () => {
     if (isMainThread && ++setups > ${SMALL_SEARCH_EXECUTIONS} && existsSync(${JSON.stringify(wait)})) slowUntilAWorker();
-    return { x: { value: 0 } };
+    return { x: { name: 'x', value: 0 } };
   },
   variants: {
     fixed: { summary: 'every write counted', expect: 'holds', threads: { a: writes(3), b: writes(3), c: writes(4) } },
