@@ -1,8 +1,6 @@
 /** Messages between the CLI's main thread and its search worker (search-host.ts, search-worker.ts). */
-import type { Expectation, Params } from '../runtime/scenario';
-import type { SearchLimits } from '../search/explorer';
-import type { StrategyOptions } from '../search/strategies';
 import type { MeterBuffers } from './meter';
+import type { SearchRequest } from './parallel';
 import type { SearchOutcome } from './search-job';
 import type { ScenarioSource } from './worker-protocol';
 
@@ -15,16 +13,10 @@ export interface SearchInit {
   readonly entry: string;
 }
 
-/** A SearchRequest as plain data: the scenario is named by its module. */
-export interface SearchTask {
+/** A SearchRequest as plain data: the scenario is named by its module, the rest is the request's. */
+export interface SearchTask extends Omit<SearchRequest, 'scenario' | 'source' | 'meter'> {
   readonly id: number;
   readonly source: ScenarioSource;
-  readonly variant: string;
-  readonly params: Params;
-  readonly strategy: string;
-  readonly strategyOptions?: StrategyOptions;
-  readonly limits: SearchLimits;
-  readonly target: Expectation;
 }
 
 export type SearchAnswer =
