@@ -3,45 +3,28 @@
  * of wait_event), locks (with self-deadlocks and lock-order deadlocks), and an invariant that
  * often needs a preemption. Small enough for plain enumeration to be the oracle.
  */
-import type { Op, SharedObject, Steps } from '../../../src/runtime/op';
+import { cellsAndLocks, lock, step, unlock, writeCell, type World } from './cells-and-locks';
 import { defineScenario, type Scenario, type ThreadBody } from '../../../src/runtime/scenario';
 
-interface Cell extends SharedObject {
-  value: number;
-}
-interface Lock extends SharedObject {
-  owner: number;
-}
-interface World {
-  readonly cells: Cell[];
-  readonly locks: Lock[];
-}
 
 type Instr =
   | { kind: 'write'; cell: number; value: number }
   | { kind: 'await'; cell: number }
   | { kind: 'lock' | 'unlock'; lock: number };
 
-function* step<R>(op: Op<R>): Steps<R> {
-  return (yield op) as R;
-}
-
 function body(instrs: readonly Instr[]): ThreadBody<World> {
   return function* (w) {
     for (const ins of instrs) {
       if (ins.kind === 'write') {
-        const c = w.cells[ins.cell]!;
-        yield* step<void>({ object: c, access: 'write', label: `w ${c.name}`, run: () => void (c.value = ins.value) });
+        yield* writeCell(w.cells[ins.cell]!, ins.value);
       } else if (ins.kind === 'await') {
         // why a read gated on its own object: a wait for a condition, the shape of wait_event
         const c = w.cells[ins.cell]!;
         yield* step<number>({ object: c, access: 'read', label: `await ${c.name}`, enabled: () => c.value !== 0, run: () => c.value });
       } else if (ins.kind === 'lock') {
-        const l = w.locks[ins.lock]!;
-        yield* step<void>({ object: l, access: 'acquire', label: `lock ${l.name}`, enabled: () => l.owner < 0, run: (t) => void (l.owner = t.id) });
+        yield* lock(w.locks[ins.lock]!);
       } else {
-        const l = w.locks[ins.lock]!;
-        yield* step<void>({ object: l, access: 'release', label: `unlock ${l.name}`, run: () => void (l.owner = -1) });
+        yield* unlock(w.locks[ins.lock]!);
       }
     }
   };
@@ -93,10 +76,7 @@ export function randomBlockingProgram(rng: () => number, index: number): Scenari
     id: `blocking-${index}`,
     title: 'random blocking program',
     commits: [],
-    setup: () => ({
-      cells: [0, 1].map((i) => ({ name: `c${i}`, value: 0 })),
-      locks: Array.from({ length: locks }, (_, i) => ({ name: `l${i}`, owner: -1 })),
-    }),
+    setup: () => cellsAndLocks(2, locks),
     variants: {
       main: {
         summary: 'random',

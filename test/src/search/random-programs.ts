@@ -2,19 +2,9 @@
  * Seeded random programs for the differential tests: 2–4 threads over cells and locks, with reads
  * that branch, deadlocks and invariants, small enough for plain enumeration to be the oracle.
  */
-import type { Op, SharedObject, Steps } from '../../../src/runtime/op';
+import { cellsAndLocks, lock, step, unlock, writeCell, type World } from './cells-and-locks';
 import { defineScenario, type Invariant, type Scenario, type ThreadBody } from '../../../src/runtime/scenario';
 
-interface Cell extends SharedObject {
-  value: number;
-}
-interface Lock extends SharedObject {
-  owner: number;
-}
-interface World {
-  readonly cells: Cell[];
-  readonly locks: Lock[];
-}
 
 /** Test timeout of a differential run: a bigger local sample (WEFT_DIFF_PROGRAMS / _STEPS) takes many minutes. */
 export const DIFF_TIMEOUT_MS = process.env.WEFT_DIFF_PROGRAMS || process.env.WEFT_DIFF_STEPS ? 3_600_000 : 120_000;
@@ -27,10 +17,6 @@ export type Instr =
   | { kind: 'read'; cell: number; skip: boolean }
   | { kind: 'write'; cell: number; value: number; also?: number }
   | { kind: 'lock' | 'unlock'; lock: number };
-
-function* step<R>(op: Op<R>): Steps<R> {
-  return (yield op) as R;
-}
 
 function body(instrs: readonly Instr[]): ThreadBody<World> {
   return function* (w) {
@@ -51,14 +37,11 @@ function body(instrs: readonly Instr[]): ThreadBody<World> {
           run: () => void (c.value = d.value = ins.value),
         });
       } else if (ins.kind === 'write') {
-        const c = w.cells[ins.cell]!;
-        yield* step<void>({ object: c, access: 'write', label: `w ${c.name}`, run: () => void (c.value = ins.value) });
+        yield* writeCell(w.cells[ins.cell]!, ins.value);
       } else if (ins.kind === 'lock') {
-        const l = w.locks[ins.lock]!;
-        yield* step<void>({ object: l, access: 'acquire', label: `lock ${l.name}`, enabled: () => l.owner < 0, run: (t) => void (l.owner = t.id) });
+        yield* lock(w.locks[ins.lock]!);
       } else {
-        const l = w.locks[ins.lock]!;
-        yield* step<void>({ object: l, access: 'release', label: `unlock ${l.name}`, run: () => void (l.owner = -1) });
+        yield* unlock(w.locks[ins.lock]!);
       }
     }
   };
@@ -207,10 +190,7 @@ export function program(
     id,
     title: 'random program',
     commits: [],
-    setup: () => ({
-      cells: Array.from({ length: shape.cells }, (_, i) => ({ name: `c${i}`, value: 0 })),
-      locks: Array.from({ length: shape.locks }, (_, i) => ({ name: `l${i}`, owner: -1 })),
-    }),
+    setup: () => cellsAndLocks(shape.cells, shape.locks),
     variants: { main: { summary: 'random', expect: 'holds', invariants, threads } },
   });
 }
