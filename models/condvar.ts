@@ -14,21 +14,58 @@
 import { hbAcquire, hbRelease, perform, type Op, type SharedObject, type Steps, type ThreadContext } from '../src/index';
 import { lockReleased, unlockNotHeld } from './kit/lock-tracking';
 import { mutexLock, type Mutex } from './mutex';
+import { withOps } from './kit/with-ops';
 
 export interface CondVar extends SharedObject {
   // invariant: waiters lists, oldest first, the ids of threads between step (1) and step (2)
   readonly waiters: number[];
   readonly spurious: boolean;
+  /** The ops of this condvar that name no mutex, allocated once. */
+  readonly ops: { readonly signal: Op<void>; readonly broadcast: Op<void> };
 }
 
 export function newCondVar(name: string, options: { readonly spurious?: boolean } = {}): CondVar {
-  return { name, waiters: [], spurious: options.spurious ?? false };
+  return withOps<CondVar>({ name, waiters: [], spurious: options.spurious ?? false }, (cv) => ({
+    signal: {
+      object: cv,
+      access: 'write',
+      label: `cond_signal(&${name})`,
+      run: (self) => {
+        hbRelease(self, cv);
+        cv.waiters.shift();
+      },
+    },
+    broadcast: {
+      object: cv,
+      access: 'write',
+      label: `cond_broadcast(&${name})`,
+      run: (self) => {
+        hbRelease(self, cv);
+        cv.waiters.length = 0;
+      },
+    },
+  }));
 }
 
-// why per call and not per object: the ops name the mutex, and one condvar may be used with
-// several (pthread forbids it at once, not over time); the cost is an allocation per wait, off the
-// runtime's hot path
-function waitOps(cv: CondVar, m: Mutex): { release: Op<void>; sleep: Op<void> } {
+interface WaitOps {
+  readonly release: Op<void>;
+  readonly sleep: Op<void>;
+}
+
+// why a side table and not a field of the condvar: the ops name the mutex, and one condvar may be
+// used with several over time; keeping them off the shared object keeps the cache out of the
+// world the audits compare. Built once per (condvar, mutex), so a wait loop allocates nothing.
+const waitOpsOf = new WeakMap<CondVar, Map<Mutex, WaitOps>>();
+
+function waitOps(cv: CondVar, m: Mutex): WaitOps {
+  let byMutex = waitOpsOf.get(cv);
+  if (byMutex === undefined) waitOpsOf.set(cv, (byMutex = new Map()));
+  let ops = byMutex.get(m);
+  if (ops === undefined) byMutex.set(m, (ops = makeWaitOps(cv, m)));
+  return ops;
+}
+
+function makeWaitOps(cv: CondVar, m: Mutex): WaitOps {
   const label = `cond_wait(&${cv.name}, &${m.name})`;
   return {
     release: {
@@ -69,26 +106,10 @@ export function* condWait(cv: CondVar, m: Mutex): Steps<void> {
 
 /** Wakes the oldest waiter, if any (the signal is lost when none waits). */
 export function* condSignal(cv: CondVar): Steps<void> {
-  yield* perform<void>({
-    object: cv,
-    access: 'write',
-    label: `cond_signal(&${cv.name})`,
-    run: (self) => {
-      hbRelease(self, cv);
-      cv.waiters.shift();
-    },
-  });
+  yield* perform(cv.ops.signal);
 }
 
 /** Wakes every waiter. */
 export function* condBroadcast(cv: CondVar): Steps<void> {
-  yield* perform<void>({
-    object: cv,
-    access: 'write',
-    label: `cond_broadcast(&${cv.name})`,
-    run: (self) => {
-      hbRelease(self, cv);
-      cv.waiters.length = 0;
-    },
-  });
+  yield* perform(cv.ops.broadcast);
 }

@@ -7,64 +7,72 @@
  * Spawn and join order the parent and the child for the data-race check, as thread creation and
  * join do.
  */
-import { bugOn, hbAcquire, hbRelease, perform, type SharedObject, type Steps, type ThreadBody, type ThreadContext } from '../src/index';
+import { bugOn, hbAcquire, hbRelease, perform, type Op, type SharedObject, type Steps, type ThreadBody, type ThreadContext } from '../src/index';
+import { withOps } from './kit/with-ops';
 
 export interface Task extends SharedObject {
   started: boolean;
   finished: boolean;
+  /** The ops of this task, allocated once. */
+  readonly ops: { readonly spawn: Op<void>; readonly join: Op<void>; readonly start: Op<void>; readonly exit: Op<void> };
 }
 
 export function newTask(name: string): Task {
-  return { name, started: false, finished: false };
+  return withOps<Task>({ name, started: false, finished: false }, (t) => ({
+    spawn: {
+      object: t,
+      access: 'write',
+      label: `spawn ${name}`,
+      run: (self) => {
+        bugOn(t.started, `${name} spawned twice`, `${name}.started = true`);
+        t.started = true;
+        hbRelease(self, t);
+      },
+    },
+    join: {
+      object: t,
+      access: 'read',
+      label: `join ${name}`,
+      enabled: () => t.finished,
+      waitsFor: () => `${name} to finish${t.started ? '' : ' (it was never spawned)'}`,
+      run: (self) => hbAcquire(self, t),
+    },
+    start: {
+      object: t,
+      access: 'read',
+      label: `${name} starts`,
+      enabled: () => t.started,
+      waitsFor: () => `spawn ${name}`,
+      run: (self) => hbAcquire(self, t),
+    },
+    exit: {
+      object: t,
+      access: 'write',
+      label: `${name} exits`,
+      run: (self) => {
+        t.finished = true;
+        hbRelease(self, t);
+      },
+    },
+  }));
 }
 
 /** Starts the task's thread. */
 export function* spawn(task: Task): Steps<void> {
-  yield* perform<void>({
-    object: task,
-    access: 'write',
-    label: `spawn ${task.name}`,
-    run: (self) => {
-      bugOn(task.started, `${task.name} spawned twice`, `${task.name}.started = true`);
-      task.started = true;
-      hbRelease(self, task);
-    },
-  });
+  yield* perform(task.ops.spawn);
 }
 
 /** Blocks until the task's body has returned. */
 export function* join(task: Task): Steps<void> {
-  yield* perform<void>({
-    object: task,
-    access: 'read',
-    label: `join ${task.name}`,
-    enabled: () => task.finished,
-    waitsFor: () => `${task.name} to finish${task.started ? '' : ' (it was never spawned)'}`,
-    run: (self) => hbAcquire(self, task),
-  });
+  yield* perform(task.ops.join);
 }
 
 /** A thread body that runs only once `task(world)` is spawned, and marks it finished on return. */
 export function spawned<W>(task: (world: W) => Task, body: ThreadBody<W>): ThreadBody<W> {
   return function* (world: W, self: ThreadContext) {
     const t = task(world);
-    yield* perform<void>({
-      object: t,
-      access: 'read',
-      label: `${t.name} starts`,
-      enabled: () => t.started,
-      waitsFor: () => `spawn ${t.name}`,
-      run: (me) => hbAcquire(me, t),
-    });
+    yield* perform(t.ops.start);
     yield* body(world, self);
-    yield* perform<void>({
-      object: t,
-      access: 'write',
-      label: `${t.name} exits`,
-      run: (me) => {
-        t.finished = true;
-        hbRelease(me, t);
-      },
-    });
+    yield* perform(t.ops.exit);
   };
 }

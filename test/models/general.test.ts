@@ -205,3 +205,17 @@ describe('assertion messages', () => {
     expect(v?.message).toMatch(/^after step 1: Expected values to be strictly equal: 0 !== 1$/);
   });
 });
+
+describe('ops are built once, not per step', () => {
+  it('a wait, a signal, a spawn and a join announce the same op objects every time', () => {
+    const m = newMutex('m');
+    const cv = newCondVar('cv');
+    const t = newTask('worker');
+    const first = <T>(g: Generator<T>) => g.next().value;
+    expect(first(condWait(cv, m))).toBe(first(condWait(cv, m)));
+    expect(first(condWait(cv, m))).not.toBe(first(condWait(cv, newMutex('m2'))));
+    expect(first(condSignal(cv))).toBe(first(condSignal(cv)));
+    expect(first(spawn(t))).toBe(first(spawn(t)));
+    expect(first(join(t))).toBe(first(join(t)));
+  });
+});
