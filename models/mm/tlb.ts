@@ -96,8 +96,21 @@ export function* flushTlbMm(mm: MmTlb, label = `flush_tlb_mm(${mm.tlb.name})`): 
   });
 }
 
-/** set_tlb_ubc_flush_pending: the PTE was cleared without a flush; remember to flush the mm's CPUs. */
-export function* setTlbUbcFlushPending(batch: TlbUnmapBatch, mm: MmTlb): Steps<void> {
+/**
+ * set_tlb_ubc_flush_pending: the PTE was cleared without a flush; remember to flush the mm's CPUs.
+ * `markMm: false` is its v4.12 form, before 3ea277194daa added `mm->tlb_flush_batched = true`:
+ * only the reclaiming task's batch knows a flush is owed.
+ */
+export function* setTlbUbcFlushPending(batch: TlbUnmapBatch, mm: MmTlb, opts: { readonly markMm?: boolean } = {}): Steps<void> {
+  if (opts.markMm === false) {
+    yield* perform<void>({
+      object: batch,
+      access: 'write',
+      label: `set_tlb_ubc_flush_pending(${mm.tlb.name})`,
+      run: () => void batch.pending.add(mm),
+    });
+    return;
+  }
   yield* perform<void>({
     object: mm,
     access: 'write',

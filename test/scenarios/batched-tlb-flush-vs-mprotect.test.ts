@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import scenario from '../../scenarios/batched-tlb-flush-vs-mprotect';
-import { checkVariant } from '../../src/index';
+import scenario, { mutants } from '../../scenarios/batched-tlb-flush-vs-mprotect';
+import { checkVariant, type Scenario } from '../../src/index';
 import { decodeSchedule } from '../../src/trace/schedule-token';
 import { recordTrace } from '../../src/trace/trace';
+
+/** The scenario with one of its exported mutants as its only variant. */
+function withMutant(name: keyof typeof mutants): Scenario {
+  return { ...scenario, variants: { [name]: mutants[name] } } as unknown as Scenario;
+}
 
 // Execution counts are those of the default exhaustive strategy; a change in the explorer's
 // reduction or in the model's steps moves them, and then they are re-pinned on purpose.
@@ -13,7 +18,8 @@ describe('batched-tlb-flush-vs-mprotect (EXTENDED)', () => {
     if (v.kind !== 'violated') return;
     const hit = v.violations.find((x) => x.check === 'tlb-no-stale-after-syscall');
     expect(hit?.message).toMatch(/mprotect\(PROT_READ\) returned while cpu1 caches a writable entry for 0x1000 \(PTE none\)/);
-    expect(v.stats.executions).toBe(2);
+    // 2 under the whole-world observer, before the invariants declared what they observe
+    expect(v.stats.executions).toBe(3);
   });
 
   it('buggy: in the bad interleaving the program then writes after mprotect returned', () => {
@@ -34,6 +40,28 @@ describe('batched-tlb-flush-vs-mprotect (EXTENDED)', () => {
   it('fixed: holds on every schedule', () => {
     const v = checkVariant(scenario, 'fixed');
     expect(v.kind).toBe('holds');
-    expect(v.stats.executions).toBe(33);
+    // 33 under the whole-world observer; 12 with no invariants at all
+    expect(v.stats.executions).toBe(21);
+  });
+
+  // The fix's parts, each removed in a named mutant the scenario exports.
+  it('without mm->tlb_flush_batched = true in reclaim, mprotect has nothing to flush', () => {
+    const v = checkVariant(withMutant('no-mm-flag'), 'no-mm-flag');
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    expect(v.violations.find((x) => x.check === 'tlb-no-stale-after-syscall')?.message).toMatch(/cpu1 caches a writable entry for 0x1000 \(PTE none\)/);
+  });
+
+  it('with flush_tlb_batched_pending before the PTL, the program writes after mprotect returned', () => {
+    const v = checkVariant(withMutant('flush-before-ptl'), 'flush-before-ptl');
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    expect(v.violations.find((x) => x.check === 'no-write-after-mprotect')?.message).toBe('cpu1 wrote page through a stale writable TLB entry');
+  });
+
+  it('the mutants are not registry variants, and each declares the violation its test finds', () => {
+    expect(Object.keys(scenario.variants)).toEqual(['buggy', 'fixed']);
+    expect(mutants['no-mm-flag'].expect).toEqual({ violated: 'tlb-no-stale-after-syscall' });
+    expect(mutants['flush-before-ptl'].expect).toEqual({ violated: 'no-write-after-mprotect' });
   });
 });

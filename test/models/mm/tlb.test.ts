@@ -84,6 +84,23 @@ describe('tlb', () => {
     expect(kept.last().mm.tlbFlushBatched).toBe(true);
   });
 
+  it('the v4.12 form (markMm: false) owes the flush in the batch only, so flush_tlb_batched_pending sees nothing', () => {
+    const kept = keepLastWorld(fresh);
+    const p = program<W>({
+      setup: kept.setup,
+      threads: {
+        a: function* (w) {
+          yield* setTlbUbcFlushPending(w.batch, w.mm, { markMm: false });
+          yield* flushTlbBatchedPending(w.mm);
+          w.got.push(w.mm.tlbFlushBatched, tlbEntryOf(w.mm, 1, 0x1000) !== null, w.batch.pending.size);
+        },
+      },
+    });
+    const t = runSchedule(p, 'A2');
+    expect(t.steps.map((s) => s.label)).toEqual(['set_tlb_ubc_flush_pending(mm->tlb)', 'READ mm->tlb_flush_batched']);
+    expect(kept.last().got).toEqual([false, true, 1]);
+  });
+
   it('flush_tlb_batched_pending flushes and clears only when the flag is set', () => {
     const idle = keepLastWorld(fresh);
     const p = program<W>({ setup: idle.setup, threads: { a: (w) => flushTlbBatchedPending(w.mm) } });
