@@ -26,6 +26,17 @@
  * and damon_folio_young): the pinned, sleeping path of folio_lock_anon_vma_read, which needs the
  * second re-check of 880a99b60d46.
  *
+ * Each part of the contract is needed, and a mutant (`mutants`, run by the scenario's test) shows it:
+ * - the reader's re-check in the trylock path: `buggy` is `fixed` without it, and
+ *   `sleeping-no-trylock-recheck` is `sleeping-fixed` without it (the sleeping walker tries the
+ *   lock first too);
+ * - the re-check after the sleeping anon_vma_lock_read: `sleeping-no-sleep-recheck`;
+ * - the writer's side, the old root's rwsem held for write across folio_move_anon_rmap:
+ *   `move-without-root-lock` (B's re-check reads the old mapping, then A moves folio and PTE while
+ *   B walks src_vma: the walk misses dst_vma, `rmap-walk-complete`).
+ * A's folio_lock is not part of it: the reader takes no folio lock (that is the point of the
+ * race), so the folio lock orders A against other movers, not against B.
+ *
  * Choices:
  * - A takes the source root rwsem with down_write; the real code try-locks it and on failure drops
  *   the PTE maps, sleeps on it and starts over, which orders the same way.
@@ -43,11 +54,20 @@
  * - The rmap walk's interval-tree lookup is a filter on the anon_vma's VMAs by the folio's index:
  *   a VMA whose range does not cover it is not visited, as anon_vma_interval_tree_foreach does.
  */
-import { folioLockAnonVmaRead, newAnonVma, anonVmaLockWrite, anonVmaUnlockRead, anonVmaUnlockWrite, type AnonVma } from '../models/mm/anon-vma';
+import {
+  anonVmaLockWrite,
+  anonVmaUnlockRead,
+  anonVmaUnlockWrite,
+  folioLockAnonVmaRead,
+  newAnonVma,
+  type AnonVma,
+  type LockAnonVmaReadOptions,
+} from '../models/mm/anon-vma';
 import { folioLock, folioReadMapping, folioSetMapping, folioUnlock, newFolio, type Folio } from '../models/mm/folio';
 import { mkPte, movePte, newPteTable, ptepTestAndClearYoung, pteLock, pteUnlock, type PteTable } from '../models/mm/page-table';
+import { ghostObject, named, writesGhost, type Ghost } from '../models/kit/ghost';
 import { newRcu, type Rcu } from '../models/rcu';
-import { defineScenario, type Invariant, type SharedObject, type Steps } from '../src/index';
+import { defineScenario, type Invariant, type SharedObject, type Steps, type Variant } from '../src/index';
 
 /** A VMA as the rmap walk sees it: the page offsets it covers and where its PTEs sit in the table. */
 interface Vma extends SharedObject {
@@ -65,10 +85,11 @@ interface World {
   readonly dst: Vma;
   readonly srcAnonVma: AnonVma<Vma>;
   readonly dstAnonVma: AnonVma<Vma>;
-  /** Ghost: the anon_vma root whose rwsem B's rmap walk holds, while it walks. */
-  walkRoot: AnonVma<Vma> | null;
-  /** Ghost: VMAs that mapped the folio when B's walk ended but that it did not visit. */
-  walkMissed: Vma[];
+  /**
+   * Ghost: `root`, the anon_vma root whose rwsem B's rmap walk holds while it walks; `missed`, the
+   * VMAs that mapped the folio when B's walk ended but that it did not visit.
+   */
+  readonly walk: Ghost<{ root: AnonVma<Vma> | null; missed: readonly Vma[] }>;
 }
 
 const SRC_PGOFF = 0;
@@ -82,26 +103,33 @@ function slotOf(vma: Vma, index: number): number {
 
 // ---- A: UFFDIO_MOVE of one present PTE, move_present_pte() (v6.8), same in both variants ------
 
-function* uffdioMove(w: World): Steps {
-  const { folio, src, dst } = w;
-  const pt = src.pt; // === dst.pt
-  yield* folioLock(folio);
-  yield* anonVmaLockWrite(w.srcAnonVma); // anon_vma_lock_write(src_anon_vma)
-  yield* pteLock(pt); // double_pt_lock(dst_ptl, src_ptl), one lock
-  yield* folioSetMapping(folio, w.dstAnonVma, DST_PGOFF, 'folio_move_anon_rmap(src_folio, dst_vma); src_folio->index = dst index');
-  yield* movePte(pt, src.firstSlot, dst.firstSlot, 'ptep_clear_flush(src_pte); set_pte_at(dst_pte, orig_dst_pte)');
-  yield* pteUnlock(pt);
-  yield* anonVmaUnlockWrite(w.srcAnonVma);
-  yield* folioUnlock(folio);
+/** move_present_pte(); `rootLock: false` leaves out anon_vma_lock_write(src_anon_vma) (a mutant). */
+function uffdioMoveWith(rootLock: boolean) {
+  return function* (w: World): Steps {
+    const { folio, src, dst } = w;
+    const pt = src.pt; // === dst.pt
+    yield* folioLock(folio);
+    if (rootLock) yield* anonVmaLockWrite(w.srcAnonVma); // anon_vma_lock_write(src_anon_vma)
+    yield* pteLock(pt); // double_pt_lock(dst_ptl, src_ptl), one lock
+    yield* folioSetMapping(folio, w.dstAnonVma, DST_PGOFF, 'folio_move_anon_rmap(src_folio, dst_vma); src_folio->index = dst index');
+    yield* movePte(pt, src.firstSlot, dst.firstSlot, 'ptep_clear_flush(src_pte); set_pte_at(dst_pte, orig_dst_pte)');
+    yield* pteUnlock(pt);
+    if (rootLock) yield* anonVmaUnlockWrite(w.srcAnonVma);
+    yield* folioUnlock(folio);
+  };
 }
+
+const uffdioMove = uffdioMoveWith(true);
 
 // ---- B: folio_referenced() → rmap_walk_anon(), buggy (pre-880a99b60d46) and fixed -------------
 
 /** rmap_walk_anon's walk over the locked anon_vma, with the ghost record of what it visited. */
 function* walkAnonVma(w: World, av: AnonVma<Vma>): Steps {
   const { folio } = w;
-  w.walkRoot = av.root;
-  const { index } = yield* folioReadMapping(folio, `folio_pgoff(${folio.name})`);
+  // why the walk is recorded from its first step on, not from the lock: the lock is the last step
+  // of folio_lock_anon_vma_read, whose paths end in different steps
+  const { index } = yield* writesGhost(w.walk, folioReadMapping(folio, `folio_pgoff(${folio.name})`));
+  w.walk.root = av.root;
   const visited: Vma[] = [];
   for (const vma of av.vmas) {
     const slot = slotOf(vma, index);
@@ -112,13 +140,16 @@ function* walkAnonVma(w: World, av: AnonVma<Vma>): Steps {
     yield* ptepTestAndClearYoung(vma.pt, slot, folio);
     yield* pteUnlock(vma.pt);
   }
-  w.walkMissed = [w.src, w.dst].filter((v) => v.pt.slots[v.firstSlot]?.page === folio && !visited.includes(v));
-  w.walkRoot = null;
-  yield* anonVmaUnlockRead(av);
+  // why recorded at up_read, which declares reading the PTEs: what the walk missed is read there,
+  // and no PTE of the folio can change between its last PTL section and the unlock (A moves the
+  // PTE under the root rwsem B holds, or already has)
+  yield* writesGhost(w.walk, anonVmaUnlockRead(av), [w.src.pt]);
+  w.walk.missed = [w.src, w.dst].filter((v) => v.pt.slots[v.firstSlot]?.page === folio && !visited.includes(v));
+  w.walk.root = null;
 }
 
 /** folio_referenced() from reclaim: rwc.try_lock, so a contended root rwsem ends the walk. */
-function folioReferenced(recheck: boolean) {
+function folioReferenced(recheck: LockAnonVmaReadOptions['recheck']) {
   return function* (w: World): Steps {
     const av = (yield* folioLockAnonVmaRead(w.folio, w.rcu, { recheck, tryLock: true })) as AnonVma<Vma> | null | 'contended';
     if (av === null || av === 'contended') return; // 'contended': rwc.contended, return -1
@@ -127,7 +158,7 @@ function folioReferenced(recheck: boolean) {
 }
 
 /** page_idle_clear_pte_refs / damon_folio_mkold: rmap_walk with a reader that sleeps on the rwsem. */
-function sleepingRmapWalk(recheck: boolean) {
+function sleepingRmapWalk(recheck: LockAnonVmaReadOptions['recheck']) {
   return function* (w: World): Steps {
     const av = (yield* folioLockAnonVmaRead(w.folio, w.rcu, { recheck })) as AnonVma<Vma> | null;
     if (av === null) return;
@@ -140,8 +171,9 @@ function sleepingRmapWalk(recheck: boolean) {
 const rmapRootMatch: Invariant<World> = {
   id: 'rmap-root-match',
   description: 'while an rmap walk of a folio runs, the anon_vma root it holds locked is the root of folio->mapping',
+  observes: named('folio', 'src_anon_vma', 'dst_anon_vma', 'ghost: rmap walk'),
   check: (w) => {
-    const locked = w.walkRoot;
+    const locked = w.walk.root;
     const current = w.folio.mapping as AnonVma<Vma> | null;
     if (locked === null || current === null || current.root === locked) return true;
     return `rmap walk of ${w.folio.name} holds ${locked.rwsem.name}, but ${w.folio.name}->mapping = ${current.name} (root ${current.root.name})`;
@@ -151,8 +183,35 @@ const rmapRootMatch: Invariant<World> = {
 const rmapWalkComplete: Invariant<World> = {
   id: 'rmap-walk-complete',
   description: 'an rmap walk visits every VMA whose page table maps the folio',
+  observes: named('ghost: rmap walk'),
   check: (w) =>
-    w.walkMissed.length === 0 || `rmap walk of ${w.folio.name} missed ${w.walkMissed.map((v) => v.name).join(', ')}, which maps it`,
+    w.walk.missed.length === 0 || `rmap walk of ${w.folio.name} missed ${w.walk.missed.map((v) => v.name).join(', ')}, which maps it`,
+};
+
+/**
+ * A fixed variant with one part of the fix removed, each with the violation that part prevents
+ * (test/scenarios/folio-move-anon-rmap-vs-referenced.test.ts). Not in `variants`: a mutant is a
+ * test of the fix, not a kernel version.
+ */
+export const mutants: Readonly<Record<'move-without-root-lock' | 'sleeping-no-trylock-recheck' | 'sleeping-no-sleep-recheck', Variant<World>>> = {
+  'move-without-root-lock': {
+    summary: 'fixed, but UFFDIO_MOVE moves the folio without the old root rwsem for write: the re-check passes and the move follows it (mutant)',
+    expect: { violated: 'rmap-walk-complete' },
+    invariants: [rmapRootMatch, rmapWalkComplete],
+    threads: { move: uffdioMoveWith(false), referenced: folioReferenced(true) },
+  },
+  'sleeping-no-trylock-recheck': {
+    summary: 'sleeping-fixed without the re-check after a successful down_read_trylock (mutant)',
+    expect: { violated: 'rmap-root-match' },
+    invariants: [rmapRootMatch, rmapWalkComplete],
+    threads: { move: uffdioMove, walk: sleepingRmapWalk({ afterTrylock: false, afterSleep: true }) },
+  },
+  'sleeping-no-sleep-recheck': {
+    summary: 'sleeping-fixed without the re-check after the sleeping anon_vma_lock_read (mutant)',
+    expect: { violated: 'rmap-root-match' },
+    invariants: [rmapRootMatch, rmapWalkComplete],
+    threads: { move: uffdioMove, walk: sleepingRmapWalk({ afterTrylock: true, afterSleep: false }) },
+  },
 };
 
 export default defineScenario({
@@ -171,7 +230,7 @@ export default defineScenario({
     const dstAnonVma = newAnonVma<Vma>('dst_anon_vma', { vmas: [dst] });
     const folio = newFolio('folio', { ref: 1, mapcount: 1, mapping: srcAnonVma, index: SRC_PGOFF });
     pt.slots[src.firstSlot] = mkPte(folio);
-    return { rcu: newRcu('rcu'), folio, src, dst, srcAnonVma, dstAnonVma, walkRoot: null, walkMissed: [] };
+    return { rcu: newRcu('rcu'), folio, src, dst, srcAnonVma, dstAnonVma, walk: ghostObject<{ root: AnonVma<Vma> | null; missed: readonly Vma[] }>('ghost: rmap walk', { root: null, missed: [] }) };
   },
   variants: {
     buggy: {

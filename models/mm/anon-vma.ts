@@ -153,8 +153,12 @@ export function* putAnonVma(av: AnonVma<SharedObject>): Steps<void> {
 }
 
 export interface LockAnonVmaReadOptions {
-  /** Re-read folio->mapping after taking the root rwsem and retry if it moved (880a99b60d46). */
-  readonly recheck: boolean;
+  /**
+   * Re-read folio->mapping after taking the root rwsem and retry if it moved (880a99b60d46): in
+   * both locking paths (`true`), or per path (the trylock path and the sleeping one), to show each
+   * is needed.
+   */
+  readonly recheck: boolean | { readonly afterTrylock: boolean; readonly afterSleep: boolean };
   /**
    * rwc->try_lock (folio_referenced from reclaim): when down_read_trylock fails, return
    * `'contended'` (rwc->contended = true) instead of sleeping on the rwsem.
@@ -171,6 +175,8 @@ export interface LockAnonVmaReadOptions {
 export function folioLockAnonVmaRead(folio: Folio, rcu: Rcu, opts: LockAnonVmaReadOptions & { readonly tryLock: true }): Steps<AnonVma | null | 'contended'>;
 export function folioLockAnonVmaRead(folio: Folio, rcu: Rcu, opts: LockAnonVmaReadOptions & { readonly tryLock?: false }): Steps<AnonVma | null>;
 export function* folioLockAnonVmaRead(folio: Folio, rcu: Rcu, opts: LockAnonVmaReadOptions): Steps<AnonVma | null | 'contended'> {
+  const recheckAfterTrylock = typeof opts.recheck === 'boolean' ? opts.recheck : opts.recheck.afterTrylock;
+  const recheckAfterSleep = typeof opts.recheck === 'boolean' ? opts.recheck : opts.recheck.afterSleep;
   for (;;) {
     yield* rcuReadLock(rcu);
     const { mapping } = yield* folioReadMapping(folio);
@@ -182,7 +188,7 @@ export function* folioLockAnonVmaRead(folio: Folio, rcu: Rcu, opts: LockAnonVmaR
     const root = yield* anonVmaRoot(av);
     if (yield* downReadTrylock(root.rwsem)) {
       // 880a99b60d46: folio_move_anon_rmap() may have changed the anon_vma; we hold no folio lock
-      if (opts.recheck && (yield* folioReadMapping(folio)).mapping !== av) {
+      if (recheckAfterTrylock && (yield* folioReadMapping(folio)).mapping !== av) {
         yield* upRead(root.rwsem);
         yield* rcuReadUnlock(rcu);
         continue;
@@ -210,7 +216,7 @@ export function* folioLockAnonVmaRead(folio: Folio, rcu: Rcu, opts: LockAnonVmaR
     }
     yield* rcuReadUnlock(rcu);
     yield* anonVmaLockRead(av);
-    if (opts.recheck && (yield* folioReadMapping(folio)).mapping !== av) {
+    if (recheckAfterSleep && (yield* folioReadMapping(folio)).mapping !== av) {
       yield* anonVmaUnlockRead(av);
       yield* putAnonVma(av);
       continue;

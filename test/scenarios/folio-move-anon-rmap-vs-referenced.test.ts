@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import scenario from '../../scenarios/folio-move-anon-rmap-vs-referenced';
-import { checkVariant } from '../../src/index';
+import scenario, { mutants } from '../../scenarios/folio-move-anon-rmap-vs-referenced';
+import { checkVariant, type Scenario } from '../../src/index';
 import { decodeSchedule } from '../../src/trace/schedule-token';
 import { recordTrace } from '../../src/trace/trace';
+
+/** The scenario with one of its exported mutants as its only variant. */
+function withMutant(name: keyof typeof mutants): Scenario {
+  return { ...scenario, variants: { [name]: mutants[name] } } as unknown as Scenario;
+}
 
 // Execution counts are those of the default exhaustive strategy; a change in the explorer's
 // reduction or in the model's steps moves them, and then they are re-pinned on purpose.
@@ -13,7 +18,8 @@ describe('folio-move-anon-rmap-vs-referenced', () => {
     if (v.kind !== 'violated') return;
     const hit = v.violations.find((x) => x.check === 'rmap-root-match');
     expect(hit?.message).toMatch(/holds src_anon_vma->rwsem, but folio->mapping = dst_anon_vma/);
-    expect(v.stats.executions).toBe(222);
+    // 222 under the whole-world observer, before the invariants declared what they observe
+    expect(v.stats.executions).toBe(3);
   });
 
   it('buggy: the stale walk also misses the VMA that maps the folio (rmap-walk-complete)', () => {
@@ -57,7 +63,8 @@ describe('folio-move-anon-rmap-vs-referenced', () => {
   it('fixed: holds on every schedule', { timeout: 60_000 }, () => {
     const v = checkVariant(scenario, 'fixed');
     expect(v.kind).toBe('holds');
-    expect(v.stats.executions).toBe(937);
+    // 937 under the whole-world observer; 7 is also the count with no invariants at all
+    expect(v.stats.executions).toBe(7);
   });
 
   it('sleeping-buggy: the page_idle/DAMON walk also runs under the old root', () => {
@@ -68,6 +75,35 @@ describe('folio-move-anon-rmap-vs-referenced', () => {
   it('sleeping-fixed: holds on every schedule', { timeout: 60_000 }, () => {
     const v = checkVariant(scenario, 'sleeping-fixed');
     expect(v.kind).toBe('holds');
-    expect(v.stats.executions).toBe(4412);
+    // 4,412 under the whole-world observer; 8 is also the count with no invariants at all
+    expect(v.stats.executions).toBe(8);
+  });
+
+  // The fix's parts, each removed in a named mutant the scenario exports.
+  it('without the old root rwsem held for write by UFFDIO_MOVE, the re-checked walk misses dst_vma', () => {
+    const v = checkVariant(withMutant('move-without-root-lock'), 'move-without-root-lock');
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    expect(v.violations.find((x) => x.check === 'rmap-walk-complete')?.message).toBe('rmap walk of folio missed dst_vma, which maps it');
+  });
+
+  for (const name of ['sleeping-no-trylock-recheck', 'sleeping-no-sleep-recheck'] as const) {
+    it(`${name}: the sleeping walker runs under the old root`, () => {
+      const v = checkVariant(withMutant(name), name);
+      expect(v.kind).toBe('violated');
+      if (v.kind !== 'violated') return;
+      expect(v.violations.find((x) => x.check === 'rmap-root-match')?.message).toMatch(/holds src_anon_vma->rwsem, but folio->mapping = dst_anon_vma/);
+      // each mutant loses its re-check on a different path: the trylock that succeeded, or the sleep
+      const steps = recordTrace(scenario, name, mutants[name], scenario.params, v.schedule).steps.filter((s) => s.thread === 1).map((s) => `${s.label} → ${s.result}`);
+      const slept = steps.includes('down_read(&src_anon_vma->rwsem) → null');
+      expect(slept).toBe(name === 'sleeping-no-sleep-recheck');
+    });
+  }
+
+  it('the mutants are not registry variants, and each declares the violation its test finds', () => {
+    expect(Object.keys(scenario.variants)).toEqual(['buggy', 'fixed', 'sleeping-buggy', 'sleeping-fixed']);
+    expect(mutants['move-without-root-lock'].expect).toEqual({ violated: 'rmap-walk-complete' });
+    expect(mutants['sleeping-no-trylock-recheck'].expect).toEqual({ violated: 'rmap-root-match' });
+    expect(mutants['sleeping-no-sleep-recheck'].expect).toEqual({ violated: 'rmap-root-match' });
   });
 });

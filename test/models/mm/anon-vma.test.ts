@@ -9,12 +9,14 @@ import {
   newAnonVma,
   putAnonVma,
   type AnonVma,
+  type LockAnonVmaReadOptions,
 } from '../../../models/mm/anon-vma';
 import { folioSetMapping, newFolio, type Folio } from '../../../models/mm/folio';
 import { newRcu, type Rcu } from '../../../models/rcu';
 import type { Invariant } from '../../../src/runtime/scenario';
 import { keepLastWorld } from '../../helpers/last-world';
 import { exploreProgram, firedChecks, program, runSchedule } from '../../helpers/program';
+import { recordTrace } from '../../../src/trace/trace';
 
 interface W {
   rcu: Rcu;
@@ -32,7 +34,7 @@ const fresh = (mapcount = 1) => (): W => {
 };
 
 /** A reader that records what it got and unlocks it again. */
-const reader = (recheck: boolean) =>
+const reader = (recheck: LockAnonVmaReadOptions['recheck']) =>
   function* (w: W) {
     const av = yield* folioLockAnonVmaRead(w.folio, w.rcu, { recheck });
     w.got = { av, mappingThen: w.folio.mapping };
@@ -121,6 +123,25 @@ describe('anon_vma', () => {
     expect(buggy.kind).toBe('violated');
     const fixed = exploreProgram(program<W>({ setup: fresh(), threads: { move: mover, read: reader(true) }, invariants: [lockedTheCurrentAnonVma] }));
     expect(fixed.kind).toBe('holds');
+  });
+
+  it('each locking path needs its own re-check: with only one, the other returns the anon_vma the folio left', () => {
+    const prog = (recheck: LockAnonVmaReadOptions['recheck']) =>
+      program<W>({ setup: fresh(), threads: { move: mover, read: reader(recheck) }, invariants: [lockedTheCurrentAnonVma] });
+    /** The reader's steps in the schedule dfs found violating, or null when every schedule holds. */
+    const readerSteps = (recheck: LockAnonVmaReadOptions['recheck']) => {
+      const p = prog(recheck);
+      const v = exploreProgram(p);
+      if (v.kind !== 'violated') return null;
+      return recordTrace(p, 'main', p.variants.main!, p.params, v.schedule).steps.filter((s) => s.thread === 1).map((s) => `${s.label} → ${s.result}`);
+    };
+    // without the trylock path's re-check: B read av1, A's whole move ran, B's trylock succeeded
+    expect(readerSteps({ afterTrylock: false, afterSleep: true })).toContain('down_read_trylock(&av1->rwsem) → true');
+    // without the sleeping path's: B's trylock failed under A's write lock, it slept through the move
+    const slept = readerSteps({ afterTrylock: true, afterSleep: false });
+    expect(slept).toContain('down_read_trylock(&av1->rwsem) → false');
+    expect(slept).toContain('down_read(&av1->rwsem) → null');
+    expect(readerSteps({ afterTrylock: true, afterSleep: true })).toBeNull();
   });
 
   it('the inc-not-zero pin fails on a dying anon_vma; a put after the free is a refcount bug', () => {
