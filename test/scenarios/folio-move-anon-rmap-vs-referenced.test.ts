@@ -89,12 +89,13 @@ describe('folio-move-anon-rmap-vs-referenced', () => {
 
   for (const name of ['sleeping-no-trylock-recheck', 'sleeping-no-sleep-recheck'] as const) {
     it(`${name}: the sleeping walker runs under the old root`, () => {
-      const v = checkVariant(withMutant(name), name);
+      const m = withMutant(name);
+      const v = checkVariant(m, name);
       expect(v.kind).toBe('violated');
       if (v.kind !== 'violated') return;
       expect(v.violations.find((x) => x.check === 'rmap-root-match')?.message).toMatch(/holds src_anon_vma->rwsem, but folio->mapping = dst_anon_vma/);
       // each mutant loses its re-check on a different path: the trylock that succeeded, or the sleep
-      const steps = recordTrace(scenario, name, mutants[name], scenario.params, v.schedule).steps.filter((s) => s.thread === 1).map((s) => `${s.label} → ${s.result}`);
+      const steps = recordTrace(m, name, m.variants[name]!, scenario.params, v.schedule).steps.filter((s) => s.thread === 1).map((s) => `${s.label} → ${s.result}`);
       const slept = steps.includes('down_read(&src_anon_vma->rwsem) → null');
       expect(slept).toBe(name === 'sleeping-no-sleep-recheck');
     });
