@@ -38,6 +38,16 @@
  * A PTE written into the detached table before the isolate scan, under the same PTL, is seen by
  * the scan and copied: the kernel tolerates it, and `pt-attached` does not flag it.
  *
+ * The VMA write lock must cover the collapse from before pmdp_collapse_flush to set_pmd_at, and a
+ * mutant (`mutants`, run by the scenario's test) shows each end:
+ * - `vma-lock-after-scan` (vma_start_write after the isolate scan): a fault already past
+ *   pte_offset_map_lock's read of TABLE(pte) writes its PTE into the detached table after the scan
+ *   (`pt-attached`, declared; on other schedules `fault-not-lost`, `bug-on` or `oops`); the late
+ *   vma_start_write only waits for that fault to finish.
+ * - `unlock-before-set-pmd` (mmap_write_unlock, which ends every VMA write lock through
+ *   vma_end_write_all, before set_pmd_at): a new fault under the VMA lock finds the PMD empty and
+ *   pte_alloc() populates it, and collapse's BUG_ON(!pmd_none(*pmd)) fires (`bug-on`).
+ *
  * Choices:
  * - The PTE table has `ptes` slots (default 2): slot 0 maps a page, the fault hits the last one.
  * - __handle_mm_fault's pmdp_get_lockless and handle_pte_fault's pmd_none(*vmf->pmd) /
@@ -58,6 +68,7 @@
  */
 import { anonVmaLockWrite, anonVmaUnlockWrite, newAnonVma, type AnonVma } from '../models/mm/anon-vma';
 import { newFolio, type Folio } from '../models/mm/folio';
+import { ghostObject, named, writesGhost, type Ghost } from '../models/kit/ghost';
 import { mightSleepStep } from '../models/kit/might-sleep';
 import {
   describePmd,
@@ -96,7 +107,7 @@ import {
   type MmLocks,
   type VmaLock,
 } from '../models/mm/vma-lock';
-import { bugOn, defineScenario, type Invariant, oops, perform, type Steps } from '../src/index';
+import { bugOn, defineScenario, type Invariant, oops, perform, type Steps, type Variant } from '../src/index';
 
 interface World {
   readonly rcu: Rcu;
@@ -114,12 +125,14 @@ interface World {
   readonly newPage: Folio;
   /** The huge page khugepaged allocated before taking mmap_lock. */
   readonly hpage: Folio;
-  /** Ghost: what __collapse_huge_page_copy put into the huge page, one entry per PTE slot. */
-  hpageContents: readonly PteVal[] | null;
+  /**
+   * Ghost, written by collapse: `contents`, what __collapse_huge_page_copy put into the huge page
+   * (one entry per PTE slot), and `strayAtScan`, `pt.strayWrites.length` when the isolate scan of
+   * the old table ran; null before.
+   */
+  readonly collapse: Ghost<{ contents: readonly PteVal[] | null; strayAtScan: number | null }>;
   /** Ghost: the fault installed newPage in a PTE. */
-  faultInstalled: boolean;
-  /** Ghost: `pt.strayWrites.length` when collapse's isolate scan of the old table ended; null before. */
-  strayAtScan: number | null;
+  readonly fault: Ghost<{ installed: boolean }>;
 }
 
 // ---- A: the page fault, identical in both variants --------------------------------------------
@@ -145,7 +158,7 @@ function* pteOffsetMapPmd(w: World): Steps<PteTable> {
     label,
     run: () => {
       const v = w.pmd.val;
-      if (v.kind !== 'table') oops(`${label}: *pmd is ${describePmd(v)}, pmd_page(*pmd) is no page table: its "PTL" and "PTEs" are another page's memory`, `${w.pmd.name} = ${describePmd(v)}`);
+      if (v.kind !== 'table') oops(`*pmd is ${describePmd(v)}, pmd_page(*pmd) is no page table: its "PTL" and "PTEs" are another page's memory`, `${w.pmd.name} = ${describePmd(v)}`);
       return v.pt;
     },
   });
@@ -167,8 +180,8 @@ function* doAnonymousPage(w: World): Steps {
   const pt = yield* pteOffsetMapPmd(w);
   yield* pteLock(pt); // spin_lock(ptl)
   const entry = mkPte(w.newPage);
-  if (yield* pteInstallIfNone(pt, w.slot, entry, `folio_add_new_anon_rmap(${w.newPage.name}); set_pte_at(${pt.name}[${w.slot}])`)) {
-    w.faultInstalled = true;
+  if (yield* writesGhost(w.fault, pteInstallIfNone(pt, w.slot, entry, `folio_add_new_anon_rmap(${w.newPage.name}); set_pte_at(${pt.name}[${w.slot}])`))) {
+    w.fault.installed = true;
   }
   yield* pteUnlock(pt);
 }
@@ -195,14 +208,23 @@ function* collapseCopy(w: World, snapshot: readonly PteVal[]): Steps {
     object: w.hpage,
     access: 'write',
     label: `__collapse_huge_page_copy(pte, ${w.hpage.name})`,
+    alsoTouches: [{ object: w.collapse, access: 'write' }],
     run: () => {
-      w.hpageContents = snapshot;
+      w.collapse.contents = snapshot;
     },
   });
 }
 
+/** Steps a mutant moves into collapsePmd (the variants move none). */
+interface Moved {
+  /** Run right after the isolate scan, before the copy. */
+  readonly afterScan?: (w: World) => Steps;
+  /** Run after the copy, before pmd_lock for set_pmd_at. */
+  readonly beforeInstall?: (w: World) => Steps;
+}
+
 /** From pmdp_collapse_flush to set_pmd_at, the same in both variants. */
-function* collapsePmd(w: World): Steps {
+function* collapsePmd(w: World, moved: Moved = {}): Steps {
   yield* anonVmaLockWrite(w.anonVma);
   yield* pmdLock(w.pmd);
   const old = yield* pmdpCollapseFlush(w.pmd);
@@ -210,11 +232,13 @@ function* collapsePmd(w: World): Steps {
   if (old.kind !== 'table') throw new Error(`collapse found PMD ${describePmd(old)}, the scenario starts with a table`);
   const pt = old.pt;
   yield* pteLock(pt); // spin_lock(pte_ptl)
-  const snapshot = yield* pteSnapshot(pt);
+  const snapshot = yield* writesGhost(w.collapse, pteSnapshot(pt));
+  w.collapse.strayAtScan = pt.strayWrites.length; // under the PTL: no PTE write can come in between
   yield* pteUnlock(pt);
-  w.strayAtScan = pt.strayWrites.length;
   yield* anonVmaUnlockWrite(w.anonVma);
+  if (moved.afterScan) yield* moved.afterScan(w);
   yield* collapseCopy(w, snapshot);
+  if (moved.beforeInstall) yield* moved.beforeInstall(w);
   yield* pmdLock(w.pmd);
   const now = yield* pmdRead(w.pmd, 'pmd_none(*pmd)');
   bugOn(now.kind !== 'none', `BUG_ON(!pmd_none(*pmd)) in collapse_huge_page: ${w.pmd.name} is ${describePmd(now)}`, `${w.pmd.name} = ${describePmd(now)}`);
@@ -236,13 +260,28 @@ function* collapseHugePageFixed(w: World): Steps {
   yield* mmapWriteUnlock(w.mm);
 }
 
+/** The fix with mmap_write_unlock (and with it vma_end_write_all) before the huge PMD is installed. */
+function* collapseUnlockBeforeSetPmd(w: World): Steps {
+  yield* mmapWriteLock(w.mm);
+  yield* vmaStartWrite(w.vma);
+  yield* collapsePmd(w, { beforeInstall: (x) => mmapWriteUnlock(x.mm) });
+}
+
+/** The fix with vma_start_write only after the isolate scan. */
+function* collapseVmaLockAfterScan(w: World): Steps {
+  yield* mmapWriteLock(w.mm);
+  yield* collapsePmd(w, { afterScan: (x) => vmaStartWrite(x.vma) });
+  yield* mmapWriteUnlock(w.mm);
+}
+
 // ---- invariants -------------------------------------------------------------------------------
 
 const ptAttached: Invariant<World> = {
   id: 'pt-attached',
   description: 'a PTE is only written into a page table that a PMD points at, or that collapse detached and has not yet scanned (the scan, under the same PTL, copies it)',
+  observes: named('pte', 'ghost: collapse'),
   check: (w) => {
-    const late = w.strayAtScan === null ? [] : w.pt.strayWrites.slice(w.strayAtScan);
+    const late = w.collapse.strayAtScan === null ? [] : w.pt.strayWrites.slice(w.collapse.strayAtScan);
     return late.length === 0 ? true : `${late.join('; ')}, after collapse's isolate scan of ${w.pt.name}`;
   },
 };
@@ -250,10 +289,32 @@ const ptAttached: Invariant<World> = {
 const faultNotLost: Invariant<World> = {
   id: 'fault-not-lost',
   description: 'once the huge PMD is installed, it maps every page a fault installed in the collapsed range',
+  observes: named('pmd', 'ghost: collapse', 'ghost: fault installed'),
   check: (w) => {
-    if (!w.faultInstalled || w.pmd.val.kind !== 'huge' || w.hpageContents === null) return true;
-    if (w.hpageContents.some((pte) => pte?.page === w.newPage)) return true;
+    const contents = w.collapse.contents;
+    if (!w.fault.installed || w.pmd.val.kind !== 'huge' || contents === null) return true;
+    if (contents.some((pte) => pte?.page === w.newPage)) return true;
     return `${describePmd(w.pmd.val)} was copied without ${w.newPage.name}, which the fault mapped at slot ${w.slot}: the write is lost`;
+  },
+};
+
+/**
+ * The fixed variant with its VMA write lock held over less of the collapse, each with the
+ * violation the full span prevents (test/scenarios/khugepaged-collapse-vs-vma-locked-fault.test.ts).
+ * Not in `variants`: a mutant is a test of the fix, not a kernel version.
+ */
+export const mutants: Readonly<Record<'unlock-before-set-pmd' | 'vma-lock-after-scan', Variant<World>>> = {
+  'unlock-before-set-pmd': {
+    summary: 'fixed, but mmap_write_unlock (vma_end_write_all) before set_pmd_at: a fault populates the emptied PMD (mutant)',
+    expect: { violated: 'bug-on' },
+    invariants: [ptAttached, faultNotLost],
+    threads: { fault: pageFault, khugepaged: collapseUnlockBeforeSetPmd },
+  },
+  'vma-lock-after-scan': {
+    summary: 'fixed, but vma_start_write only after the isolate scan: it waits for a fault already past pte_offset_map_lock (mutant)',
+    expect: { violated: 'pt-attached' },
+    invariants: [ptAttached, faultNotLost],
+    threads: { fault: pageFault, khugepaged: collapseVmaLockAfterScan },
   },
 };
 
@@ -282,9 +343,8 @@ export default defineScenario({
       slot: ptes - 1,
       newPage: newFolio('new_folio'),
       hpage: newFolio('hpage', { flags: ['head'] }),
-      hpageContents: null,
-      faultInstalled: false,
-      strayAtScan: null,
+      collapse: ghostObject<{ contents: readonly PteVal[] | null; strayAtScan: number | null }>('ghost: collapse', { contents: null, strayAtScan: null }),
+      fault: ghostObject('ghost: fault installed', { installed: false }),
     };
   },
   variants: {
