@@ -39,8 +39,7 @@
  */
 import { named, observing } from '../models/kit/ghost';
 import { fuseAfter, fuseBefore, fused, fusedAs } from '../models/kit/fused';
-import { folioPut, newFolio, type Folio } from '../models/mm/folio';
-import { assertLive } from '../models/kit/lifetime';
+import { folioPut, newFolio, pinPage, type Folio } from '../models/mm/folio';
 import {
   firstNotifier,
   mmuNotifierInvalidateRangeEnd,
@@ -50,7 +49,7 @@ import {
   srcuReadSide,
   type MmuNotifierMm,
 } from '../models/mm/mmu-notifier';
-import { followPte, newPageTable, ptepClearFlush, setPteAtSetup, type PageTable, type Pte } from '../models/mm/pte';
+import { followPte, hex, newPageTable, ptepClearFlush, setPteAtSetup, type PageTable, type Pte } from '../models/mm/pte';
 import {
   kvmMapSpte,
   kvmNotifierState,
@@ -122,10 +121,7 @@ function kvmPageFault(retry: RetryTest) {
 
 /** get_user_pages(addr): the page the PTE maps, with a reference taken under the PTL. */
 function getUserPage(w: Machine): Steps<Folio | null> {
-  return followPte(w.pt, ADDR, (page, self) => {
-    assertLive(page, self, `get_page(${page.name})`);
-    page.ref++;
-  });
+  return followPte(w.pt, ADDR, (page, self) => pinPage(page, self, `get_user_pages(${hex(ADDR)}): get_page(${page.name})`));
 }
 
 /** spin_lock(mmu_lock); if (retry) goto out_unlock; map the spte; out_unlock: spin_unlock(mmu_lock). */
