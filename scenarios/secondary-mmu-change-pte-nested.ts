@@ -31,6 +31,7 @@
  */
 import { named, observing } from '../models/kit/ghost';
 import { fused, fusedAs } from '../models/kit/fused';
+import { touch } from '../models/kit/lifetime';
 import { folioGet, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import {
   mmuNotifierChangePte,
@@ -112,9 +113,9 @@ function* clearPte(pt: PageTable<Folio>): Steps<Pte<Folio>> {
   return old;
 }
 
-/** One notifier call as one step on kvm->mmu_lock (see Choices). */
+/** One notifier call as one step on kvm->mmu_lock (see Choices), writing the mm's range books and reading the list. */
 function notifierCall(w: Machine, call: () => Steps<void>): Steps<void> {
-  return fusedAs({ object: w.kvm.mmuLock, access: 'write' }, call);
+  return fusedAs({ object: w.kvm.mmuLock, access: 'write', alsoTouches: [touch(w.mm, 'write'), touch(w.mm.list, 'read')] }, call);
 }
 
 // ---- invariants ---------------------------------------------------------------------------------

@@ -38,7 +38,8 @@
  *   `attempts` only limits how often A retries, and any failing schedule needs none.
  */
 import { named, observing } from '../models/kit/ghost';
-import { fuseAfter, fuseBefore, fused, fusedAs } from '../models/kit/fused';
+import { fuseBefore, fused, fusedAs } from '../models/kit/fused';
+import { touch } from '../models/kit/lifetime';
 import { folioPut, newFolio, pinPage, type Folio } from '../models/mm/folio';
 import {
   firstNotifier,
@@ -164,29 +165,28 @@ function* tryToUnmapOne(w: Machine): Steps {
 }
 
 /**
- * mmu_notifier_invalidate_page() with the walk's private steps (SRCU section, list loads) folded
- * into the callback's first and last steps, so that the callback keeps its own steps (one VM here).
+ * mmu_notifier_invalidate_page() with the walk's private steps folded into the callback's first
+ * step (SRCU entry, first list load), so that the callback keeps its own steps (one VM here). The
+ * walk's end (next list load, SRCU exit) is a step of its own: folded into a callback step that
+ * writes KVM's state outside mmu_lock (the late seq bump), it would be a second shared object.
  */
 function* callbackSteps(w: Machine, callback: () => Steps<void>): Steps<void> {
   const readSide = w.mm.readSide!;
   const mn = w.kvm.notifier;
   let token = 0;
-  yield* fuseAfter(
-    () =>
-      fuseBefore(function* () {
-        token = yield* readSide.lock();
-        yield* firstNotifier(w.mm);
-      }, callback),
-    function* () {
-      yield* nextNotifier(mn);
-      yield* readSide.unlock(token);
-    },
-  );
+  yield* fuseBefore(function* () {
+    token = yield* readSide.lock();
+    yield* firstNotifier(w.mm);
+  }, callback);
+  yield* fused(() => nextNotifier(mn), () => readSide.unlock(token));
 }
 
-/** One notifier call as one step on kvm->mmu_lock (see Choices). */
+/**
+ * One notifier call as one step on kvm->mmu_lock (see Choices); it also writes the mm's
+ * range-pairing books, which A's mmu_set_spte reads, and reads the notifier list.
+ */
 function kvmNotifierCall(w: Machine, call: () => Steps<void>): Steps<void> {
-  return fusedAs({ object: w.kvm.mmuLock, access: 'write' }, call);
+  return fusedAs({ object: w.kvm.mmuLock, access: 'write', alsoTouches: [touch(w.mm, 'write'), touch(w.mm.list, 'read')] }, call);
 }
 
 // ---- the variants --------------------------------------------------------------------------------
