@@ -27,6 +27,14 @@
  *
  * S4b and S4c have one thread each: the bug is in one code path, no interleaving needed.
  *
+ * Each part of each fix is shown needed, by a registry variant or by a mutant (`mutants`):
+ * - S4a: the SRCU read side (`rcu-buggy`, `rcu-buggy-unreported`); unregister's synchronize_srcu,
+ *   without which the driver's kfree(mn) lands under the sleeping walk (`srcu-no-synchronize`).
+ * - S4b: invalidate_page after pte_unmap_unlock (`under-ptl-buggy`), before the last put_page
+ *   (`outside-ptl-put-first`), and at all (`outside-ptl-no-invalidate`).
+ * - S4c: range_end given the saved mmun_start/mmun_end (`range-args-buggy`), and called at all
+ *   (`range-args-no-end`, caught by range-not-ended when the thread returns).
+ *
  * Choices:
  * - The device acknowledges by itself (the wait is one may-sleep step, not a device thread): the
  *   race is about what the sleeper holds, not about the device.
@@ -61,7 +69,7 @@ import { newPageTable, ptepClearFlush, setPteAt, setPteAtSetup, type PageTable }
 import { newRcu, type Rcu } from '../models/rcu';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu, type Srcu } from '../models/srcu';
-import { defineScenario, type Invariant, perform, type SharedObject, type Steps } from '../src/index';
+import { defineScenario, type Invariant, perform, type SharedObject, type Steps, type Variant } from '../src/index';
 
 const ADDR = 0x1000;
 const PAGE_SIZE = 0x1000;
@@ -140,12 +148,12 @@ function zapRangeStart(readSide: (w: World) => ReadSide) {
     notifierWalk(w, readSide(w), (mn) => mn.ops.invalidateRangeStart?.(mn, w.mm, 0x0, HPAGE_SIZE) ?? null);
 }
 
-function unregisterAndFree(readSide: (w: World) => ReadSide) {
+function unregisterAndFree(readSide: (w: World) => ReadSide, synchronize = true) {
   return function* (w: World): Steps {
     const { mm, mn } = w;
     // if (!hlist_unhashed()) { [no ->release]; spin_lock(); hlist_del_rcu(); spin_unlock(); }
     yield* fusedAs({ object: mm.list, access: 'write' }, () => unlinkIfHashed(mn), () => spinUnlock(mm.lock));
-    yield* readSide(w).synchronize();
+    if (synchronize) yield* readSide(w).synchronize();
     yield* kfreeNotifier(mn);
   };
 }
@@ -171,7 +179,8 @@ const srcuSide = (w: World) => srcuReadSide(w.srcu);
 
 // ---- S4b: try_to_unmap_one() + shrink_page_list()'s last put_page ---------------------------------
 
-type UnmapShape = 'under-ptl' | 'outside-ptl' | 'put-first';
+/** Where try_to_unmap_one calls invalidate_page: under the PTL, after it, after the last put, or not at all. */
+type UnmapShape = 'under-ptl' | 'outside-ptl' | 'put-first' | 'none';
 
 function tryToUnmap(shape: UnmapShape) {
   return function* (w: World): Steps {
@@ -194,7 +203,7 @@ function tryToUnmap(shape: UnmapShape) {
 
 // ---- S4c: do_huge_pmd_wp_page_fallback(), v1 of 2ec74c3ef2 and as merged ----------------------------
 
-function wpPageFallback(saveArgs: boolean) {
+function wpPageFallback(saveArgs: boolean, rangeEnd = true) {
   return function* (w: World): Steps {
     const { mm, hpt, newPages } = w;
     let haddr = 0x0;
@@ -202,6 +211,7 @@ function wpPageFallback(saveArgs: boolean) {
     const mmunEnd = haddr + HPAGE_SIZE;
     yield* mmuNotifierInvalidateRangeStart(mm, mmunStart, mmunEnd);
     yield* fused(() => mapSmallPages(hpt, newPages, () => (haddr += PAGE_SIZE) - PAGE_SIZE));
+    if (!rangeEnd) return;
     if (saveArgs) yield* mmuNotifierInvalidateRangeEnd(mm, mmunStart, mmunEnd);
     else yield* mmuNotifierInvalidateRangeEnd(mm, haddr, haddr + HPAGE_SIZE); // haddr moved in the loop
   };
@@ -227,6 +237,35 @@ const deviceNoFreed: Invariant<World> = {
       if (p !== null && p.life === 'freed') return `${p.name} was freed while ${w.dev.name}->dpte[0x${a.toString(16)}] still maps it`;
     }
     return true;
+  },
+};
+
+const rangeArgsInvariants = [observing(rangePairing((w: World) => w.mm), named('mm->mmu_notifier_mm'))];
+
+/**
+ * The fixed variants with one part of their fix removed, each with the violation that part
+ * prevents (run by test/scenarios/mmu-notifier-sleeping-callbacks.test.ts). The other parts are
+ * registry variants already: the SRCU read side (`rcu-buggy`), invalidate_page outside the PTL
+ * (`under-ptl-buggy`) and before the last put (`outside-ptl-put-first`), range_end's saved
+ * arguments (`range-args-buggy`).
+ */
+export const mutants: Readonly<Record<'srcu-no-synchronize' | 'outside-ptl-no-invalidate' | 'range-args-no-end', Variant<World>>> = {
+  'srcu-no-synchronize': {
+    summary: 'srcu-fixed without synchronize_srcu in unregister: the driver frees mn under the sleeping walk (mutant)',
+    expect: { violated: 'use-after-free' },
+    threads: { invalidate: zapRangeStart(srcuSide), unregister: unregisterAndFree(srcuSide, false) },
+  },
+  'outside-ptl-no-invalidate': {
+    summary: 'outside-ptl-fixed without the invalidate_page call: the device keeps mapping the freed page (mutant)',
+    expect: { violated: 'smmu-no-freed' },
+    invariants: [deviceNoFreed],
+    threads: { unmap: tryToUnmap('none') },
+  },
+  'range-args-no-end': {
+    summary: 'range-args-fixed without invalidate_range_end: the range is never ended (mutant)',
+    expect: { violated: 'range-not-ended' },
+    invariants: rangeArgsInvariants,
+    threads: { fallback: wpPageFallback(true, false) },
   },
 };
 
@@ -296,13 +335,13 @@ export default defineScenario({
     'range-args-buggy': {
       summary: '2ec74c3ef2 v1 do_huge_pmd_wp_page_fallback: range_end gets haddr after the loop advanced it',
       expect: { violated: 'range-pairing' },
-      invariants: [observing(rangePairing((w: World) => w.mm), named('mm->mmu_notifier_mm'))],
+      invariants: rangeArgsInvariants,
       threads: { fallback: wpPageFallback(false) },
     },
     'range-args-fixed': {
       summary: '2ec74c3ef2 as merged: range_start and range_end both get mmun_start, mmun_end',
       expect: 'holds',
-      invariants: [observing(rangePairing((w: World) => w.mm), named('mm->mmu_notifier_mm'))],
+      invariants: rangeArgsInvariants,
       threads: { fallback: wpPageFallback(true) },
     },
   },

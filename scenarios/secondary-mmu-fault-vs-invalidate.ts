@@ -24,6 +24,19 @@
  * (`per-page-fixed`) or after dropping it (`per-page-seq-outside-lock`, what KVM's comment on that
  * callback warns against).
  *
+ * Each part of the fault path's fix is shown needed, by a variant or a mutant (`mutants`):
+ * - the count test (`seq-only`; `no-count-test` declares the rule's own invariant,
+ *   no-spte-in-active-range) and the seq test (`count-only`);
+ * - mmu_seq sampled before get_user_pages (`seq-after-gup`: an invalidation that ends between gup
+ *   and the sample moves seq before it is read);
+ * - the test and mmu_set_spte in one mmu_lock section (`test-and-map-apart`; fused into one step,
+ *   `test-and-map-apart-fused`, the two sections are a model error: a fused step may not drop
+ *   and retake a lock);
+ * - kvm_release_pfn_clean dropping the gup reference (`no-release-pfn`: reference-leak when the
+ *   fault returns; the page would never be freed, so no spte could outlive it).
+ * Retrying is harmless to leave out: a fault that gives up maps nothing (the vCPU faults again,
+ * which is a new fault here), so no safety property depends on it; `attempts` bounds it.
+ *
  * Choices:
  * - Each notifier call is one step declared on `kvm->mmu_lock`: the SRCU section and the list loads
  *   of the walk are private (nobody here synchronizes SRCU or changes the list), and KVM's callback
@@ -38,9 +51,9 @@
  *   `attempts` only limits how often A retries, and any failing schedule needs none.
  */
 import { named, observing } from '../models/kit/ghost';
-import { fuseAfter, fuseBefore, fused, fusedAs } from '../models/kit/fused';
-import { folioPut, newFolio, type Folio } from '../models/mm/folio';
-import { assertLive } from '../models/kit/lifetime';
+import { fuseBefore, fused, fusedAs } from '../models/kit/fused';
+import { touch } from '../models/kit/lifetime';
+import { folioPut, newFolio, pinPage, type Folio } from '../models/mm/folio';
 import {
   firstNotifier,
   mmuNotifierInvalidateRangeEnd,
@@ -50,7 +63,7 @@ import {
   srcuReadSide,
   type MmuNotifierMm,
 } from '../models/mm/mmu-notifier';
-import { followPte, newPageTable, ptepClearFlush, setPteAtSetup, type PageTable, type Pte } from '../models/mm/pte';
+import { followPte, hex, newPageTable, ptepClearFlush, setPteAtSetup, type PageTable, type Pte } from '../models/mm/pte';
 import {
   kvmMapSpte,
   kvmNotifierState,
@@ -64,7 +77,7 @@ import {
 } from '../models/mm/secondary-mmu';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu } from '../models/srcu';
-import { defineScenario, type Expectation, type Steps } from '../src/index';
+import { defineScenario, type Expectation, type Steps, type Variant } from '../src/index';
 
 const ADDR = 0x1000;
 const RANGE_START = 0x0;
@@ -107,25 +120,62 @@ const countOnly: RetryTest = (s) => s.count !== 0;
 /** mmu_notifier_retry(kvm, mmu_seq). */
 const countAndSeq: RetryTest = (s, mmuSeq) => s.count !== 0 || s.seq !== mmuSeq;
 
-function kvmPageFault(retry: RetryTest) {
+/** The parts of the fault path's fix besides the test itself, which a mutant may get wrong. */
+interface FaultParts {
+  /** mmu_seq is sampled before get_user_pages (true), or after it. */
+  readonly seqBeforeGup: boolean;
+  /**
+   * The test and the spte install are one mmu_lock section (`one`), two sections as two steps
+   * (`two`), or two sections fused into one step (`two-fused`: what the run-time check of fused
+   * steps rejects as a model error).
+   */
+  readonly sections: 'one' | 'two' | 'two-fused';
+  /** kvm_release_pfn_clean() drops the gup reference once the spte is installed (or not). */
+  readonly releasePfn: boolean;
+}
+
+const FIXED_PARTS: FaultParts = { seqBeforeGup: true, sections: 'one', releasePfn: true };
+
+function kvmPageFault(retry: RetryTest, parts: FaultParts = FIXED_PARTS) {
   return function* (w: Machine): Steps {
     for (let attempt = 0; attempt < w.attempts; attempt++) {
-      const mmuSeq = yield* kvmReadSeq(w.kvm);
+      let mmuSeq = parts.seqBeforeGup ? yield* kvmReadSeq(w.kvm) : 0;
       const page = yield* getUserPage(w);
       if (page === null) return;
-      const mapped = yield* fused(() => mapUnlessRetry(w, retry, mmuSeq, page));
-      yield* folioPut(page, `kvm_release_pfn_clean(${page.name})`);
+      if (!parts.seqBeforeGup) mmuSeq = yield* kvmReadSeq(w.kvm);
+      const mapped =
+        parts.sections === 'one'
+          ? yield* fused(() => mapUnlessRetry(w, retry, mmuSeq, page))
+          : parts.sections === 'two'
+            ? (yield* fused(() => testRetry(w, retry, mmuSeq))) && (yield* fused(() => mapSpte(w, page)))
+            : yield* fused(function* () {
+                return (yield* testRetry(w, retry, mmuSeq)) && (yield* mapSpte(w, page));
+              });
+      if (parts.releasePfn) yield* folioPut(page, `kvm_release_pfn_clean(${page.name})`);
       if (mapped) return;
     }
   };
 }
 
+/** The test alone in an mmu_lock section: true when the fault may map. */
+function* testRetry(w: Machine, retry: RetryTest, mmuSeq: number): Steps<boolean> {
+  yield* spinLock(w.kvm.mmuLock);
+  const state = yield* kvmNotifierState(w.kvm);
+  yield* spinUnlock(w.kvm.mmuLock);
+  return !retry(state, mmuSeq);
+}
+
+/** The spte install alone in an mmu_lock section. */
+function* mapSpte(w: Machine, page: Folio): Steps<boolean> {
+  yield* spinLock(w.kvm.mmuLock);
+  const mapped = yield* kvmMapSpte(w.kvm, ADDR, page);
+  yield* spinUnlock(w.kvm.mmuLock);
+  return mapped;
+}
+
 /** get_user_pages(addr): the page the PTE maps, with a reference taken under the PTL. */
 function getUserPage(w: Machine): Steps<Folio | null> {
-  return followPte(w.pt, ADDR, (page, self) => {
-    assertLive(page, self, `get_page(${page.name})`);
-    page.ref++;
-  });
+  return followPte(w.pt, ADDR, (page, self) => pinPage(page, self, `get_user_pages(${hex(ADDR)}): get_page(${page.name})`));
 }
 
 /** spin_lock(mmu_lock); if (retry) goto out_unlock; map the spte; out_unlock: spin_unlock(mmu_lock). */
@@ -168,29 +218,28 @@ function* tryToUnmapOne(w: Machine): Steps {
 }
 
 /**
- * mmu_notifier_invalidate_page() with the walk's private steps (SRCU section, list loads) folded
- * into the callback's first and last steps, so that the callback keeps its own steps (one VM here).
+ * mmu_notifier_invalidate_page() with the walk's private steps folded into the callback's first
+ * step (SRCU entry, first list load), so that the callback keeps its own steps (one VM here). The
+ * walk's end (next list load, SRCU exit) is a step of its own: folded into a callback step that
+ * writes KVM's state outside mmu_lock (the late seq bump), it would be a second shared object.
  */
 function* callbackSteps(w: Machine, callback: () => Steps<void>): Steps<void> {
   const readSide = w.mm.readSide!;
   const mn = w.kvm.notifier;
   let token = 0;
-  yield* fuseAfter(
-    () =>
-      fuseBefore(function* () {
-        token = yield* readSide.lock();
-        yield* firstNotifier(w.mm);
-      }, callback),
-    function* () {
-      yield* nextNotifier(mn);
-      yield* readSide.unlock(token);
-    },
-  );
+  yield* fuseBefore(function* () {
+    token = yield* readSide.lock();
+    yield* firstNotifier(w.mm);
+  }, callback);
+  yield* fused(() => nextNotifier(mn), () => readSide.unlock(token));
 }
 
-/** One notifier call as one step on kvm->mmu_lock (see Choices). */
+/**
+ * One notifier call as one step on kvm->mmu_lock (see Choices); it also writes the mm's
+ * range-pairing books, which A's mmu_set_spte reads, and reads the notifier list.
+ */
 function kvmNotifierCall(w: Machine, call: () => Steps<void>): Steps<void> {
-  return fusedAs({ object: w.kvm.mmuLock, access: 'write' }, call);
+  return fusedAs({ object: w.kvm.mmuLock, access: 'write', alsoTouches: [touch(w.mm, 'write'), touch(w.mm.list, 'read')] }, call);
 }
 
 // ---- the variants --------------------------------------------------------------------------------
@@ -205,7 +254,7 @@ function newMachine(attempts: number, pageRefs: number, options: KvmOptions = {}
 }
 
 /** A variant whose threads and invariants use machine `m`. */
-function variant(m: MachineName, summary: string, expect: Expectation, retry: RetryTest, invalidator: (w: Machine) => Steps) {
+function variant(m: MachineName, summary: string, expect: Expectation, retry: RetryTest, invalidator: (w: Machine) => Steps, parts: FaultParts = FIXED_PARTS): Variant<World> {
   return {
     summary,
     expect,
@@ -214,11 +263,26 @@ function variant(m: MachineName, summary: string, expect: Expectation, retry: Re
       observing(smmuNoFreed((w: World) => w[m].kvm), named('kvm', 'kvm->mmu_lock', 'ptl(pte)', 'P')),
       observing(noSpteInActiveRange((w: World) => w[m].kvm), named('kvm', 'kvm->mmu_lock')),
     ],
-    threads: { fault: (w: World) => kvmPageFault(retry)(w[m]), invalidate: (w: World) => invalidator(w[m]) },
+    threads: { fault: (w: World) => kvmPageFault(retry, parts)(w[m]), invalidate: (w: World) => invalidator(w[m]) },
   };
 }
 
 const SMMU_NO_FREED: Expectation = { violated: 'smmu-no-freed' };
+
+type MutantName = 'no-count-test' | 'seq-after-gup' | 'test-and-map-apart' | 'test-and-map-apart-fused' | 'no-release-pfn';
+
+/**
+ * The fixed variant with one part of its fix removed (see the header; run by
+ * test/scenarios/secondary-mmu-fault-vs-invalidate.test.ts). `test-and-map-apart-fused` is not a
+ * kernel mutant but the way fused() used to hide `test-and-map-apart`: it is a model error now.
+ */
+export const mutants: Readonly<Record<MutantName, Variant<World>>> = {
+  'no-count-test': variant('range', 'fixed without the mmu_notifier_count test: the fault maps inside the open range (mutant)', { violated: 'no-spte-in-active-range' }, seqOnly, zapPageRange),
+  'seq-after-gup': variant('range', 'fixed with mmu_seq sampled after get_user_pages: a whole invalidation between gup and the sample goes unseen (mutant)', SMMU_NO_FREED, countAndSeq, zapPageRange, { ...FIXED_PARTS, seqBeforeGup: false }),
+  'test-and-map-apart': variant('range', 'fixed with the retry test and the spte install in two mmu_lock sections (mutant)', SMMU_NO_FREED, countAndSeq, zapPageRange, { ...FIXED_PARTS, sections: 'two' }),
+  'test-and-map-apart-fused': variant('range', 'the two sections of test-and-map-apart fused into one step (a model error)', SMMU_NO_FREED, countAndSeq, zapPageRange, { ...FIXED_PARTS, sections: 'two-fused' }),
+  'no-release-pfn': variant('range', 'fixed without kvm_release_pfn_clean: the gup reference is never dropped (mutant)', { violated: 'reference-leak' }, countAndSeq, zapPageRange, { ...FIXED_PARTS, releasePfn: false }),
+};
 
 export default defineScenario({
   id: 'secondary-mmu-fault-vs-invalidate',

@@ -20,6 +20,8 @@ export type { IrqStateKind, IrqStateObject } from './checks/irq-state';
 export { lockdepAcquire, lockdepHeld, lockdepRelease, RECLAIM_CLASS } from './checks/lockdep';
 export type { LockdepAcquireOptions } from './checks/lockdep';
 export { enterReclaim, inReclaim, leaveReclaim, markReclaimCapableAllocation } from './checks/reclaim';
+export { closeObligation, openObligation } from './checks/obligations';
+export type { ObligationKind } from './checks/obligations';
 export { refcountIncrementOnZero, refcountPutOfFreed, refcountUnderflow } from './checks/refcount';
 export { describeSite, siteOf, threadName } from './checks/site';
 export type { Site } from './checks/site';

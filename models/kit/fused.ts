@@ -11,9 +11,21 @@
  * - The fused op is enabled when its first inner op is; every later inner op must be enabled when
  *   it is reached (a later op that would block is a scenario error: it was not private).
  * - It declares the object and access of its first inner op (and what that op declares in
- *   `alsoTouches`), unless `fusedAs` names the one inner op that other threads can observe. At most
- *   one inner op may touch a shared object.
+ *   `alsoTouches`), unless `fusedAs` names the one inner op that other threads can observe (and,
+ *   in its `alsoTouches`, what else the step touches that they see). At most one inner op may
+ *   touch a shared object.
  * - The trace shows the inner labels joined with `; `, so every kernel step stays visible.
+ *
+ * Checked at run time, on every fused step (a breach is a model error, exit 2):
+ * - No lock or read-side section is dropped and then used again inside one step (spin_unlock(L)
+ *   followed by spin_lock(L), rcu_read_unlock followed by rcu_read_lock): other threads can run
+ *   between the two sections in the kernel, and a fused step would hide every such schedule.
+ * - At most one data object (an op's object when it reads or writes it, and the objects an inner
+ *   op's `alsoTouches` says it writes) is touched while the thread holds no lock, besides what the
+ *   fused op declares in `alsoTouches`. A data object touched under a held lock is ordered by that lock's
+ *   steps; two touched under none are two observable steps announced as one.
+ * What the runtime cannot see from here, whether another thread touches an inner object at all, is
+ * the footprint audit's job (docs/modeling.md, "What weft checks about the model").
  */
 import { type Access, type Op, ScenarioError, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
 
@@ -21,6 +33,69 @@ import { type Access, type Op, ScenarioError, type SharedObject, type Steps, typ
 export interface FusedDeclaration {
   readonly object: SharedObject;
   readonly access: Access;
+  /** Other objects the inner ops touch that other threads can observe (see `Op.alsoTouches`). */
+  readonly alsoTouches?: Op['alsoTouches'];
+}
+
+/**
+ * The run-time check of one fused step (see the header). Made per run: a fused step is one
+ * allocation already (its op), and the books are a few entries long.
+ */
+class FusedCheck {
+  /** Locks and sections an inner op released, with the op that did. */
+  private released: Op[] | null = null;
+  /** The first data object touched while no lock was held, and the op that touched it. */
+  private unguarded: SharedObject | null = null;
+  private unguardedBy: Op | null = null;
+
+  constructor(
+    private readonly self: ThreadContext,
+    private readonly declared: Op['alsoTouches'],
+  ) {}
+
+  /** Before `op` runs. */
+  before(op: Op): void {
+    if (this.released !== null) {
+      for (const r of this.released) {
+        if (r.object === op.object) {
+          throw new ScenarioError(
+            `fused step of ${this.self.letter} (${this.self.name}) drops ${r.object.name} at ${r.label} and uses it again at ${op.label}: ` +
+              `other threads can run between the two, so they must be separate steps`,
+          );
+        }
+      }
+    }
+    if (holdsLock(this.self)) return;
+    if (op.access === 'read' || op.access === 'write') this.touch(op.object, op);
+    // why writes only: an inner op's other reads are its own checks (is the container still
+    // live), atomic with it; a write is a second change other threads can see
+    if (op.alsoTouches !== undefined) for (const t of op.alsoTouches) if (t.access === 'write') this.touch(t.object, op);
+  }
+
+  /** After `op` ran. */
+  after(op: Op): void {
+    if (op.access === 'release' || op.access === 'rcu-exit') (this.released ??= []).push(op);
+  }
+
+  private touch(object: SharedObject, op: Op): void {
+    if (object === this.unguarded) return;
+    if (this.declared !== undefined) for (const d of this.declared) if (d.object === object) return;
+    if (this.unguarded === null) {
+      this.unguarded = object;
+      this.unguardedBy = op;
+      return;
+    }
+    throw new ScenarioError(
+      `fused step of ${this.self.letter} (${this.self.name}) touches ${this.unguarded.name} (at ${this.unguardedBy!.label}) and ${object.name} (at ${op.label}) ` +
+        `holding no lock: a fused step may touch one shared object; make the other a step of its own, or declare it in fusedAs's alsoTouches if other threads only see it with the first`,
+    );
+  }
+}
+
+/** Whether the thread holds a lock (a lock-tracking LockObject: it has a lockdep class); read-side sections guard no data. */
+function holdsLock(self: ThreadContext): boolean {
+  for (const h of self.held) if (typeof (h.object as { lockClass?: unknown }).lockClass === 'string') return true;
+  return false;
 }
 
 /**
@@ -38,6 +113,8 @@ class FusedOp<R> implements Op<R> {
   result: R | undefined = undefined;
   /** Whether `fusedAs` named the declaration (then the first op's `alsoTouches` is not ours). */
   private readonly declared: boolean;
+  /** What `fusedAs` declared besides its object. */
+  private readonly declaredAlso: Op['alsoTouches'];
 
   constructor(
     private readonly first: Op,
@@ -53,19 +130,24 @@ class FusedOp<R> implements Op<R> {
     this.enabled = own ? first.enabled : undefined;
     this.waitsFor = own ? first.waitsFor : undefined;
     this.declared = declare !== undefined;
+    this.declaredAlso = declare?.alsoTouches;
   }
 
   // why a getter: an inner op's declaration may depend on the state when it is asked (models/pte.ts)
   get alsoTouches(): Op['alsoTouches'] {
-    return this.declared ? undefined : this.first.alsoTouches;
+    return this.declared ? this.declaredAlso : this.first.alsoTouches;
   }
 
   run(self: ThreadContext): R {
     let next = this.first;
     let label = next.label;
     if (this.enabled === undefined && next.enabled !== undefined && !next.enabled(self)) blocked(self, next);
+    const check = new FusedCheck(self, this.alsoTouches);
     for (;;) {
-      const r = this.body.next(next.run(self));
+      check.before(next);
+      const value = next.run(self);
+      check.after(next);
+      const r = this.body.next(value);
       if (r.done) {
         this.label = label;
         this.result = r.value;
@@ -182,26 +264,32 @@ class AroundOp implements Op<unknown> {
 
   run(self: ThreadContext): unknown {
     const labels: string[] = [];
-    if (this.before) runPrivate(self, this.before(), labels);
+    const check = new FusedCheck(self, this.op.alsoTouches);
+    if (this.before) runPrivate(self, this.before(), labels, check);
+    check.before(this.op);
     const result = this.op.run(self);
+    check.after(this.op);
     labels.push(this.op.label);
     // why advance here: the thread would run this code right after the step anyway, and only then
     // do we know whether this was the helper's last step.
     this.ahead = this.gen.next(result);
-    if (this.ahead.done && this.after) this.afterResult = runPrivate(self, this.after(), labels);
+    if (this.ahead.done && this.after) this.afterResult = runPrivate(self, this.after(), labels, check);
     this.label = labels.join('; ');
     return result;
   }
 }
 
 /** Runs every op of `steps` now, inside the current step; each must be able to run. */
-function runPrivate(self: ThreadContext, steps: Steps<unknown>, labels: string[]): unknown {
+function runPrivate(self: ThreadContext, steps: Steps<unknown>, labels: string[], check: FusedCheck): unknown {
   let r = steps.next();
   while (!r.done) {
     const op = r.value;
     if (op.enabled !== undefined && !op.enabled(self)) blocked(self, op);
     labels.push(op.label);
-    r = steps.next(op.run(self));
+    check.before(op);
+    const value = op.run(self);
+    check.after(op);
+    r = steps.next(value);
   }
   return r.value;
 }

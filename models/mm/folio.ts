@@ -23,6 +23,14 @@
  *   steps: a store can undo a concurrent atomic bit op, bit locks in the word included.
  * - folio_lock() sleeps while another task holds PG_locked; folio_unlock() by a task that does not
  *   hold it is reported. Holding it is not atomic context.
+ * - Reference balance: a reference a thread takes (get_page, get_user_pages' pin, a successful
+ *   get_page_unless_zero) is its own until it puts it (put_page, or an atomic_sub of the count);
+ *   a thread that returns still holding one is `reference-leak` (src/checks/obligations.ts). A put
+ *   drops the thread's own most recent reference on the page if it holds one, else a reference
+ *   that was there when the threads started or that someone handed over. References that outlive
+ *   the thread by design are declared where they are taken (`keptBy`: the PTE that takes over the
+ *   reference get_page took for it) and are nobody's obligation; so are the references the world
+ *   starts with (the mappings', the caller's) and the one an allocation hands its new owner.
  *
  * Choices:
  * - Every op on the page's count, mapcount, flags or mapping declares the page as its object (one
@@ -33,7 +41,7 @@
  * - Only bit locks registered with `pageBitLock` live in the modelled flags word; PG_locked is its
  *   own object (`lockBit`) and a non-atomic store does not touch it.
  */
-import { hbAcquire, hbAtomic, KernelFault, perform, refcountPutOfFreed, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
+import { closeObligation, hbAcquire, hbAtomic, KernelFault, openObligation, perform, refcountPutOfFreed, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
 import { newBitSpinlock, storeBit, type BitSpinlock } from '../bit-spinlock';
 import { assertLive, freeObject, liveCheck, mortal, reviveObject, touch, type Mortal, type Touch } from '../kit/lifetime';
 import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject } from '../kit/lock-tracking';
@@ -173,12 +181,41 @@ function* pageStep<R>(f: Folio, access: 'read' | 'write', label: string, body: (
 
 // ---- reference count --------------------------------------------------------------------------
 
+/** Where a reference taken by a thread goes when it is not the thread's to put. */
+export interface TakeReference {
+  /**
+   * What keeps the reference after the thread (`the PTE replace_page installs`): it may outlive
+   * the thread, so returning without putting it is no leak.
+   */
+  readonly keptBy?: string;
+}
+
 /** get_page / folio_get: the caller already holds a reference, so the count must not be 0. */
-export function* folioGet(f: Folio, label = `get_page(${f.name})`): Steps<void> {
-  yield* pageStep(f, 'write', label, () => {
+export function* folioGet(f: Folio, label = `get_page(${f.name})`, how: TakeReference = {}): Steps<void> {
+  yield* pageStep(f, 'write', label, (self) => {
     if (f.ref <= 0) refcountBug(f, `${label}: increment from zero (VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow))`);
     f.ref++;
+    tookReference(self, f, label, how);
   });
+}
+
+/**
+ * get_page() inside another step's run (follow_page(FOLL_GET) under the PTL, the pin of
+ * get_user_pages): the page must be live with a count above 0; the reference is the thread's.
+ */
+export function pinPage(f: Folio, self: ThreadContext, label = `get_page(${f.name})`, how: TakeReference = {}): void {
+  assertLive(f, self, label);
+  if (f.ref <= 0) refcountBug(f, `${label}: increment from zero (VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow))`);
+  f.ref++;
+  tookReference(self, f, label, how);
+}
+
+function tookReference(self: ThreadContext, f: Folio, label: string, how: TakeReference): void {
+  if (how.keptBy === undefined) openObligation(self, 'reference-leak', f, '', `${label} (a reference on ${f.name})`);
+}
+
+function droppedReference(self: ThreadContext, f: Folio): void {
+  closeObligation(self, 'reference-leak', f, '');
 }
 
 /** put_page / folio_put: drop one reference; the page is freed at 0. Returns whether it was freed. */
@@ -193,6 +230,7 @@ export function* folioPut(f: Folio, label = `put_page(${f.name})`): Steps<boolea
       if (f.life === 'freed') refcountPutOfFreed(self, f, label, f.freedAt);
       if (f.ref <= 0) refcountBug(f, `${label}: put of a page whose count is already 0`);
       f.ref--;
+      droppedReference(self, f);
       hbAtomic(self, f);
       if (f.ref > 0) return false;
       freePage(f, self, label);
@@ -236,7 +274,7 @@ function freePage(f: Folio, self: ThreadContext, label: string): void {
 }
 
 /** get_page_unless_zero / folio_try_get: take a reference unless the count is 0 (or the page freed). */
-export function* folioGetUnlessZero(f: Folio, label = `get_page_unless_zero(${f.name})`): Steps<boolean> {
+export function* folioGetUnlessZero(f: Folio, label = `get_page_unless_zero(${f.name})`, how: TakeReference = {}): Steps<boolean> {
   return yield* perform({
     object: f,
     access: 'write',
@@ -246,6 +284,7 @@ export function* folioGetUnlessZero(f: Folio, label = `get_page_unless_zero(${f.
       hbAtomic(self, f);
       if (f.life === 'freed' || f.ref === 0) return false;
       f.ref++;
+      tookReference(self, f, label, how);
       return true;
     },
   });
@@ -261,9 +300,11 @@ export function* pageCount(f: Folio, label = `page_count(${f.name})`): Steps<num
  * tail's atomic_dec). The count must not go below 0.
  */
 export function* pageRefAdd(f: Folio, delta: number, label: string): Steps<void> {
-  yield* pageStep(f, 'write', label, () => {
+  yield* pageStep(f, 'write', label, (self) => {
     if (f.ref + delta < 0) refcountBug(f, `${label}: ${f.name}->_count underflows (${f.ref} - ${-delta})`);
     f.ref += delta;
+    // why only drops: an add moves references between pages (the split's transfer), it takes none
+    for (let i = delta; i < 0; i++) droppedReference(self, f);
   });
 }
 

@@ -9,7 +9,9 @@
  *   scenarios write them from the pieces here (`callRelease`, the hlist ops, the lock).
  *
  * Ghost state (`releaseCalls`, `inRelease`, the open-range books) is only read by invariants; no
- * modeled step reads it, so it never changes a schedule.
+ * modeled step reads it, so it never changes a schedule. A range_start is also an obligation of
+ * its thread (src/checks/obligations.ts): a thread that returns without the matching range_end is
+ * reported as `range-not-ended`, with the start's step.
  *
  * Choices:
  * - Callbacks are generators (`MmuNotifierOps`): a client's callback takes its own locks, sleeps
@@ -21,7 +23,7 @@
  *   it is live, which is where a driver's early kfree(mn) shows up (S4a).
  */
 import { assertLive, freeObject, liveCheck, mortal, touch, type Mortal, type Touch } from '../kit/lifetime';
-import { type Invariant, type Op, perform, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
+import { closeObligation, type Invariant, type Op, openObligation, perform, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
 import { hlistAddHeadAtSetup, isReachable, newHlistHead, newHlistNode, type HlistHead, type HlistNode } from '../hlist-rcu';
 import { rcuReadLock, rcuReadUnlock, synchronizeRcu, type Rcu } from '../rcu';
 import { newSpinlock, type Spinlock } from '../spinlock';
@@ -215,13 +217,28 @@ export function* mmuNotifierChangePte<P>(mm: MmuNotifierMm<P>, address: number, 
   yield* walk(mm, (mn) => (mn.ops.changePte ? mn.ops.changePte(mn, mm, address, page) : null));
 }
 
-/** mmu_notifier_invalidate_range_start(mm, start, end). Opens the range in the pairing books. */
+/**
+ * mmu_notifier_invalidate_range_start(mm, start, end). Opens the range in the pairing books, and as
+ * an obligation of the thread: returning before a matching range_end is `range-not-ended`.
+ */
 export function* mmuNotifierInvalidateRangeStart<P>(mm: MmuNotifierMm<P>, start: number, end: number): Steps<void> {
   yield* tapFirst(
     walk(mm, (mn) => (mn.ops.invalidateRangeStart ? mn.ops.invalidateRangeStart(mn, mm, start, end) : null)),
-    (self) => openRangesOf(mm, self).push({ start, end }),
+    (self) => {
+      openRangesOf(mm, self).push({ start, end });
+      openObligation(self, 'range-not-ended', mm, rangeTag(start, end), `mmu_notifier_invalidate_range_start(${mmOf(mm)}, ${hex(start)}, ${hex(end)})`);
+    },
     writesRangeBooks(mm),
   );
+}
+
+/** The mm's own name (`mm`), as the kernel call takes it. */
+function mmOf<P>(mm: MmuNotifierMm<P>): string {
+  return mm.name.replace(/->mmu_notifier_mm$/, '');
+}
+
+function rangeTag(start: number, end: number): string {
+  return `${start}-${end}`;
 }
 
 /** mmu_notifier_invalidate_range_end(mm, start, end). Must match an open range_start exactly. */
@@ -233,6 +250,7 @@ export function* mmuNotifierInvalidateRangeEnd<P>(mm: MmuNotifierMm<P>, start: n
       const i = open.findIndex((r) => r.start === start && r.end === end);
       if (i >= 0) {
         open.splice(i, 1);
+        closeObligation(self, 'range-not-ended', mm, rangeTag(start, end));
         return;
       }
       const outstanding = open.map((r) => `[${hex(r.start)}, ${hex(r.end)})`).join(', ') || 'none';

@@ -7,6 +7,8 @@ export const BUILTIN_CHECKS = {
   'bug-on': 'BUG_ON / WARN_ON / lockdep_assert_held: a kernel assertion failed',
   deadlock: 'no thread can run but some have not finished (who waits on what is spelled out)',
   'lock-leak': 'a thread ended while still holding a lock or read-side section',
+  'range-not-ended': 'a thread ended with an mmu_notifier_invalidate_range_start that no invalidate_range_end of it closed',
+  'reference-leak': 'a thread ended holding a page reference it took (get_page, get_user_pages, get_page_unless_zero) that it neither put nor handed to a declared keeper',
   'unlock-not-held': 'unlock of a lock (or section) the thread does not hold: double unlock, unlock by a non-owner',
   'sleep-in-atomic': 'a step that may sleep ran while holding a spinlock, with IRQs off or inside rcu_read_lock',
   'lock-order': 'lockdep: the lock-class order graph has a cycle (a potential deadlock, even if this schedule ran through)',

@@ -32,6 +32,28 @@ export interface Violation {
   readonly fatal: boolean;
 }
 
+const ARMED_KEY = 'weft:thread-end-checks';
+
+/**
+ * Arms `check` for the rest of the current execution: every thread that returns from now on is
+ * asked, after the lock-leak check. For detectors whose books a model fills while the threads run
+ * (an invalidate_range_start not yet ended, a page reference not yet put): they arm once per
+ * execution, when their books are made, so nothing is asked of executions that never use them.
+ * The list lives in the execution's ghost map, which the runtime clears before every execution.
+ */
+export function armThreadEndCheck(self: ThreadContext, check: Check): void {
+  let armed = self.ghost.get(ARMED_KEY) as Check[] | undefined;
+  if (armed === undefined) self.ghost.set(ARMED_KEY, (armed = []));
+  if (!armed.includes(check)) armed.push(check);
+}
+
+/** The checks armed in the current execution, in the order they were armed. */
+export function armedThreadEndChecks(ghost: ReadonlyMap<string, unknown>): readonly Check[] {
+  return (ghost.get(ARMED_KEY) as Check[] | undefined) ?? NONE_ARMED;
+}
+
+const NONE_ARMED: readonly Check[] = [];
+
 /** Scenario invariant as a check. */
 export function invariantCheck<W extends object>(inv: Invariant<W>): Check {
   return {

@@ -1,4 +1,4 @@
-import { invariantCheck, type Check, type Violation } from './check';
+import { armedThreadEndChecks, invariantCheck, type Check, type Violation } from './check';
 import { describeDeadlock, type BlockedThread } from './deadlock';
 import { lockLeak } from './lock-leak';
 import { InternalError, KernelFault, ScenarioError, UsageError } from './errors';
@@ -495,6 +495,10 @@ export class ExecutionRunner {
     if (r.done) {
       t.pending = null;
       for (const c of this.checksAtThreadEnd) {
+        const msg = c.atThreadEnd!(t.ctx);
+        if (msg !== null) this.record({ check: c.id, message: msg, step, thread: t.ctx.id, fatal: false });
+      }
+      for (const c of armedThreadEndChecks(this.ghost)) {
         const msg = c.atThreadEnd!(t.ctx);
         if (msg !== null) this.record({ check: c.id, message: msg, step, thread: t.ctx.id, fatal: false });
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import s4 from '../../scenarios/mmu-notifier-sleeping-callbacks';
-import { checkVariant } from '../../src/index';
+import s4, { mutants } from '../../scenarios/mmu-notifier-sleeping-callbacks';
+import { checkVariant, type Scenario, type Violation } from '../../src/index';
 import { recordTrace, type Trace } from '../../src/trace/trace';
 
 function violatedTrace(variant: string, check: string): Trace {
@@ -54,5 +54,40 @@ describe('mmu-notifier-sleeping-callbacks (21a92735f6, 2ec74c3ef2)', () => {
     const t = violatedTrace('range-args-buggy', 'range-pairing');
     expect(t.violations[0]!.message).toMatch(/invalidate_range_end\(mm, 0x2000, 0x4000\).*outstanding: \[0x0, 0x2000\)/);
     expect(checkVariant(s4, 'range-args-fixed').kind).toBe('holds');
+  });
+
+  // Each part of the fixes removed in a named mutant: the verdict is the violation that part
+  // prevents (the other parts are registry variants, listed in the scenario's header).
+  describe('mutants', () => {
+    function mutant(name: keyof typeof mutants): Violation[] {
+      const scenario = { ...s4, variants: { [name]: mutants[name] } } as unknown as Scenario;
+      const v = checkVariant(scenario, name);
+      if (v.kind !== 'violated') throw new Error(`${name}: expected a violation, got ${v.kind}`);
+      return [...v.violations];
+    }
+
+    it('srcu-fixed without synchronize_srcu: kfree(mn) while the sleeping walk still holds mn', () => {
+      const uaf = mutant('srcu-no-synchronize').find((x) => x.check === 'use-after-free');
+      expect(uaf?.message).toMatch(/by A \(invalidate\) .* touches dev->mn, freed by B \(unregister\) .* kfree\(dev->mn\)/);
+    });
+
+    it('outside-ptl-fixed without invalidate_page: the device still maps P when the last put frees it', () => {
+      expect(mutant('outside-ptl-no-invalidate').map((x) => x.check)).toEqual(['smmu-no-freed']);
+    });
+
+    it('range-args-fixed without invalidate_range_end: range-not-ended names the start and its step, and nothing else fires', () => {
+      const vs = mutant('range-args-no-end');
+      expect(vs.map((x) => x.check)).toEqual(['range-not-ended']);
+      expect(vs[0]!.message).toBe('A (fallback) returned after mmu_notifier_invalidate_range_start(mm, 0x0, 0x2000) at step 1: no invalidate_range_end with the same range ended it');
+    });
+
+    it('the mutants are not registry variants, and each declares the check its test finds', () => {
+      expect(Object.keys(s4.variants).some((k) => k in mutants)).toBe(false);
+      expect(Object.fromEntries(Object.entries(mutants).map(([k, m]) => [k, m.expect]))).toEqual({
+        'srcu-no-synchronize': { violated: 'use-after-free' },
+        'outside-ptl-no-invalidate': { violated: 'smmu-no-freed' },
+        'range-args-no-end': { violated: 'range-not-ended' },
+      });
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import s6b from '../../scenarios/secondary-mmu-change-pte-nested';
-import { checkVariant } from '../../src/index';
+import s6b, { mutants } from '../../scenarios/secondary-mmu-change-pte-nested';
+import { checkVariant, type Scenario, type Violation } from '../../src/index';
 import { recordTrace } from '../../src/trace/trace';
 
 describe('secondary-mmu-change-pte-nested (6bdb913f0a)', () => {
@@ -27,5 +27,33 @@ describe('secondary-mmu-change-pte-nested (6bdb913f0a)', () => {
       expect(v.kind, name).toBe('holds');
       expect(v.stats.executions).toBeGreaterThan(10);
     }
+  });
+
+  describe('mutants', () => {
+    function violations(name: keyof typeof mutants): Violation[] {
+      const v = checkVariant({ ...s6b, variants: { [name]: mutants[name] } } as unknown as Scenario, name);
+      if (v.kind !== 'violated') throw new Error(`${name}: expected a violation, got ${v.kind}`);
+      return [...v.violations];
+    }
+
+    it('replace_page without the pte_same re-check removes P\'s rmap a second time after munmap cleared the PTE', () => {
+      const bug = violations('no-pte-same').find((x) => x.check === 'bug-on');
+      expect(bug?.message).toMatch(/page_remove_rmap\(P\).*P mapcount goes negative/);
+      expect(bug?.thread).toBe(0); // A
+    });
+
+    it('without 6bdb913f0a\'s bracket the fixed client creates the spte inside munmap\'s range, and Q is freed under it', () => {
+      expect(violations('unbracketed').map((x) => x.check)).toContain('smmu-no-freed');
+    });
+
+    it('with Q mapped elsewhere nothing is freed, and the missed invalidation is an spte the PTE no longer backs', () => {
+      const vs = violations('shared-kpage');
+      expect(vs.map((x) => x.check)).toEqual(['spte-matches-pte']);
+      expect(vs[0]!.message).toBe('kvm spte[0x1000] maps Q but the PTE maps nothing');
+    });
+
+    it('the mutants are not registry variants', () => {
+      expect(Object.keys(s6b.variants)).toEqual(['buggy', 'fixed', 'rewrite-only']);
+    });
   });
 });

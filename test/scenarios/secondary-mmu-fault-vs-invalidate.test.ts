@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import s6a from '../../scenarios/secondary-mmu-fault-vs-invalidate';
-import { checkVariant } from '../../src/index';
+import s6a, { mutants } from '../../scenarios/secondary-mmu-fault-vs-invalidate';
+import { checkVariant, type Scenario, type Verdict } from '../../src/index';
 import { recordTrace, type Trace } from '../../src/trace/trace';
 
 function traceOf(variant: string): Trace {
@@ -68,5 +68,44 @@ describe('secondary-mmu-fault-vs-invalidate (cddb8a5c14, KVM mmu_notifier_retry)
   it('fixed: still holds with one fault attempt and with three', () => {
     expect(checkVariant(s6a, 'fixed', { params: { attempts: 1 } }).kind).toBe('holds');
     expect(checkVariant(s6a, 'fixed', { params: { attempts: 3 } }).kind).toBe('holds');
+  });
+
+  // Each part of the fix removed in a named mutant: the verdict is the violation that part prevents.
+  describe('mutants', () => {
+    function mutant(name: keyof typeof mutants): Verdict {
+      return checkVariant({ ...s6a, variants: { [name]: mutants[name] } } as unknown as Scenario, name);
+    }
+    function checksOf(name: keyof typeof mutants): string[] {
+      const v = mutant(name);
+      if (v.kind !== 'violated') throw new Error(`${name}: expected a violation, got ${v.kind}`);
+      return v.violations.map((x) => x.check);
+    }
+
+    it('without the count test the fault maps inside the open range (no-spte-in-active-range), then P is freed under the spte', () => {
+      expect(checksOf('no-count-test')).toEqual(['no-spte-in-active-range', 'smmu-no-freed']);
+    });
+
+    it('with mmu_seq sampled after gup, or the test and the install in two mmu_lock sections, an spte outlives P', () => {
+      expect(checksOf('seq-after-gup')).toContain('smmu-no-freed');
+      expect(checksOf('test-and-map-apart')).toContain('smmu-no-freed');
+    });
+
+    it('the two sections fused into one step are a model error (fused() no longer hides them)', () => {
+      expect(() => mutant('test-and-map-apart-fused')).toThrow(
+        /fused step of A \(fault\) drops kvm->mmu_lock at spin_unlock\(&kvm->mmu_lock\) and uses it again at spin_lock\(&kvm->mmu_lock\)/,
+      );
+    });
+
+    it('without kvm_release_pfn_clean the gup reference leaks: reference-leak when the fault returns, and nothing else', () => {
+      const v = mutant('no-release-pfn');
+      expect(v.kind).toBe('violated');
+      if (v.kind !== 'violated') return;
+      expect(v.violations.map((x) => x.check)).toEqual(['reference-leak']);
+      expect(v.violations[0]!.message).toMatch(/^A \(fault\) returned after get_user_pages\(0x1000\): get_page\(P\) \(a reference on P\) at step \d+: the reference was never put/);
+    });
+
+    it('the mutants are not registry variants', () => {
+      expect(Object.keys(s6a.variants).some((k) => k in mutants)).toBe(false);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fuseAfter, fuseBefore, fused, fusedAs } from '../../../models/kit/fused';
+import { newRcu, rcuReadLock, rcuReadUnlock, type Rcu } from '../../../models/rcu';
 import { newSpinlock, spinLock, spinUnlock, type Spinlock } from '../../../models/spinlock';
 import { perform, type SharedObject, type Steps } from '../../../src/runtime/op';
 import { exploreProgram, program, runSchedule, runSerial } from '../../helpers/program';
@@ -138,5 +139,88 @@ describe('fused steps', () => {
     };
     expect(outcomes(true)).toEqual(['r0', 'r1', 'r2']);
     expect(outcomes(true)).toEqual(outcomes(false));
+  });
+});
+
+describe('fused steps are checked at run time', () => {
+  interface C {
+    lock: Spinlock;
+    x: SharedObject & { value: number };
+    y: SharedObject & { value: number };
+  }
+  const cells = (): C => ({ lock: newSpinlock('L'), x: { name: 'x', value: 0 }, y: { name: 'y', value: 0 } });
+  const read = (c: SharedObject & { value: number }): Steps<number> =>
+    perform({ object: c, access: 'read', label: `READ_ONCE(${c.name})`, run: () => c.value });
+  const write = (c: SharedObject & { value: number }, v: number): Steps<void> =>
+    perform<void>({ object: c, access: 'write', label: `WRITE_ONCE(${c.name}, ${v})`, run: () => void (c.value = v) });
+  /** x += 1 in two critical sections of L: the read in one, the write in the next (a lost update). */
+  function* splitIncrement(w: C): Steps {
+    yield* spinLock(w.lock);
+    const v = yield* read(w.x);
+    yield* spinUnlock(w.lock);
+    yield* spinLock(w.lock);
+    yield* write(w.x, v + 1);
+    yield* spinUnlock(w.lock);
+  }
+  const bothCounted = { id: 'both-counted', description: 'x counts both increments once both are done', check: (w: C & { done?: number }) => (w.done ?? 0) < 2 || w.x.value === 2 || `x = ${w.x.value}` };
+  const incrementer = (body: (w: C) => Steps) =>
+    function* (w: C & { done?: number }): Steps {
+      yield* body(w);
+      w.done = (w.done ?? 0) + 1;
+    };
+
+  it('a lock dropped and retaken inside one fused step is a model error, not a hidden lost update', () => {
+    // The bug is real: with the two sections as steps of their own, dfs finds the lost update.
+    const honest = program<C & { done?: number }>({ setup: cells, threads: { a: incrementer(splitIncrement), b: incrementer(splitIncrement) }, invariants: [bothCounted] });
+    expect(exploreProgram(honest).kind).toBe('violated');
+    // Fused, the two sections would be one atomic step and every schedule would count both
+    // increments (an atomic op doing the same is what the fused step would amount to): the
+    // run-time check is what stands between that and a wrong `holds`.
+    const atomic = function* (w: C): Steps {
+      yield* perform<void>({ object: w.lock, access: 'write', label: 'x += 1 (atomically)', run: () => void (w.x.value += 1) });
+    };
+    expect(exploreProgram(program<C & { done?: number }>({ setup: cells, threads: { a: incrementer(atomic), b: incrementer(atomic) }, invariants: [bothCounted] })).kind).toBe('holds');
+    const hidden = program<C & { done?: number }>({
+      setup: cells,
+      threads: { a: incrementer((w) => fused(() => splitIncrement(w))), b: incrementer(splitIncrement) },
+      invariants: [bothCounted],
+    });
+    expect(() => exploreProgram(hidden)).toThrow(
+      /fused step of A \(a\) drops L at spin_unlock\(&L\) and uses it again at spin_lock\(&L\): other threads can run between the two, so they must be separate steps/,
+    );
+  });
+
+  it('a read-side section left and re-entered inside one fused step is a model error too', () => {
+    const p = program<C & { rcu: Rcu }>({
+      setup: () => ({ ...cells(), rcu: newRcu('rcu') }),
+      threads: { a: (w) => fused(() => rcuReadLock(w.rcu), () => rcuReadUnlock(w.rcu), () => rcuReadLock(w.rcu), () => rcuReadUnlock(w.rcu)) },
+    });
+    expect(() => runSerial(p)).toThrow(/drops rcu at rcu_read_unlock\(\) and uses it again at rcu_read_lock\(\)/);
+  });
+
+  it('at most one shared object outside a lock, plus what fusedAs declares in alsoTouches', () => {
+    const two = program<C>({ setup: cells, threads: { a: (w) => fused(() => write(w.x, 1), () => write(w.y, 1)) } });
+    expect(() => runSerial(two)).toThrow(/fused step of A \(a\) touches x \(at WRITE_ONCE\(x, 1\)\) and y \(at WRITE_ONCE\(y, 1\)\) holding no lock/);
+    // Under a lock both are ordered by the lock's steps; declared, the second is no longer hidden.
+    const locked = program<C>({ setup: cells, threads: { a: (w) => fused(() => spinLock(w.lock), () => write(w.x, 1), () => write(w.y, 1), () => spinUnlock(w.lock)) } });
+    expect(runSerial(locked).violations).toEqual([]);
+    const declared = program<C>({
+      setup: cells,
+      threads: { a: (w) => fusedAs({ object: w.x, access: 'write', alsoTouches: [{ object: w.y, access: 'write' }] }, () => write(w.x, 1), () => write(w.y, 1)) },
+    });
+    expect(runSerial(declared).violations).toEqual([]);
+    // One object touched by several inner ops is still one.
+    const same = program<C>({ setup: cells, threads: { a: (w) => fused(() => read(w.x), () => write(w.x, 2)) } });
+    expect(runSerial(same).violations).toEqual([]);
+  });
+
+  it('fuseBefore and fuseAfter are held to the same rules', () => {
+    const p = program<C>({ setup: cells, threads: { a: (w) => fuseBefore(() => write(w.y, 1), () => write(w.x, 1)) } });
+    expect(() => runSerial(p)).toThrow(/touches y .* and x .* holding no lock/);
+    const q = program<C>({
+      setup: cells,
+      threads: { a: function* (w) { yield* spinLock(w.lock); yield* fuseAfter(() => spinUnlock(w.lock), () => spinLock(w.lock)); yield* spinUnlock(w.lock); } },
+    });
+    expect(() => runSerial(q)).toThrow(/drops L at spin_unlock\(&L\) and uses it again at spin_lock\(&L\)/);
   });
 });
