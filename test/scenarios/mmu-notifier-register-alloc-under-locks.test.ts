@@ -66,7 +66,7 @@ describe('mmu-notifier-register-alloc-under-locks (e0f3c3f78d, 35cfa2b0b4)', () 
     if (v.kind !== 'violated') return;
     const hit = v.violations.find((x) => x.check === 'register-links-notifier')!;
     expect(hit.message).toMatch(/mmu_notifier_register\(kvm2?->mmu_notifier\) returned 0, but kvm2?->mmu_notifier is not on mm->mmu_notifier_mm->list/);
-    const t = recordTrace(scenario, 'has-notifiers-unlocked', mutants['has-notifiers-unlocked'], s5.params, v.schedule);
+    const t = recordTrace(scenario, 'has-notifiers-unlocked', scenario.variants['has-notifiers-unlocked']!, s5.params, v.schedule);
     expect(t.steps.filter((x) => x.label === 'mm_has_notifiers(mm->mmu_notifier_mm)').map((x) => x.result)).toEqual(['false', 'false']);
     expect(t.steps.filter((x) => x.label === 'mm->mmu_notifier_mm = mmu_notifier_mm')).toHaveLength(2);
   });
