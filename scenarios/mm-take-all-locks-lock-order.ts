@@ -19,8 +19,9 @@
  * scenario declares no invariant of its own (lockdep's `lock-order` and `deadlock` are built in).
  * Merging the passes again (each VMA's anon_vma locks right after its i_mmap lock, as a 2015
  * cleanup proposed) orders them wrongly only across two VMAs of the registering mm, an anon_vma of
- * one before the i_mmap lock of the next; with one VMA per mm that mutant is the fixed order, so
- * it is not modelled here.
+ * one before the i_mmap lock of the next, which needs a second VMA in the registering mm (and, for
+ * a cycle, a vma_adjust elsewhere under that i_mmap lock and that anon_vma's root). With one VMA
+ * per mm that mutant is the fixed order, so it is not modelled here.
  *
  * Choices:
  * - 2.6.27 locks: i_mmap_lock and anon_vma->lock are spinlocks, mmap_sem an rwsem, and the global
