@@ -19,7 +19,10 @@
  * The fix's parts are its lock set and where the insertion sits in it: `buggy` takes mmap_sem
  * alone; the mutant `link-after-drop` (`mutants`, run by
  * test/scenarios/mmu-notifier-register-vs-invalidate.test.ts) takes every lock but links the
- * notifier after mm_drop_all_locks(), and lands in the window the same way (`bug-on`). Of
+ * notifier after mm_drop_all_locks(), and lands in the window the same way (`bug-on`); the mutant
+ * `eintr-unchecked` ignores mm_take_all_locks()' -EINTR (a signal came while it locked, and it
+ * took nothing), links with no lock of the mm held, and mm_drop_all_locks() then unlocks a
+ * mm_all_locks_mutex it does not hold (`unlock-not-held`). Of
  * mm_take_all_locks()'s passes only the i_mmap one matters here (truncate holds only i_mmap_mutex;
  * the anon_vma pass is S7b's and S7c's). `register-links-notifier` (models/mm/mmu-notifier-register.ts)
  * guards that the fixed registration links its notifier at all: one registration with no signal
@@ -150,6 +153,27 @@ function* registerLinkAfterDrop(w: World): Steps {
 
 // ---- invariants -------------------------------------------------------------------------------
 
+/**
+ * A mutant that drops the -EINTR test after mm_take_all_locks(): a signal arrives while it locks
+ * (it has undone everything and returns -EINTR), and registration goes on as if it held the locks.
+ */
+function* registerEintrUnchecked(w: World): Steps {
+  const { locks, notifierMm: mm, zone } = w;
+  if (!(yield* kmalloc(zone, GFP_KERNEL, ALLOC))) return;
+  let unused = true;
+  yield* downWrite(locks.mmapLock);
+  const ret = yield* mmTakeAllLocks(locks, ERA_3X, () => true);
+  if (!(yield* mmHasNotifiers(mm))) {
+    yield* mmuNotifierMmInstall(mm);
+    unused = false;
+  }
+  yield* mmuNotifierLink(w.mn);
+  yield* mmDropAllLocks(locks, ERA_3X);
+  yield* upWrite(locks.mmapLock);
+  if (unused) yield* kfreeToZone(zone, 'kfree(mmu_notifier_mm)');
+  yield* registerReturns(w, ret);
+}
+
 const registered = observing(
   registerLinksNotifier(
     (w: World) => w.notifierMm,
@@ -164,7 +188,13 @@ const invariants = [registered];
  * The fixed variant with one part of the fix changed. Not in `variants`: a mutant is a test of the
  * fix (test/scenarios), not a kernel version.
  */
-export const mutants: Readonly<Record<'link-after-drop', Variant<World>>> = {
+export const mutants: Readonly<Record<'link-after-drop' | 'eintr-unchecked', Variant<World>>> = {
+  'eintr-unchecked': {
+    summary: 'a signal during mm_take_all_locks(), and no test of its -EINTR: link and drop without the locks (mutant)',
+    expect: { violated: 'unlock-not-held' },
+    invariants,
+    threads: { invalidate: truncateUnmap, register: registerEintrUnchecked },
+  },
   'link-after-drop': {
     summary: 'mm_take_all_locks() around the install, but hlist_add_head_rcu after mm_drop_all_locks() (mutant)',
     expect: { violated: 'bug-on' },

@@ -50,9 +50,18 @@ describe('mmu-notifier-register-vs-invalidate (cddb8a5c14, mm_take_all_locks)', 
     expect(add).toBeLessThan(idx('A', /^kvm_mmu_notifier_invalidate_range_end/));
   });
 
+  it('eintr-unchecked: after a signal mm_take_all_locks holds nothing, and the drop unlocks a mutex nobody holds', () => {
+    const m = mutants['eintr-unchecked'];
+    const v = checkVariant({ ...s7a, variants: { m } } as unknown as Scenario, 'm');
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    expect(v.violations.find((x) => x.check === 'unlock-not-held')!.message).toMatch(/mutex_unlock\(&mm_all_locks_mutex\) by B \(register\).*not locked/);
+  });
+
   it('the mutants are not registry variants; the fixed registration links its notifier', () => {
     expect(Object.keys(s7a.variants)).toEqual(['buggy', 'fixed']);
     expect(mutants['link-after-drop'].expect).toEqual({ violated: 'bug-on' });
+    expect(mutants['eintr-unchecked'].expect).toEqual({ violated: 'unlock-not-held' });
     expect(s7a.variants.fixed!.invariants!.map((i) => i.id)).toEqual(['register-links-notifier']);
   });
 });
