@@ -163,7 +163,17 @@ const registered = observing(
       { mn: w.mn2, ghost: w.register2 },
     ],
   ),
-  named('kvm->mmu_notifier', 'kvm2->mmu_notifier', 'mm->mmu_notifier_mm', 'mm->mmu_notifier_mm->list', 'ghost: register returned', 'ghost: register2 returned'),
+  // why the hlist nodes: with two notifiers on the list, the walk reads the first one's next
+  named(
+    'kvm->mmu_notifier',
+    'kvm2->mmu_notifier',
+    'kvm->mmu_notifier->hlist',
+    'kvm2->mmu_notifier->hlist',
+    'mm->mmu_notifier_mm',
+    'mm->mmu_notifier_mm->list',
+    'ghost: register returned',
+    'ghost: register2 returned',
+  ),
 );
 
 /**

@@ -5,7 +5,8 @@ import { recordTrace, type Trace } from '../../src/trace/trace';
 
 function violatedTrace(variant: string): Trace {
   const scenario = variant in mutants ? withMutant(variant as keyof typeof mutants) : s12;
-  const v = checkVariant(scenario, variant);
+  // every mutant and variant also passes the footprint audit on each execution
+  const v = checkVariant(scenario, variant, { limits: { auditExecutions: 1_000 } });
   if (v.kind !== 'violated') throw new Error(`${variant}: expected a violation, got ${v.kind}`);
   expect(v.violations.map((x) => x.check)).toEqual(['smmu-no-freed']);
   return recordTrace(scenario, variant, scenario.variants[variant]!, s12.params, v.schedule);

@@ -61,7 +61,7 @@ describe('mmu-notifier-register-alloc-under-locks (e0f3c3f78d, 35cfa2b0b4)', () 
   // locks is removed in the exported mutant, against the same two registrations with the fix.
   it('has-notifiers-unlocked: both registrations find no mmu_notifier_mm, and the second install loses the first notifier', () => {
     const scenario = { ...s5, variants: { 'has-notifiers-unlocked': mutants['has-notifiers-unlocked'] } } as unknown as Scenario;
-    const v = checkVariant(scenario, 'has-notifiers-unlocked');
+    const v = checkVariant(scenario, 'has-notifiers-unlocked', { limits: { auditExecutions: 1_000 } });
     expect(v.kind).toBe('violated');
     if (v.kind !== 'violated') return;
     const hit = v.violations.find((x) => x.check === 'register-links-notifier')!;
@@ -73,7 +73,7 @@ describe('mmu-notifier-register-alloc-under-locks (e0f3c3f78d, 35cfa2b0b4)', () 
 
   it('the same two registrations with the fix hold: one installs, the other frees its allocation', () => {
     const scenario = { ...s5, variants: { two: twoFixedRegistrations } } as unknown as Scenario;
-    const v = checkVariant(scenario, 'two');
+    const v = checkVariant(scenario, 'two', { limits: { auditExecutions: 1_000 } });
     expect(v.kind).toBe('holds');
     expect(v.stats.executions).toBeGreaterThan(1);
   });

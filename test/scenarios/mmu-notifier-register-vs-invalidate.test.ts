@@ -37,7 +37,7 @@ describe('mmu-notifier-register-vs-invalidate (cddb8a5c14, mm_take_all_locks)', 
   // exported mutant.
   it('link-after-drop: every lock taken, but the insertion after mm_drop_all_locks lands in the window', () => {
     const scenario = { ...s7a, variants: { 'link-after-drop': mutants['link-after-drop'] } } as unknown as Scenario;
-    const v = checkVariant(scenario, 'link-after-drop');
+    const v = checkVariant(scenario, 'link-after-drop', { limits: { auditExecutions: 1_000 } });
     expect(v.kind).toBe('violated');
     if (v.kind !== 'violated') return;
     expect(v.violations.find((x) => x.check === 'bug-on')!.state).toBe('kvm->mmu_notifier_count = -1');
@@ -53,7 +53,7 @@ describe('mmu-notifier-register-vs-invalidate (cddb8a5c14, mm_take_all_locks)', 
 
   it('eintr-unchecked: after a signal mm_take_all_locks holds nothing; the drop unlocks a mutex nobody holds, and the link can land in the window', () => {
     const m = mutants['eintr-unchecked'];
-    const v = checkVariant({ ...s7a, variants: { m } } as unknown as Scenario, 'm');
+    const v = checkVariant({ ...s7a, variants: { m } } as unknown as Scenario, 'm', { limits: { auditExecutions: 1_000 } });
     expect(v.kind).toBe('violated');
     if (v.kind !== 'violated') return;
     expect(v.violations.find((x) => x.check === 'unlock-not-held')!.message).toMatch(/mutex_unlock\(&mm_all_locks_mutex\) by B \(register\).*not locked/);

@@ -43,7 +43,7 @@ describe('mmu-notifier-register-vs-vma-locked-fault (eeff9a5d47f8 and its follow
   // what `buggy` lacks).
   it('vma-locks-last: VMA write locks after the rmap passes deadlock against a fault reclaiming under its VMA lock', () => {
     const scenario = { ...s7c, variants: { 'vma-locks-last': mutants['vma-locks-last'] } } as unknown as Scenario;
-    const v = checkVariant(scenario, 'vma-locks-last');
+    const v = checkVariant(scenario, 'vma-locks-last', { limits: { auditExecutions: 1_000 } });
     expect(v.kind).toBe('violated');
     if (v.kind !== 'violated') return;
     const d = v.violations.find((x) => x.check === 'deadlock')!;
