@@ -20,6 +20,20 @@
  * interval notifier. HMM takes no page reference, so only the protocol keeps the device from
  * mapping P after B frees it.
  *
+ * Each part of the fixes is needed, and a variant or a mutant (`mutants`, run by
+ * test/scenarios/hmm-mirror-snapshot-vs-invalidate.test.ts) shows it, every one as `smmu-no-freed`:
+ * - ec131b2d7fa6 has one part, the sync moved to range_start: `v4.14-buggy` keeps it at range_end.
+ * - The driver's commit: read_retry under the update lock (`no-retry-buggy` skips it) and the
+ *   device programmed before the lock is dropped (`unlocked-commit-buggy`).
+ * - The driver's ->invalidate: mmu_interval_set_seq (`no-set-seq`: the zap runs, but a snapshot
+ *   taken before it still passes read_retry and is programmed after the free) and the zap itself
+ *   (`no-zap`: the entry programmed before the invalidation stays).
+ * - mmu_interval_read_begin's wait while an invalidation of the subscription is in progress
+ *   (`read-begin-no-wait`: A reads the odd seq after the callback set it, snapshots the PTE B has
+ *   not cleared yet, and read_retry finds nothing changed).
+ * - The retry loop (`attempts`) is not a safety part: a driver that gives up instead of retrying
+ *   maps nothing, which is not this race (the device faults again).
+ *
  * Choices:
  * - models/hmm.ts: each subscriptions->lock section, the driver's callback and the driver's commit
  *   are one step each (their locks are never seen held).
@@ -45,11 +59,12 @@ import {
   newSubscriptions,
   type Device,
   type IntervalSub,
+  type InvalidateParts,
   type Subscriptions,
 } from '../models/mm/hmm';
 import { newPageTable, ptepClearFlush, ptepGet, setPteAtSetup, type PageTable, type Pte } from '../models/mm/pte';
 import { spinLock, spinUnlock } from '../models/spinlock';
-import { defineScenario, perform, type Steps } from '../src/index';
+import { defineScenario, perform, type Steps, type Variant } from '../src/index';
 
 const ADDR = 0x1000;
 const RANGE_START = 0x0;
@@ -95,12 +110,16 @@ function zapV414(syncAt: 'start' | 'end') {
 
 // ---- 12c: B, munmap through the interval notifier (v5.5) ---------------------------------------
 
-function* zapInterval(w: World): Steps {
-  const curSeq = yield* intervalInvalidateStart(w.sub, RANGE_START, RANGE_END);
-  if (curSeq !== null) yield* deviceInvalidate(w.dev, w.sub, curSeq, RANGE_START, RANGE_END);
-  yield* zapPte(w);
-  yield* intervalInvalidateEnd(w.subs);
+function zapIntervalWith(parts: InvalidateParts) {
+  return function* (w: World): Steps {
+    const curSeq = yield* intervalInvalidateStart(w.sub, RANGE_START, RANGE_END);
+    if (curSeq !== null) yield* deviceInvalidate(w.dev, w.sub, curSeq, RANGE_START, RANGE_END, parts);
+    yield* zapPte(w);
+    yield* intervalInvalidateEnd(w.subs);
+  };
 }
+
+const zapInterval = zapIntervalWith({ setSeq: true, zap: true });
 
 /** Clear the PTE under the PTL, then free the page (the TLB batch frees it before range_end). */
 function* zapPte(w: World): Steps {
@@ -119,11 +138,11 @@ function* clearPte(pt: PageTable<Folio>): Steps<Pte<Folio>> {
 
 type Commit = 'retry-check' | 'no-retry-check' | 'unlocked';
 
-function deviceFault(commit: Commit) {
+function deviceFault(commit: Commit, readBegin = { wait: true }) {
   return function* (w: World): Steps {
     const { sub, dev, pt } = w;
     for (let attempt = 0; attempt < w.attempts; attempt++) {
-      const seq = yield* mmuIntervalReadBegin(sub);
+      const seq = yield* mmuIntervalReadBegin(sub, readBegin);
       const pte = yield* ptepGet(pt, ADDR); // hmm_range_fault(): no page reference taken
       if (pte === null) return;
       const programmed =
@@ -137,6 +156,34 @@ function deviceFault(commit: Commit) {
 
 // why P: the one page the device maps
 const invariants = [observing(deviceNoFreed((w: World) => w.dev), named('dev', 'P'))];
+
+type MutantName = 'no-set-seq' | 'no-zap' | 'read-begin-no-wait';
+
+/**
+ * The `fixed` variant with one part of the interval-notifier protocol removed (the parts the
+ * driver's commit holds are the buggy variants). Not in `variants`: a mutant is a test of the fix
+ * (test/scenarios), not a kernel version.
+ */
+export const mutants: Readonly<Record<MutantName, Variant<World>>> = {
+  'no-set-seq': {
+    summary: 'fixed, but the driver\'s ->invalidate zaps without mmu_interval_set_seq() (mutant)',
+    expect: { violated: 'smmu-no-freed' },
+    invariants,
+    threads: { fault: deviceFault('retry-check'), munmap: zapIntervalWith({ setSeq: false, zap: true }) },
+  },
+  'no-zap': {
+    summary: 'fixed, but the driver\'s ->invalidate sets the seq without zapping the device (mutant)',
+    expect: { violated: 'smmu-no-freed' },
+    invariants,
+    threads: { fault: deviceFault('retry-check'), munmap: zapIntervalWith({ setSeq: true, zap: false }) },
+  },
+  'read-begin-no-wait': {
+    summary: 'fixed, but mmu_interval_read_begin() does not wait for an invalidation in progress (mutant)',
+    expect: { violated: 'smmu-no-freed' },
+    invariants,
+    threads: { fault: deviceFault('retry-check', { wait: false }), munmap: zapInterval },
+  },
+};
 
 export default defineScenario({
   id: 'hmm-mirror-snapshot-vs-invalidate',

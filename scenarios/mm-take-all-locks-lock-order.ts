@@ -15,6 +15,14 @@
  * VMA of M whose anon_vma is A (mprotect splitting the VMA, say), under mm2's mmap_sem. The two
  * variants differ only in the order mm_take_all_locks() takes its two passes.
  *
+ * 7cd5a02f54f4 has one part, the order of the two passes, and `buggy` is its removal; the
+ * scenario declares no invariant of its own (lockdep's `lock-order` and `deadlock` are built in).
+ * Merging the passes again (each VMA's anon_vma locks right after its i_mmap lock, as a 2015
+ * cleanup proposed) orders them wrongly only across two VMAs of the registering mm, an anon_vma of
+ * one before the i_mmap lock of the next, which needs a second VMA in the registering mm (and, for
+ * a cycle, a vma_adjust elsewhere under that i_mmap lock and that anon_vma's root). With one VMA
+ * per mm that mutant is the fixed order, so it is not modelled here.
+ *
  * Choices:
  * - 2.6.27 locks: i_mmap_lock and anon_vma->lock are spinlocks, mmap_sem an rwsem, and the global
  *   mm_all_locks_mutex a mutex. Each mm has one VMA, so mm_take_all_locks takes one lock per class

@@ -21,6 +21,21 @@
  * needs reclaim, and the deadlock itself becomes reachable. `directReclaim` (default 1): whether a
  * sleeping allocation reclaims in the caller or waits for kswapd.
  *
+ * 35cfa2b0b4 has three parts:
+ * - the kmalloc before mmap_sem and mm_take_all_locks: `buggy` is its removal;
+ * - mm_has_notifiers() still asked under the locks, with the allocation made whether or not it will
+ *   be needed: the mutant `has-notifiers-unlocked` (`mutants`, run by
+ *   test/scenarios/mmu-notifier-register-alloc-under-locks.test.ts) keeps e0f3c3f78d's saving by
+ *   asking before the locks; two registrations on one mm (a second VM) both find none, and the
+ *   second install replaces the list the first linked its notifier on (`register-links-notifier`).
+ *   It needs a second registrant and no kswapd, so it has threads of its own; `twoFixedRegistrations`
+ *   is the same pair with the fix, and holds;
+ * - kfree() of the unused allocation, with `mmu_notifier_mm = NULL` once it is installed: without
+ *   the kfree the unused allocation leaks (memory, not a race: no check here counts slab objects);
+ *   without the NULL the kfree frees the installed struct, a use after free at the next notifier
+ *   call. Neither is shown: the model's mmu_notifier_mm is not an object with a lifetime, and the
+ *   allocation is one count in the zone.
+ *
  * Choices:
  * - The mm has one file VMA (mapping M) with an anon_vma: mm_take_all_locks takes one lock of each
  *   class. The anon_vma lock plays no part in the race; it is there because register takes it.
@@ -31,7 +46,6 @@
 import { ghostObject, ghostStep, named, observing, type Ghost } from '../models/kit/ghost';
 import { GFP_KERNEL, kmalloc, kswapdPass, newZone, type Zone } from '../models/mm/allocator';
 import { ERA_3X, mmDropAllLocks, mmTakeAllLocks, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm/mm-take-all-locks';
-import { isReachable } from '../models/hlist-rcu';
 import { newMmuNotifier, type MmuNotifier } from '../models/mm/mmu-notifier';
 import {
   ENOMEM,
@@ -41,10 +55,11 @@ import {
   newLazyMmuNotifierMm,
   type LazyMmuNotifierMm,
   mmuNotifierRegister,
+  registerLinksNotifier,
 } from '../models/mm/mmu-notifier-register';
 import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../models/mutex';
 import { downWrite, newRwsem, upWrite } from '../models/rwsem';
-import { defineScenario, type Invariant, perform, type SharedObject, type Steps } from '../src/index';
+import { defineScenario, perform, type SharedObject, type Steps, type Variant } from '../src/index';
 
 interface World {
   readonly locks: AllLocksMm;
@@ -57,6 +72,9 @@ interface World {
   readonly mn: MmuNotifier;
   /** Ghost: what mmu_notifier_register() returned, null while it runs. */
   readonly register: Ghost<{ returned: number | null }>;
+  /** A second VM's notifier on the same mm, registered only by the `has-notifiers-unlocked` mutant. */
+  readonly mn2: MmuNotifier;
+  readonly register2: Ghost<{ returned: number | null }>;
 }
 
 const ALLOC = 'kmalloc(sizeof(struct mmu_notifier_mm), GFP_KERNEL)';
@@ -82,14 +100,44 @@ function* registerAllocUnderLocks(w: World): Steps {
 }
 
 /** Ghost: what mmu_notifier_register() returned, recorded as a step of its own. */
-function* registerReturns(w: World, ret: number): Steps {
-  yield* ghostStep(w.register, 'mmu_notifier_register() returns', () => void (w.register.returned = ret));
+function* registerReturns(w: World, ret: number, ghost: Ghost<{ returned: number | null }> = w.register): Steps {
+  yield* ghostStep(ghost, 'mmu_notifier_register() returns', () => void (ghost.returned = ret));
+}
+
+/**
+ * A mutant of 35cfa2b0b4 that keeps e0f3c3f78d's saving without allocating under the locks: it
+ * asks mm_has_notifiers() before taking any lock, allocates only if the mm had none, and installs
+ * on that stale answer.
+ */
+function registerTestedUnlocked(pick: (w: World) => { readonly mn: MmuNotifier; readonly ghost: Ghost<{ returned: number | null }> }) {
+  return function* (w: World): Steps {
+    const { locks, zone, notifierMm } = w;
+    const { mn, ghost } = pick(w);
+    const had = yield* mmHasNotifiers(notifierMm);
+    let ret = 0;
+    if (!had && !(yield* kmalloc(zone, GFP_KERNEL, ALLOC))) ret = ENOMEM;
+    if (ret === 0) {
+      yield* downWrite(locks.mmapLock);
+      ret = yield* mmTakeAllLocks(locks, ERA_3X);
+      if (ret === 0) {
+        if (!had) yield* mmuNotifierMmInstall(notifierMm);
+        yield* mmuNotifierLink(mn);
+        yield* mmDropAllLocks(locks, ERA_3X);
+      }
+      yield* upWrite(locks.mmapLock);
+    }
+    yield* registerReturns(w, ret, ghost);
+  };
 }
 
 // 35cfa2b0b4's do_mmu_notifier_register() is the model's mmuNotifierRegister: kmalloc with no lock
 // held, then mmap_sem and mm_take_all_locks, install if the mm has none, link, free if unused
 function* registerAllocInAdvance(w: World): Steps {
   yield* registerReturns(w, yield* mmuNotifierRegister(w.mn, { locks: w.locks, era: ERA_3X, zone: w.zone }));
+}
+
+function* registerAllocInAdvance2(w: World): Steps {
+  yield* registerReturns(w, yield* mmuNotifierRegister(w.mn2, { locks: w.locks, era: ERA_3X, zone: w.zone }), w.register2);
 }
 
 // ---- B: kswapd, the same in both variants ------------------------------------------------------
@@ -107,15 +155,49 @@ function* kswapd(w: World): Steps {
 
 // ---- invariants -------------------------------------------------------------------------------
 
-const registered: Invariant<World> = {
-  id: 'register-links-notifier',
-  description: 'when mmu_notifier_register() returns 0, mm->mmu_notifier_mm is installed and mn is on its list',
-  observes: named('kvm->mmu_notifier', 'mm->mmu_notifier_mm', 'mm->mmu_notifier_mm->list', 'ghost: register returned'),
-  check: (w) => {
-    if (w.register.returned !== 0) return true;
-    if (!w.notifierMm.installed) return 'mmu_notifier_register() returned 0 without installing mm->mmu_notifier_mm';
-    return isReachable(w.notifierMm.list, w.mn.hlist) || `${w.mn.name} is not on ${w.notifierMm.list.name}`;
+const registered = observing(
+  registerLinksNotifier(
+    (w: World) => w.notifierMm,
+    (w: World) => [
+      { mn: w.mn, ghost: w.register },
+      { mn: w.mn2, ghost: w.register2 },
+    ],
+  ),
+  // why the hlist nodes: with two notifiers on the list, the walk reads the first one's next
+  named(
+    'kvm->mmu_notifier',
+    'kvm2->mmu_notifier',
+    'kvm->mmu_notifier->hlist',
+    'kvm2->mmu_notifier->hlist',
+    'mm->mmu_notifier_mm',
+    'mm->mmu_notifier_mm->list',
+    'ghost: register returned',
+    'ghost: register2 returned',
+  ),
+);
+
+/**
+ * The fixed variant with one part of 35cfa2b0b4 changed. Not in `variants`: a mutant is a test of
+ * the fix (test/scenarios), not a kernel version.
+ */
+export const mutants: Readonly<Record<'has-notifiers-unlocked', Variant<World>>> = {
+  'has-notifiers-unlocked': {
+    summary: 'two registrations that test mm_has_notifiers() before the locks and allocate only if none (mutant)',
+    expect: { violated: 'register-links-notifier' },
+    invariants: [registered],
+    threads: {
+      register: registerTestedUnlocked((w) => ({ mn: w.mn, ghost: w.register })),
+      register2: registerTestedUnlocked((w) => ({ mn: w.mn2, ghost: w.register2 })),
+    },
   },
+};
+
+/** The control for `has-notifiers-unlocked`: the same two registrations, each 35cfa2b0b4's. */
+export const twoFixedRegistrations: Variant<World> = {
+  summary: 'two 35cfa2b0b4 registrations on one mm: one installs, the other frees its allocation',
+  expect: 'holds',
+  invariants: [registered],
+  threads: { register: registerAllocInAdvance, register2: registerAllocInAdvance2 },
 };
 
 export default defineScenario({
@@ -143,6 +225,8 @@ export default defineScenario({
       notifierMm,
       mn: newMmuNotifier(notifierMm, 'kvm->mmu_notifier'),
       register: ghostObject<{ returned: number | null }>('ghost: register returned', { returned: null }),
+      mn2: newMmuNotifier(notifierMm, 'kvm2->mmu_notifier'),
+      register2: ghostObject<{ returned: number | null }>('ghost: register2 returned', { returned: null }),
     } as Omit<World, 'zone'> & { zone: Zone };
     w.zone = newZone('zone', { freePages, directReclaim: directReclaim > 0, reclaimWalk: () => pageReferencedFile(w) });
     return w;

@@ -16,42 +16,51 @@
  * list insertion. When B's notifier lands inside A's window, KVM's invalidate_range_end takes
  * mmu_notifier_count from 0 to -1 and hits its BUG_ON.
  *
+ * The fix's parts are its lock set and where the insertion sits in it: `buggy` takes mmap_sem
+ * alone; the mutant `link-after-drop` (`mutants`, run by
+ * test/scenarios/mmu-notifier-register-vs-invalidate.test.ts) takes every lock but links the
+ * notifier after mm_drop_all_locks(), and lands in the window the same way (`bug-on`); the mutant
+ * `eintr-unchecked` ignores mm_take_all_locks()' -EINTR (a signal came while it locked, and it
+ * took nothing), links with no lock of the mm held, and mm_drop_all_locks() then unlocks a
+ * mm_all_locks_mutex it does not hold (`unlock-not-held`). Of
+ * mm_take_all_locks()'s passes only the i_mmap one matters here (truncate holds only i_mmap_mutex;
+ * the anon_vma pass is S7b's and S7c's). `register-links-notifier` (models/mm/mmu-notifier-register.ts)
+ * guards that the fixed registration links its notifier at all: one registration with no signal
+ * cannot break it here, and it is shown firing by S5's mutant `has-notifiers-unlocked` and by the
+ * model's unit test.
+ *
  * Choices:
  * - v3.7-era code (global SRCU, i_mmap_mutex, allocation before the locks as 35cfa2b0b4 has it); the
  *   mm has one file VMA and no anon_vma, so mm_take_all_locks() takes one rmap lock.
  * - A's PTL section (lock, clear the PTE, drop the mapcount and the mapping's reference, unlock)
  *   is one step: no other thread touches the PTL, the PTE or the page.
  * - The secondary-MMU fault (races.md's page variant, F1–F7) is left out: the count going negative
- *   already shows the client saw an end without a start.
+ *   already shows the client saw an end without a start. Without it KVM maps nothing, so no
+ *   smmu-no-freed invariant: it could not fire. No range-pairing either: truncate pairs its own
+ *   start and end in every variant; what registration breaks is the client's count.
  */
 import { ghostObject, ghostStep, named, observing, writesGhost, type Ghost } from '../models/kit/ghost';
 import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import { fused } from '../models/kit/fused';
-import { isReachable } from '../models/hlist-rcu';
-import { ERA_3X, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm/mm-take-all-locks';
-import {
-  mmuNotifierInvalidateRangeEnd,
-  mmuNotifierInvalidateRangeStart,
-  rangePairing,
-  srcuReadSide,
-  type MmuNotifier,
-} from '../models/mm/mmu-notifier';
+import { ERA_3X, mmDropAllLocks, mmTakeAllLocks, mutexRmapLock, newAllLocksMm, type AllLocksMm } from '../models/mm/mm-take-all-locks';
+import { mmuNotifierInvalidateRangeEnd, mmuNotifierInvalidateRangeStart, srcuReadSide, type MmuNotifier } from '../models/mm/mmu-notifier';
 import {
   mmHasNotifiers,
   mmuNotifierLink,
   mmuNotifierMmInstall,
   mmuNotifierRegister,
   newLazyMmuNotifierMm,
+  registerLinksNotifier,
   type LazyMmuNotifierMm,
 } from '../models/mm/mmu-notifier-register';
 import { GFP_KERNEL, kfreeToZone, kmalloc, newZone, type Zone } from '../models/mm/allocator';
 import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../models/mutex';
 import { newPageTable, ptepClearFlush, setPteAtSetup, type PageTable } from '../models/mm/pte';
 import { newRwsem, downWrite, upWrite } from '../models/rwsem';
-import { newKvm, smmuNoFreed, type Kvm } from '../models/mm/secondary-mmu';
+import { newKvm, type Kvm } from '../models/mm/secondary-mmu';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu } from '../models/srcu';
-import { defineScenario, type Invariant, type Steps } from '../src/index';
+import { defineScenario, type Steps, type Variant } from '../src/index';
 
 const START = 0x1000;
 const END = 0x2000;
@@ -67,8 +76,8 @@ interface World {
   readonly pt: PageTable<Folio>;
   readonly page: Folio;
   readonly zone: Zone;
-  /** Ghost: mmu_notifier_register() has returned. */
-  readonly register: Ghost<{ returned: boolean }>;
+  /** Ghost: what mmu_notifier_register() returned, null while it runs. */
+  readonly register: Ghost<{ returned: number | null }>;
 }
 
 // ---- A: unmap_mapping_range() under i_mmap_mutex, the same in both variants -------------------
@@ -105,35 +114,94 @@ function* registerUnderMmapSemOnly(w: World): Steps {
   // recorded by the last kernel step instead
   yield* writesGhost(w.register, upWrite(locks.mmapLock));
   if (unused) yield* writesGhost(w.register, kfreeToZone(zone, 'kfree(mmu_notifier_mm)'));
-  w.register.returned = true;
+  w.register.returned = 0;
 }
 
 // the fix's registration (35cfa2b0b4 shape) is the model's mmuNotifierRegister: mmap_sem and
 // mm_take_all_locks around install and link, so no invalidate window of the mm is open
 function* registerUnderAllLocks(w: World): Steps {
-  yield* registerReturns(w, (yield* mmuNotifierRegister(w.mn, { locks: w.locks, era: ERA_3X, zone: w.zone })) === 0);
+  yield* registerReturns(w, yield* mmuNotifierRegister(w.mn, { locks: w.locks, era: ERA_3X, zone: w.zone }));
 }
 
-/** Ghost: whether mmu_notifier_register() returned success, recorded as a step of its own. */
-function* registerReturns(w: World, ok: boolean): Steps {
-  yield* ghostStep(w.register, 'mmu_notifier_register() returns', () => void (w.register.returned = ok));
+/** Ghost: what mmu_notifier_register() returned, recorded as a step of its own. */
+function* registerReturns(w: World, ret: number): Steps {
+  yield* ghostStep(w.register, 'mmu_notifier_register() returns', () => void (w.register.returned = ret));
+}
+
+/**
+ * A mutant of the fix that shortens the all-locks section: install under the locks, but link the
+ * notifier after mm_drop_all_locks(), under mmap_sem alone.
+ */
+function* registerLinkAfterDrop(w: World): Steps {
+  const { locks, notifierMm: mm, zone } = w;
+  if (!(yield* kmalloc(zone, GFP_KERNEL, ALLOC))) return;
+  let unused = true;
+  yield* downWrite(locks.mmapLock);
+  const ret = yield* mmTakeAllLocks(locks, ERA_3X);
+  if (ret === 0) {
+    if (!(yield* mmHasNotifiers(mm))) {
+      yield* mmuNotifierMmInstall(mm);
+      unused = false;
+    }
+    yield* mmDropAllLocks(locks, ERA_3X);
+    yield* mmuNotifierLink(w.mn);
+  }
+  yield* upWrite(locks.mmapLock);
+  if (unused) yield* kfreeToZone(zone, 'kfree(mmu_notifier_mm)');
+  yield* registerReturns(w, ret);
 }
 
 // ---- invariants -------------------------------------------------------------------------------
 
-const registered: Invariant<World> = {
-  id: 'register-links-notifier',
-  description: 'when mmu_notifier_register() returns, the notifier is on the mm list',
-  observes: named('kvm->mmu_notifier', 'mm->mmu_notifier_mm', 'mm->mmu_notifier_mm->list', 'ghost: register returned'),
-  check: (w) => !w.register.returned || isReachable(w.notifierMm.list, w.mn.hlist) || `${w.mn.name} is not on the list`,
-};
+/**
+ * A mutant that drops the -EINTR test after mm_take_all_locks(): a signal arrives while it locks
+ * (it has undone everything and returns -EINTR), and registration goes on as if it held the locks.
+ */
+function* registerEintrUnchecked(w: World): Steps {
+  const { locks, notifierMm: mm, zone } = w;
+  if (!(yield* kmalloc(zone, GFP_KERNEL, ALLOC))) return;
+  let unused = true;
+  yield* downWrite(locks.mmapLock);
+  const ret = yield* mmTakeAllLocks(locks, ERA_3X, () => true);
+  if (!(yield* mmHasNotifiers(mm))) {
+    yield* mmuNotifierMmInstall(mm);
+    unused = false;
+  }
+  yield* mmuNotifierLink(w.mn);
+  yield* mmDropAllLocks(locks, ERA_3X);
+  yield* upWrite(locks.mmapLock);
+  if (unused) yield* kfreeToZone(zone, 'kfree(mmu_notifier_mm)');
+  yield* registerReturns(w, ret);
+}
 
-// why kvm->mmu_lock and ptl(pte): the sptes are declared through the one, fused PTL sections the other
-const invariants = [
-  observing(rangePairing((w: World) => w.notifierMm), named('mm->mmu_notifier_mm')),
-  observing(smmuNoFreed((w: World) => w.kvm), named('kvm', 'kvm->mmu_lock', 'ptl(pte)', 'P')),
-  registered,
-];
+const registered = observing(
+  registerLinksNotifier(
+    (w: World) => w.notifierMm,
+    (w: World) => [{ mn: w.mn, ghost: w.register }],
+  ),
+  named('kvm->mmu_notifier', 'mm->mmu_notifier_mm', 'mm->mmu_notifier_mm->list', 'ghost: register returned'),
+);
+
+const invariants = [registered];
+
+/**
+ * The fixed variant with one part of the fix changed. Not in `variants`: a mutant is a test of the
+ * fix (test/scenarios), not a kernel version.
+ */
+export const mutants: Readonly<Record<'link-after-drop' | 'eintr-unchecked', Variant<World>>> = {
+  'eintr-unchecked': {
+    summary: 'a signal during mm_take_all_locks(), and no test of its -EINTR: link and drop without the locks (mutant)',
+    expect: { violated: 'unlock-not-held' },
+    invariants,
+    threads: { invalidate: truncateUnmap, register: registerEintrUnchecked },
+  },
+  'link-after-drop': {
+    summary: 'mm_take_all_locks() around the install, but hlist_add_head_rcu after mm_drop_all_locks() (mutant)',
+    expect: { violated: 'bug-on' },
+    invariants,
+    threads: { invalidate: truncateUnmap, register: registerLinkAfterDrop },
+  },
+};
 
 export default defineScenario({
   id: 'mmu-notifier-register-vs-invalidate',
@@ -152,7 +220,7 @@ export default defineScenario({
     const pt = newPageTable<Folio>('pte');
     setPteAtSetup(pt, START, page);
     const zone = newZone('zone', { freePages: 1 });
-    return { notifierMm, kvm, mn: kvm.notifier, locks, iMmap, pt, page, zone, register: ghostObject('ghost: register returned', { returned: false }) };
+    return { notifierMm, kvm, mn: kvm.notifier, locks, iMmap, pt, page, zone, register: ghostObject<{ returned: number | null }>('ghost: register returned', { returned: null }) };
   },
   variants: {
     buggy: {

@@ -159,6 +159,12 @@ export interface AllLocksEra {
   readonly order: 'file-first' | 'anon-first';
   /** eeff9a5d47f8 (v6.4): vma_start_write() on every VMA before the rmap locks. */
   readonly lockVmas: boolean;
+  /**
+   * Where the VMA pass runs when `lockVmas`: `first` (eeff9a5d47f8, the fault path's order: VMA
+   * lock, then rmap locks) unless `last`, after both rmap passes (a mutant of the fix: lockdep then
+   * sees anon_vma/i_mmap → vm_lock here against vm_lock → anon_vma in a fault that reclaims).
+   */
+  readonly vmaPass?: 'first' | 'last';
   /** v6.4–v6.5-rc: mm_drop_all_locks ends with vma_end_write_all(mm) (removed by Jann Horn's fix). */
   readonly dropEndsVmaWriteLocks: boolean;
 }
@@ -196,8 +202,9 @@ export function* mmTakeAllLocks(mm: AllLocksMm, era: AllLocksEra, signal: Signal
       m.run(self);
     },
   });
-  const passes: ('vma' | 'file' | 'anon')[] = era.lockVmas ? ['vma'] : [];
+  const passes: ('vma' | 'file' | 'anon')[] = era.lockVmas && era.vmaPass !== 'last' ? ['vma'] : [];
   passes.push(...(era.order === 'file-first' ? (['file', 'anon'] as const) : (['anon', 'file'] as const)));
+  if (era.lockVmas && era.vmaPass === 'last') passes.push('vma');
   for (const pass of passes) {
     for (let i = 0; i < mm.vmas.length; i++) {
       if (signal(i, pass)) {

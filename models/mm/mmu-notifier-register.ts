@@ -18,9 +18,10 @@
  *   installed; `newLazyMmuNotifierMm` starts without one.
  * - atomic_inc(&mm->mm_count) (the registration's mm pin) is left out: nothing here drops it.
  */
-import { perform, type Steps } from '../../src/index';
+import { type Invariant, perform, type Steps } from '../../src/index';
+import { touch } from '../kit/lifetime';
 import { GFP_KERNEL, kfreeToZone, kmalloc, type Zone } from './allocator';
-import { hlistAddHeadRcu } from '../hlist-rcu';
+import { hlistAddHeadRcu, isReachable } from '../hlist-rcu';
 import { mmDropAllLocks, mmTakeAllLocks, type AllLocksEra, type AllLocksMm, type SignalPending } from './mm-take-all-locks';
 import { newMmuNotifierMm, type MmuNotifier, type MmuNotifierMm, type ReadSide } from './mmu-notifier';
 import { downWrite, upWrite } from '../rwsem';
@@ -47,16 +48,52 @@ export function* mmHasNotifiers<P>(mm: MmuNotifierMm<P>): Steps<boolean> {
   return yield* perform({ object: mm, access: 'read', label: `mm_has_notifiers(${mm.name})`, run: () => isInstalled(mm) });
 }
 
-/** INIT_HLIST_HEAD, spin_lock_init, mm->mmu_notifier_mm = mmu_notifier_mm: publish the allocation. */
+/**
+ * INIT_HLIST_HEAD, spin_lock_init, mm->mmu_notifier_mm = mmu_notifier_mm: publish the allocation.
+ * Over one already installed (a caller that tested mm_has_notifiers without the locks), the new,
+ * empty list replaces the old: every notifier linked on the old one is no longer reachable from
+ * the mm. The model keeps one list object and empties it; the old nodes' links are left as they
+ * were, pointing into the struct nobody reaches any more.
+ */
 export function* mmuNotifierMmInstall<P>(mm: LazyMmuNotifierMm<P>): Steps<void> {
   yield* perform<void>({
     object: mm,
     access: 'write',
     label: `${mm.name} = mmu_notifier_mm`,
+    alsoTouches: [touch(mm.list, 'write')],
     run: () => {
+      if (mm.installed) mm.list.first = null;
       mm.installed = true;
     },
   });
+}
+
+/** One mmu_notifier_register() call an invariant follows: the notifier and what the call returned. */
+export interface Registration<P = unknown> {
+  readonly mn: MmuNotifier<P>;
+  /** Ghost: the return value, null while the call runs. */
+  readonly ghost: { readonly returned: number | null };
+}
+
+/**
+ * mmu_notifier_register()'s promise: when it returns 0, mm->mmu_notifier_mm is installed and the
+ * notifier is on its list (so the client will hear of every invalidation from then on). The
+ * scenario declares what it observes: the notifiers, the notifier mm and its list, the ghosts.
+ */
+export function registerLinksNotifier<W, P>(mmOf: (w: W) => LazyMmuNotifierMm<P>, registrationsOf: (w: W) => readonly Registration<P>[]): Invariant<W> {
+  return {
+    id: 'register-links-notifier',
+    description: 'when mmu_notifier_register() returns 0, mm->mmu_notifier_mm is installed and the notifier is on its list',
+    check: (w) => {
+      const mm = mmOf(w);
+      for (const r of registrationsOf(w)) {
+        if (r.ghost.returned !== 0) continue;
+        if (!mm.installed) return `mmu_notifier_register(${r.mn.name}) returned 0 without installing ${mm.name}`;
+        if (!isReachable(mm.list, r.mn.hlist)) return `mmu_notifier_register(${r.mn.name}) returned 0, but ${r.mn.name} is not on ${mm.list.name}`;
+      }
+      return true;
+    },
+  };
 }
 
 /** spin_lock(&mm->mmu_notifier_mm->lock); hlist_add_head_rcu(&mn->hlist, list); spin_unlock. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import s5 from '../../scenarios/mmu-notifier-register-alloc-under-locks';
+import s5, { mutants, twoFixedRegistrations } from '../../scenarios/mmu-notifier-register-alloc-under-locks';
 import { checkVariant } from '../../src/index';
 import type { Scenario } from '../../src/runtime/scenario';
 import { recordTrace } from '../../src/trace/trace';
@@ -55,5 +55,31 @@ describe('mmu-notifier-register-alloc-under-locks (e0f3c3f78d, 35cfa2b0b4)', () 
       expect(v.kind, JSON.stringify(params)).toBe('holds');
       expect(v.stats.executions).toBeGreaterThan(1);
     }
+  });
+
+  // 35cfa2b0b4's parts: the allocation before the locks is what `buggy` lacks; the test under the
+  // locks is removed in the exported mutant, against the same two registrations with the fix.
+  it('has-notifiers-unlocked: both registrations find no mmu_notifier_mm, and the second install loses the first notifier', () => {
+    const scenario = { ...s5, variants: { 'has-notifiers-unlocked': mutants['has-notifiers-unlocked'] } } as unknown as Scenario;
+    const v = checkVariant(scenario, 'has-notifiers-unlocked', { limits: { auditExecutions: 1_000 } });
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    const hit = v.violations.find((x) => x.check === 'register-links-notifier')!;
+    expect(hit.message).toMatch(/mmu_notifier_register\(kvm2?->mmu_notifier\) returned 0, but kvm2?->mmu_notifier is not on mm->mmu_notifier_mm->list/);
+    const t = recordTrace(scenario, 'has-notifiers-unlocked', scenario.variants['has-notifiers-unlocked']!, s5.params, v.schedule);
+    expect(t.steps.filter((x) => x.label === 'mm_has_notifiers(mm->mmu_notifier_mm)').map((x) => x.result)).toEqual(['false', 'false']);
+    expect(t.steps.filter((x) => x.label === 'mm->mmu_notifier_mm = mmu_notifier_mm')).toHaveLength(2);
+  });
+
+  it('the same two registrations with the fix hold: one installs, the other frees its allocation', () => {
+    const scenario = { ...s5, variants: { two: twoFixedRegistrations } } as unknown as Scenario;
+    const v = checkVariant(scenario, 'two', { limits: { auditExecutions: 1_000 } });
+    expect(v.kind).toBe('holds');
+    expect(v.stats.executions).toBeGreaterThan(1);
+  });
+
+  it('the mutants are not registry variants', () => {
+    expect(Object.keys(s5.variants)).toEqual(['buggy', 'fixed']);
+    expect(mutants['has-notifiers-unlocked'].expect).toEqual({ violated: 'register-links-notifier' });
   });
 });

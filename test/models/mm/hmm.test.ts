@@ -119,6 +119,55 @@ describe('interval notifier (99cb252f5e68)', () => {
     expect(() => runSchedule(p, 'A2 B3')).toThrow(/B \(reader\) is blocked: schedule\(\) on mm->notifier_subscriptions->wq/);
   });
 
+  it('a callback without mmu_interval_set_seq leaves read_retry false; one without the zap keeps the entry', () => {
+    const kept = keepLastWorld(() => {
+      const w = world();
+      w.dev.dpte.set(0x1000, w.p);
+      return w;
+    });
+    runSerial(
+      program<W>({
+        setup: kept.setup,
+        threads: {
+          a: function* (w) {
+            const seq = yield* mmuIntervalReadBegin(w.sub);
+            let cur = yield* intervalInvalidateStart(w.sub, 0x0, 0x2000);
+            yield* deviceInvalidate(w.dev, w.sub, cur!, 0x0, 0x2000, { setSeq: false, zap: true });
+            yield* intervalInvalidateEnd(w.subs);
+            w.log.push(w.dev.dpte.get(0x1000) ?? null, w.sub.invalidateSeq === seq);
+            w.dev.dpte.set(0x1000, w.p);
+            cur = yield* intervalInvalidateStart(w.sub, 0x0, 0x2000);
+            yield* deviceInvalidate(w.dev, w.sub, cur!, 0x0, 0x2000, { setSeq: true, zap: false });
+            yield* intervalInvalidateEnd(w.subs);
+            w.log.push(w.dev.dpte.get(0x1000) === w.p, w.sub.invalidateSeq === seq);
+          },
+        },
+      }),
+    );
+    // zapped, seq unchanged (a later read_retry passes); then kept, seq moved
+    expect(kept.last().log).toEqual([null, true, true, false]);
+  });
+
+  it('read_begin with wait: false returns the odd seq of an invalidation in progress at once', () => {
+    const kept = keepLastWorld(world);
+    const p = (wait: boolean) =>
+      program<W>({
+        setup: kept.setup,
+        threads: {
+          inv: function* (w) {
+            yield* invalidate(w);
+          },
+          reader: function* (w) {
+            w.log.push(yield* mmuIntervalReadBegin(w.sub, { wait }));
+          },
+        },
+      });
+    // A: start and callback; then B runs on: it has one step without the wait, and sleeps with it
+    expect(runSchedule(p(false), 'A2 B1 A2').status).toBe('complete');
+    expect(kept.last().log).toEqual([3]);
+    expect(() => runSchedule(p(true), 'A2 B3')).toThrow(/B \(reader\) is blocked/);
+  });
+
   it('v4.14 sync hook zaps the device entries in its range only', () => {
     const kept = keepLastWorld(() => {
       const w = world();

@@ -249,6 +249,16 @@ describe('mm_take_all_locks with per-VMA locks (v6.4)', () => {
     ]);
   });
 
+  it('vmaPass last: the VMA write locks come after both rmap passes (a mutant of eeff9a5d47f8)', () => {
+    const t = runSerial(program<VW>({ setup: vmaWorld, threads: { register: registerLike({ ...ERA_V6_5, vmaPass: 'last' }, false) } }));
+    expect(t.steps.map((s) => s.label).slice(1, 4)).toEqual([
+      'mutex_lock(&mm_all_locks_mutex)',
+      'down_write_nest_lock(&av->rwsem, &mm->mmap_lock)',
+      'vma_start_write(vma->vm_lock)',
+    ]);
+    expect(firedChecks(t)).toEqual([]);
+  });
+
   it("v6.4's mm_drop_all_locks releases the caller's VMA write lock; Jann Horn's fix keeps it", () => {
     const early = program<VW>({ setup: vmaWorld, threads: { register: registerLike(ERA_V6_4, true) }, invariants: [vmaWriteLockKept((w: VW) => w.mm)] });
     const t = runSerial(early);

@@ -6,7 +6,9 @@ import { newMmuNotifier, newMmuNotifierMm, type MmuNotifier } from '../../../mod
 import {
   mmHasNotifiers,
   mmuNotifierLink,
+  mmuNotifierMmInstall,
   mmuNotifierRegister,
+  registerLinksNotifier,
   newLazyMmuNotifierMm,
   type LazyMmuNotifierMm,
 } from '../../../models/mm/mmu-notifier-register';
@@ -93,5 +95,59 @@ describe('mmu_notifier_register', () => {
       'hlist_add_head_rcu(&a->hlist, &mm->mmu_notifier_mm->list)',
       'spin_unlock(&mm->mmu_notifier_mm->lock)',
     ]);
+  });
+
+  it('a second install replaces the list: a notifier linked on the first is lost, and register-links-notifier says so', () => {
+    const kept = keepLastWorld(world);
+    const inv = registerLinksNotifier(
+      (w: W) => w.nmm,
+      (w: W) => [
+        { mn: w.a, ghost: { returned: w.rets[0] ?? null } },
+        { mn: w.b, ghost: { returned: w.rets[1] ?? null } },
+      ],
+    );
+    const t = runSerial(
+      program<W>({
+        setup: kept.setup,
+        invariants: [inv],
+        threads: {
+          kvm: function* (w) {
+            yield* mmuNotifierMmInstall(w.nmm);
+            yield* mmuNotifierLink(w.a);
+            w.rets.push(0);
+            yield* mmuNotifierMmInstall(w.nmm); // as if mm_has_notifiers had been read before the locks
+            yield* mmuNotifierLink(w.b);
+            w.rets.push(0);
+          },
+        },
+      }),
+    );
+    const w = kept.last();
+    expect([isReachable(w.nmm.list, w.a.hlist), isReachable(w.nmm.list, w.b.hlist)]).toEqual([false, true]);
+    expect(firedChecks(t)).toEqual(['register-links-notifier']);
+    expect(t.violations[0]!.message).toBe('mmu_notifier_register(a) returned 0, but a is not on mm->mmu_notifier_mm->list');
+  });
+
+  it('register-links-notifier holds for registrations that returned 0 with their notifier linked, and ignores failed ones', () => {
+    const inv = registerLinksNotifier(
+      (w: W) => w.nmm,
+      (w: W) => [
+        { mn: w.a, ghost: { returned: w.rets[0] ?? null } },
+        { mn: w.b, ghost: { returned: w.rets[1] ?? null } },
+      ],
+    );
+    const t = runSerial(
+      program<W>({
+        setup: world,
+        invariants: [inv],
+        threads: {
+          kvm: function* (w) {
+            w.rets.push(yield* mmuNotifierRegister(w.a, { locks: w.locks, era: ERA_3X, zone: w.zone }));
+            w.rets.push(yield* mmuNotifierRegister(w.b, { locks: w.locks, era: ERA_3X, zone: w.zone, signal: () => true }));
+          },
+        },
+      }),
+    );
+    expect(firedChecks(t)).toEqual([]);
   });
 });
