@@ -140,6 +140,12 @@ export class Sequence {
     return -1;
   }
 
+  /** The thread of v's first live event, -1 when none is left. */
+  firstLiveThread(): number {
+    for (let k = 0; k < this.length; k++) if (!this.removed[k]) return this.thread[k]!;
+    return -1;
+  }
+
   /** The first access of a live event on one object-and-group list, -1 if none. */
   private firstLiveIn(list: number): number {
     let y = this.groupHead[list]!;
@@ -177,6 +183,9 @@ const FIRST_SLEPT = 5;
 const LAST_SLEPT = 6;
 const NEXT_SIBLING = 7;
 const FIELDS = 8;
+/** Bits of a node's flags (`given`). */
+const GIVEN_ASLEEP = 1;
+const HALTS = 2;
 
 /**
  * The tree. Node 0 is the root; every other node is an event. A node's accesses are
@@ -248,11 +257,20 @@ export class WakeupTree {
   }
 
   isGivenAsleep(n: number): boolean {
-    return this.given[n] === 1;
+    return (this.given[n]! & GIVEN_ASLEEP) !== 0;
   }
 
   markGivenAsleep(n: number): void {
-    this.given[n] = 1;
+    this.given[n]! |= GIVEN_ASLEEP;
+  }
+
+  /** Whether node n's event ended its execution with a fault (nothing ran after it). */
+  halts(n: number): boolean {
+    return (this.given[n]! & HALTS) !== 0;
+  }
+
+  markHalts(n: number): void {
+    this.given[n]! |= HALTS;
   }
 
   /** A node for an event of `thread`, with no accesses and no children yet. */
@@ -394,6 +412,12 @@ export class WakeupTree {
     for (;;) {
       let next = NONE;
       for (let c = this.firstChild(n); c !== NONE; c = this.nextSibling(c)) {
+        // why: a fault ends its execution, so a branch that faults first never runs v after it;
+        // it covers v only when v starts with that same step
+        if (this.halts(c)) {
+          if (v.firstLiveThread() === this.threadOf(c)) return;
+          continue;
+        }
         const k = this.weakInitialIn(v, c);
         if (k === -2) continue;
         if (k >= 0) v.remove(k);

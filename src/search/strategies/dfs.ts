@@ -226,6 +226,8 @@ export class DfsStrategy implements Strategy {
     // or a cut the array is from the last choice point, stale only for the last thread.
     const fresh = abandoned || this.deadlockSeen;
     const n = outcome.steps;
+    const halted = !fresh && n > this.prefix.length && this.haltedBy(outcome, this.lastThread);
+    if (halted) this.tree.markHalts(this.path[n]!);
     const pending = this.pending;
     for (let q = 0; q < pending.length; q++) {
       const op = pending[q];
@@ -239,8 +241,20 @@ export class DfsStrategy implements Strategy {
       for (let r = 0; r < races; r++) this.reverse(this.log.races[r]!, n, runnable);
       for (let k = mark; k < this.reversals; k++) this.insertReversal(this.reversalAt[k]!, n, n);
       this.reversals = mark;
+      // why: a fault ends the execution, so the fatal step does not commute with what other threads
+      // would have done after it; without this, a thread whose later steps race only with steps
+      // before the fault never runs them there (the fault sleeps, the other thread runs on)
+        if (halted && this.log.isEnabledAt(n - 1, q)) this.insertReversal(n - 1, n, n);
     }
     return redundant ? 'redundant' : 'counted';
+  }
+
+  /** Whether the execution stopped at a fault of its last step (not a cut, not a deadlock). */
+  private haltedBy(outcome: ExecutionOutcome, thread: number): boolean {
+    if (outcome.status !== 'violated') return false;
+    const vs = outcome.violations;
+    for (let k = 0; k < vs.length; k++) if (vs[k]!.fatal && vs[k]!.thread === thread && vs[k]!.step === outcome.steps) return true;
+    return false;
   }
 
   cuts(): readonly LimitHit[] {
@@ -408,8 +422,11 @@ export class DfsStrategy implements Strategy {
     this.sleepCount[i + 1] = n;
   }
 
+  // why a fault wakes on any event: it does not commute with what it stopped from running, so a
+  // branch that runs another thread first must be free to run it again later
   private stillAsleep(s: number, event: number): boolean {
-    return this.tree.threadOf(s) !== this.tree.threadOf(event) && !this.tree.conflict(s, event);
+    const tree = this.tree;
+    return !tree.halts(s) && tree.threadOf(s) !== tree.threadOf(event) && !tree.conflict(s, event);
   }
 
   /**
@@ -456,11 +473,13 @@ export class DfsStrategy implements Strategy {
       if (tree.isGivenAsleep(s) ? w >= 0 : w !== -2) return;
     }
     const node = this.path[at]!;
-    for (let s = tree.firstSlept(node); s !== NONE; s = tree.nextSibling(s)) if (this.weakInitialOf(s) !== -2) return;
+    // a fault asleep here covers only a sequence that starts with it: nothing runs after a fault
+    for (let s = tree.firstSlept(node); s !== NONE; s = tree.nextSibling(s)) if (!tree.halts(s) && this.weakInitialOf(s) !== -2) return;
     const v = this.v;
     v.clear();
     for (let m = at + 1; m < end; m++) if (m !== j && !log.happensBefore(at, m)) this.pushEvent(v, m);
     this.pushEvent(v, j);
+    for (let s = tree.firstSlept(node); s !== NONE; s = tree.nextSibling(s)) if (tree.halts(s) && tree.threadOf(s) === v.thread[0]) return;
     tree.insert(node, v);
   }
 

@@ -13,6 +13,8 @@ export interface Collected {
   readonly classes: string[];
   /** Every check id that fired in some execution. */
   readonly checks: Set<string>;
+  /** Every violation that fired in some execution, as `check: message`. */
+  readonly violations: Set<string>;
   readonly abandoned: number;
 }
 
@@ -94,6 +96,7 @@ export function collect(scenario: Scenario, variantName: string, strategy: Strat
   };
   const classes: string[] = [];
   const checks = new Set<string>();
+  const violations = new Set<string>();
   let abandoned = 0;
   while (classes.length < executionsMax && strategy.beginExecution()) {
     const outcome = runner.run(recorder);
@@ -105,7 +108,10 @@ export function collect(scenario: Scenario, variantName: string, strategy: Strat
     accesses.length = outcome.steps;
     const halted = outcome.violations.some((v) => v.fatal) ? `!${outcome.violations.map((v) => v.check).join(',')}` : '';
     classes.push(wantClasses ? canonical(threads, accesses) + halted : '');
-    for (const v of outcome.violations) checks.add(v.check);
+    for (const v of outcome.violations) {
+      checks.add(v.check);
+      violations.add(`${v.check}: ${v.message}`);
+    }
   }
-  return { classes, checks, abandoned };
+  return { classes, checks, violations, abandoned };
 }
