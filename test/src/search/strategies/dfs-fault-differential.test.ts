@@ -26,7 +26,7 @@ function body(name: string, instrs: readonly Instr[]): ThreadBody<World> {
       if (ins.kind === 'write') yield* writeCell(w.cells[ins.cell]!, ins.value);
       else if (ins.kind === 'lock') yield* lock(w.locks[ins.lock]!);
       else if (ins.kind === 'unlock') yield* unlock(w.locks[ins.lock]!);
-      else {
+      else if (ins.kind === 'bug-on') {
         const c = w.cells[ins.cell]!;
         yield* step<void>({ object: c, access: 'read', label: `BUG_ON(${c.name} == ${ins.value})`, run: () => bugOn(c.value === ins.value, `${name}#${k} saw ${c.name} == ${ins.value}`) });
       }
@@ -88,6 +88,6 @@ describe(`dfs reaches every fault plain enumeration reaches, on ${PROGRAMS} rand
     expect(failures).toEqual([]);
     // the sample has programs with several reachable faults, where one can hide another
     expect(beyondFirst).toBeGreaterThan(PROGRAMS / 20);
-    expect(faults).toBeGreaterThan(PROGRAMS);
+    expect(faults).toBeGreaterThan(PROGRAMS / 2);
   }, 120_000);
 });
