@@ -19,8 +19,8 @@ describe('khugepaged-collapse-vs-vma-locked-fault', () => {
     if (v.kind !== 'violated') return;
     const hit = v.violations.find((x) => x.check === 'fault-not-lost');
     expect(hit?.message).toMatch(/HUGE\(hpage\) was copied without new_folio, which the fault mapped at slot 1/);
-    expect(v.violations.find((x) => x.check === 'pt-attached')?.message).toMatch(/set_pte_at\(pte\[1\]\) by A while pte is deposited, after collapse's isolate scan/);
-    expect(v.stats.executions).toBe(246);
+    expect(v.violations.find((x) => x.check === 'pt-attached')?.message).toMatch(/set_pte_at\(pte\[1\]\) by A while pte is (deposited|detached), after collapse's isolate scan/);
+    expect(v.stats.executions).toBe(511);
   });
 
   it('buggy: pte_alloc on the PMD the flush emptied trips collapse\'s BUG_ON(!pmd_none)', () => {

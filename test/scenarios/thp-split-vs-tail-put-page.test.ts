@@ -16,7 +16,7 @@ describe('thp-split-vs-tail-put-page', () => {
     if (v.kind !== 'violated') return;
     const hit = v.violations.find((x) => x.check === 'page-freed-while-mapped');
     expect(hit?.message).toMatch(/thp freed with mapcount 1/);
-    expect(v.stats.executions).toBe(188);
+    expect(v.stats.executions).toBe(193);
   });
 
   it('fixed: holds on every schedule, with the head unmapped, freed and handed out again', { timeout: 120_000 }, () => {
