@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** The report's sections, in the order they print. */
-export const SECTIONS = ['families', 'scenarios', 'jobs', 'bounded', 'observers'] as const;
+export const SECTIONS = ['families', 'scenarios', 'jobs', 'bounded', 'observers', 'abandoned'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

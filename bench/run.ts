@@ -1,5 +1,6 @@
 /** `npm run bench [-- options]`: see bench/README.md. */
 import { scenarios } from '../scenarios/index';
+import { measureAbandoned, renderAbandoned } from './abandoned';
 import { auditLine } from './audit';
 import { coldStartSection } from './cold-start';
 import { observersSection } from './observers';
@@ -43,6 +44,10 @@ function main(): number {
   if (options.sections.has('observers')) {
     out(`\n## 6. Invariant observers: S1 fixed and S3 fixed with declared footprints (bench/observers.ts)\n`);
     out(observersSection(inputs.scenarios, options.quick, progress));
+  }
+  if (options.sections.has('abandoned')) {
+    out(`\n## 7. Abandoned executions of dfs by cause, on programs that block (bench/abandoned.ts)\n`);
+    out(renderAbandoned(measureAbandoned(inputs.scenarios, programs, options.quick, progress)));
   }
   // why: a count that differs from the published one is a reduction bug; timings never fail
   return countMismatches > 0 ? 1 : 0;

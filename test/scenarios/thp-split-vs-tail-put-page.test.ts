@@ -17,7 +17,7 @@ describe('thp-split-vs-tail-put-page', () => {
     const hit = v.violations.find((x) => x.check === 'page-freed-while-mapped');
     expect(hit?.message).toMatch(/thp freed with mapcount 1/);
     // 188 under the whole-world observer, before the invariants declared what they observe
-    expect(v.stats.executions).toBe(61);
+    expect(v.stats.executions).toBe(66);
   });
 
   it('fixed: holds on every schedule, with the head unmapped, freed and handed out again', { timeout: 120_000 }, () => {

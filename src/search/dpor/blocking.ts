@@ -12,6 +12,8 @@ import type { EventLog } from './event-log';
 export const YES = 1;
 export const NO = 0;
 export const UNKNOWN = -1;
+/** A point decided by presumption: another acquisition of the same kind that waited got through there. */
+export const PRESUMED = 2;
 
 /**
  * For a race of e with a step j that can block: the points at or before e where j's op may run
@@ -28,8 +30,11 @@ export const UNKNOWN = -1;
  * step can in fact run only before an earlier access (a trylock-like acquisition that does not
  * block, say); trying each one loses nothing, and a candidate whose class is covered elsewhere is
  * cut by the sleep sets.
+ *
+ * Returns how the points were found: YES or PRESUMED for the one decided point, UNKNOWN for
+ * candidates none of which the log could decide (dfs.ts counts an abandoned execution by it).
  */
-export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ: number, out: number[]): void {
+export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ: number, out: number[]): number {
   truncate(out, 0);
   const p = log.thread[j]!;
   const before = log.poPrev[j]!;
@@ -45,7 +50,7 @@ export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ:
     if (runnable === YES || (runnable === UNKNOWN && log.canBlock[f] === 1 && accessGroup(log, f, obj) === group)) {
       truncate(out, 0);
       out.push(f);
-      return;
+      return runnable === YES ? YES : PRESUMED;
     }
     if (runnable === UNKNOWN) out.push(f);
     // the previous access to obj before f that conflicts with j's, by another thread
@@ -55,6 +60,7 @@ export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ:
     if (a < 0) break;
     f = log.accEvent[a]!;
   }
+  return UNKNOWN;
 }
 
 /**

@@ -203,8 +203,10 @@ export class WakeupTree {
   private rec = new Int32Array(INITIAL_NODES * FIELDS);
   accObj = EMPTY_INTS;
   accGroup = EMPTY_INTS;
-  /** 1 for a sleep-set entry given with a subtree to explore (DfsOptions.sleeping), not a child. */
+  /** Flags: GIVEN_ASLEEP for a sleep-set entry given with a subtree to explore (DfsOptions.sleeping), not a child; HALTS for a faulting step. */
   private given = new Uint8Array(INITIAL_NODES);
+  /** What put a node in the tree, as the caller of `insert` said (0 for a node made by `node`). */
+  private origin = new Uint8Array(INITIAL_NODES);
   private nodes = 1;
   private readonly freeNodes: number[] = [];
   private arenaEnd = 0;
@@ -273,6 +275,10 @@ export class WakeupTree {
     this.given[n]! |= HALTS;
   }
 
+  originOf(n: number): number {
+    return this.origin[n]!;
+  }
+
   /** A node for an event of `thread`, with no accesses and no children yet. */
   node(thread: number): number {
     let n = this.freeNodes.pop();
@@ -296,6 +302,7 @@ export class WakeupTree {
     rec[r + LAST_SLEPT] = NONE;
     rec[r + NEXT_SIBLING] = NONE;
     this.given[n] = 0;
+    this.origin[n] = 0;
   }
 
   /** Sets node n's accesses to objs/groups[from..to), replacing any it had. */
@@ -405,9 +412,9 @@ export class WakeupTree {
   /**
    * Adds v below `at` unless the tree already has a branch that v extends up to equivalence
    * (insert[E](v, wut(E)) of the paper). The caller has already checked sleep(E) against v.
-   * Consumes v (marks its events removed).
+   * Consumes v (marks its events removed). The nodes it adds get `origin` (originOf).
    */
-  insert(at: number, v: Sequence): void {
+  insert(at: number, v: Sequence, origin = 0): void {
     let n = at;
     for (;;) {
       let next = NONE;
@@ -432,6 +439,7 @@ export class WakeupTree {
     for (let k = 0; k < v.length; k++) {
       if (v.removed[k]) continue;
       const c = this.node(v.thread[k]!);
+      this.origin[c] = origin;
       this.setAccesses(c, v.accObj, v.accGroup, v.accFrom[k]!, v.accTo[k]!);
       this.pushChild(n, c);
       n = c;
@@ -457,6 +465,7 @@ export class WakeupTree {
 
   private growNodes(n: number): void {
     this.given = atLeast(this.given, n);
+    this.origin = atLeast(this.origin, this.given.length);
     this.rec = atLeast(this.rec, this.given.length * FIELDS);
   }
 }
