@@ -42,7 +42,7 @@ import {
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu, type Srcu } from '../models/srcu';
 import { ghostObject, ghostStep, named, writesGhost, type Ghost } from '../models/kit/ghost';
-import { defineScenario, type Invariant, type Steps } from '../src/index';
+import { defineScenario, type Invariant, type Steps, type Variant } from '../src/index';
 
 interface World {
   readonly srcu: Srcu;
@@ -57,22 +57,44 @@ interface World {
   readonly release: Ghost<{ left: string | null | 'ok' }>;
 }
 
-// ---- B: __mmu_notifier_release(), identical before and after both fixes ----------------------
+// ---- the parts of the fixed code, each removable by a mutant ------------------------------------
 
-function* mmuNotifierRelease(w: World): Steps {
+/** What the fixed threads do; each `false` is one part removed (see the header). */
+interface FixParts {
+  /** A deletes with hlist_del_init_rcu (d34883d4e3), not hlist_del_rcu. */
+  readonly unregisterDelInit: boolean;
+  /** A unlinks mn at all (spin_lock; hlist_del_*_rcu; spin_unlock). */
+  readonly unregisterUnlinks: boolean;
+  /** A's synchronize_srcu before it returns. */
+  readonly unregisterSync: boolean;
+  /** B's synchronize_srcu before it returns to exit_mmap. */
+  readonly releaseSync: boolean;
+  /** B's srcu_read_unlock after the unlink loop (d34883d4e3), not before it (v3.7–v3.8). */
+  readonly releaseUnlockAfterUnlink: boolean;
+}
+
+const FIX: FixParts = { unregisterDelInit: true, unregisterUnlinks: true, unregisterSync: true, releaseSync: true, releaseUnlockAfterUnlink: true };
+/** The v3.7–v3.8 code: A's hlist_del_rcu, B's srcu_read_unlock between its walk and its unlink loop. */
+const V3_7: FixParts = { ...FIX, unregisterDelInit: false, releaseUnlockAfterUnlink: false };
+
+// ---- B: __mmu_notifier_release(), v3.7–v3.8 and d34883d4e3 -------------------------------------
+
+function* mmuNotifierRelease(w: World, parts: FixParts): Steps {
   const id = yield* srcuReadLock(w.srcu);
   for (let n = yield* hlistFirstRcu(w.mm.list); n !== null; n = yield* hlistNextRcu(n)) {
     yield* callRelease(notifierOf(w.mm, n));
   }
-  yield* srcuReadUnlock(w.srcu, id);
+  if (!parts.releaseUnlockAfterUnlink) yield* srcuReadUnlock(w.srcu, id); // v3.7–v3.8
   yield* spinLock(w.mm.lock);
   for (let first = yield* hlistFirstRcu(w.mm.list); first !== null; first = yield* hlistFirstRcu(w.mm.list)) {
     yield* hlistDelInitRcu(first);
   }
   yield* spinUnlock(w.mm.lock);
+  if (parts.releaseUnlockAfterUnlink) yield* srcuReadUnlock(w.srcu, id); // d34883d4e3: after the unlink loop
   // why it declares reading every notifier: `unreleased` reads their counters when the grace
   // period ends, in the same step (exit_mmap() goes on from there)
-  yield* writesGhost(w.release, synchronizeSrcu(w.srcu), w.registered);
+  if (parts.releaseSync) yield* writesGhost(w.release, synchronizeSrcu(w.srcu), w.registered);
+  else yield* ghostStep(w.release, '__mmu_notifier_release() returns', () => undefined, w.registered);
   w.release.left = unreleased(w);
 }
 
@@ -83,32 +105,26 @@ function unreleased(w: World): string | 'ok' {
   return bad.map((mn) => `${mn.name}: ${mn.releaseCalls} release calls, ${mn.inRelease} in flight`).join('; ');
 }
 
-// ---- A: mmu_notifier_unregister(), buggy (v3.7–v3.8) and fixed (d34883d4e3) side by side ----
+// ---- A: mmu_notifier_unregister(), v3.7–v3.8 and d34883d4e3 -----------------------------------
 
-function* mmuNotifierUnregisterBuggy(w: World): Steps {
+function* mmuNotifierUnregister(w: World, parts: FixParts): Steps {
   if (!(yield* hlistUnhashed(w.mn.hlist))) {
     const id = yield* srcuReadLock(w.srcu);
     yield* callRelease(w.mn);
     yield* srcuReadUnlock(w.srcu, id);
-    yield* spinLock(w.mm.lock);
-    yield* hlistDelRcu(w.mn.hlist); // faults if B unlinked mn after our test
-    yield* spinUnlock(w.mm.lock);
+    if (parts.unregisterUnlinks) {
+      yield* spinLock(w.mm.lock);
+      if (parts.unregisterDelInit) yield* hlistDelInitRcu(w.mn.hlist); // d34883d4e3: re-tests pprev under the lock
+      else yield* hlistDelRcu(w.mn.hlist); // v3.7–v3.8: faults if B unlinked mn after our test
+      yield* spinUnlock(w.mm.lock);
+    }
   }
-  yield* synchronizeSrcu(w.srcu);
+  if (parts.unregisterSync) yield* synchronizeSrcu(w.srcu);
   yield* ghostStep(w.unregister, 'mmu_notifier_unregister() returns', () => void (w.unregister.returned = true));
 }
 
-function* mmuNotifierUnregisterFixed(w: World): Steps {
-  if (!(yield* hlistUnhashed(w.mn.hlist))) {
-    const id = yield* srcuReadLock(w.srcu);
-    yield* callRelease(w.mn);
-    yield* srcuReadUnlock(w.srcu, id);
-    yield* spinLock(w.mm.lock);
-    yield* hlistDelInitRcu(w.mn.hlist); // d34883d4e3: re-tests pprev under the lock
-    yield* spinUnlock(w.mm.lock);
-  }
-  yield* synchronizeSrcu(w.srcu);
-  yield* ghostStep(w.unregister, 'mmu_notifier_unregister() returns', () => void (w.unregister.returned = true));
+function threads(parts: FixParts): Variant<World>['threads'] {
+  return { unregister: (w) => mmuNotifierUnregister(w, parts), release: (w) => mmuNotifierRelease(w, parts) };
 }
 
 // ---- invariants -------------------------------------------------------------------------------
@@ -123,7 +139,7 @@ const releaseAtMostOnce: Invariant<World> = {
 
 // mmu_notifier_unregister's promise (unregisterQuiescent of models/mm/mmu-notifier.ts) as two
 // invariants, why: each then reads fewer objects, so fewer pairs of steps are ordered for it
-// (S1 fixed, notifiers=4: 226 executions instead of 438)
+// (S1 fixed, notifiers=4: 150 executions instead of 414)
 const unregisterQuiescent: Invariant<World> = {
   id: 'unregister-quiescent',
   description: 'after mmu_notifier_unregister(mn) returns, nobody is in mn->release',
@@ -145,6 +161,23 @@ const exitAfterRelease: Invariant<World> = {
   observes: named('ghost: release left'),
   check: (w) => (w.release.left === null || w.release.left === 'ok' ? true : `exit_mmap proceeds with ${w.release.left}`),
 };
+
+const invariants = [unregisterQuiescent, unregisterUnlinked, exitAfterRelease];
+
+/** The fixed variant with `removed` parts taken out, held to `held` (fixed's invariants by default). */
+function mutant(summary: string, expected: Variant<World>['expect'], removed: Partial<FixParts>, held = invariants): Variant<World> {
+  return { summary: `${summary} (mutant)`, expect: expected, invariants: held, threads: threads({ ...FIX, ...removed }) };
+}
+
+/** The fixed variant with one part removed each, or held to more (test/scenarios/mmu-notifier-unregister-release.test.ts). */
+export const mutants = {
+  'unregister-hlist-del-rcu': mutant('d34883d4e3 with hlist_del_rcu in mmu_notifier_unregister', { violated: 'oops' }, { unregisterDelInit: false }),
+  'unregister-no-unlink': mutant('d34883d4e3 whose mmu_notifier_unregister leaves the unlink to exit_mmap', { violated: 'unregister-unlinked' }, { unregisterUnlinks: false }),
+  'unregister-no-sync': mutant("d34883d4e3 without mmu_notifier_unregister's synchronize_srcu", { violated: 'unregister-quiescent' }, { unregisterSync: false }),
+  'release-no-sync': mutant("d34883d4e3 without __mmu_notifier_release's synchronize_srcu", { violated: 'exit-after-release' }, { releaseSync: false }),
+  'release-unlock-before-unlink': mutant("d34883d4e3 with v3.7's srcu_read_unlock before the unlink loop: harmless", 'holds', { releaseUnlockAfterUnlink: false }),
+  'benign-double-release': mutant('d34883d4e3 held to release-at-most-once: its documented second ->release is reachable', { violated: 'release-at-most-once' }, {}, [releaseAtMostOnce, ...invariants]),
+} satisfies Readonly<Record<string, Variant<World>>>;
 
 export default defineScenario({
   id: 'mmu-notifier-unregister-release',
@@ -169,14 +202,14 @@ export default defineScenario({
     buggy: {
       summary: 'shipped in v3.7 and v3.8 (v3.6 in its RCU form): unhashed test outside the lock, then hlist_del_rcu (before 751efd8610)',
       expect: { violated: 'oops' },
-      invariants: [releaseAtMostOnce, unregisterQuiescent, unregisterUnlinked, exitAfterRelease],
-      threads: { unregister: mmuNotifierUnregisterBuggy, release: mmuNotifierRelease },
+      invariants: [releaseAtMostOnce, ...invariants],
+      threads: threads(V3_7),
     },
     fixed: {
-      summary: 'v3.10-rc3 (d34883d4e3): unregister deletes with hlist_del_init_rcu',
+      summary: 'v3.10-rc3 (d34883d4e3): unregister deletes with hlist_del_init_rcu; release leaves SRCU after its unlink loop',
       expect: 'holds',
-      invariants: [unregisterQuiescent, unregisterUnlinked, exitAfterRelease],
-      threads: { unregister: mmuNotifierUnregisterFixed, release: mmuNotifierRelease },
+      invariants,
+      threads: threads(FIX),
     },
   },
 });
