@@ -15,11 +15,12 @@
  *   is idempotent under the lock. It accepts a second, harmless ->release ("really rare … the later
  *   call of multiple ->release should be fast").
  *
- * Threads: A is mmu_notifier_unregister(kvm->mmu_notifier) (when `unregister` = 1, and always in
- * `benign-double-release`, which needs two callers of ->release), B is
- * __mmu_notifier_release() from exit_mmap(), C is try_to_unmap_one() on page P as v3.7+ has it
- * (PTE cleared and mapping reference dropped under the PTL; ->invalidate_page after the PTL, under
- * SRCU; then the caller's last put_page). The VM maps P through spte[0x1000].
+ * Threads: A is mmu_notifier_unregister(kvm->mmu_notifier) followed by the driver's kfree of it
+ * (when `unregister` = 1, and always in `benign-double-release`, which needs two callers of
+ * ->release), B is __mmu_notifier_release() from exit_mmap(), which then frees Q (a page only the
+ * mm maps, also mapped by the VM at spte[0x200000]), C is try_to_unmap_one() on page P as v3.7+
+ * has it (PTE cleared and mapping reference dropped under the PTL; ->invalidate_page after the
+ * PTL, under SRCU; then the caller's last put_page). The VM maps P through spte[0x1000].
  *
  * Variants: `buggy` (751efd8610) and `fixed` (d34883d4e3) are held to the same invariants;
  * `benign-double-release` runs the fixed A and B (C plays no part in it) held to
@@ -27,19 +28,53 @@
  * d34883d4e3 documents is reachable, and weft reports it as a violation only where a variant
  * declares the invariant.
  *
+ * Each part of d34883d4e3 is needed, and a mutant (`mutants`, run at unregister=1 by
+ * test/scenarios/mmu-notifier-release-before-unlink-mutants.test.ts) shows it:
+ * - `exit-unlinks-first` (B as 751efd8610: unlink, then ->release) and `unregister-unlinks-first`
+ *   (A likewise): C walks the list between the unlink and ->release, finds it empty and frees P
+ *   while spte[0x1000] maps it (smmu-no-freed).
+ * - `unregister-hlist-del-rcu`: A tests hlist_unhashed() without the lock, B unlinks, A's
+ *   hlist_del_rcu() writes through pprev = NULL (oops; S1).
+ * - `unregister-no-sync`: A returns, and its caller frees mn, while B is inside mn->release
+ *   (unregister-quiescent) or while B's or C's walk still holds mn (use-after-free).
+ * - `release-no-sync`: exit_mmap goes on while A's ->release, begun before B's walk finished, still
+ *   runs (exit-after-release). For KVM that call only finds sptes B's own ->release already zapped
+ *   (the two serialise on mmu_lock), so the harm is to clients whose ->release does more.
+ * - `unregister-no-unlink` is not a part of the fix but of unregister: without it mn is on the
+ *   list when unregister returns (unregister-unlinked).
+ * - Harmless in the kernel too (`release-unlock-before-unlink`, holds): d34883d4e3 keeps B's
+ *   srcu_read_unlock after the unlink loop, where 751efd8610 had put it; v3.7 had it between the
+ *   walk and the loop. A returns only after mn is off the list (its own unlink, or B's, under the
+ *   lock), and B's loop touches mn only while it is on the list, so no access of B's loop can meet
+ *   the driver's kfree whether A's synchronize_srcu waits for it or not. (Pinned holding in S1,
+ *   whose B is the same code; here it costs as much as `fixed`, 3,796 executions.)
+ *
  * Choices:
  * - Steps nobody else can observe are fused with a neighbour (models/fused.ts): C's whole PTL
  *   section (no other thread touches the PTL, the PTE or the mapcount, and C's drop of the mapping
- *   reference cannot free P) and reads made under the list lock, which every writer of the list
- *   holds. Lock releases, SRCU entries and exits, list writes and callbacks stay steps of their own.
+ *   reference cannot free P), reads made under the list lock, which every writer of the list
+ *   holds, and exit_mmap's zap and free of Q (its page table is B's alone). Lock releases, SRCU
+ *   entries and exits, list writes and callbacks stay steps of their own.
  * - KVM's callbacks are one mmu_lock section each, without the accessed-bit write (S2 shows that
- *   symptom); the invariant here is INV-SMMU-NO-FREED.
- * - mmdrop() and the driver's kfree(mn) after unregister are left out; INV-UNREG-QUIESCENT states
- *   the condition that makes the kfree safe.
+ *   symptom); the call through mn->ops->release is a step of its own before it (callRelease's
+ *   `dispatchStep`), so a ->release that has begun and not finished is visible.
+ * - C's load of mn->hlist.next, fused after its ->invalidate_page, declares reading mn (the driver's
+ *   kfree writes it), which orders C's callbacks against B's and A's ->release steps as well.
+ * - exit_mmap's zap of P's table is left out: it and C's reclaim would meet in one PTL section and
+ *   only one of them would drop the mapping's reference; Q, in another table, is the page exit_mmap
+ *   frees.
+ * - The driver's kfree(mn) is the step after unregister's grace period (for KVM, kvm_destroy_vm()
+ *   freeing the struct kvm that embeds mn; only the driver's own code runs in between), so the
+ *   return and the free are one step. mmdrop() is left out: mm_count is pinned throughout.
+ * - INV-EXIT-AFTER-RELEASE is noted when B's grace period ends: synchronize_srcu() waits only for
+ *   readers that were inside when it began, so a ->release A enters after that may outlive B's
+ *   return. That is the second call d34883d4e3 accepts (B's own completed before), not a
+ *   violation (models/mm/mmu-notifier.ts, releaseReturned).
  */
 import { fuseAfter, fused, fusedAs } from '../models/kit/fused';
 import { ghostObject, named, writesGhost, type Ghost } from '../models/kit/ghost';
 import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
+import { liveCheck } from '../models/kit/lifetime';
 import { hlistDelInitRcu, hlistDelRcu, hlistUnhashed, isReachable } from '../models/hlist-rcu';
 import {
   callRelease,
@@ -59,7 +94,7 @@ import { newPageTable, ptepClearFlush, setPteAtSetup, type PageTable } from '../
 import { newKvm, setSpteAtSetup, type Kvm } from '../models/mm/secondary-mmu';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu, type Srcu } from '../models/srcu';
-import { defineScenario, type Invariant, type Steps, type Variant } from '../src/index';
+import { defineScenario, type Invariant, type Op, type Steps, type Variant } from '../src/index';
 
 const ADDR = 0x1000;
 /** Q's address: a page only the exiting mm maps, in a page table C does not touch. */
@@ -244,11 +279,39 @@ function* tryToUnmapOne(w: World): Steps {
   for (let mn = yield* firstNotifier(mm); mn !== null; ) {
     const cur = mn;
     mn = cur.ops.invalidatePage
-      ? yield* fuseAfter(() => cur.ops.invalidatePage!(cur, mm, ADDR), () => nextNotifier(cur))
+      ? yield* declaringLiveCheck(cur, fuseAfter(() => cur.ops.invalidatePage!(cur, mm, ADDR), () => nextNotifier(cur)))
       : yield* nextNotifier(cur);
   }
   yield* srcuReadUnlock(srcu, id);
   yield* folioPut(page, `put_page(${page.name}) [shrink_page_list: last reference]`);
+}
+
+/**
+ * `steps` with each op also declaring the liveness check of `mn`: fuseAfter declares only the
+ * callback's op, and the fused hlist_next_rcu reads mn's memory, which the driver's kfree frees.
+ */
+function* declaringLiveCheck<R>(mn: MmuNotifier<Folio>, steps: Steps<R>): Steps<R> {
+  const live = liveCheck(mn) ?? [];
+  let r = steps.next();
+  while (!r.done) {
+    const op = r.value;
+    const alsoTouches = op.alsoTouches === undefined ? live : [...op.alsoTouches, ...live];
+    const declared: Op = {
+      object: op.object,
+      access: op.access,
+      alsoTouches,
+      // why a getter: a fused op's label says what it found once it has run
+      get label() {
+        return op.label;
+      },
+      ...(op.enabled ? { enabled: op.enabled } : {}),
+      ...(op.waitsFor ? { waitsFor: op.waitsFor } : {}),
+      run: (self) => op.run(self),
+    };
+    const sent: unknown = yield declared;
+    r = steps.next(sent);
+  }
+  return r.value;
 }
 
 // ---- invariants -------------------------------------------------------------------------------

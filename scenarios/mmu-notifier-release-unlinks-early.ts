@@ -13,21 +13,40 @@
  *
  * Thread A is __mmu_notifier_release() from exit_mmap(); thread B is try_to_unmap_one() on page P
  * of the same mm as v3.5 has it (the notifier called under the PTL, ptep_clear_flush_notify), then
- * shrink_page_list() dropping its isolation reference. The VM maps P through spte[0x1000]; P has
- * two references (the mapping and the isolation). The variants differ only in A.
+ * shrink_page_list() dropping its isolation reference; thread C is mmu_notifier_unregister() of
+ * the VM's notifier. The VM maps P through spte[0x1000]; P has two references (the mapping and the
+ * isolation). In `buggy` A and C are the v2.6.27–v3.5 code (both unlink, then call ->release); in
+ * `fixed` both are 3ad3d901bb's (->release while the notifier is on the list, then unlink), C with
+ * the hlist_del_init_rcu of d34883d4e3, which that commit asks -stable to carry back to every tree
+ * with 751efd8610 (3.0 on): 3ad3d901bb's own hlist_del_rcu reaches S1's NULL deref.
+ *
+ * Each part of 3ad3d901bb is needed, and a mutant (`mutants`, run by
+ * test/scenarios/mmu-notifier-release-unlinks-early.test.ts) shows it:
+ * - `exit-unlinks-first` (A unlinks, then calls ->release) and `unregister-unlinks-first` (C
+ *   likewise): B walks the list in between, finds it empty and frees P while the VM maps it
+ *   (smmu-no-freed; the late ->release then sets PG_referenced on the freed page).
+ * - `unregister-hlist-del-rcu` (3ad3d901bb's own deletion): C tests hlist_unhashed() without the
+ *   lock, A unlinks, C writes through pprev = NULL (oops, S1 in its RCU form, shipped in v3.6).
+ * - `release-no-sync` (A's synchronize_rcu, kept from the original code): exit_mmap goes on while
+ *   C's ->release, begun before, still runs (exit-after-release).
  *
  * Choices:
- * - Steps that the other thread cannot observe are fused with a neighbour (models/fused.ts): the
- *   notifier list lock (B never takes it), B's PTL, PTE and mapcount (A never touches them), and
- *   each thread's own rcu_read_lock/unlock where only the other's synchronize_rcu could see them
- *   and only A synchronizes. The steps that race — A's unlink, both VM callbacks, B's list walk and
- *   B's final put_page — stay steps of their own.
+ * - Steps no other thread can observe are fused with a neighbour (models/fused.ts): B's PTL, PTE
+ *   and mapcount (nobody else touches them) with B's RCU entry and exit, and reads made under the
+ *   list lock with the unlink they lead to. The list lock, RCU entries and exits of A and C, the
+ *   unlinks, the VM callbacks, B's list walk and B's final put_page are steps of their own: A and C
+ *   both take the lock and both wait for grace periods.
  * - KVM's callbacks are one mmu_lock section each (models/secondary-mmu.ts); its ->release also
- *   sets PG_referenced of each page it unmapped, the write the report caught.
- * - ->release's entry and return are noted in the VM's steps (no extra steps).
+ *   sets PG_referenced of each page it unmapped, the write the report caught. The call through
+ *   mn->ops->release is a step of its own before it (callRelease's `dispatchStep`), so a ->release
+ *   that has begun and not finished is visible.
+ * - INV-EXIT-AFTER-RELEASE is noted when A's grace period ends (models/mm/mmu-notifier.ts,
+ *   releaseReturned): a ->release C enters after the grace period began may outlive A's return,
+ *   the second call the later code accepts.
+ * - C's caller's kfree(mn) and INV-UNREG-QUIESCENT are S1's and S3's subject, not modelled here.
  */
 import { named, observing } from '../models/kit/ghost';
-import { fuseAfter, fuseBefore, fused, fusedAs, type FusedDeclaration } from '../models/kit/fused';
+import { fuseAfter, fused, fusedAs, type FusedDeclaration } from '../models/kit/fused';
 import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import { hlistDelInitRcu, hlistDelRcu, hlistUnhashed } from '../models/hlist-rcu';
 import {

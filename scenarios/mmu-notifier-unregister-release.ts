@@ -15,10 +15,27 @@
  *   buggy variant only.
  *
  * Thread A is mmu_notifier_unregister() (e.g. a driver's ->flush on close), thread B is
- * __mmu_notifier_release() from exit_mmap(). The two variants differ in one line of A.
+ * __mmu_notifier_release() from exit_mmap(). The variants differ in one line of A and in where B
+ * leaves its SRCU section: v3.7–v3.8 between the ->release walk and the unlink loop, d34883d4e3
+ * after the unlink loop (its revert of 751efd8610 kept that commit's place for it).
+ *
+ * Each part of the fixed code is needed, and a mutant (`mutants`, run by
+ * test/scenarios/mmu-notifier-unregister-release.test.ts at notifiers 1 and 2) shows it:
+ * - `unregister-hlist-del-rcu` (the one line d34883d4e3 changes): the NULL deref (oops).
+ * - `unregister-no-sync`: A returns while B is inside mn->release (unregister-quiescent).
+ * - `release-no-sync`: B returns to exit_mmap while A's ->release runs (exit-after-release).
+ * - `unregister-no-unlink` (a part of unregister, not of the fix): mn is still on the list when
+ *   unregister returns (unregister-unlinked).
+ * - `benign-double-release` removes nothing: it holds fixed to release-at-most-once, which the
+ *   second ->release that d34883d4e3 accepts violates.
+ * - Harmless in the kernel too (`release-unlock-before-unlink`, holds): where B leaves SRCU. A
+ *   returns only once mn is off the list (its own unlink or B's, both under the lock), and B's
+ *   unlink loop touches mn only while it is on the list, so A's synchronize_srcu has nothing of
+ *   B's loop to wait for.
  *
  * Choices:
- * - ->release is two steps (entry and return) so a thread can be seen inside the callback.
+ * - ->release is two steps (entry and return) so a thread can be seen inside the callback; the
+ *   notifiers have no client, so no other thread can observe what ->release does.
  * - mmdrop() and the BUG_ON on mm_count are left out: mm_count is pinned by the caller throughout.
  * - With `notifiers` > 1, the extra notifiers are registered after mn, so they stand before it on
  *   the list and mn's pprev points into a neighbour (exercising the next->pprev fix-up).
@@ -147,11 +164,17 @@ const unregisterQuiescent: Invariant<World> = {
   check: (w) => (w.unregister.returned && w.mn.inRelease > 0 ? `${w.mn.name}->ops->release still running after unregister returned` : true),
 };
 
-// why the list alone: hlist nodes are declared through their list (models/hlist-rcu.ts)
+/** The hlist nodes `isReachable` may walk: mn's and those of the extra notifiers, up to this many. */
+const MAX_NOTIFIERS = 8;
+const NODES = ['mn->hlist', ...Array.from({ length: MAX_NOTIFIERS - 1 }, (_, i) => `mn${i + 2}->hlist`)];
+
+// why the list and the nodes: the steps declare the nodes' links through their list
+// (models/hlist-rcu.ts), but the walk reads fields the nodes own (the footprint audit asks for them
+// at notifiers >= 2); no step declares a node, so observing them orders nothing more
 const unregisterUnlinked: Invariant<World> = {
   id: 'unregister-unlinked',
   description: 'after mmu_notifier_unregister(mn) returns, mn can no longer be reached from the list',
-  observes: named('mm->mmu_notifier_mm', 'mm->mmu_notifier_mm->list', 'ghost: unregister returned'),
+  observes: named('mm->mmu_notifier_mm', 'mm->mmu_notifier_mm->list', ...NODES, 'ghost: unregister returned'),
   check: (w) => (w.unregister.returned && isReachable(w.mm.list, w.mn.hlist) ? `${w.mn.name} still reachable from ${w.mm.list.name}` : true),
 };
 
@@ -192,6 +215,7 @@ export default defineScenario({
     const srcu = newSrcu('srcu');
     const mm = newMmuNotifierMm('mm');
     const mn = registeredNotifier(mm, 'mn');
+    if (notifiers > MAX_NOTIFIERS) throw new RangeError(`notifiers must be at most ${MAX_NOTIFIERS}`);
     const registered = [mn];
     for (let i = 2; i <= notifiers; i++) registered.push(registeredNotifier(mm, `mn${i}`));
     const unregister = ghostObject('ghost: unregister returned', { returned: false });

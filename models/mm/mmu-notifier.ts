@@ -396,8 +396,8 @@ export function* releaseReturned<P>(ghost: ReleaseLeft, mns: readonly MmuNotifie
 }
 
 /**
- * What exit_mmap() would free pages under: a notifier never through ->release, or one whose
- * ->release was already running when the grace period began and still is. Why not "no ->release in
+ * What exit_mmap() would free pages under: a notifier no ->release of which has returned, or one
+ * whose ->release was already running when the grace period began and still is. Why not "no ->release in
  * flight": synchronize_(s)rcu waits only for readers that were inside when it began, so an
  * unregister's ->release entered after that — a second call, the walk's own having returned — may
  * still run when exit_mmap frees the pages (d34883d4e3 accepts it as harmless). The scenarios call
@@ -407,7 +407,7 @@ export function* releaseReturned<P>(ghost: ReleaseLeft, mns: readonly MmuNotifie
 function unreleased<P>(mns: readonly MmuNotifier<P>[], runningAtStart: readonly number[]): string {
   const bad: string[] = [];
   mns.forEach((mn, i) => {
-    if (mn.releaseCalls === 0) bad.push(`${mn.name}: ->release never called`);
+    if (mn.releaseCalls - mn.inRelease === 0) bad.push(`${mn.name}: no ->release has returned (${mn.inRelease} in flight)`);
     else if ((runningAtStart[i] ?? 0) > 0 && mn.inRelease > 0) bad.push(`${mn.name}: a ->release that began before the grace period is still in flight`);
   });
   return bad.length === 0 ? 'ok' : bad.join('; ');

@@ -32,7 +32,7 @@ describe('mmu-notifier-release-before-unlink, unregister=1', () => {
   it('fixed holds on every schedule of the three actors', () => {
     const v = checkVariant(s3, 'fixed', { params });
     expect(v.kind).toBe('holds');
-    expect(v.stats.executions).toBe(3224);
+    expect(v.stats.executions).toBe(4506);
   });
 
   it("without B's release-before-unlink (751efd8610's __mmu_notifier_release): C frees P the VM still maps", () => {
@@ -64,13 +64,8 @@ describe('mmu-notifier-release-before-unlink, unregister=1', () => {
     expect(found(run('release-no-sync'), 'exit-after-release')).toMatch(/a ->release that began before the grace period is still in flight/);
   });
 
-  // Harmless, as the header says: A returns only after mn is off the list, so B's unlink loop
-  // touches no mn that A's caller may free, inside B's SRCU section or not.
-  it("with v3.7's srcu_read_unlock before B's unlink loop: still holds", () => {
-    const v = run('release-unlock-before-unlink');
-    expect(v.kind).toBe('holds');
-    expect(v.stats.executions).toBe(2700);
-  });
+  // `release-unlock-before-unlink` (harmless, as the header says) is not run here: it costs as much
+  // as fixed, and the same code is pinned holding in S1 (test/scenarios/mmu-notifier-unregister-release.test.ts).
 
   it('every mutant declares the violation its test expects, and none is a registry variant', () => {
     expect(Object.keys(s3.variants)).toEqual(['buggy', 'fixed', 'benign-double-release']);
