@@ -22,6 +22,7 @@
  * - A notifier is Mortal: the walk's pointer loads and callback dispatch (`mn->ops`) check that
  *   it is live, which is where a driver's early kfree(mn) shows up (S4a).
  */
+import { ghostObject, ghostStep, named, writesGhost, type Ghost } from '../kit/ghost';
 import { assertLive, freeObject, liveCheck, mortal, touch, type Mortal, type Touch } from '../kit/lifetime';
 import { closeObligation, type Invariant, type Op, openObligation, perform, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
 import { hlistAddHeadAtSetup, isReachable, newHlistHead, newHlistNode, type HlistHead, type HlistNode } from '../hlist-rcu';
@@ -159,11 +160,22 @@ export function* nextNotifier<P>(mn: MmuNotifier<P>): Steps<MmuNotifier<P> | nul
   });
 }
 
+/** How `callRelease` shows the call. */
+export interface CallReleaseOptions {
+  /**
+   * The call through `mn->ops->release` is a step of its own before the client's first step, so a
+   * thread is seen inside ->release before the client's work (KVM's srcu_read_lock(&kvm->srcu) and
+   * the mmu_lock it then waits for) and not only during it. Without it a one-step client callback
+   * is atomic: nobody can observe a ->release that has begun and not finished.
+   */
+  readonly dispatchStep?: boolean;
+}
+
 /**
  * mn->ops->release(mn, mm): entry step, the client's own steps, return step — a thread can be seen
  * inside the callback while it sleeps or waits.
  */
-export function* callRelease<P>(mn: MmuNotifier<P>): Steps<void> {
+export function* callRelease<P>(mn: MmuNotifier<P>, options: CallReleaseOptions = {}): Steps<void> {
   const label = `${mn.name}->ops->release()`;
   const enter = (self: ThreadContext) => {
     assertLive(mn, self, label);
@@ -173,6 +185,11 @@ export function* callRelease<P>(mn: MmuNotifier<P>): Steps<void> {
   const exit = () => {
     mn.inRelease--;
   };
+  if (mn.ops.release && options.dispatchStep) {
+    yield* perform<void>({ object: mn, access: 'write', label, run: enter });
+    yield* tapLast(mn.ops.release(mn, mn.mm), exit, [touch(mn, 'write')]);
+    return;
+  }
   if (mn.ops.release) {
     // why no steps of our own: the client's steps are the callback; entry and return are noted in
     // its first and last step, so a one-step callback is atomic and costs one step. Those steps
@@ -371,6 +388,75 @@ export function unregisterQuiescent<W, P>(viewOf: (w: W) => UnregisterView<P>): 
       if (mn.inRelease > 0) return `${mn.name}->ops->release still running after unregister returned`;
       if (isReachable(mm.list, mn.hlist)) return `${mn.name} still reachable from ${mm.list.name}`;
       return true;
+    },
+  };
+}
+
+/** Ghost: what __mmu_notifier_release() left behind when it returned to exit_mmap(), null while it runs. */
+export type ReleaseLeft = Ghost<{ left: string | null }>;
+
+/** The ghost `releaseReturned` and `exitAfterRelease` share, named `ghost: release left`. */
+export function newReleaseLeft(): ReleaseLeft {
+  return ghostObject<{ left: string | null }>('ghost: release left', { left: null });
+}
+
+/**
+ * The end of __mmu_notifier_release(): its grace period (`sync`, or none when a mutant drops it),
+ * then the return to exit_mmap(), which frees the mm's pages. Notes in `ghost` what the notifiers
+ * `mns` were doing, in the grace period's first and last steps (which then declare reading them).
+ */
+export function* releaseReturned<P>(ghost: ReleaseLeft, mns: readonly MmuNotifier<P>[], sync: (() => Steps<void>) | null): Steps<void> {
+  let runningAtStart: readonly number[] = [];
+  const atStart = () => void (runningAtStart = mns.map((mn) => mn.inRelease));
+  if (sync !== null) yield* writesGhost(ghost, afterFirstStep(sync(), atStart), mns);
+  else yield* ghostStep(ghost, '__mmu_notifier_release() returns', atStart, mns);
+  ghost.left = unreleased(mns, runningAtStart);
+}
+
+/**
+ * What exit_mmap() would free pages under: a notifier no ->release of which has returned, or one
+ * whose ->release was already running when the grace period began and still is. Why not "no ->release in
+ * flight": synchronize_(s)rcu waits only for readers that were inside when it began, so an
+ * unregister's ->release entered after that — a second call, the walk's own having returned — may
+ * still run when exit_mmap frees the pages (d34883d4e3 accepts it as harmless). The scenarios call
+ * ->release at most once per thread and the walk's call has returned by then, so a call running at
+ * both points is one call.
+ */
+function unreleased<P>(mns: readonly MmuNotifier<P>[], runningAtStart: readonly number[]): string {
+  const bad: string[] = [];
+  mns.forEach((mn, i) => {
+    if (mn.releaseCalls - mn.inRelease === 0) bad.push(`${mn.name}: no ->release has returned (${mn.inRelease} in flight)`);
+    else if ((runningAtStart[i] ?? 0) > 0 && mn.inRelease > 0) bad.push(`${mn.name}: a ->release that began before the grace period is still in flight`);
+  });
+  return bad.length === 0 ? 'ok' : bad.join('; ');
+}
+
+/** `inner` with `record` run as the thread's code right after its first step. */
+function* afterFirstStep<R>(inner: Steps<R>, record: () => void): Steps<R> {
+  let r = inner.next();
+  let first = true;
+  while (!r.done) {
+    const result: unknown = yield r.value;
+    if (first) record();
+    first = false;
+    r = inner.next(result);
+  }
+  return r.value;
+}
+
+/**
+ * INV-EXIT-AFTER-RELEASE over the ghost `releaseReturned` fills in: when __mmu_notifier_release
+ * returns, every notifier has completed ->release, and none that was running when the grace period
+ * began is still running.
+ */
+export function exitAfterRelease<W>(ghostOf: (w: W) => ReleaseLeft): Invariant<W> {
+  return {
+    id: 'exit-after-release',
+    description: 'when __mmu_notifier_release returns, every notifier has completed ->release',
+    observes: named('ghost: release left'),
+    check: (w) => {
+      const left = ghostOf(w).left;
+      return left === null || left === 'ok' ? true : `exit_mmap proceeds with ${left}`;
     },
   };
 }

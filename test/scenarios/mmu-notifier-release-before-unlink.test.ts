@@ -19,7 +19,7 @@ describe('mmu-notifier-release-before-unlink (751efd8610 → d34883d4e3)', () =>
 
   it('buggy: mmu_notifier_unregister has the same flaw (A unlinks, C frees, A releases)', () => {
     const params = { ...s3.params, unregister: 1 };
-    const t = recordTrace(s3, 'buggy', s3.variants.buggy!, params, decodeSchedule('A4C4A3B5A'));
+    const t = recordTrace(s3, 'buggy', s3.variants.buggy!, params, decodeSchedule('A4C4A5B6'));
     expect(t.violations.map((x) => x.check)).toEqual(['smmu-no-freed']);
     expect(t.steps[2]!.label).toBe('hlist_del_rcu(&kvm->mmu_notifier->hlist)');
     expect(t.steps[5]!.result).toBe('NULL'); // C's walk finds the list empty
@@ -28,12 +28,12 @@ describe('mmu-notifier-release-before-unlink (751efd8610 → d34883d4e3)', () =>
   it('fixed: release before unlink holds on every schedule', () => {
     const v = checkVariant(s3, 'fixed');
     expect(v.kind).toBe('holds');
-    expect(v.stats.executions).toBe(8);
+    expect(v.stats.executions).toBe(11);
   });
 
   it('benign-double-release: the second ->release d34883d4e3 accepts is reachable', () => {
     const v = checkVariant(s3, 'benign-double-release');
     expect(v.kind === 'violated' && v.violations.map((x) => x.check)).toEqual(['release-at-most-once']);
-    expect(v.stats.executions).toBe(6);
+    expect(v.stats.executions).toBe(9);
   });
 });

@@ -3,26 +3,30 @@ import { hlistDelInitRcu, hlistFirstRcu, hlistNextRcu } from '../../../models/hl
 import { mightSleep } from '../../../models/kit/might-sleep';
 import {
   callRelease,
+  exitAfterRelease,
   freeNotifier,
   mmuNotifierChangePte,
   mmuNotifierInvalidatePage,
   mmuNotifierInvalidateRangeEnd,
   mmuNotifierInvalidateRangeStart,
   newMmuNotifierMm,
+  newReleaseLeft,
   nextNotifier,
   notifierOf,
   rangePairing,
   rcuReadSide,
   registeredNotifier,
+  releaseReturned,
   srcuReadSide,
   unregisterQuiescent,
   type MmuNotifier,
   type MmuNotifierMm,
   type MmuNotifierOps,
+  type ReleaseLeft,
 } from '../../../models/mm/mmu-notifier';
 import { newRcu, type Rcu } from '../../../models/rcu';
 import { spinLock, spinUnlock } from '../../../models/spinlock';
-import { newSrcu, type Srcu } from '../../../models/srcu';
+import { newSrcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu, type Srcu } from '../../../models/srcu';
 import { perform, type SharedObject, type Steps } from '../../../src/runtime/op';
 import { foundViolation } from '../../helpers/detectors';
 import { keepLastWorld } from '../../helpers/last-world';
@@ -288,5 +292,111 @@ describe('unregister-quiescent', () => {
     const w = { ...world(), unregisterReturned: true };
     w.mn.inRelease = 1;
     expect(check(w)).toBe('mn->ops->release still running after unregister returned');
+  });
+});
+
+describe('->release with a dispatch step, and INV-EXIT-AFTER-RELEASE as a grace period gives it', () => {
+  interface RW {
+    srcu: Srcu;
+    mm: MmuNotifierMm;
+    mn: MmuNotifier;
+    other: SharedObject & { n: number };
+    release: ReleaseLeft;
+    inside: number[];
+  }
+  /** A notifier whose client ->release is one step on the client (as KVM's mmu_lock section is). */
+  function releaseWorld(): RW {
+    const srcu = newSrcu('srcu');
+    const mm = newMmuNotifierMm('mm');
+    const client = { name: 'client', zaps: 0 };
+    const ops: MmuNotifierOps = {
+      release: () => perform<void>({ object: client, access: 'write', label: 'client: zap all', run: () => void client.zaps++ }),
+    };
+    return { srcu, mm, mn: registeredNotifier(mm, 'mn', ops), other: { name: 'other', n: 0 }, release: newReleaseLeft(), inside: [] };
+  }
+  const poke = (w: RW) => perform<void>({ object: w.other, access: 'write', label: 'poke', run: () => void w.other.n++ });
+
+  for (const dispatchStep of [false, true]) {
+    it(`a one-step client ->release is ${dispatchStep ? 'two steps, visible in flight' : 'atomic'} (dispatchStep: ${dispatchStep})`, () => {
+      let w: RW | null = null;
+      const p = program<RW>({
+        setup: () => (w = releaseWorld()),
+        threads: {
+          a: function* (w) {
+            yield* callRelease(w.mn, { dispatchStep });
+          },
+          b: function* (w) {
+            yield* poke(w);
+            w.inside.push(w.mn.inRelease);
+          },
+        },
+      });
+      const t = runSchedule(p, dispatchStep ? 'A B A' : 'A B');
+      expect(t.steps.map((s) => s.label)).toEqual(dispatchStep ? ['mn->ops->release()', 'poke', 'client: zap all'] : ['client: zap all', 'poke']);
+      expect(w!.inside).toEqual([dispatchStep ? 1 : 0]);
+      expect([w!.mn.releaseCalls, w!.mn.inRelease]).toEqual([1, 0]);
+    });
+  }
+
+  /** exit: releaseReturned after its own walk's ->release; unreg: ->release inside an SRCU section. */
+  function exitProgram(opts: { sync: boolean; exitReleases: boolean; reader: boolean }) {
+    return program<RW>({
+      setup: releaseWorld,
+      invariants: [exitAfterRelease((w: RW) => w.release)],
+      threads: {
+        exit: function* (w) {
+          if (opts.exitReleases) yield* callRelease(w.mn, DISPATCH);
+          yield* releaseReturned(w.release, [w.mn], opts.sync ? () => synchronizeSrcu(w.srcu) : null);
+        },
+        unreg: function* (w) {
+          const id = yield* srcuReadLock(w.srcu);
+          yield* callRelease(w.mn, DISPATCH);
+          yield* srcuReadUnlock(w.srcu, id);
+        },
+        // a reader that keeps the grace period open while unreg enters after it began
+        ...(opts.reader
+          ? {
+              reader: function* (w: RW) {
+                const id = yield* srcuReadLock(w.srcu);
+                yield* poke(w);
+                yield* srcuReadUnlock(w.srcu, id);
+              },
+            }
+          : {}),
+      },
+    });
+  }
+  const DISPATCH = { dispatchStep: true } as const;
+
+  it('holds on every schedule when exit_mmap waits for the grace period after its own ->release', () => {
+    expect(exploreProgram(exitProgram({ sync: true, exitReleases: true, reader: true })).kind).toBe('holds');
+  });
+
+  it('without the grace period: exit_mmap goes on while a ->release begun before still runs', () => {
+    const v = foundViolation(exitProgram({ sync: false, exitReleases: true, reader: false }), 'exit-after-release');
+    expect(v?.message).toMatch(/^exit_mmap proceeds with mn: a ->release that began before the grace period is still in flight/);
+  });
+
+  it('a ->release entered after the grace period began may outlive it (the benign second call)', () => {
+    // R enters; exit's own ->release; its grace period begins (waits for R); unreg enters ->release;
+    // R leaves; the grace period ends with unreg still inside: not a violation
+    const t = runSchedule(exitProgram({ sync: true, exitReleases: true, reader: true }), 'C A2 A B2 C2 A B2');
+    expect(t.steps.map((s) => `${t.threads[s.thread]!.letter} ${s.label}`).slice(0, 9)).toEqual([
+      'C srcu_read_lock(&srcu)',
+      'A mn->ops->release()',
+      'A client: zap all',
+      'A synchronize_srcu(&srcu)',
+      'B srcu_read_lock(&srcu)',
+      'B mn->ops->release()',
+      'C poke',
+      'C srcu_read_unlock(&srcu)',
+      'A synchronize_srcu(&srcu) waits for readers',
+    ]);
+    expect(firedChecks(t)).toEqual([]);
+  });
+
+  it('with no ->release returned when exit_mmap goes on: violated, even if one was entered after the grace period began', () => {
+    const t = runSchedule(exitProgram({ sync: true, exitReleases: false, reader: true }), 'C A B2 C2 A B2');
+    expect(t.violations.map((v) => v.message)).toEqual(['exit_mmap proceeds with mn: no ->release has returned (1 in flight)']);
   });
 });

@@ -23,23 +23,24 @@ describe('replay divergence', () => {
 });
 
 describe('fix confirmation', () => {
-  it("S1: the buggy schedule against the fix differs at A's deletion, and the fix does not oops", () => {
+  // d34883d4e3 differs from v3.7 first in B, which leaves SRCU only after its unlink loop; A's
+  // deletion (hlist_del_init_rcu, a no-op on the node B unhashed) is not reached along this schedule.
+  it("S1: the buggy schedule against the fix differs at B's srcu_read_unlock, and the fix does not oops", () => {
     const c = confirmFix({ scenario: s1, params: s1.params, schedule: decodeSchedule('AB12A6'), from: 'buggy', to: 'fixed' });
     expect(c.original.focus?.check).toBe('oops');
     expect(c.firstDifference).toEqual({
-      step: 19,
-      thread: 0,
-      was: { label: 'hlist_del_rcu(&mn->hlist)', result: null },
-      now: { label: 'hlist_del_init_rcu(&mn->hlist)', result: null },
+      step: 7,
+      thread: 1,
+      was: { label: 'srcu_read_unlock(&srcu)', result: null },
+      now: { label: 'spin_lock(&mm->mmu_notifier_mm->lock)', result: null },
       kind: 'call',
     });
     expect(c.fixed.divergence).toMatchObject({ step: 20, kind: 'schedule-ended' });
     expect(c.holdsAlong).toBe(true);
     const text = renderFixConfirmation(c);
-    expect(text).toMatch(/first difference at t19: A \(unregister\) runs hlist_del_init_rcu\(&mn->hlist\) where buggy ran hlist_del_rcu\(&mn->hlist\)/);
+    expect(text).toMatch(/first difference at t7: B \(release\) runs spin_lock\(&mm->mmu_notifier_mm->lock\) where buggy ran srcu_read_unlock\(&srcu\)/);
     expect(text).toMatch(/fixed does not violate any check along this schedule \(buggy: oops at t19\)/);
-    // hlist_del_init_rcu on the node B already unhashed is a no-op: that is why the fix holds here.
-    expect(text).toMatch(/\n    under fixed that step changes nothing\n/);
+    expect(text).toMatch(/\n    under fixed that step changes mm\.lock\.owner = → B \(release\)\n/);
   });
 
   // Every variant declared to hold must hold along any buggy schedule, as far as that goes, and must
