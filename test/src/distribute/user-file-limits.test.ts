@@ -44,7 +44,10 @@ interface Ran {
 
 /**
  * `npx tsx check …` as a user runs it, from the temporary project. `interruptWhen` (a pattern whose
- * first group is a pid) sends SIGINT to that process once stderr matches it (see limits.test.ts).
+ * first group is a pid) sends SIGINT to that process once stderr matches it: to weft's own
+ * process, not to tsx around it. Why not the process group, as a terminal's Ctrl-C: tsx then
+ * relays the signal again and kills its child if the child has not acknowledged it within 60 ms,
+ * which a loaded machine does not always manage.
  */
 function weft(args: readonly string[], interruptWhen?: RegExp): Promise<Ran> {
   return new Promise((done, reject) => {
