@@ -67,6 +67,8 @@ beforeAll(() => {
   log = join(dir, 'imports.log');
   wait = join(dir, 'wait-for-a-worker');
   file = join(dir, 'writers.ts');
+  // an ESM project, whose files search in the search worker (a CommonJS one's stay in the main thread)
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'weft-jobs-probe', private: true, type: 'module' }));
   writeFileSync(file, source(log, wait));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -95,7 +95,6 @@ describe('a user scenario file outside the repository, searched in the search wo
       expect(r.out).toMatch(/verdict incomplete \(expected holds\) · [\d,]+ executions, [\d,]+ steps, search incomplete: stopped after 1\.0 s .*--max-time/);
       const executions = Number(/nothing to find\n.*· ([\d,]+) executions/.exec(r.out)![1]!.replace(/,/g, ''));
       // C(24, 12) = 2,704,156 executions would be the whole search
-      expect(executions).toBeGreaterThan(0);
       expect(executions).toBeLessThan(2_704_156);
       expect(r.out).toContain('3 scenarios, 3 variants: 0 as expected, 3 not (2 threw)');
     },
