@@ -8,8 +8,9 @@
  * the same module instances, or a KernelFault thrown by the scenario's helpers is no KernelFault
  * to the worker's runner (an oops becomes "threw") and every error class crosses the same way.
  * `tsImport` loads the entry in a namespace of its own (a `?tsx-namespace=` query on every URL),
- * and a user's module outside weft's tree reaches weft through other URLs than the entry's, so
- * it met a second copy. With the hooks registered in the worker's own loader, every module is
+ * so one copy held only where tsx carried that query through every specifier the scenario uses;
+ * through an import it compiles to require() it does not (it writes `?namespace=`: another
+ * URL, another copy). With the hooks registered in the worker's own loader, every module is
  * keyed by its plain resolved file URL, as in the main thread: whatever the scenario's specifier
  * resolves to (the package's exports, the repository's src/index.ts), it is the file the entry's
  * relative imports resolve to, loaded once. So a worker loads a scenario exactly as the main
