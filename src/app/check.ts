@@ -16,6 +16,7 @@ import { recordTrace, type Trace } from '../trace/trace';
 import { replayCommand } from './replay-command';
 import { ScenarioError } from '../runtime/errors';
 import { DEFAULT_AUDIT_EXECUTIONS } from '../runtime/execution';
+import { entryBeside } from '../distribute/worker-boot';
 
 /** A scenario as the command line knows it: where it was declared, and where workers import it. */
 export interface ScenarioEntry {
@@ -275,6 +276,81 @@ export function runChecks(targets: readonly CheckEntry[], only: string | null, o
 }
 
 /**
+ * What reporting a violation takes after its search, as plain data (it crosses to a search
+ * worker): the schedule minimized unless `minimize` is false, then replayed and recorded.
+ */
+export interface TraceOrder {
+  readonly minimize: boolean;
+  readonly minimizeBudget?: number;
+  readonly explain: boolean;
+  readonly limits: SearchLimits;
+}
+
+/** A violation's schedule as the report shows it: minimized (when asked), and its recorded trace. */
+export interface ViolationTrace {
+  readonly schedule: readonly number[];
+  readonly minimization: Minimization | null;
+  readonly trace: Trace;
+}
+
+/** Where a watchdog follows the runs of traceViolation (a search worker's meter): see AfterSearchContext. */
+export interface TraceWatch {
+  readonly watch: Int32Array;
+  /** Called once per execution run. */
+  readonly ran: () => void;
+}
+
+function traceOrder(options: RunOptions): TraceOrder {
+  return {
+    minimize: options.minimize ?? true,
+    ...(options.minimizeBudget === undefined ? {} : { minimizeBudget: options.minimizeBudget }),
+    explain: options.explain ?? true,
+    limits: options.limits,
+  };
+}
+
+/**
+ * A violated search's schedule minimized and recorded: in this thread for reportOf, and in the
+ * CLI's search worker as its after step (search-worker.ts in this folder), so that a model that
+ * hangs on another schedule than the search's is ended by the same watchdog.
+ */
+export function traceViolation(scenario: Scenario, name: string, params: Params, verdict: Extract<Verdict, { kind: 'violated' }>, order: TraceOrder, watched?: TraceWatch): ViolationTrace {
+  const variant = variantOf(scenario, name);
+  const expected = variant.expect ?? 'holds';
+  // why counted at setup: once per execution, whichever runner runs it, and nothing per step
+  const counted: Scenario = watched ? { ...scenario, setup: (p) => (watched.ran(), scenario.setup(p)) } : scenario;
+  const watch = watched ? { watch: watched.watch } : {};
+  // The trace is about the declared check when it fired, else about the first that did.
+  const wanted = expected !== 'holds' ? expected.violated : null;
+  const focus = verdict.violations.find((v) => v.check === wanted)?.check ?? verdict.violations[0]!.check;
+  let schedule = verdict.schedule;
+  let minimization: Minimization | null = null;
+  if (order.minimize) {
+    minimization = minimizeSchedule({
+      ...{ scenario: counted, variant, params, schedule, check: focus, limits: audited(order.limits), ...watch },
+      ...(order.minimizeBudget === undefined ? {} : { executionsMax: order.minimizeBudget }),
+    });
+    schedule = minimization.schedule;
+  }
+  const trace = recordTrace(counted, name, variant, params, schedule, { focus, explain: order.explain, audit: true, ...watch });
+  return { schedule, minimization, trace };
+}
+
+/**
+ * A search run elsewhere (the CLI's search worker) and its violation's trace, made there from the
+ * TraceOrder it was given; null when there is none (no violation), or when --max-time ended its
+ * making (`traceCut`): the report then records the schedule the search found, unminimized.
+ */
+export interface HostedOutcome {
+  readonly outcome: SearchOutcome;
+  readonly traced: ViolationTrace | null;
+  readonly traceCut: boolean;
+}
+
+/** The search worker's entry module (this folder's search-worker.ts), for a SearchHost. */
+export const SEARCH_WORKER_ENTRY = entryBeside(import.meta.url, 'search-worker');
+
+/**
  * runChecks with each search run by `hosted` when it takes it (a search worker: search-host.ts),
  * so the caller's event loop turns while it runs; searches it declines (null) run in this thread.
  * `onReport` hears each report as soon as it is made (what an interrupted run has to show).
@@ -283,7 +359,7 @@ export async function runChecksHosted(
   targets: readonly CheckEntry[],
   only: string | null,
   options: RunOptions,
-  hosted: (req: SearchRequest) => Promise<SearchOutcome> | null,
+  hosted: (req: SearchRequest, order: TraceOrder) => Promise<HostedOutcome> | null,
   onReport: (r: VariantReport) => void = () => {},
 ): Promise<VariantReport[]> {
   const reports: VariantReport[] = [];
@@ -297,8 +373,12 @@ export async function runChecksHosted(
     }
     try {
       const req = requestOf(job, options);
-      const outcome = options.verdictOf ? search(req, options) : await (hosted(req) ?? Promise.resolve(search(req, options)));
-      report = reportOf(job, outcome, options);
+      const elsewhere = options.verdictOf ? null : hosted(req, traceOrder(options));
+      if (elsewhere === null) report = reportOf(job, search(req, options), options);
+      else {
+        const h = await elsewhere;
+        report = reportOf(job, h.outcome, options, h.traced ?? (h.traceCut ? { ...traceOrder(options), minimize: false } : undefined));
+      }
     } catch (e) {
       report = failed(job, e, options);
     }
@@ -308,8 +388,12 @@ export async function runChecksHosted(
   return reports;
 }
 
-/** The report of one searched variant: for a violation, minimized, recorded and given a replay token. */
-function reportOf(job: Job, searched: SearchOutcome, options: RunOptions): CheckedReport {
+/**
+ * The report of one searched variant: for a violation, minimized, recorded and given a replay
+ * token. `traced`: the violation's trace made elsewhere, or how to make it here (default: as the
+ * options say).
+ */
+function reportOf(job: Job, searched: SearchOutcome, options: RunOptions, traced?: ViolationTrace | TraceOrder): CheckedReport {
   const { scenario, file, named, name, params } = job;
   const variant = variantOf(scenario, name);
   const expected = variant.expect ?? 'holds';
@@ -318,19 +402,9 @@ function reportOf(job: Job, searched: SearchOutcome, options: RunOptions): Check
   let token: string | null = null;
   let minimization: Minimization | null = null;
   if (verdict.kind === 'violated') {
-    // The trace is about the declared check when it fired, else about the first that did.
-    const wanted = expected !== 'holds' ? expected.violated : null;
-    const focus = verdict.violations.find((v) => v.check === wanted)?.check ?? verdict.violations[0]!.check;
-    let schedule = verdict.schedule;
-    if (options.minimize ?? true) {
-      minimization = minimizeSchedule({
-        ...{ scenario, variant, params, schedule, check: focus, limits: audited(options.limits) },
-        ...(options.minimizeBudget === undefined ? {} : { executionsMax: options.minimizeBudget }),
-      });
-      schedule = minimization.schedule;
-    }
-    trace = recordTrace(scenario, name, variant, params, schedule, { focus, explain: options.explain ?? true, audit: true });
-    token = encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule });
+    const made = traced !== undefined && 'trace' in traced ? traced : traceViolation(scenario, name, params, verdict, traced ?? traceOrder(options));
+    ({ trace, minimization } = made);
+    token = encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule: made.schedule });
   }
   return {
     kind: 'checked',
@@ -379,7 +453,7 @@ export function check(entries: readonly CheckEntry[], options: CheckOptions): Va
 export function checkHosted(
   entries: readonly CheckEntry[],
   options: CheckOptions,
-  hosted: (req: SearchRequest) => Promise<SearchOutcome> | null,
+  hosted: (req: SearchRequest, order: TraceOrder) => Promise<HostedOutcome> | null,
   onReport?: (r: VariantReport) => void,
 ): Promise<VariantReport[]> {
   return runChecksHosted(entries, options.variant ?? null, options, hosted, onReport);

@@ -14,14 +14,14 @@ import { decodeToken } from '../trace/schedule-token';
 import { recordTrace } from '../trace/trace';
 import { parseArgs, type CliOptions } from './args';
 import type { ScenarioEntry } from '../app/check';
-import { checkHosted, type BrokenEntry, type CheckedReport, type CheckEntry, type RunOptions, type VariantReport } from '../app/check';
+import { checkHosted, SEARCH_WORKER_ENTRY, type BrokenEntry, type CheckedReport, type CheckEntry, type HostedOutcome, type RunOptions, type TraceOrder, type VariantReport, type ViolationTrace } from '../app/check';
 import { SearchHost, SearchInterrupted } from '../distribute/search-host';
 import { ProgressLine } from './progress';
 import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, seedFor, withSearchDetails } from '../app/shards';
 import { LazyPool } from '../distribute/worker-pool';
 import { githubAnnotations } from '../report/annotations';
 import { EXIT, type ExitCode } from './exit-codes';
-import { loadCheckEntries, loadScenarioFiles } from './scenario-files';
+import { loadCheckEntries, loadScenarioFiles, loadsAsCommonJs } from './scenario-files';
 import { closest } from './suggest';
 import { assertWritable, tryWrite } from './output-files';
 import { checkParamLimits } from '../app/param-limits';
@@ -130,7 +130,7 @@ async function check(entries: readonly CheckEntry[], options: CliOptions, io: Io
   const pool = new LazyPool(options.jobs);
   // why a worker for every search of a scenario that has a module: this thread then stays free to
   // draw progress, hear Ctrl-C and end a search past --max-time whose thread never yields
-  const host = loaded.some((t) => t.source) ? new SearchHost(options.jobs) : null;
+  const host = loaded.some((t) => t.source) ? new SearchHost(options.jobs, SEARCH_WORKER_ENTRY) : null;
   const progress = io.isTTY && !options.json ? new ProgressLine((s) => io.err(s), () => host?.meter.totals().executions ?? 0) : null;
   const seed = seedFor(options);
   const done: VariantReport[] = [];
@@ -146,7 +146,7 @@ async function check(entries: readonly CheckEntry[], options: CliOptions, io: Io
       },
     };
     if (options.shard) return shard(loaded, options, run, io);
-    const hosted = host === null ? () => null : (req: SearchRequest) => (req.source === null || !host.takes(req.source) ? null : host.search(req, io.interrupt));
+    const hosted = host === null ? () => null : (req: SearchRequest, order: TraceOrder) => (req.source === null || loadsAsCommonJs(req.source.url) ? null : hostedCheck(host, req, order, io));
     const checkOptions = { ...run, variant: options.variant, minimize: options.minimize, minimizeBudget: options.minimizeBudget, keepGoing: options.all || targets.length > 1 };
     reports = await checkHosted(targets, checkOptions, hosted, (r) => done.push(r));
   } catch (e) {
@@ -161,16 +161,30 @@ async function check(entries: readonly CheckEntry[], options: CliOptions, io: Io
   return render(reports, options, io, seed, files);
 }
 
+/**
+ * One variant's search and its violation's trace in the search worker. When --max-time ended the
+ * trace's making (minimization) there, the report's trace is the schedule the search found, and a
+ * line on stderr says so: a cut is never silent.
+ */
+async function hostedCheck(host: SearchHost, req: SearchRequest, order: TraceOrder, io: Io): Promise<HostedOutcome> {
+  const h = await host.search<ViolationTrace | null>(req, order, io.interrupt);
+  if (h.afterCut && order.minimize) {
+    io.err(`weft: ${req.scenario.id}/${req.variant}: --max-time ${req.limits.timeMsMax / 1000} s ended the minimization; the trace shown is the schedule the search found\n`);
+  }
+  return { outcome: h.outcome, traced: h.after, traceCut: h.afterCut };
+}
+
 /** Ctrl-C: the verdicts found so far, the search that was stopped as incomplete, exit 130. */
 function interrupted(done: readonly VariantReport[], current: string, e: SearchInterrupted, options: CliOptions, io: Io): ExitCode {
   for (const line of renderLines(done, options.timing)) io.out(`${line}\n`);
   const x = e.explored;
   const n = (k: number): string => Math.round(k).toLocaleString('en-US');
-  io.out(
-    `stopped ${current}: incomplete, interrupted after ${n(x.executions)} execution${x.executions === 1 ? '' : 's'}, ${n(x.steps)} steps` +
-      `${options.timing ? ` in ${(x.timeMs / 1000).toFixed(1)} s` : ''}\n`,
-  );
-  io.err('weft: interrupted (SIGINT); the verdicts above are all that was decided\n');
+  const counts = `${n(x.executions)} execution${x.executions === 1 ? '' : 's'}, ${n(x.steps)} steps${options.timing ? ` in ${(x.timeMs / 1000).toFixed(1)} s` : ''}`;
+  // why said apart: the search had ended with a violation, and only the making of its trace was stopped
+  const found = e.found?.verdict.kind === 'violated' ? e.found.verdict : null;
+  if (found) io.out(`stopped ${current}: violated:${found.violations[0]!.check} found after ${counts}; interrupted while its trace was being minimized\n`);
+  else io.out(`stopped ${current}: incomplete, interrupted after ${counts}\n`);
+  io.err(`weft: interrupted (SIGINT); the verdicts above are all that was decided${found ? ', with the violation found by the search that was stopped' : ''}\n`);
   return EXIT.interrupted;
 }
 

@@ -2,9 +2,9 @@
  * User scenario files: `check ./my-race.ts`, a directory, a glob or several paths. Each module's
  * exported scenarios (default and named) become entries that workers import by the same URL.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from '../runtime/errors';
 import type { Scenario } from '../runtime/scenario';
 import type { BrokenEntry, CheckEntry, ScenarioEntry } from '../app/check';
@@ -81,6 +81,31 @@ function expand(arg: string, cwd: string): string[] {
     return mods;
   }
   return [abs];
+}
+
+/**
+ * Whether node takes the module at `url` for CommonJS: a .cts/.cjs name, or a .ts/.js one with no
+ * `"type": "module"` in the nearest package.json. Such a module's imports are compiled to
+ * require(), which in a worker gives it weft's modules as CommonJS instances of their own (its
+ * oops would not be a KernelFault to the worker's runner), so its searches stay in this thread
+ * (worker-boot.ts).
+ */
+export function loadsAsCommonJs(url: string): boolean {
+  if (!url.startsWith('file:')) return false;
+  const file = fileURLToPath(url);
+  if (/\.c[jt]s$/.test(file)) return true;
+  if (/\.m[jt]s$/.test(file)) return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: unknown }).type !== 'module';
+      } catch {
+        return true;
+      }
+    }
+    if (dirname(dir) === dir) return true;
+  }
 }
 
 let tsxRegistered: Promise<unknown> | null = null;

@@ -10,6 +10,13 @@ import type { MeterLane } from '../search/explorer';
 /** The schedule a watch keeps of the current execution; longer ones keep their first steps. */
 const WATCH_SCHEDULE_ROOM = 4096;
 const WATCH_WORDS = WATCH.schedule + WATCH_SCHEDULE_ROOM;
+/**
+ * Count words per lane: [0] executions and [1] steps of the search (the explorer's), [2]
+ * executions run after it, to minimize and record a violation's trace: not part of what the
+ * search explored, but progress a watchdog must see.
+ */
+const COUNT_WORDS = 3;
+const AFTER = 2;
 
 /** What crosses threads: the buffers and the number of lanes. */
 export interface MeterBuffers {
@@ -38,7 +45,7 @@ export class SearchMeter {
   constructor(from: number | MeterBuffers) {
     this.buffers =
       typeof from === 'number'
-        ? { lanes: from, counts: new SharedArrayBuffer(16 * from), watch: new SharedArrayBuffer(4 * WATCH_WORDS * from) }
+        ? { lanes: from, counts: new SharedArrayBuffer(8 * COUNT_WORDS * from), watch: new SharedArrayBuffer(4 * WATCH_WORDS * from) }
         : from;
     this.counts = new Float64Array(this.buffers.counts);
     this.watch = new Int32Array(this.buffers.watch);
@@ -51,7 +58,7 @@ export class SearchMeter {
   /** The views an explorer writes for lane `i`; lane 0 is the search's own thread, 1 + k pool worker k. */
   lane(i: number): MeterLane {
     if (i < 0 || i >= this.lanes) throw new RangeError(`meter lane ${i} of ${this.lanes}`);
-    return { counts: this.counts.subarray(2 * i, 2 * i + 2), watch: this.watch.subarray(WATCH_WORDS * i, WATCH_WORDS * (i + 1)) };
+    return { counts: this.counts.subarray(COUNT_WORDS * i, COUNT_WORDS * i + AFTER), watch: this.watch.subarray(WATCH_WORDS * i, WATCH_WORDS * (i + 1)) };
   }
 
   /** Executions and steps over every lane (racy reads: fine for a count shown or reported after a stop). */
@@ -59,10 +66,22 @@ export class SearchMeter {
     let executions = 0;
     let steps = 0;
     for (let i = 0; i < this.lanes; i++) {
-      executions += this.counts[2 * i]!;
-      steps += this.counts[2 * i + 1]!;
+      executions += this.counts[COUNT_WORDS * i]!;
+      steps += this.counts[COUNT_WORDS * i + 1]!;
     }
     return { executions, steps };
+  }
+
+  /** Notes one execution of lane `i` run after its search (minimization, recording a trace). */
+  ranAfter(i: number): void {
+    this.counts[COUNT_WORDS * i + AFTER]! += 1;
+  }
+
+  /** Every count of every lane, summed: it stays still only while no lane finishes anything. */
+  activity(): number {
+    let n = 0;
+    for (let i = 0; i < this.counts.length; i++) n += this.counts[i]!;
+    return n;
   }
 
   /** Zeroes every lane, before the next search. */

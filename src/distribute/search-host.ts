@@ -4,6 +4,8 @@
  * Ctrl-C, and end a search that overstays --max-time even when a model thread never yields (a
  * worker can be terminated mid-loop; this thread's own code could not be). Why not a yielding
  * explorer instead: a thread body that loops without yielding never returns to any explorer.
+ * What the report needs of the model after the search (a violation's schedule minimized and
+ * recorded) runs there too, as the task's after step, under the same deadline.
  *
  * Verdicts do not depend on this: the worker runs the very search `check()` runs in-process.
  */
@@ -17,7 +19,7 @@ import { SearchMeter, type LaneWatch } from './meter';
 import type { SearchRequest } from './parallel';
 import type { SearchOutcome } from './search-job';
 import type { SearchAnswer, SearchInit, SearchTask } from './search-protocol';
-import { tsxEsmApi } from './worker-pool';
+import { bootCode, bootData } from './worker-boot';
 
 /**
  * After --max-time, how long a search may take to stop by itself (explorers look at the clock
@@ -28,50 +30,50 @@ const STOP_MARKS_MS = [300, 700] as const;
 
 /** Ctrl-C: the search was stopped; what it had explored by then. */
 export class SearchInterrupted extends Error {
-  constructor(readonly explored: { readonly executions: number; readonly steps: number; readonly timeMs: number }) {
+  constructor(
+    readonly explored: { readonly executions: number; readonly steps: number; readonly timeMs: number },
+    /** The search's outcome when the search had ended and its after step was stopped; else null. */
+    readonly found: SearchOutcome | null = null,
+  ) {
     super('interrupted');
     this.name = 'SearchInterrupted';
   }
 }
 
-/**
- * The worker loads through tsx's tsImport, as the pool's workers do. tsImport keeps a namespace of
- * its own, so a scenario module outside weft's tree that imports weft by URL or package name may
- * meet a second copy of the runtime there (whose KernelFault the search would not recognise: an
- * oops became "threw"); such searches stay in this thread (`takes`).
- */
-function bootCode(): string {
-  return [
-    "const { workerData } = require('node:worker_threads');",
-    'import(workerData.tsxApi).then(({ tsImport }) => tsImport(workerData.entry, workerData.entry))',
-    '  .catch((e) => { setImmediate(() => { throw e; }); });',
-  ].join('\n');
+/** What a hosted search answers: its outcome, and what its after step made of it. */
+export interface HostedSearch<R> {
+  readonly outcome: SearchOutcome;
+  /** The after step's result; null when it had none to run, or when --max-time ended it (`afterCut`). */
+  readonly after: R | null;
+  /** --max-time passed while the after step ran and it still moved: it was ended, its result lost. */
+  readonly afterCut: boolean;
 }
 
-/** weft's own tree (the repository, or the installed package). */
-const ROOT = new URL('../../', import.meta.url).href;
+/** A worker that cannot start throws in its own thread: its owner hears an `error` event. */
+const FAILED_TO_START = 'setImmediate(() => { throw e; });';
 
 export class SearchHost {
   readonly meter: SearchMeter;
   private worker: Worker | null = null;
   private nextId = 0;
 
-  /** `jobs`: threads of a split search, as --jobs says (the worker and jobs − 1 of its pool). */
-  constructor(readonly jobs: number) {
+  /**
+   * `jobs`: threads of a split search, as --jobs says (the worker and jobs − 1 of its pool).
+   * `entry`: the worker's entry module, which calls serveSearches (search-worker.ts) with the
+   * after step of the layer that owns the run. Any scenario with a module source can search
+   * there: worker-boot.ts says why the worker then loads the very copy of weft the scenario does.
+   */
+  constructor(
+    readonly jobs: number,
+    private readonly entry: string,
+  ) {
     this.meter = new SearchMeter(Math.max(1, jobs));
-  }
-
-  /** Whether a search of the scenario at `source` can run in the worker (see bootCode). */
-  takes(source: { readonly url: string }): boolean {
-    return source.url.startsWith(ROOT);
   }
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    // why by our own URL: from the sources the worker is search-worker.ts, from dist/ search-worker.js
-    const entry = new URL(import.meta.url.endsWith('.js') ? './search-worker.js' : './search-worker.ts', import.meta.url).href;
-    const init: SearchInit = { jobs: this.jobs, meter: this.meter.buffers, tsxApi: tsxEsmApi(), entry };
-    this.worker = new Worker(bootCode(), { eval: true, workerData: init });
+    const init: SearchInit = { jobs: this.jobs, meter: this.meter.buffers, ...bootData(this.entry) };
+    this.worker = new Worker(bootCode(FAILED_TO_START), { eval: true, workerData: init });
     return this.worker;
   }
 
@@ -91,17 +93,22 @@ export class SearchHost {
   }
 
   /**
-   * Runs one search in the worker. A search past --max-time that does not stop is ended: a model
-   * thread that has not moved is a ScenarioError naming it and its last step, anything else an
-   * `incomplete` verdict cut by time. `signal` aborts it: SearchInterrupted, with what was explored.
+   * Runs one search in the worker, then `after` (plain data for the worker's after step; null:
+   * none). --max-time bounds both together: past it, what does not stop is ended. A model thread
+   * that has not moved is a ScenarioError naming it and its last step; otherwise a search still
+   * running is an `incomplete` verdict cut by time, and an after step still running is dropped
+   * (`afterCut`: its search's outcome stands). `signal` aborts it: SearchInterrupted, with what
+   * was explored.
    */
-  search(req: SearchRequest, signal?: AbortSignal): Promise<SearchOutcome> {
+  search<R>(req: SearchRequest, after: unknown, signal?: AbortSignal): Promise<HostedSearch<R>> {
     if (req.source === null) throw new InternalError('a search without a module source cannot run in the search worker');
-    if (signal?.aborted) return Promise.reject(this.interrupted(performance.now()));
+    if (signal?.aborted) return Promise.reject(this.interrupted(performance.now(), null));
     this.meter.reset();
     const worker = this.start();
     const id = this.nextId++;
     let started = performance.now();
+    // the search's outcome once it has ended and the after step runs
+    let found: SearchOutcome | null = null;
     const task: SearchTask = {
       id,
       source: req.source,
@@ -111,8 +118,9 @@ export class SearchHost {
       ...(req.strategyOptions ? { strategyOptions: req.strategyOptions } : {}),
       limits: req.limits,
       target: req.target,
+      after: after ?? null,
     };
-    return new Promise<SearchOutcome>((resolve, reject) => {
+    return new Promise<HostedSearch<R>>((resolve, reject) => {
       const timers: NodeJS.Timeout[] = [];
       const settle = (f: () => void): void => {
         for (const t of timers) clearTimeout(t);
@@ -122,11 +130,12 @@ export class SearchHost {
         signal?.removeEventListener('abort', onAbort);
         f();
       };
-      const onMessage = (a: SearchAnswer): void => {
+      const onMessage = (a: SearchAnswer<R>): void => {
         if (a.id !== id) return;
         if (a.kind === 'started') return watch();
+        if (a.kind === 'searched') return void (found = a.outcome);
         const answer = a;
-        settle(() => (answer.kind === 'done' ? resolve(answer.outcome) : reject(rebuild(answer))));
+        settle(() => (answer.kind === 'done' ? resolve({ outcome: answer.outcome, after: answer.after, afterCut: false }) : reject(rebuild(answer))));
       };
       const onError = (e: unknown): void => {
         this.worker = null;
@@ -137,7 +146,7 @@ export class SearchHost {
         settle(() => reject(new InternalError(`the search worker exited with code ${code}`)));
       };
       const onAbort = (): void => {
-        const e = this.interrupted(started);
+        const e = this.interrupted(started, found);
         this.end();
         settle(() => reject(e));
       };
@@ -145,11 +154,8 @@ export class SearchHost {
       worker.on('error', onError);
       worker.on('exit', onExit);
       signal?.addEventListener('abort', onAbort, { once: true });
-      let before: { busy: LaneWatch[]; counts: number } | null = null;
-      const mark = (): { busy: LaneWatch[]; counts: number } => {
-        const t = this.meter.totals();
-        return { busy: this.meter.busy(), counts: t.executions + t.steps };
-      };
+      let before: { busy: LaneWatch[]; activity: number } | null = null;
+      const mark = (): { busy: LaneWatch[]; activity: number } => ({ busy: this.meter.busy(), activity: this.meter.activity() });
       // why from `started`: a worker's start (tsx, the scenario's modules) is no part of the search
       const watch = (): void => {
         started = performance.now();
@@ -157,12 +163,14 @@ export class SearchHost {
         timers.push(
           setTimeout(() => {
             const now = mark();
-            const stuck = before !== null && now.counts === before.counts ? now.busy.find((w) => before!.busy.some((b) => sameSpot(b, w))) : undefined;
+            const stuck = before !== null && now.activity === before.activity ? now.busy.find((w) => before!.busy.some((b) => sameSpot(b, w))) : undefined;
             const totals = this.meter.totals();
+            const searched = found;
             this.end();
             settle(() => {
-              if (stuck) reject(stuckError(req, stuck));
-              else resolve({ verdict: timeCut(req, totals, performance.now() - started), executionsByPreemptions: null });
+              if (stuck) reject(stuckError(req, stuck, searched !== null));
+              else if (searched !== null) resolve({ outcome: searched, after: null, afterCut: true });
+              else resolve({ outcome: { verdict: timeCut(req, totals, performance.now() - started), executionsByPreemptions: null }, after: null, afterCut: false });
             });
           }, req.limits.timeMsMax + STOP_MARKS_MS[1]),
         );
@@ -171,9 +179,9 @@ export class SearchHost {
     });
   }
 
-  private interrupted(started: number): SearchInterrupted {
+  private interrupted(started: number, found: SearchOutcome | null): SearchInterrupted {
     const t = this.meter.totals();
-    return new SearchInterrupted({ executions: t.executions, steps: t.steps, timeMs: performance.now() - started });
+    return new SearchInterrupted({ executions: t.executions, steps: t.steps, timeMs: performance.now() - started }, found);
   }
 }
 
@@ -191,13 +199,16 @@ function timeCut(req: SearchRequest, totals: { executions: number; steps: number
   };
 }
 
-/** The model error for a thread that never yielded, named with its last step's kernel label. */
-function stuckError(req: SearchRequest, w: LaneWatch): ScenarioError {
+/**
+ * The model error for a thread that never yielded, named with its last step's kernel label;
+ * `afterSearch`: it happened in the after step, which replays other schedules than the search's.
+ */
+function stuckError(req: SearchRequest, w: LaneWatch, afterSearch: boolean): ScenarioError {
   const variant = variantOf(req.scenario, req.variant);
   const names = Object.keys(variant.threads);
   const who = (t: number): string => `${letterOf(t)} (${names[t] ?? `thread ${t}`})`;
   const limit = `--max-time ${req.limits.timeMsMax / 1000} s`;
-  const where = `${req.scenario.id}/${req.variant}`;
+  const where = `${req.scenario.id}/${req.variant}${afterSearch ? ', after its search (replaying schedules for the report)' : ''}`;
   const fix = 'every loop in a thread must yield an op (yield* a model helper) on each turn';
   if (w.phase === PHASE.begin) {
     if (w.thread < 0) return new ScenarioError(`${where}: setup() did not return within ${limit}`);

@@ -2,46 +2,73 @@
  * The CLI's search worker: runs each search it is sent (search-job.ts) and answers on its port, so
  * the thread that owns the run stays free to draw progress, hear Ctrl-C, and end a search that
  * does not stop (search-host.ts). Split searches use a pool of its own, started on first use.
+ *
+ * A search's outcome may need more model code run before it can be reported (a violation's
+ * schedule minimized and recorded). That runs here too, as the `after` step the worker's entry
+ * gives (app/search-worker.ts: this layer knows nothing of traces), so that a model that hangs
+ * there is under the same watchdog as one that hangs in the search.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ScenarioError, UsageError } from '../runtime/errors';
 import type { Scenario } from '../runtime/scenario';
 import { SearchMeter } from './meter';
-import { runSearch } from './search-job';
+import { runSearch, type SearchOutcome } from './search-job';
 import { LazyPool } from './worker-pool';
 import type { SearchAnswer, SearchInit, SearchTask } from './search-protocol';
 
-const init = workerData as SearchInit;
-const meter = new SearchMeter(init.meter);
-const pool = new LazyPool(init.jobs, init.meter);
-const loaded = new Map<string, Scenario>();
-
-async function load(task: SearchTask): Promise<Scenario> {
-  const key = `${task.source.url}#${task.source.exportName}`;
-  const known = loaded.get(key);
-  if (known) return known;
-  const mod = (await import(task.source.url)) as Record<string, Scenario | undefined>;
-  const scenario = mod[task.source.exportName];
-  if (!scenario) throw new UsageError(`the search worker cannot find scenario ${key}`);
-  loaded.set(key, scenario);
-  return scenario;
+/** What an after-search step is given besides its own work order. */
+export interface AfterSearchContext {
+  readonly scenario: Scenario;
+  readonly task: SearchTask;
+  readonly outcome: SearchOutcome;
+  /** The watch the search noted its place in: an after-search runner notes its own there. */
+  readonly watch: Int32Array;
+  /** To be called once per execution the step runs: the watchdog's sign that it moves. */
+  readonly ran: () => void;
 }
 
-async function run(task: SearchTask): Promise<SearchAnswer> {
-  try {
-    const scenario = await load(task);
-    parentPort!.postMessage({ id: task.id, kind: 'started' } satisfies SearchAnswer);
-    const { source, id: _id, ...rest } = task;
-    const outcome = runSearch({ ...rest, scenario, source, meter: meter.lane(0) }, () => pool.get());
-    return { id: task.id, kind: 'done', outcome };
-  } catch (e) {
-    const error = e instanceof UsageError ? 'usage' : e instanceof ScenarioError ? 'scenario' : 'internal';
-    const message = e instanceof Error ? (error === 'internal' ? (e.stack ?? e.message) : e.message) : String(e);
-    return { id: task.id, kind: 'error', error, message };
+/** Model work after a search, in the worker: `work` is the task's `after`; the result crosses back as plain data. */
+export type AfterSearch<A, R> = (work: A, context: AfterSearchContext) => R;
+
+/** Starts answering searches on the worker's port; `after` runs for tasks that carry work for it. */
+export function serveSearches<A, R>(after: AfterSearch<A, R> | null): void {
+  const init = workerData as SearchInit;
+  const meter = new SearchMeter(init.meter);
+  const lane = meter.lane(0);
+  const pool = new LazyPool(init.jobs, init.meter);
+  const loaded = new Map<string, Scenario>();
+  const port = parentPort!;
+
+  async function load(task: SearchTask): Promise<Scenario> {
+    const key = `${task.source.url}#${task.source.exportName}`;
+    const known = loaded.get(key);
+    if (known) return known;
+    const mod = (await import(task.source.url)) as Record<string, Scenario | undefined>;
+    const scenario = mod[task.source.exportName];
+    if (!scenario) throw new UsageError(`the search worker cannot find scenario ${key}`);
+    loaded.set(key, scenario);
+    return scenario;
   }
-}
 
-let queue: Promise<void> = Promise.resolve();
-parentPort!.on('message', (task: SearchTask) => {
-  queue = queue.then(async () => parentPort!.postMessage(await run(task)));
-});
+  async function run(task: SearchTask): Promise<SearchAnswer<R>> {
+    try {
+      const scenario = await load(task);
+      port.postMessage({ id: task.id, kind: 'started' } satisfies SearchAnswer);
+      const { source, id: _id, after: _after, ...rest } = task;
+      const outcome = runSearch({ ...rest, scenario, source, meter: lane }, () => pool.get());
+      if (task.after === null || after === null) return { id: task.id, kind: 'done', outcome, after: null };
+      port.postMessage({ id: task.id, kind: 'searched', outcome } satisfies SearchAnswer);
+      const done = after(task.after as A, { scenario, task, outcome, watch: lane.watch, ran: () => meter.ranAfter(0) });
+      return { id: task.id, kind: 'done', outcome, after: done };
+    } catch (e) {
+      const error = e instanceof UsageError ? 'usage' : e instanceof ScenarioError ? 'scenario' : 'internal';
+      const message = e instanceof Error ? (error === 'internal' ? (e.stack ?? e.message) : e.message) : String(e);
+      return { id: task.id, kind: 'error', error, message };
+    }
+  }
+
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (task: SearchTask) => {
+    queue = queue.then(async () => port.postMessage(await run(task)));
+  });
+}

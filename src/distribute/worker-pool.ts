@@ -3,10 +3,7 @@
  * tasks and sleeps on a shared counter (Atomics.wait) until answers arrive, then reads them with
  * receiveMessageOnPort. So `check` needs no event loop and `main` keeps returning an exit code.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { InternalError } from '../runtime/errors';
 import {
@@ -21,6 +18,13 @@ import {
   type WorkerTask,
 } from './worker-protocol';
 import type { MeterBuffers } from './meter';
+import { bootCode, bootData, entryBeside, type BootData } from './worker-boot';
+
+/** A worker that cannot start answers as a task would, so the pool (which waits synchronously) hears it. */
+const FAILED_TO_START = [
+  'workerData.port.postMessage({ taskId: -1, kind: "error", error: "internal", message: String(e && e.stack || e) });',
+  'Atomics.add(workerData.signal, 1, 1); Atomics.notify(workerData.signal, 1);',
+].join(' ');
 
 /** Most threads --jobs takes by default (see defaultJobs). */
 export const DEFAULT_JOBS_MAX = 8;
@@ -44,29 +48,6 @@ const WAIT_SLICE_MS = 1000;
  * no result depends on time.
  */
 const SILENCE_MS_MAX = 120_000;
-
-/**
- * Workers run TypeScript sources: each loads tsx's loader first (the pool runs under `npx tsx` and
- * under vitest alike; neither hands its loader to a worker by itself), then the worker module.
- */
-function bootCode(): string {
-  return [
-    "const { workerData } = require('node:worker_threads');",
-    'import(workerData.tsxApi).then(({ tsImport }) => tsImport(workerData.entry, workerData.entry))',
-    '  .catch((e) => { workerData.port.postMessage({ taskId: -1, kind: "error", error: "internal", message: String(e && e.stack || e) });',
-    '    Atomics.add(workerData.signal, 1, 1); Atomics.notify(workerData.signal, 1); });',
-  ].join('\n');
-}
-
-/**
- * URL of tsx's ESM API. `require.resolve` finds its CommonJS twin, whose `tsImport` mis-resolves
- * its own loader (tsx 4.23), so the `.mjs` beside it is used; the bare name is the last resort.
- */
-export function tsxEsmApi(): string {
-  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const esm = cjs.replace(/\.cjs$/, '.mjs');
-  return existsSync(esm) ? pathToFileURL(esm).href : 'tsx/esm/api';
-}
 
 /**
  * Tasks posted to one worker before it answers. Why more than one: this thread explores partitions
@@ -100,16 +81,15 @@ export class WorkerPool {
     meter?: MeterBuffers,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size ${size} must be ≥ 1`);
-    const tsxApi = tsxEsmApi();
     // why by our own URL: from the sources the worker is worker.ts, from the package's dist/ it is
-    // worker.js (tsImport loads either; under it, user .ts scenarios load in the worker too)
-    const entry = new URL(import.meta.url.endsWith('.js') ? './worker.js' : './worker.ts', import.meta.url).href;
+    // worker.js (worker-boot.ts says why the worker then shares the scenario's copy of weft)
+    const boot = bootData(entryBeside(import.meta.url, 'worker'));
     this.signal = new Int32Array(new SharedArrayBuffer(4 * (HEARTBEAT_WORD + size)));
     this.signal[STOP_WORD] = NOT_STOPPED;
     for (let i = 0; i < size; i++) {
       const channel = new MessageChannel();
-      const init: WorkerInit & { tsxApi: string; entry: string } = { port: channel.port2, signal: this.signal, slot: i, tsxApi, entry, ...(meter ? { meter } : {}) };
-      const worker = new Worker(bootCode(), { eval: true, workerData: init, transferList: [channel.port2] });
+      const init: WorkerInit & BootData = { port: channel.port2, signal: this.signal, slot: i, ...boot, ...(meter ? { meter } : {}) };
+      const worker = new Worker(bootCode(FAILED_TO_START), { eval: true, workerData: init, transferList: [channel.port2] });
       // why: an idle pool must not keep the process alive; `close` ends it explicitly anyway
       worker.unref();
       this.slots.push({ worker, port: channel.port1, inFlight: 0, beat: 0, beatAt: 0 });

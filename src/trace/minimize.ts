@@ -70,6 +70,8 @@ export interface MinimizeRequest {
   readonly limits?: RuntimeLimits;
   /** Budget for both passes together; past it the best schedule so far is returned. */
   readonly executionsMax?: number;
+  /** Where the runner notes where it is, for a watchdog (WATCH in runtime/execution.ts); absent: nowhere. */
+  readonly watch?: Int32Array | null;
 }
 
 /** Enough for every CORE scenario many times over, small enough to stay well under a second. */
@@ -127,7 +129,7 @@ function better(a: ScheduleCost, b: ScheduleCost): boolean {
 
 /** Minimizes a failing schedule; see the file comment for how. */
 export function minimizeSchedule(req: MinimizeRequest): Minimization {
-  const runner = new ExecutionRunner(req.scenario, req.variant, req.params, req.limits ?? { stepsPerThreadMax: DEFAULT_STEPS_PER_THREAD_MAX });
+  const runner = new ExecutionRunner(req.scenario, req.variant, req.params, req.limits ?? { stepsPerThreadMax: DEFAULT_STEPS_PER_THREAD_MAX }, req.watch ?? null);
   const follower = new PrefixThenRunOn();
   const meter = new PreemptionMeter(follower);
   const budget = req.executionsMax ?? MINIMIZE_EXECUTIONS_MAX;

@@ -65,6 +65,8 @@ export interface RecordOptions {
    * instead of throwing ReplayDivergence.
    */
   readonly lenient?: boolean;
+  /** Where the runner notes where it is, for a watchdog (WATCH in runtime/execution.ts); absent: nowhere. */
+  readonly watch?: Int32Array | null;
 }
 
 /**
@@ -92,7 +94,7 @@ export function recordTrace(
         },
       }
     : scenario;
-  const runner = new ExecutionRunner(observed, variant, params, { stepsPerThreadMax: DEFAULT_STEPS_PER_THREAD_MAX, ...(options.audit ? { auditExecutions: 1 } : {}) });
+  const runner = new ExecutionRunner(observed, variant, params, { stepsPerThreadMax: DEFAULT_STEPS_PER_THREAD_MAX, ...(options.audit ? { auditExecutions: 1 } : {}) }, options.watch ?? null);
   const threads = runner.threadNames();
   const steps: TraceStep[] = [];
   const recorder: StepRecorder = {

@@ -131,6 +131,13 @@ beforeAll(() => {
   writeFileSync(path.join(project, 'wrong.ts'), RACE.replace("summary: 'a spinlock around the increment',", "summary: 'declared wrongly', expect: { violated: 'lost-update' },"));
   writeFileSync(path.join(project, 'race.test.ts'), TESTS);
   writeFileSync(path.join(project, 'readme-race.ts'), readmeSection().scenario);
+  // why a folder of their own: the typecheck below covers the project's top-level files only
+  mkdirSync(path.join(project, 'limits'));
+  for (const f of ['never-yields', 'hangs-in-minimize']) {
+    const text = readFileSync(path.join(ROOT, 'test/fixtures/limits', `${f}.ts`), 'utf8');
+    if (!text.includes("from '../../../src/index'")) throw new Error(`${f}.ts no longer imports weft as this test rewrites it`);
+    writeFileSync(path.join(project, 'limits', `${f}.ts`), text.replace("from '../../../src/index'", `from '${NAME}'`));
+  }
 }, SETUP_MS);
 
 afterAll(() => {
@@ -170,6 +177,15 @@ describe(`the packed ${NAME}, installed in a project outside the repo`, () => {
     expect(r.stdout).toMatch(/^counter-race\/buggy: replay of \d+ steps, violated/);
     expect(r.stdout).toMatch(/WRITE_ONCE\(count, 1\) +✗ lost-update ◀/);
     expect(r.status).toBe(0);
+  });
+
+  it('the installed bin searches in its worker: --max-time ends a thread that never yields, in the search or in minimization, as a model error', () => {
+    const r = run(NPX, ['--no', 'weft', 'check', 'limits/never-yields.ts', 'limits/hangs-in-minimize.ts', '--max-time', '1', '--no-timing'], project);
+    expect(r.error, 'the bin did not end').toBeUndefined();
+    expect(r.stdout).toMatch(/never-yields\/main: B \(b\) did not yield within --max-time 1 s: step 2 \(read x\)/);
+    // its BUG_ON seen as one by the worker's runner: the worker shares the scenario's copy of the package
+    expect(r.stdout).toMatch(/hangs-in-minimize\/main, after its search \(replaying schedules for the report\): B \(b\) did not yield within --max-time 1 s: step 1 \(read x\)/);
+    expect(r.status).toBe(2);
   });
 
   it('`npx weft check wrong.ts` exits 1 when a declaration is wrong', () => {

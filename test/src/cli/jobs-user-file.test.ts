@@ -1,7 +1,7 @@
 /**
- * `--jobs 2` on a user's scenario file outside the repository: the workers import the module by
- * its URL (they say so in a log the module writes), and the verdict and the execution count are
- * those of `--jobs 1`.
+ * `--jobs 2` on a user's scenario file outside the repository: the search worker and the pool's
+ * workers import the module by its URL (they say so in a log the module writes), and the verdict
+ * and the execution count are those of `--jobs 1`.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,16 +18,18 @@ const TSX = join(repo, 'node_modules/tsx/dist/cli.mjs');
 /**
  * Three writers of one field (3, 3 and 4 writes): 10!/(3!·3!·4!) = 4,200 schedules, all different
  * under DPOR, so past the small-search bound and split. Each thread that imports the module appends
- * `main` or `worker <url>` to the log. Why the main thread slows down until a worker has imported
- * it (only when `wait` exists): this thread explores partitions too and, on a loaded machine, could
- * finish them all before a worker has started; slowing it makes the worker's share all but
- * certain, and changes no result.
+ * `main`, `search <url>` (the search worker) or `pool <url>` (a pool worker: its workerData has a
+ * slot) to the log. Why the search worker slows down until a pool worker has imported it (only
+ * when `wait` exists): it explores partitions too and, on a loaded machine, could finish them all
+ * before a pool worker has started; slowing it makes the pool's share all but certain, and
+ * changes no result.
  */
 function source(log: string, wait: string): string {
   return `import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { defineScenario, perform } from '${index}';
-appendFileSync(${JSON.stringify(log)}, isMainThread ? 'main\\n' : 'worker ' + import.meta.url + '\\n');
+const role = isMainThread ? 'main' : workerData && workerData.slot !== undefined ? 'pool' : 'search';
+appendFileSync(${JSON.stringify(log)}, role === 'main' ? 'main\\n' : role + ' ' + import.meta.url + '\\n');
 const writes = (n) => function* (w) {
   for (let i = 0; i < n; i++) yield* perform({ object: w.x, access: 'write', label: 'x++', run: () => { w.x.value++; } });
 };
@@ -35,10 +37,10 @@ let setups = 0;
 let naps = 0;
 let seen = false;
 const nap = new Int32Array(new SharedArrayBuffer(4));
-/** 10 ms per execution until a worker has imported the module (at most 20 s in all). */
+/** 10 ms per execution until a pool worker has imported the module (at most 20 s in all). */
 function slowUntilAWorker() {
   if (seen || naps >= 2000) return;
-  seen = readFileSync(${JSON.stringify(log)}, 'utf8').includes('worker');
+  seen = readFileSync(${JSON.stringify(log)}, 'utf8').includes('pool');
   if (!seen) naps++, Atomics.wait(nap, 0, 0, 10);
 }
 export const writers = defineScenario({
@@ -46,7 +48,7 @@ export const writers = defineScenario({
   title: 'three writers of one field',
   commits: [],
   setup: () => {
-    if (isMainThread && ++setups > ${SMALL_SEARCH_EXECUTIONS} && existsSync(${JSON.stringify(wait)})) slowUntilAWorker();
+    if (role === 'search' && ++setups > ${SMALL_SEARCH_EXECUTIONS} && existsSync(${JSON.stringify(wait)})) slowUntilAWorker();
     return { x: { name: 'x', value: 0 } };
   },
   variants: {
@@ -65,6 +67,8 @@ beforeAll(() => {
   log = join(dir, 'imports.log');
   wait = join(dir, 'wait-for-a-worker');
   file = join(dir, 'writers.ts');
+  // an ESM project, whose files search in the search worker (a CommonJS one's stay in the main thread)
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'weft-jobs-probe', private: true, type: 'module' }));
   writeFileSync(file, source(log, wait));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,10 +89,10 @@ describe('--jobs 2 on a user scenario file', () => {
     expect(existsSync(wait)).toBe(false);
     expect([one.err, two.err]).toEqual(['', '']);
     expect([one.code, two.code]).toEqual([0, 0]);
-    expect(one.imports).toEqual(['main']);
-    // why a prefix: tsx's tsImport adds its namespace as a query to the URL
-    expect(two.imports[0]).toBe('main');
-    expect(two.imports.slice(1).some((l) => l.startsWith(`worker ${pathToFileURL(file).href}`))).toBe(true);
+    const url = pathToFileURL(file).href;
+    expect(one.imports).toEqual(['main', `search ${url}`]);
+    expect(two.imports.slice(0, 2)).toEqual(['main', `search ${url}`]);
+    expect(two.imports.slice(2)).toContain(`pool ${url}`);
     type Result = { verdict: string; stats: { executions: number; steps: number } };
     const [a] = (JSON.parse(one.out) as { results: Result[] }).results;
     const [b] = (JSON.parse(two.out) as { results: Result[] }).results;

@@ -1,0 +1,12 @@
+/**
+ * The CLI's search worker's entry (started by distribute/search-host.ts): the search loop of
+ * distribute/search-worker.ts, with this layer's after step: a violation's schedule minimized and
+ * recorded there as well, so that no model code of a hosted check runs on the thread that has to
+ * stop it.
+ */
+import { serveSearches } from '../distribute/search-worker';
+import { traceViolation, type TraceOrder, type ViolationTrace } from './check';
+
+serveSearches<TraceOrder, ViolationTrace | null>((order, { scenario, task, outcome, watch, ran }) =>
+  outcome.verdict.kind === 'violated' ? traceViolation(scenario, task.variant, task.params, outcome.verdict, order, { watch, ran }) : null,
+);
