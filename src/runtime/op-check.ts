@@ -40,6 +40,10 @@ export function malformedOp(value: unknown, step: number): string | null {
       if (typeof t.access !== 'string' || !ACCESSES.has(t.access)) {
         return `yielded ${op.label} after step ${step} whose alsoTouches[${i}] (${t.object.name}) has access ${describe(t.access)}, not one of ${[...ACCESSES].join(', ')}`;
       }
+      // why 30: the explorer keeps which objects an enabled reads as bits of one word (dfs.ts gateOf)
+      if ((t as { readByEnabled?: unknown }).readByEnabled === true && i >= 30) {
+        return `yielded ${op.label} after step ${step} whose alsoTouches[${i}] (${t.object.name}) is readByEnabled: an enabled may read at most 30 objects besides its own`;
+      }
     }
   }
   return null;

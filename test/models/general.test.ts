@@ -8,7 +8,11 @@ import { awaitUntil } from '../../models/await';
 import { condBroadcast, condSignal, condWait, newCondVar, type CondVar } from '../../models/condvar';
 import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../../models/mutex';
 import { join, newTask, spawn, spawned, type Task } from '../../models/task';
-import type { SharedObject } from '../../src/index';
+import type { Op, SharedObject } from '../../src/index';
+import { ExecutionRunner } from '../../src/runtime/execution';
+import { DfsStrategy } from '../../src/search/strategies/dfs';
+import { ExhaustiveStrategy } from '../../src/search/strategies/exhaustive';
+import { checkVariant } from '../../src/search/variant';
 import { checksFiredAnywhere, foundViolation } from '../helpers/detectors';
 import { firedChecks, program, runSchedule } from '../helpers/program';
 
@@ -36,6 +40,108 @@ describe('awaitUntil', () => {
     expect(checksFiredAnywhere(p)).toEqual(new Set());
     const never = program<{ c: Cell }>({ setup: () => ({ c: cell('c') }), threads: { waiter: (w) => awaitUntil(w.c, (c) => c.value > 0) } });
     expect(foundViolation(never, 'deadlock')?.message).toMatch(/await c to hold/);
+  });
+});
+
+describe('awaitUntil over several objects', () => {
+  interface Gen extends SharedObject { value: number; writes: number }
+  const gen = (name: string, value: number): Gen => ({ name, value, writes: 0 });
+  const write = (g: Gen, value: number) => ({ object: g, access: 'write' as const, label: `${g.name} = ${value}`, run: () => void ((g.value = value), g.writes++) });
+  interface W { x: Gen; y: Gen }
+  // B is thread A here so that the first execution runs it to the end: the waiter's early window
+  // (before y = 0) is reached only by reversing its race with y = 1 back past y = 0, a walk over
+  // the second object's accesses, not the first's
+  const windowed = (threads: 'several' | 'first-only') =>
+    program<W>({
+      setup: () => ({ x: gen('x', 0), y: gen('y', 1) }),
+      threads: {
+        writer: function* (w) {
+          yield write(w.y, 0);
+          yield write(w.y, 1);
+        },
+        waiter: function* (w) {
+          const seen =
+            threads === 'several'
+              ? yield* awaitUntil([w.x, w.y], ([x, y]) => x.value === 0 && y.value === 1, { read: ([, y]) => y.writes })
+              : yield* awaitUntil(w.x, (x) => x.value === 0, { read: () => w.y.writes });
+          assert.notEqual(seen, 0, 'the waiter ran before the writer');
+        },
+      },
+    });
+
+  it('declares every object, so a write to the second one is what wakes it; dfs finds what exhaustive finds', () => {
+    const p = windowed('several');
+    const first = p.variants.main!.threads.waiter!(p.setup({}) as W, { id: 1 } as never).next().value as Op;
+    expect(first.object.name).toBe('x');
+    expect(first.alsoTouches).toEqual([{ object: expect.objectContaining({ name: 'y' }), access: 'read', readByEnabled: true }]);
+    expect(runSchedule(p, 'AAB').violations).toEqual([]);
+    expect(() => runSchedule(p, 'AB')).toThrow(/cannot run/);
+    expect(firedChecks(runSchedule(p, 'B'))).toEqual(['assertion']);
+    const byDfs = checkVariant(p, 'main', { strategy: new DfsStrategy() });
+    const byExhaustive = checkVariant(p, 'main', { strategy: new ExhaustiveStrategy() });
+    expect(byExhaustive.kind).toBe('violated');
+    expect(byDfs.kind).toBe('violated');
+    expect(byDfs.kind === 'violated' && byDfs.violations.map((v) => v.check)).toEqual(['assertion']);
+  });
+
+  it('dfs explores one execution per class of a several-object wait, as exhaustive enumerates them', () => {
+    // two writers, each toggling one object, and a waiter on both: classes are told apart by when
+    // the waiter ran, and each must be explored
+    interface V { x: Gen; y: Gen; seen: number[] }
+    const p = program<V>({
+      setup: () => ({ x: gen('x', 1), y: gen('y', 1), seen: [] }),
+      threads: {
+        wx: function* (w) { yield write(w.x, 0); yield write(w.x, 1); },
+        wy: function* (w) { yield write(w.y, 0); yield write(w.y, 1); },
+        waiter: function* (w) {
+          const seen = yield* awaitUntil([w.x, w.y], ([x, y]) => x.value + y.value === 2, { read: ([x, y]) => x.writes * 10 + y.writes });
+          w.seen.push(seen);
+        },
+      },
+    });
+    const outcomes = (strategy: DfsStrategy | ExhaustiveStrategy) => {
+      const runner = new ExecutionRunner(p, p.variants.main!, p.params);
+      const seen = new Set<number>();
+      let runs = 0;
+      while (strategy.beginExecution()) {
+        let world: V | null = null;
+        const outcome = runner.run(strategy, { onStep: (r) => void (world = r.world as V) });
+        if (strategy.endExecution(outcome) === 'counted' && outcome.status !== 'abandoned') runs++;
+        for (const s of (world as V | null)?.seen ?? []) seen.add(s);
+      }
+      return { seen: [...seen].sort((a, b) => a - b), runs };
+    };
+    const dfs = outcomes(new DfsStrategy());
+    const all = outcomes(new ExhaustiveStrategy());
+    expect(dfs.seen).toEqual(all.seen);
+    expect(dfs.seen).toEqual([0, 2, 20, 22]);
+    expect(dfs.runs).toBe(4);
+  });
+
+  it('the footprint audit rejects an enabled that reads an object it does not mark readByEnabled', () => {
+    const hidden = (mark: boolean) =>
+      program<W>({
+        setup: () => ({ x: gen('x', 0), y: gen('y', 0) }),
+        threads: {
+          waiter: function* (w) {
+            yield {
+              object: w.x,
+              access: 'read',
+              label: 'wait for y',
+              alsoTouches: [{ object: w.y, access: 'read', ...(mark ? { readByEnabled: true } : {}) }],
+              enabled: () => w.y.value === 1,
+              run: () => undefined,
+            };
+          },
+          setter: function* (w) {
+            yield write(w.y, 1);
+          },
+        },
+      });
+    expect(() => checkVariant(hidden(false), 'main', { limits: { auditExecutions: 10 } })).toThrow(/its enabled reads y\.value.*readByEnabled: true/);
+    expect(checkVariant(hidden(true), 'main', { limits: { auditExecutions: 10 } }).kind).toBe('holds');
+    // a condition written over one object that reads another in its result is caught the same way
+    expect(() => checkVariant(windowed('first-only'), 'main', { limits: { auditExecutions: 10 } })).toThrow(/its run reads y\.writes/);
   });
 });
 

@@ -3,6 +3,7 @@ import { ABANDON, type ChoicePoint, type ExecutionOutcome, type LimitHit } from 
 import type { Op } from '../../runtime/op';
 import { commuteGroup, EXCLUSIVE, type Observed } from '../dpor/dependency';
 import { NO, reversalPoints, UNKNOWN, YES } from '../dpor/blocking';
+import { reversalPointsOver } from '../dpor/blocking-several';
 import type { EventLog } from '../dpor/event-log';
 import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
 import { NotdepView } from '../dpor/notdep';
@@ -128,6 +129,9 @@ export class DfsStrategy implements Strategy {
   // are kept from the execution that ran them first
   private readonly reversalAt: number[] = [];
   private reversalEnd: Int32Array = new Int32Array(16);
+  // invariant: bit k of gates[i] is set when event i's `enabled` reads the object of its access k
+  // (bit 0, its own object, always); kept for pending ops at the execution's end too
+  private gates: Int32Array = new Int32Array(16);
   private reversals = 0;
   /** The runtime's pending-op array of the last choice point, read when the execution ends. */
   private pending: readonly (Op | null)[] = [];
@@ -363,6 +367,8 @@ export class DfsStrategy implements Strategy {
   private recordEvent(i: number, thread: number, op: Op): void {
     this.log!.beginEvent(i, thread, op.enabled !== undefined);
     this.addAccesses(i, op);
+    if (this.gates.length <= i) this.gates = atLeast(this.gates, i + 1);
+    this.gates[i] = op.enabled === undefined ? 1 : gateOf(op);
   }
 
   private addAccesses(i: number, op: Op): void {
@@ -426,7 +432,9 @@ export class DfsStrategy implements Strategy {
     // why the walk may go into the prefix: a point decided there is the one the whole search would
     // take, so this part inserts nothing for that race; stopping at the prefix instead would leave
     // undecided points here that the whole search never tries (wasted executions on mpat)
-    reversalPoints(log, e, j, runnableAtJ, points);
+    const gate = this.gates[j]!;
+    if (gate === 1) reversalPoints(log, e, j, runnableAtJ, points);
+    else reversalPointsOver(log, e, j, runnableAtJ, gate, points);
     for (let k = 0; k < points.length; k++) this.reverseAt(points[k]!);
   }
 
@@ -497,6 +505,15 @@ export class DfsStrategy implements Strategy {
     }
     return false;
   }
+}
+
+/** The gate bits of an op with `enabled`: its own object, and each `alsoTouches` entry it reads there. */
+function gateOf(op: Op): number {
+  const also = op.alsoTouches;
+  let gate = 1;
+  if (also === undefined) return gate;
+  for (let k = 0; k < also.length && k < 30; k++) if (also[k]!.readByEnabled === true) gate |= 1 << (k + 1);
+  return gate;
 }
 
 export const dfs: StrategyDescriptor = {
