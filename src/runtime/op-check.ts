@@ -28,6 +28,9 @@ export function malformedOp(value: unknown, step: number): string | null {
   if (typeof op.access !== 'string' || !ACCESSES.has(op.access)) {
     return `yielded ${op.label} after step ${step} with access ${describe(op.access)}, not one of ${[...ACCESSES].join(', ')}`;
   }
+  if (op.choices !== undefined && !(Number.isSafeInteger(op.choices) && (op.choices as number) >= 1)) {
+    return `yielded ${op.label} after step ${step} whose choices is ${describe(op.choices)}, not a whole number ≥ 1`;
+  }
   if (op.enabled !== undefined && typeof op.enabled !== 'function') return `yielded ${op.label} after step ${step} whose enabled is ${describe(op.enabled)}, not a function`;
   if (op.alsoTouches !== undefined) {
     const touches = op.alsoTouches;
@@ -51,6 +54,7 @@ export function malformedOp(value: unknown, step: number): string | null {
 
 function describe(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'number') return String(v);
   if (v === null || v === undefined || typeof v !== 'object') return String(v);
   return Array.isArray(v) ? 'an array' : 'an object';
 }

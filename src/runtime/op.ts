@@ -103,6 +103,11 @@ export interface Op<R = unknown> {
   readonly waitsFor?: (self: ThreadContext) => string;
   /** The effect. Runs only when the scheduler picks this thread; its value goes back to the thread. */
   readonly run: (self: ThreadContext) => R;
+  /**
+   * A nondeterministic choice (models/choose.ts): when set, the step's result is a whole number
+   * 0 ≤ v < choices picked by the explorer, which explores every value (`run` is not called).
+   */
+  readonly choices?: number;
 }
 
 /** A thread body's generator type: yields ops, receives their results, returns R. */
