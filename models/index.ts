@@ -10,6 +10,7 @@
  * namespace (`pageTable`, `pte`, `ptl`).
  */
 export * from './await';
+export * from './choose';
 export * from './bit-spinlock';
 export * from './completion';
 export * from './condvar';

@@ -40,7 +40,7 @@ import { isScenario } from './cli/scenario-files';
 import { renderVariant } from './report/text';
 import { UsageError } from './runtime/errors';
 import type { CheckId } from './runtime/check-id';
-import { describeExpectation, type Expectation, type Params, type Scenario } from './runtime/scenario';
+import { describeExpectation, expectedChecks, type Expectation, type Params, type Scenario } from './runtime/scenario';
 import { DEFAULT_LIMITS, type SearchLimits } from './search/explorer';
 import { variantOf } from './search/variant';
 
@@ -125,7 +125,7 @@ function result(scenario: Scenario, wanted: Expectation, options: WeftCheckOptio
   const reports = checkScenario(scenario, wanted, options);
   const pass = reports.every((r) => r.matches);
   const which = options.variant === undefined ? `every variant of ${scenario.id}` : `${scenario.id}/${options.variant}`;
-  const goal = wanted === 'holds' ? 'hold' : `violate ${wanted.violated}`;
+  const goal = wanted === 'holds' ? 'hold' : `violate ${expectedChecks(wanted).join(' and ')}`;
   return {
     pass,
     message: () => {
@@ -165,9 +165,12 @@ export const weftMatchers = {
   toHold(this: { isNot: boolean }, received: Scenario, options: WeftCheckOptions = {}): MatcherResult {
     return result(received, 'holds', options, this.isNot);
   },
-  /** Some schedule of each variant checked violates `check` (a built-in id or one of its invariants). */
-  toViolate(this: { isNot: boolean }, received: Scenario, check: CheckId, options: WeftCheckOptions = {}): MatcherResult {
-    return result(received, { violated: check }, options, this.isNot);
+  /**
+   * Some schedule of each variant checked violates `check` (a built-in id or one of its
+   * invariants); given several, each of them is violated by some schedule.
+   */
+  toViolate(this: { isNot: boolean }, received: Scenario, check: ViolatedChecks, options: WeftCheckOptions = {}): MatcherResult {
+    return result(received, violating(check), options, this.isNot);
   },
   /** `toHold` for a scenario or a promise of one (or of its module); await it. */
   async toHoldAsync(this: { isNot: boolean }, received: unknown, options: WeftCheckOptions = {}): Promise<MatcherResult> {
@@ -176,12 +179,21 @@ export const weftMatchers = {
     return result(scenario, 'holds', options, this.isNot);
   },
   /** `toViolate` for a scenario or a promise of one (or of its module); await it. */
-  async toViolateAsync(this: { isNot: boolean }, received: unknown, check: CheckId, options: WeftCheckOptions = {}): Promise<MatcherResult> {
+  async toViolateAsync(this: { isNot: boolean }, received: unknown, check: ViolatedChecks, options: WeftCheckOptions = {}): Promise<MatcherResult> {
     const scenario = scenarioIn(await received, options);
     await nextTurn();
-    return result(scenario, { violated: check }, options, this.isNot);
+    return result(scenario, violating(check), options, this.isNot);
   },
 };
+
+/** What toViolate takes: one check, or several that must each be violated. */
+export type ViolatedChecks = CheckId | readonly [CheckId, ...CheckId[]];
+
+function violating(check: ViolatedChecks): Expectation {
+  if (typeof check === 'string') return { violated: check };
+  const [first, ...rest] = check;
+  return rest.length > 0 ? { violated: first, and: rest } : { violated: first };
+}
 
 /** Registers the matchers on vitest's `expect` (done once on import too). */
 export function setupWeft(): void {
@@ -214,11 +226,11 @@ interface WeftMatchers<R = unknown> {
   /** Every schedule of the variant(s) satisfies every check and invariant. */
   toHold(options?: WeftCheckOptions): R;
   /** Some schedule of each variant checked violates `check`. */
-  toViolate(check: CheckId, options?: WeftCheckOptions): R;
+  toViolate(check: ViolatedChecks, options?: WeftCheckOptions): R;
   /** `toHold`, awaited; the subject may be a promise of a scenario or of its module. */
   toHoldAsync(options?: WeftCheckOptions): Promise<R>;
   /** `toViolate`, awaited; the subject may be a promise of a scenario or of its module. */
-  toViolateAsync(check: CheckId, options?: WeftCheckOptions): Promise<R>;
+  toViolateAsync(check: ViolatedChecks, options?: WeftCheckOptions): Promise<R>;
 }
 
 declare module 'vitest' {

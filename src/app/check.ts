@@ -9,13 +9,15 @@ import type { StrategyOptions } from '../search/strategies';
 import type { WorkerPool } from '../distribute/worker-pool';
 import type { ScenarioSource } from '../distribute/worker-protocol';
 import { matchesExpectation, type Verdict } from '../search/verdict';
-import type { Expectation, Params, Scenario } from '../runtime/scenario';
+import { expectedChecks, type Expectation, type Params, type Scenario } from '../runtime/scenario';
+import type { CheckId } from '../runtime/check-id';
+import type { Finding } from '../search/verdict';
 import { encodeToken, nonDefaultParams } from '../trace/schedule-token';
 import { minimizeSchedule, type Minimization } from '../trace/minimize';
 import { recordTrace, type Trace } from '../trace/trace';
 import { replayCommand } from './replay-command';
 import { ScenarioError } from '../runtime/errors';
-import { DEFAULT_AUDIT_EXECUTIONS } from '../runtime/execution';
+import { DEFAULT_AUDIT_EXECUTIONS, type Picks } from '../runtime/execution';
 import { entryBeside } from '../distribute/worker-boot';
 
 /** A scenario as the command line knows it: where it was declared, and where workers import it. */
@@ -77,6 +79,22 @@ export interface CheckedReport {
    * fire on the way (first execution of each), each replayable. Empty otherwise.
    */
   readonly others: readonly OtherViolation[];
+  /**
+   * With several expected checks (`{ violated, and }`): each one, in declared order, whether the
+   * search met it, and how to replay the execution that did. Empty for one check or `holds`.
+   */
+  readonly expectations: readonly ExpectedCheckReport[];
+}
+
+/** One of several expected checks: met or not, and where. */
+export interface ExpectedCheckReport {
+  readonly check: CheckId;
+  /** Whether some explored execution violated it. */
+  readonly found: boolean;
+  /** Its message in that execution; null when not found. */
+  readonly message: string | null;
+  readonly token: string | null;
+  readonly replay: string | null;
 }
 
 /**
@@ -289,6 +307,8 @@ export interface TraceOrder {
 /** A violation's schedule as the report shows it: minimized (when asked), and its recorded trace. */
 export interface ViolationTrace {
   readonly schedule: readonly number[];
+  /** The values of the schedule's choose() steps, per thread, when it has any. */
+  readonly picks?: Picks;
   readonly minimization: Minimization | null;
   readonly trace: Trace;
 }
@@ -320,20 +340,23 @@ export function traceViolation(scenario: Scenario, name: string, params: Params,
   // why counted at setup: once per execution, whichever runner runs it, and nothing per step
   const counted: Scenario = watched ? { ...scenario, setup: (p) => (watched.ran(), scenario.setup(p)) } : scenario;
   const watch = watched ? { watch: watched.watch } : {};
-  // The trace is about the declared check when it fired, else about the first that did.
-  const wanted = expected !== 'holds' ? expected.violated : null;
-  const focus = verdict.violations.find((v) => v.check === wanted)?.check ?? verdict.violations[0]!.check;
+  // The trace is about the first declared check that fired, else about the first that did.
+  const focus = expectedChecks(expected).find((c) => verdict.violations.some((v) => v.check === c)) ?? verdict.violations[0]!.check;
   let schedule = verdict.schedule;
+  let picks = verdict.picks;
   let minimization: Minimization | null = null;
   if (order.minimize) {
     minimization = minimizeSchedule({
       ...{ scenario: counted, variant, params, schedule, check: focus, limits: audited(order.limits), ...watch },
+      ...(picks ? { picks } : {}),
       ...(order.minimizeBudget === undefined ? {} : { executionsMax: order.minimizeBudget }),
     });
     schedule = minimization.schedule;
+    picks = minimization.picks;
   }
-  const trace = recordTrace(counted, name, variant, params, schedule, { focus, explain: order.explain, audit: true, ...watch });
-  return { schedule, minimization, trace };
+  const chosen = picks ? { picks } : {};
+  const trace = recordTrace(counted, name, variant, params, schedule, { focus, explain: order.explain, audit: true, ...watch, ...chosen });
+  return { schedule, ...chosen, minimization, trace };
 }
 
 /**
@@ -404,10 +427,24 @@ function reportOf(job: Job, searched: SearchOutcome, options: RunOptions, traced
   if (verdict.kind === 'violated') {
     const made = traced !== undefined && 'trace' in traced ? traced : traceViolation(scenario, name, params, verdict, traced ?? traceOrder(options));
     ({ trace, minimization } = made);
-    token = encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule: made.schedule });
+    token = encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule: made.schedule, ...(made.picks ? { picks: made.picks } : {}) });
   }
+  const tokenOf = (f: Finding): string =>
+    encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule: f.schedule, ...(f.picks ? { picks: f.picks } : {}) });
+  const replayOf = (t: string): string => replayCommand({ scenario, target: named ?? scenario.id, variant: name, token: t }, options.command);
+  const wantedChecks = expectedChecks(expected);
+  const met: readonly Finding[] =
+    wantedChecks.length < 2 ? [] : verdict.kind === 'violated' ? [verdict, ...(verdict.also ?? [])] : verdict.kind === 'incomplete' ? (verdict.found ?? []) : [];
+  const expectations = (wantedChecks.length < 2 ? [] : wantedChecks).map((check): ExpectedCheckReport => {
+    const f = met.find((x) => x.violations.some((v) => v.check === check));
+    if (f === undefined) return { check, found: false, message: null, token: null, replay: null };
+    // why the printed trace's token for its own check: that schedule was minimized for it
+    const t = f === verdict && verdict.kind === 'violated' && trace?.focus?.check === check && token !== null ? token : tokenOf(f);
+    return { check, found: true, message: f.violations.find((v) => v.check === check)!.message, token: t, replay: replayOf(t) };
+  });
   return {
     kind: 'checked',
+    expectations,
     scenario,
     file,
     target: named ?? scenario.id,
@@ -423,7 +460,7 @@ function reportOf(job: Job, searched: SearchOutcome, options: RunOptions, traced
     minimization,
     executionsByPreemptions: searched.executionsByPreemptions,
     others: (verdict.kind === 'incomplete' ? (verdict.others ?? []) : []).map((f) => {
-      const t = encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule: f.schedule });
+      const t = encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule: f.schedule, ...(f.picks ? { picks: f.picks } : {}) });
       return {
         checks: f.violations.map((v) => v.check),
         message: f.violations[0]!.message,

@@ -4,6 +4,7 @@
  * that does something else (another kernel call, another result), and where the schedule stops
  * fitting (a thread now blocked, finished, or with steps left).
  */
+import type { Picks } from '../runtime/execution';
 import type { CheckId } from '../runtime/check-id';
 import type { Params, Scenario } from '../runtime/scenario';
 import { variantOf } from '../search/variant';
@@ -43,6 +44,8 @@ export interface FixRequest {
   readonly scenario: Scenario;
   readonly params: Params;
   readonly schedule: readonly number[];
+  /** The values of the schedule's choose() steps, per thread; absent when it makes none. */
+  readonly picks?: Picks;
   /** The variant the schedule was found on. */
   readonly from: string;
   /** The variant to confirm. */
@@ -57,9 +60,11 @@ export function confirmFix(req: FixRequest): FixConfirmation {
   const from = variantOf(req.scenario, req.from);
   const declared = from.expect !== undefined && from.expect !== 'holds' ? from.expect.violated : undefined;
   const focus = req.focus ?? declared;
-  const original = recordTrace(req.scenario, req.from, from, req.params, req.schedule, { explain, ...(focus ? { focus } : {}) });
+  const picks = req.picks ? { picks: req.picks } : {};
+  const original = recordTrace(req.scenario, req.from, from, req.params, req.schedule, { explain, ...picks, ...(focus ? { focus } : {}) });
   const fixed = recordTrace(req.scenario, req.to, variantOf(req.scenario, req.to), req.params, req.schedule, {
     explain,
+    ...picks,
     lenient: true,
   });
   return { original, fixed, firstDifference: firstDifference(original, fixed), holdsAlong: fixed.violations.length === 0 };

@@ -10,7 +10,7 @@ import { renderFixConfirmation } from '../report/fix';
 import type { renderHtml } from '../report/html';
 import { renderChanges, renderTable, renderViolations } from '../report/table';
 import { reportsToJson, traceToJson } from '../report/json';
-import { decodeToken } from '../trace/schedule-token';
+import { decodeToken, type ScheduleToken } from '../trace/schedule-token';
 import { recordTrace } from '../trace/trace';
 import { parseArgs, type CliOptions } from './args';
 import type { ScenarioEntry } from '../app/check';
@@ -238,11 +238,12 @@ function replay(scenarios: Registry, options: CliOptions, io: Io, command: strin
   const variant = variantOf(scenario, token.variant);
   const params = paramsFor(scenario, { ...token.params, ...options.params });
   checkParamLimits(scenario, options.params);
-  if (options.variant && options.variant !== token.variant) return confirm(options, io, files, scenario, token.variant, options.variant, params, token.schedule);
+  if (options.variant && options.variant !== token.variant) return confirm(options, io, files, scenario, token.variant, options.variant, params, token.schedule, token.picks);
   // The trace is about the check the variant declares, as in the report that printed the token.
   const declared = variant.expect !== undefined && variant.expect !== 'holds' ? variant.expect.violated : undefined;
   const trace = recordTrace(scenario, token.variant, variant, params, token.schedule, {
     explain: options.explain || options.html !== null,
+    ...(token.picks ? { picks: token.picks } : {}),
     ...(declared ? { focus: declared } : {}),
   });
   if (options.json) {
@@ -276,8 +277,9 @@ function confirm(
   to: string,
   params: Params,
   schedule: readonly number[],
+  picks: ScheduleToken['picks'],
 ): ExitCode {
-  const c = confirmFix({ scenario, params, schedule, from, to });
+  const c = confirmFix({ scenario, params, schedule, from, to, ...(picks ? { picks } : {}) });
   if (options.json) {
     io.out(
       `${JSON.stringify(

@@ -1,6 +1,6 @@
-import { ScenarioError, UsageError } from '../runtime/errors';
+import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
 import type { LimitHit } from '../runtime/execution';
-import type { Expectation } from '../runtime/scenario';
+import { describeExpectation, expectedChecks, type Expectation } from '../runtime/scenario';
 import type { Partition } from './partition';
 import type { ShardFile, ShardFileEntry, ShardPart, ShardSearch } from './shard-file';
 import { addsFinding, type Finding, type Stats, type Verdict } from '../search/verdict';
@@ -33,6 +33,9 @@ export class PartitionMerger {
     /** The search's --max-time, ms, named by a time cut (a partition's own names what was left to it). */
     private readonly timeMsMax?: number,
   ) {
+    // why not merged: parts stop at their own target, so a part that met one of several expected
+    // checks says nothing of the others; such searches run whole (search-job.ts, shard.ts)
+    if (expectedChecks(target).length > 1) throw new InternalError(`partitions of a search for several checks (${describeExpectation(target)}) cannot be merged`);
     this.wanted = target !== 'holds' ? target.violated : null;
   }
 
@@ -67,7 +70,7 @@ export class PartitionMerger {
     s.executionsViolated += v.stats.executionsViolated;
     s.executionsCut += v.stats.executionsCut;
     if (v.kind === 'violated') {
-      const found = { violations: v.violations, schedule: v.schedule };
+      const found = { violations: v.violations, schedule: v.schedule, ...(v.picks ? { picks: v.picks } : {}) };
       if (this.wanted === null || v.violations.some((x) => x.check === this.wanted)) return this.decide(this.violated(found));
       this.keep(found);
       return this.done;
@@ -124,7 +127,7 @@ export class PartitionMerger {
   }
 
   private violated(found: Finding): Verdict {
-    return { kind: 'violated', strategy: this.strategy, violations: found.violations, schedule: found.schedule, stats: { ...this.stats } };
+    return { kind: 'violated', strategy: this.strategy, violations: found.violations, schedule: found.schedule, ...(found.picks ? { picks: found.picks } : {}), stats: { ...this.stats } };
   }
 
   /** The verdict when no partition found the target: as `explore` ends, a cut before the others. */

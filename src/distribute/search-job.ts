@@ -4,6 +4,7 @@
  * The same function runs in this thread (`check()`) and in the CLI's search worker.
  */
 import { explore } from '../search/explorer';
+import { expectedChecks } from '../runtime/scenario';
 import { BoundedStrategy } from '../search/strategies/bounded';
 import { makeStrategy } from '../search/strategies';
 import type { Verdict } from '../search/verdict';
@@ -22,7 +23,8 @@ export interface SearchOutcome {
 export function runSearch(req: SearchRequest, pool?: () => WorkerPool | null): SearchOutcome {
   // why every --jobs value splits, 1 included: the partitions are the same for every N, so the
   // verdict, the count and the violation reported never depend on N (or on the machine's cores)
-  if (partitionableStrategy(req.strategy) && pool) return { verdict: searchVariant(req, { pool }), executionsByPreemptions: null };
+  // why several expected checks run whole: partitions stop at their own target (merge.ts)
+  if (partitionableStrategy(req.strategy) && pool && expectedChecks(req.target).length <= 1) return { verdict: searchVariant(req, { pool }), executionsByPreemptions: null };
   const strategy = makeStrategy(req.strategy, req.strategyOptions);
   const verdict = explore({
     scenario: req.scenario,

@@ -4,6 +4,7 @@
  * Shards are independent: each decides alone where it may stop (its own target violation, its
  * own share of the execution budget spent), which is never before what the merge will need.
  */
+import { describeExpectation, expectedChecks } from '../runtime/scenario';
 import { UsageError } from '../runtime/errors';
 import { variantOf } from '../search/variant';
 import { explorePartitions, wholeSearch, type ParallelOptions, type SearchRequest } from './parallel';
@@ -14,6 +15,9 @@ import type { ShardPart, ShardSearch, ShardSpec } from './shard-file';
 export function searchShard(req: SearchRequest, shard: ShardSpec, options: ParallelOptions = {}): ShardSearch {
   const split = partitionableStrategy(req.strategy);
   if (!split) throw new UsageError(`--shard needs a strategy that splits (dfs), not '${req.strategy}'`);
+  // why refused: shards decide alone where to stop, and one that met only some of several expected
+  // checks cannot know whether another shard met the rest
+  if (expectedChecks(req.target).length > 1) throw new UsageError(`${req.scenario.id}/${req.variant} expects several checks (${describeExpectation(req.target)}); --shard checks one expected check per variant: run it without --shard`);
   const deadlineMs = Date.now() + req.limits.timeMsMax;
   const whole = wholeSearch(req, options);
   if (whole !== null) return { whole, partitions: 0, parts: [] };

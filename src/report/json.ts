@@ -4,8 +4,9 @@
  *
  * - a checked variant: `scenario`, `file`, `variant`, `params`, `expected`, `verdict` (`holds`,
  *   `violated` or `incomplete`), `matches`, `strategy`, `stats` (no `timeMs` under `--no-timing`),
- *   `violations`, `cutBy`, `token`, `replay`, `minimization`, `trace` (null unless violated), and
- *   `executionsByPreemptions` under `--strategy bounded`;
+ *   `violations`, `cutBy`, `token`, `replay`, `minimization`, `trace` (null unless violated),
+ *   `expectations` (for a variant that expects several checks, each: `check`, `found`, `message`,
+ *   `token`, `replay`; empty otherwise), and `executionsByPreemptions` under `--strategy bounded`;
  * - a variant whose scenario threw: `scenario`, `file`, `variant`, `params`, `expected`,
  *   `verdict: 'error'`, `matches: false`, `during: 'check'` and `error`, the one-line message; no
  *   search fields, since there was no search;
@@ -13,14 +14,16 @@
  *   and `expected` null, `params` empty and `during: 'import'`.
  *
  * `summary`: `variants` (rows), `matching`, `errors`. Versions: 2 added `format`, `params` and `replay`;
- * 3 gave error rows their own shape (before, they carried a made-up empty `incomplete` search).
+ * 3 gave error rows their own shape (before, they carried a made-up empty `incomplete` search);
+ * 4 added `expectations`, and `expected` and `verdict`-side check names may list several checks
+ * (`violated:assertion+deadlock`).
  */
 import type { CheckedReport, ErrorReport, VariantReport } from '../app/check';
 import { describeExpectation } from '../runtime/scenario';
 import type { Trace } from '../trace/trace';
 
 /** Bumped when a field changes meaning or goes; new fields keep the version. */
-export const REPORT_VERSION = 3;
+export const REPORT_VERSION = 4;
 
 /** The JSON form of a set of reports: the same data as the text, for tools. */
 export function reportsToJson(reports: readonly VariantReport[], timing: boolean): object {
@@ -60,6 +63,7 @@ function checkedToJson(r: CheckedReport, timing: boolean): object {
     violations: r.verdict.kind === 'violated' ? r.verdict.violations : [],
     cutBy: r.verdict.kind === 'incomplete' ? r.verdict.cutBy : [],
     others: r.others,
+    expectations: r.expectations,
     token: r.token,
     replay: r.replay,
     minimization: r.minimization

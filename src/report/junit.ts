@@ -7,7 +7,7 @@
  */
 import { XMLBuilder } from 'fast-xml-parser';
 import type { CheckedReport, ErrorReport, VariantReport } from '../app/check';
-import { describeSearch, renderVariant } from './text';
+import { describeExpectations, describeSearch, renderVariant } from './text';
 import { describeVerdict } from '../search/verdict';
 import { describeExpectation } from '../runtime/scenario';
 
@@ -78,6 +78,12 @@ export function renderJunit(entries: readonly JunitEntry[], timing: boolean): st
   }) as string;
 }
 
+/** ` (not met: deadlock)` when some of several expected checks were not met, else nothing. */
+function missingOf(r: CheckedReport): string {
+  const missing = r.expectations.filter((e) => !e.found).map((e) => e.check);
+  return missing.length > 0 ? ` (not met: ${missing.join(', ')})` : '';
+}
+
 function testcase(id: string, r: Case, timing: boolean, seconds: (ms: number) => string): object {
   const head = { '@_classname': id, '@_name': r.variant, '@_time': seconds(timeOf(r)) };
   if (errored(r)) {
@@ -88,12 +94,12 @@ function testcase(id: string, r: Case, timing: boolean, seconds: (ms: number) =>
   }
   return {
     ...head,
-    'system-out': `expected ${describeExpectation(r.expected)}, got ${describeVerdict(r.verdict, r.expected)}: ${describeSearch(r.verdict)}`,
+    'system-out': [`expected ${describeExpectation(r.expected)}, got ${describeVerdict(r.verdict, r.expected)}: ${describeSearch(r.verdict)}`, ...describeExpectations(r)].join('\n'),
     ...(r.matches
       ? {}
       : {
           failure: {
-            '@_message': `expected ${describeExpectation(r.expected)}, got ${describeVerdict(r.verdict, r.expected)}`,
+            '@_message': `expected ${describeExpectation(r.expected)}, got ${describeVerdict(r.verdict, r.expected)}${missingOf(r)}`,
             '@_type': r.verdict.kind,
             '#text': renderVariant(r, timing),
           },

@@ -2,7 +2,7 @@ import { describeVerdict, type Verdict } from '../search/verdict';
 import { describeExpectation } from '../runtime/scenario';
 import type { Minimization } from '../trace/minimize';
 import { renderChanges, renderTable, renderViolations } from './table';
-import { reportId, reportName, type ErrorReport, type VariantReport } from '../app/check';
+import { reportId, reportName, type CheckedReport, type ErrorReport, type VariantReport } from '../app/check';
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -34,6 +34,18 @@ export function describeMinimization(m: Minimization): string {
   return `trace minimized: ${p}, ${st} to the violation (${plural(m.executions, 'execution')}; ${proof})`;
 }
 
+/**
+ * One line per expected check when a variant expects several: `expected deadlock: violated: … ·
+ * replay: …`, or why it was not (`not violated in any schedule`, `not met before the search was cut`).
+ */
+export function describeExpectations(r: CheckedReport): string[] {
+  return r.expectations.map((e) =>
+    e.found
+      ? `expected ${e.check}: violated: ${e.message} · replay: ${e.replay}`
+      : `expected ${e.check}: ${r.verdict.kind === 'incomplete' ? 'not met before the search stopped' : 'not violated in any schedule'}`,
+  );
+}
+
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
@@ -48,6 +60,7 @@ export function renderVariant(r: VariantReport, timing: boolean, explain = false
     `    verdict ${describeVerdict(r.verdict, r.expected)} (expected ${describeExpectation(r.expected)}) · ` +
       `${describeSearch(r.verdict)}${timing ? ` · ${seconds(r.verdict.stats.timeMs)}` : ''} · ${mark}`,
   );
+  for (const line of describeExpectations(r)) lines.push(`    ${line}`);
   // why beside the verdict, not as it: the search was cut before it answered what was asked
   for (const o of r.others) lines.push(`    meanwhile violated (not what was asked): ${o.checks.join(', ')}: ${o.message} · replay: ${o.replay}`);
   if (r.trace && r.token) {

@@ -152,7 +152,17 @@ export class ScheduleReplay {
     private readonly abandonAt: number,
     private readonly abandon: number,
     private readonly names: readonly string[],
+    /** The first run's choices, per thread (ExecutionOutcome.picks). */
+    private readonly picks: readonly (readonly number[])[] = [],
   ) {}
+  pick(step: number, thread: number, n: number, nth: number): number {
+    const v = this.picks[thread]?.[nth];
+    if (v === undefined || v >= n) {
+      const what = v === undefined ? 'the first run made no such choice' : `the first run chose ${v}`;
+      throw new ScenarioError(`the model is not deterministic: re-run under the same schedule, step ${step + 1} chooses among ${n} (${what}); ${FIX}`);
+    }
+    return v;
+  }
   choose(point: Point): number {
     if (point.step === this.abandonAt) return this.abandon;
     const t = this.schedule[point.step];

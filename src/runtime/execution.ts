@@ -20,6 +20,13 @@ export const ABANDON = -1;
 export interface Scheduler {
   /** Pick one of `point.enabled`, or return ABANDON. The point object is reused: copy what you keep. */
   choose(point: ChoicePoint): number;
+  /**
+   * The value of a nondeterministic choice (an op with `choices`, models/choose.ts): thread
+   * `thread`, just chosen at 0-based step `step`, makes its `nth` choice (0-based, counted per
+   * thread) among `n` values; return one of 0 … n − 1, or ABANDON. A scheduler without it cannot
+   * run a program that chooses (an internal error: every strategy and replay has one).
+   */
+  pick?(step: number, thread: number, n: number, nth: number): number;
   /** Told after each step what ran, for strategies that track dependencies. */
   observe?(step: number, thread: number, op: Op): void;
   /**
@@ -88,6 +95,25 @@ export interface ExecutionOutcome {
   readonly cutBy: LimitHit | null;
   /** The thread chosen at each step. Reused buffer: copy it to keep it. */
   readonly schedule: readonly number[];
+  /**
+   * The values of the nondeterministic choices, per thread id, in the order each thread made
+   * them (`Picks`). Reused buffers: copy them (copyPicks) to keep them.
+   */
+  readonly picks: Picks;
+}
+
+/**
+ * The values a run's choose() steps got, per thread id, each thread's in its own order. Keyed by
+ * thread and not by step, so that a schedule that moves a thread's steps (minimization) keeps
+ * each step's value. A schedule and its picks together are one execution.
+ */
+export type Picks = readonly (readonly number[])[];
+
+/** A kept copy of a run's picks, or undefined when it made no choice (the common case). */
+export function copyPicks(picks: Picks): Picks | undefined {
+  let any = false;
+  for (const p of picks) if (p.length > 0) any = true;
+  return any ? picks.map((p) => p.slice()) : undefined;
 }
 
 export interface RuntimeLimits {
@@ -144,6 +170,8 @@ interface ThreadState {
   pending: Op | null;
   // invariant: gated is true when pending has an `enabled` predicate
   gated: boolean;
+  // invariant: choosing is pending's `choices` (a nondeterministic choice among that many), 0 when none
+  choosing: number;
   steps: number;
 }
 
@@ -172,6 +200,8 @@ export class ExecutionRunner {
   private pointStamp = 0;
   private readonly point = { enabled: this.enabled as readonly number[], pending: this.pending as readonly (Op | null)[], previous: -1, step: 0 };
   private violations: Violation[] = [];
+  // invariant: during run, picks[t] lists thread t's chosen values so far, in order
+  private readonly picks: number[][];
 
   constructor(
     readonly scenario: Scenario,
@@ -190,8 +220,10 @@ export class ExecutionRunner {
       gen: null,
       pending: null,
       gated: false,
+      choosing: 0,
       steps: 0,
     }));
+    this.picks = this.threads.map(() => []);
     this.plainChecks = (variant.invariants ?? []).map(invariantCheck);
     this.checksAfterStep = this.plainChecks;
     this.checksAtEnd = (variant.finalState ?? []).map(invariantCheck);
@@ -269,11 +301,11 @@ export class ExecutionRunner {
     const breach = fp.finish();
     if (breach !== null) throw new ScenarioError(breach);
     // why a copy: the re-run reuses the schedule buffer
-    const kept: ExecutionOutcome = { ...first, schedule: first.schedule.slice() };
+    const kept: ExecutionOutcome = { ...first, schedule: first.schedule.slice(), picks: first.picks.map((p) => p.slice()) };
     this.rerun = true;
     let second: ExecutionOutcome;
     try {
-      second = this.loop(new ScheduleReplay(kept.schedule, kept.status === 'abandoned' ? kept.steps : -1, ABANDON, names), new StepComparison(names, log.lines));
+      second = this.loop(new ScheduleReplay(kept.schedule, kept.status === 'abandoned' ? kept.steps : -1, ABANDON, names, kept.picks), new StepComparison(names, log.lines));
     } finally {
       this.rerun = false;
       this.setupShape = null;
@@ -357,7 +389,8 @@ export class ExecutionRunner {
         watch[WATCH.step] = step;
         watch[WATCH.phase] = PHASE.step;
       }
-      const running = this.runStep(t, op, step);
+      const running = this.runStep(t, op, step, scheduler);
+      if (running === PICK_ABANDONED) return this.finish(step - 1, null, true);
       if (watch !== null) watch[WATCH.phase] = PHASE.checks;
       pending[choice] = t.pending;
       if (t.pending === null) removeFrom(alive, choice);
@@ -415,6 +448,7 @@ export class ExecutionRunner {
       const differs = compareSetups(this.scenario.id, this.setupShape, worldShape(world));
       if (differs !== null) throw new ScenarioError(differs);
     }
+    for (const p of this.picks) if (p.length > 0) truncate(p, 0);
     for (const t of this.threads) {
       if (t.ctx.held.length > 0) truncate(t.ctx.held, 0);
       t.ctx.step = 0;
@@ -455,8 +489,14 @@ export class ExecutionRunner {
   }
 
   /** Runs the op's effect and the thread's code up to its next op. False when the execution must stop. */
-  private runStep(t: ThreadState, op: Op, step: number): boolean {
+  private runStep(t: ThreadState, op: Op, step: number, scheduler: Scheduler): boolean | typeof PICK_ABANDONED {
     let result: unknown;
+    if (t.choosing > 0) {
+      const value = this.pick(t, step, scheduler);
+      if (value === ABANDON) return PICK_ABANDONED;
+      this.lastResult = value;
+      return this.advance(t, value, step);
+    }
     try {
       result = op.run(t.ctx);
     } catch (e) {
@@ -473,6 +513,18 @@ export class ExecutionRunner {
     }
     this.lastResult = result;
     return this.advance(t, result, step);
+  }
+
+  /** The scheduler's value for thread t's choice at this step, checked, and noted in picks. */
+  private pick(t: ThreadState, step: number, scheduler: Scheduler): number {
+    const n = t.choosing;
+    const mine = this.picks[t.ctx.id]!;
+    if (scheduler.pick === undefined) throw new InternalError(`${t.ctx.letter} (${t.ctx.name}) chooses at step ${step}, and this scheduler cannot pick a value`);
+    const value = scheduler.pick(step - 1, t.ctx.id, n, mine.length);
+    if (value === ABANDON) return ABANDON;
+    if (!Number.isInteger(value) || value < 0 || value >= n) throw new InternalError(`scheduler picked ${value} for a choice among ${n} at step ${step}`);
+    mine.push(value);
+    return value;
   }
 
   private advance(t: ThreadState, result: unknown, step: number): boolean {
@@ -509,6 +561,7 @@ export class ExecutionRunner {
     if (wrong !== null) throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) ${wrong}`);
     t.pending = op as Op;
     t.gated = (op as Op).enabled !== undefined;
+    t.choosing = (op as Op).choices ?? 0;
     return true;
   }
 
@@ -568,11 +621,14 @@ export class ExecutionRunner {
     truncate(this.schedule, steps);
     const violations = this.violations;
     const status = abandoned ? 'abandoned' : violations.length > 0 ? 'violated' : cutBy ? 'cut' : 'complete';
-    return { status, violations, steps, cutBy, schedule: this.schedule };
+    return { status, violations, steps, cutBy, schedule: this.schedule, picks: this.picks };
   }
 }
 
 const NO_BLOCKED: readonly BlockedThread[] = [];
+
+/** runStep's answer when the scheduler abandoned the run at a choice, before the step ran. */
+const PICK_ABANDONED = 2;
 
 function stateOf(e: KernelFault): { state?: string } {
   return e.state === undefined ? {} : { state: e.state };

@@ -29,7 +29,8 @@ import type { Invariant } from './scenario';
  * - thread code between steps belongs to the step before it: it may touch only what that step
  *   declares (as its object or in alsoTouches), writes only what it declares with a non-read access;
  * - an op's run may touch only its object and alsoTouches, and write only those not declared `read`;
- * - an op's enabled may read only its object (and the acting thread), and never writes;
+ * - an op's enabled may read only its object, the alsoTouches entries marked `readByEnabled` and
+ *   the acting thread, and never writes;
  * - an invariant never writes, and when it declares `observes`, reads only those objects.
  */
 
@@ -480,12 +481,13 @@ export class FootprintAudit {
 }
 
 /** How `op` declares `object`: 'write' for any non-read access, 'read', or null when it does not. */
-function declared(op: Op, object: SharedObject, objectOnly: boolean): 'read' | 'write' | null {
+function declared(op: Op, object: SharedObject, byEnabled: boolean): 'read' | 'write' | null {
   let found: 'read' | 'write' | null = null;
   if (op.object === object) found = op.access === 'read' ? 'read' : 'write';
-  if (objectOnly || found === 'write') return found;
+  if (found === 'write') return found;
   for (const t of op.alsoTouches ?? []) {
-    if (t.object !== object) continue;
+    // why only the marked entries for enabled: the explorer treats only those as able to unblock the step
+    if (t.object !== object || (byEnabled && t.readByEnabled !== true)) continue;
     if (t.access !== 'read') return 'write';
     found = 'read';
   }
@@ -505,7 +507,7 @@ function fixFor(a: Actor, owner: Owner, write: boolean): string {
     case 'run':
       return `add { object: ${n}, access: '${write ? 'write' : 'read'}' } to the op's alsoTouches`;
     case 'enabled':
-      return `enabled may read only the op's own object (${a.op.object.name}) and the acting thread: make ${n} the op's object or test it in an earlier step`;
+      return `enabled may read only the op's own object (${a.op.object.name}), the acting thread and the alsoTouches entries marked readByEnabled: add { object: ${n}, access: 'read', readByEnabled: true } to the op's alsoTouches`;
     case 'invariant':
       return `add ${n} to its observes`;
   }

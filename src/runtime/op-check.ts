@@ -28,6 +28,9 @@ export function malformedOp(value: unknown, step: number): string | null {
   if (typeof op.access !== 'string' || !ACCESSES.has(op.access)) {
     return `yielded ${op.label} after step ${step} with access ${describe(op.access)}, not one of ${[...ACCESSES].join(', ')}`;
   }
+  if (op.choices !== undefined && !(Number.isSafeInteger(op.choices) && (op.choices as number) >= 1)) {
+    return `yielded ${op.label} after step ${step} whose choices is ${describe(op.choices)}, not a whole number ≥ 1`;
+  }
   if (op.enabled !== undefined && typeof op.enabled !== 'function') return `yielded ${op.label} after step ${step} whose enabled is ${describe(op.enabled)}, not a function`;
   if (op.alsoTouches !== undefined) {
     const touches = op.alsoTouches;
@@ -40,6 +43,10 @@ export function malformedOp(value: unknown, step: number): string | null {
       if (typeof t.access !== 'string' || !ACCESSES.has(t.access)) {
         return `yielded ${op.label} after step ${step} whose alsoTouches[${i}] (${t.object.name}) has access ${describe(t.access)}, not one of ${[...ACCESSES].join(', ')}`;
       }
+      // why 30: the explorer keeps which objects an enabled reads as bits of one word (dfs.ts gateOf)
+      if ((t as { readByEnabled?: unknown }).readByEnabled === true && i >= 30) {
+        return `yielded ${op.label} after step ${step} whose alsoTouches[${i}] (${t.object.name}) is readByEnabled: an enabled may read at most 30 objects besides its own`;
+      }
     }
   }
   return null;
@@ -47,6 +54,7 @@ export function malformedOp(value: unknown, step: number): string | null {
 
 function describe(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'number') return String(v);
   if (v === null || v === undefined || typeof v !== 'object') return String(v);
   return Array.isArray(v) ? 'an array' : 'an object';
 }

@@ -39,6 +39,17 @@ export interface HeldResource {
   readonly atomic: boolean;
 }
 
+/** An object an op touches besides its own (`Op.alsoTouches`). */
+export interface OtherTouch {
+  readonly object: SharedObject;
+  readonly access: Access;
+  /**
+   * The op's `enabled` reads this object too (a wait on a condition over several objects): a
+   * write to it can then unblock the step, and the explorer orders the two accordingly.
+   */
+  readonly readByEnabled?: boolean;
+}
+
 /** The running thread as models see it: who is acting, and what it holds. */
 export interface ThreadContext {
   /** Index in declaration order; also the thread's position in schedules. */
@@ -78,16 +89,25 @@ export interface Op<R = unknown> {
   /**
    * Other objects the step's `run` reads or writes besides `object` (a plain field checking that
    * its container is still alive, a callback run from rcu_read_unlock). Partial-order reduction
-   * is sound only if every object a step touches is declared here or as `object`. `enabled` must
-   * still read only `object` and the acting thread.
+   * is sound only if every object a step touches is declared here or as `object`. `enabled` may
+   * read `object`, the acting thread, and the entries marked `readByEnabled`.
    */
-  readonly alsoTouches?: readonly { readonly object: SharedObject; readonly access: Access }[];
-  /** Whether the step can run now; absent means always. A blocked thread is not a choice. */
+  readonly alsoTouches?: readonly OtherTouch[];
+  /**
+   * Whether the step can run now; absent means always. A blocked thread is not a choice. It may
+   * read only `object`, the acting thread and the `alsoTouches` entries marked `readByEnabled`:
+   * the explorer learns that a write can unblock the step from those declarations alone.
+   */
   readonly enabled?: (self: ThreadContext) => boolean;
   /** For a blocked step: what it waits for, in kernel terms (`L.lock held by B`). */
   readonly waitsFor?: (self: ThreadContext) => string;
   /** The effect. Runs only when the scheduler picks this thread; its value goes back to the thread. */
   readonly run: (self: ThreadContext) => R;
+  /**
+   * A nondeterministic choice (models/choose.ts): when set, the step's result is a whole number
+   * 0 ≤ v < choices picked by the explorer, which explores every value (`run` is not called).
+   */
+  readonly choices?: number;
 }
 
 /** A thread body's generator type: yields ops, receives their results, returns R. */

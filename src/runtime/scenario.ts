@@ -30,8 +30,13 @@ export interface Invariant<W> {
 export type Expectation =
   /** Every explored schedule satisfies every check and declared invariant. */
   | 'holds'
-  /** Some schedule violates this check (built-in id or one of the variant's invariants). */
-  | { readonly violated: CheckId };
+  /**
+   * Some schedule violates this check (built-in id or one of the variant's invariants); with `and`,
+   * each of those checks too, each by some schedule (the same one or another): the search goes on
+   * until it has met every one, and a bound that stops it first makes it `incomplete`, naming the
+   * ones not met.
+   */
+  | { readonly violated: CheckId; readonly and?: readonly CheckId[] };
 
 /** One version of the code paths (buggy, fixed, …) with its own expectation and invariants. */
 export interface Variant<W> {
@@ -108,8 +113,15 @@ export function letterOf(index: number): string {
   return index < 26 ? String.fromCharCode(65 + index) : `T${index}`;
 }
 
-/** Expectation as text: `holds` or `violated:oops`. */
+/** Expectation as text: `holds`, `violated:oops`, or `violated:assertion+deadlock` for several. */
 export function describeExpectation(e: Expectation | undefined): string {
   if (e === undefined || e === 'holds') return 'holds';
-  return `violated:${e.violated}`;
+  return `violated:${expectedChecks(e).join('+')}`;
+}
+
+/** The checks an expectation asks to see violated, in declared order without repeats; none for `holds`. */
+export function expectedChecks(e: Expectation | undefined): readonly CheckId[] {
+  if (e === undefined || e === 'holds') return [];
+  if (e.and === undefined || e.and.length === 0) return [e.violated];
+  return [...new Set([e.violated, ...e.and])];
 }

@@ -4,7 +4,7 @@
  * sees the steps after the prefix as its whole execution. One implementation for every place a
  * prefix is forced: parts of split searches and probes of the tree top.
  */
-import { ScenarioError } from '../runtime/errors';
+import { ScenarioError, UsageError } from '../runtime/errors';
 import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../runtime/execution';
 import type { Op } from '../runtime/op';
 import type { ExecutionCount, SearchSetup, Strategy } from './strategy';
@@ -18,6 +18,17 @@ export function forcedChoice(point: ChoicePoint, t: number): number {
     );
   }
   return t;
+}
+
+/**
+ * A choose() step inside a prefix that a split search fixes: the prefix names threads only, so the
+ * values of that choice would not be explored. Why an error and not a guess: a part that fixed the
+ * value would report a verdict over some of the executions as if it were over all of them.
+ */
+export function choiceInPrefix(step: number, length: number): UsageError {
+  return new UsageError(
+    `step ${step + 1} is a choose(), inside the first ${length} steps that a split search fixes; run this variant whole (--jobs 1, no --shard)`,
+  );
 }
 
 export class ForcedPrefix implements Strategy {
@@ -48,6 +59,11 @@ export class ForcedPrefix implements Strategy {
   choose(point: ChoicePoint): number {
     if (point.step < this.prefix.length) return forcedChoice(point, this.prefix[point.step]!);
     return this.inner.choose(this.shift(point));
+  }
+
+  pick(step: number, thread: number, n: number, nth: number): number {
+    if (step < this.prefix.length) throw choiceInPrefix(step, this.prefix.length);
+    return this.inner.pick(step - this.prefix.length, thread, n, nth);
   }
 
   observe(step: number, thread: number, op: Op): void {

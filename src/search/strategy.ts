@@ -23,6 +23,11 @@ export interface Strategy extends Scheduler {
   endExecution(outcome: ExecutionOutcome): ExecutionCount;
   /** Bounds of the strategy's own that skipped schedules (a preemption bound, say); empty if none. */
   cuts(): readonly LimitHit[];
+  /**
+   * The value of a choose(n) step (Scheduler.pick): exhaustive strategies explore every value,
+   * sampling ones draw it from the execution's seed.
+   */
+  pick(step: number, thread: number, n: number, nth: number): number;
 }
 
 /** Whether an execution is one of the search's schedules, or a redundant one counted apart. */

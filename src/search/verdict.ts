@@ -1,6 +1,7 @@
 import type { Violation } from '../runtime/check';
-import type { LimitHit } from '../runtime/execution';
-import type { Expectation } from '../runtime/scenario';
+import type { LimitHit, Picks } from '../runtime/execution';
+import { expectedChecks, type Expectation } from '../runtime/scenario';
+import type { CheckId } from '../runtime/check-id';
 
 /** Counters of one search. */
 export interface Stats {
@@ -25,6 +26,8 @@ export interface Stats {
 export interface Finding {
   readonly violations: readonly Violation[];
   readonly schedule: readonly number[];
+  /** The values its choose() steps got, per thread; absent when it made no choice. */
+  readonly picks?: Picks;
 }
 
 /** The result of exploring one variant. Rendering (table, JSON) is a pure function of it. */
@@ -37,6 +40,13 @@ export type Verdict =
       readonly strategy: string;
       readonly violations: readonly Violation[];
       readonly schedule: readonly number[];
+      /** The values of the execution's choose() steps, per thread; absent when it made none. */
+      readonly picks?: Picks;
+      /**
+       * With several expected checks (`{ violated, and }`): the executions that first violated each
+       * expected check that the one above does not, in declared order.
+       */
+      readonly also?: readonly Finding[];
       readonly stats: Stats;
     }
   /**
@@ -50,20 +60,31 @@ export type Verdict =
       readonly cutBy: readonly LimitHit[];
       readonly stats: Stats;
       readonly others?: readonly Finding[];
+      /**
+       * With several expected checks: the executions that violated the ones found before the cut
+       * (the first for each), and the ones not found.
+       */
+      readonly found?: readonly Finding[];
+      readonly missing?: readonly CheckId[];
     };
 
 /** Whether a verdict is what a variant declared. A variant that declares nothing must hold. */
 export function matchesExpectation(verdict: Verdict, expect: Expectation | undefined): boolean {
-  if (expect === undefined || expect === 'holds') return verdict.kind === 'holds';
-  return verdict.kind === 'violated' && verdict.violations.some((v) => v.check === expect.violated);
+  const wanted = expectedChecks(expect);
+  if (wanted.length === 0) return verdict.kind === 'holds';
+  return verdict.kind === 'violated' && wanted.every((c) => reached(verdict, c));
 }
 
-/** Short form: `holds`, `violated:oops`, `incomplete`. */
+/** Whether a violated verdict's executions (its own and `also`) violate `check`. */
+export function reached(verdict: Verdict & { kind: 'violated' }, check: CheckId): boolean {
+  return verdict.violations.some((v) => v.check === check) || (verdict.also ?? []).some((f) => f.violations.some((v) => v.check === check));
+}
+
+/** Short form: `holds`, `violated:oops`, `violated:assertion+deadlock`, `incomplete`. */
 export function describeVerdict(verdict: Verdict, expect?: Expectation): string {
   if (verdict.kind !== 'violated') return verdict.kind;
-  const wanted = expect !== undefined && expect !== 'holds' ? expect.violated : undefined;
-  const shown = verdict.violations.find((v) => v.check === wanted) ?? verdict.violations[0]!;
-  return `violated:${shown.check}`;
+  const shown = expectedChecks(expect).filter((c) => reached(verdict, c));
+  return `violated:${shown.length > 0 ? shown.join('+') : verdict.violations[0]!.check}`;
 }
 
 /**

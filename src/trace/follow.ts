@@ -4,7 +4,7 @@
  * after the execution ended), the follower stops the execution and says why, in kernel terms.
  * Strict replay turns that into an error; fix confirmation reports it as the answer.
  */
-import { ABANDON, type ChoicePoint, type ExecutionOutcome, type Scheduler } from '../runtime/execution';
+import { ABANDON, type ChoicePoint, type ExecutionOutcome, type Picks, type Scheduler } from '../runtime/execution';
 import type { Op, ThreadContext } from '../runtime/op';
 import { letterOf } from '../runtime/scenario';
 
@@ -12,7 +12,7 @@ import { letterOf } from '../runtime/scenario';
 export interface Divergence {
   /** 1-based step the schedule could not take (one past the last step for `execution-ended`). */
   readonly step: number;
-  readonly kind: 'no-such-thread' | 'thread-finished' | 'thread-blocked' | 'schedule-ended' | 'execution-ended';
+  readonly kind: 'no-such-thread' | 'thread-finished' | 'thread-blocked' | 'schedule-ended' | 'execution-ended' | 'choice-missing' | 'choice-out-of-range' | 'choice-unused';
   /** The thread the schedule picks at that step, -1 when the schedule has ended. */
   readonly thread: number;
   /** One clause, e.g. `the schedule runs B, which cannot run here: B (release) is blocked: spin_lock(&L) waits for L held by A (unregister)`. */
@@ -27,7 +27,24 @@ export class ScheduleFollower implements Scheduler {
     private readonly schedule: readonly number[],
     /** Thread names by id, for the reason text. */
     private readonly names: readonly string[],
+    /** The values of the choose() steps, per thread (none: the schedule makes no choice). */
+    private readonly picks: Picks = [],
   ) {}
+
+  // invariant: used[t] of thread t's picks were handed out in this run
+  private readonly used: number[] = [];
+
+  pick(step: number, thread: number, n: number, nth: number): number {
+    const v = this.picks[thread]?.[nth];
+    this.used[thread] = nth + 1;
+    if (v !== undefined && v < n) return v;
+    const who = this.who(thread);
+    this.divergedAt =
+      v === undefined
+        ? { step: step + 1, kind: 'choice-missing', thread, reason: `${who} makes its choice ${nth + 1} here (among ${n}), and the schedule gives it ${nth === 0 ? 'none' : `only ${nth}`}` }
+        : { step: step + 1, kind: 'choice-out-of-range', thread, reason: `${who} chooses among ${n} here, and the schedule gives it ${v}` };
+    return ABANDON;
+  }
 
   /** The divergence of the last run, or null when the schedule fitted to its end. */
   get divergence(): Divergence | null {
@@ -37,6 +54,7 @@ export class ScheduleFollower implements Scheduler {
   /** Call before each run. */
   reset(): void {
     this.divergedAt = null;
+    this.used.length = 0;
   }
 
   choose(point: ChoicePoint): number {
@@ -61,7 +79,20 @@ export class ScheduleFollower implements Scheduler {
 
   /** After the run: a schedule longer than the execution also diverges. */
   finish(outcome: ExecutionOutcome): void {
-    if (this.divergedAt !== null || outcome.steps >= this.schedule.length) return;
+    if (this.divergedAt !== null) return;
+    if (outcome.steps >= this.schedule.length) {
+      const extra = this.picks.findIndex((p, t) => p.length > (this.used[t] ?? 0));
+      if (extra >= 0) {
+        const made = this.used[extra] ?? 0;
+        this.divergedAt = {
+          step: outcome.steps + 1,
+          kind: 'choice-unused',
+          thread: extra,
+          reason: `${this.who(extra)} made ${made} choice${made === 1 ? '' : 's'} but the schedule gives it ${this.picks[extra]!.length}`,
+        };
+      }
+      return;
+    }
     const why = outcome.violations.find((v) => v.fatal);
     const end = why ? `stopped at ${why.check} in step ${why.step}` : 'ended';
     this.divergedAt = {

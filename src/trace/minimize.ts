@@ -19,7 +19,9 @@ import type { CheckId } from '../runtime/check-id';
 import { BoundedStrategy } from '../search/strategies/bounded';
 import { ScenarioError } from '../runtime/errors';
 import {
+  copyPicks,
   DEFAULT_STEPS_PER_THREAD_MAX,
+  type Picks,
   ExecutionRunner,
   type ChoicePoint,
   type ExecutionOutcome,
@@ -42,6 +44,8 @@ export interface Minimization {
   readonly check: CheckId;
   /** The minimized schedule, complete (it runs to the end of its execution). */
   readonly schedule: readonly number[];
+  /** The values of its choose() steps, per thread; absent when it makes none. */
+  readonly picks?: Picks;
   /** Cost of the schedule minimization started from. */
   readonly found: ScheduleCost;
   /** Cost of the minimized schedule. */
@@ -66,6 +70,8 @@ export interface MinimizeRequest {
   readonly params: Params;
   /** A schedule whose execution violates `check`. */
   readonly schedule: readonly number[];
+  /** The values of that execution's choose() steps, per thread. */
+  readonly picks?: Picks;
   readonly check: CheckId;
   readonly limits?: RuntimeLimits;
   /** Budget for both passes together; past it the best schedule so far is returned. */
@@ -84,6 +90,17 @@ const UNFOLLOWABLE = new Unfollowable('candidate does not fit');
 /** Follows a choice prefix, then lets the running thread go on: no preemption past the prefix. */
 class PrefixThenRunOn implements Scheduler {
   prefix: readonly number[] = [];
+  /**
+   * Each thread's choose() values, kept with the thread wherever its steps move; a choice past
+   * the recorded ones takes 0 (the candidate runs on, as past the prefix).
+   */
+  picks: Picks = [];
+
+  pick(_step: number, thread: number, n: number, nth: number): number {
+    const v = this.picks[thread]?.[nth] ?? 0;
+    if (v >= n) throw UNFOLLOWABLE;
+    return v;
+  }
 
   choose(point: ChoicePoint): number {
     const i = point.step;
@@ -106,6 +123,10 @@ class PreemptionMeter implements Scheduler {
     this.inner = inner;
   }
 
+  pick(step: number, thread: number, n: number, nth: number): number {
+    return this.inner.pick!(step, thread, n, nth);
+  }
+
   choose(point: ChoicePoint): number {
     const t = this.inner.choose(point);
     const p = point.previous;
@@ -118,6 +139,7 @@ class PreemptionMeter implements Scheduler {
 interface Candidate {
   /** The complete schedule of the run. */
   readonly schedule: number[];
+  readonly picks: Picks | undefined;
   readonly cost: ScheduleCost;
   /** The violating thread, -1 when no single thread's step fired it (deadlock). */
   readonly violator: number;
@@ -140,10 +162,11 @@ export function minimizeSchedule(req: MinimizeRequest): Minimization {
     if (v === undefined) return null;
     const steps = Math.min(v.step, outcome.steps);
     const preemptions = steps > 0 ? meter.preemptionsThrough[steps - 1]! : 0;
-    return { schedule: outcome.schedule.slice(), cost: { preemptions, steps }, violator: v.thread };
+    return { schedule: outcome.schedule.slice(), picks: copyPicks(outcome.picks), cost: { preemptions, steps }, violator: v.thread };
   };
-  const probe = (prefix: readonly number[]): Candidate | null => {
+  const probe = (prefix: readonly number[], picks: Picks | undefined): Candidate | null => {
     follower.prefix = prefix;
+    follower.picks = picks ?? [];
     meter.inner = follower;
     executions++;
     try {
@@ -154,7 +177,7 @@ export function minimizeSchedule(req: MinimizeRequest): Minimization {
     }
   };
 
-  const found = probe(req.schedule);
+  const found = probe(req.schedule, req.picks);
   if (found === null) {
     throw new ScenarioError(
       `${req.scenario.id}: the failing schedule no longer violates ${req.check} when run again; setup() and threads must depend only on the schedule`,
@@ -196,7 +219,7 @@ export function minimizeSchedule(req: MinimizeRequest): Minimization {
     improved = false;
     for (const candidate of removals(best.schedule.slice(0, best.cost.steps), best.violator)) {
       if (executions >= budget) break;
-      const hit = probe(candidate);
+      const hit = probe(candidate, best.picks);
       if (hit !== null && hit.cost.preemptions <= best.cost.preemptions && hit.cost.steps < best.cost.steps) {
         best = hit;
         improved = true;
@@ -206,10 +229,11 @@ export function minimizeSchedule(req: MinimizeRequest): Minimization {
   }
 
   // Canonical tail: the returned schedule runs on without preemptions past the violation.
-  const final = probe(best.schedule.slice(0, best.cost.steps)) ?? best;
+  const final = probe(best.schedule.slice(0, best.cost.steps), best.picks) ?? best;
   return {
     check: req.check,
     schedule: final.schedule,
+    ...(final.picks ? { picks: final.picks } : {}),
     found: found.cost,
     minimized: final.cost,
     executions,

@@ -3,10 +3,13 @@
  * `w1:mmu-notifier-unregister-release/buggy:A3B9A4` — thread letters as in the trace table, each
  * followed by how many steps in a row it ran (omitted when 1). Parameters that differ from the
  * scenario's defaults ride along: `w1:<id>/<variant>,notifiers=2:<schedule>`. Every step is
- * recorded, forced ones too, so a replay can name the exact step where it diverges.
+ * recorded, forced ones too, so a replay can name the exact step where it diverges. The values of
+ * choose() steps follow the schedule after a `~`, per thread in the order it made them:
+ * `A2B3~B=1.0,C=2` (B chose 1, then 0; C chose 2). A token without choices has no `~`.
  */
 import { UsageError } from '../runtime/errors';
 import type { Params } from '../runtime/scenario';
+import type { Picks } from '../runtime/execution';
 
 export const TOKEN_VERSION = 'w1';
 
@@ -24,6 +27,41 @@ export interface ScheduleToken {
   readonly params: Params;
   /** Thread id chosen at each step. */
   readonly schedule: readonly number[];
+  /** The values of its choose() steps, per thread; absent when there are none. */
+  readonly picks?: Picks;
+}
+
+/** `B=1.0,C=2`: each thread that chose, with its values in order. */
+export function encodePicks(picks: Picks): string {
+  const parts: string[] = [];
+  picks.forEach((values, thread) => {
+    if (values.length > 0) parts.push(`${symbol(thread)}=${values.join('.')}`);
+  });
+  return parts.join(',');
+}
+
+/** Reads what encodePicks wrote; a usage error naming the character where it stops making sense. */
+export function decodePicks(text: string): number[][] {
+  const picks: number[][] = [];
+  const re = /([A-Z]|\{(\d+)\})=(\d+(?:\.\d+)*)(,|$)/y;
+  let at = 0;
+  let total = 0;
+  while (at < text.length) {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m) throw new UsageError(`bad choices at character ${at + 1} of '${brief(text)}': expected <thread letter>=<value>.<value>…`);
+    const thread = m[2] !== undefined ? Number(m[2]) : m[1]!.charCodeAt(0) - 65;
+    if (!Number.isSafeInteger(thread) || thread > 10_000) throw new UsageError(`bad choices at character ${at + 1} of '${brief(text)}': thread ${brief(m[1]!)} is not a thread number`);
+    if (picks[thread] !== undefined && picks[thread]!.length > 0) throw new UsageError(`bad choices '${brief(text)}': thread ${symbol(thread)} is listed twice`);
+    const values = m[3]!.split('.').map(Number);
+    total += values.length;
+    if (total > SCHEDULE_STEPS_MAX || values.some((v) => !Number.isSafeInteger(v))) throw new UsageError(`bad choices '${brief(text)}': a value or the number of values is out of range`);
+    while (picks.length <= thread) picks.push([]);
+    picks[thread] = values;
+    at = re.lastIndex;
+    if (m[4] === ',' && at === text.length) throw new UsageError(`bad choices '${brief(text)}': a trailing comma`);
+  }
+  return picks;
 }
 
 /** A thread's symbol: its letter for the first 26 threads, `{n}` beyond. */
@@ -88,7 +126,8 @@ export function encodeToken(t: ScheduleToken): string {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `,${k}=${v}`)
     .join('');
-  return `${TOKEN_VERSION}:${t.scenario}/${t.variant}${params}:${encodeSchedule(t.schedule)}`;
+  const picks = t.picks === undefined ? '' : encodePicks(t.picks);
+  return `${TOKEN_VERSION}:${t.scenario}/${t.variant}${params}:${encodeSchedule(t.schedule)}${picks === '' ? '' : `~${picks}`}`;
 }
 
 export function decodeToken(text: string): ScheduleToken {
@@ -104,7 +143,12 @@ export function decodeToken(text: string): ScheduleToken {
     const [k, v] = kv.split('=');
     params[k!] = Number(v);
   }
-  return { scenario: m[2]!, variant: m[3]!, params, schedule: decodeSchedule(m[5]!) };
+  const body = m[5]!;
+  const tilde = body.indexOf('~');
+  const schedule = tilde < 0 ? body : body.slice(0, tilde);
+  const picks = tilde < 0 ? undefined : body.slice(tilde + 1);
+  if (picks === undefined) return { scenario: m[2]!, variant: m[3]!, params, schedule: decodeSchedule(schedule) };
+  return { scenario: m[2]!, variant: m[3]!, params, schedule: decodeSchedule(schedule), picks: decodePicks(picks) };
 }
 
 /** Parameters that differ from the defaults: what a token must carry to replay the same world. */

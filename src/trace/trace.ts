@@ -1,7 +1,7 @@
 import type { Violation } from '../runtime/check';
 import type { CheckId } from '../runtime/check-id';
 import { ReplayDivergence } from './replay-divergence';
-import { DEFAULT_STEPS_PER_THREAD_MAX, ExecutionRunner, type ExecutionOutcome, type StepRecorder } from '../runtime/execution';
+import { copyPicks, DEFAULT_STEPS_PER_THREAD_MAX, ExecutionRunner, type ExecutionOutcome, type Picks, type StepRecorder } from '../runtime/execution';
 import type { Access } from '../runtime/op';
 import type { Params, Scenario, Variant } from '../runtime/scenario';
 import { WorldDiffer, type StatePatch } from './explain';
@@ -38,6 +38,8 @@ export interface Trace {
   /** Where the schedule stopped fitting, for a lenient recording; null when it fitted. */
   readonly divergence: Divergence | null;
   readonly schedule: readonly number[];
+  /** The values its choose() steps got, per thread; absent when it made no choice. */
+  readonly picks?: Picks;
   readonly status: ExecutionOutcome['status'];
 }
 
@@ -67,6 +69,8 @@ export interface RecordOptions {
   readonly lenient?: boolean;
   /** Where the runner notes where it is, for a watchdog (WATCH in runtime/execution.ts); absent: nowhere. */
   readonly watch?: Int32Array | null;
+  /** The values of the schedule's choose() steps, per thread (a Finding's or a token's `picks`). */
+  readonly picks?: Picks;
 }
 
 /**
@@ -102,7 +106,8 @@ export function recordTrace(
       steps.push({
         step: r.step,
         thread: r.thread,
-        label: r.op.label,
+        // why the value in the label: it is what a reader needs to follow a choose() row
+        label: r.op.choices === undefined ? r.op.label : `${r.op.label} → ${String(r.result)}`,
         object: r.op.object.name,
         access: r.op.access,
         result: renderResult(r.result),
@@ -112,7 +117,7 @@ export function recordTrace(
       });
     },
   };
-  const follower = new ScheduleFollower(schedule, threads.map((t) => t.name));
+  const follower = new ScheduleFollower(schedule, threads.map((t) => t.name), options.picks);
   const outcome = runner.run(follower, recorder);
   follower.finish(outcome);
   const divergence = follower.divergence;
@@ -135,6 +140,12 @@ export function recordTrace(
     focus,
     divergence,
     schedule: outcome.schedule.slice(),
+    ...picksOf(outcome),
     status: outcome.status,
   };
+}
+
+function picksOf(outcome: ExecutionOutcome): { picks?: Picks } {
+  const picks = copyPicks(outcome.picks);
+  return picks === undefined ? {} : { picks };
 }

@@ -5,10 +5,27 @@
 import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import { awaitUntil } from '../../models/await';
+import { choose } from '../../models/choose';
+import { runChecks } from '../../src/app/check';
+import { defineScenario, describeVerdict, type Scenario, type Variant } from '../../src/index';
+import { renderVariant } from '../../src/report/text';
+import { reportsToJson } from '../../src/report/json';
+import { renderJunit } from '../../src/report/junit';
+import { DEFAULT_LIMITS } from '../../src/search/explorer';
+import { BoundedStrategy } from '../../src/search/strategies/bounded';
+import { PctStrategy } from '../../src/search/strategies/pct';
+import { RandomStrategy } from '../../src/search/strategies/random';
+import type { Strategy } from '../../src/search/strategy';
+import { decodeToken, encodeToken } from '../../src/trace/schedule-token';
+import { recordTrace } from '../../src/trace/trace';
 import { condBroadcast, condSignal, condWait, newCondVar, type CondVar } from '../../models/condvar';
 import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../../models/mutex';
 import { join, newTask, spawn, spawned, type Task } from '../../models/task';
-import type { SharedObject } from '../../src/index';
+import type { Op, SharedObject } from '../../src/index';
+import { ExecutionRunner } from '../../src/runtime/execution';
+import { DfsStrategy } from '../../src/search/strategies/dfs';
+import { ExhaustiveStrategy } from '../../src/search/strategies/exhaustive';
+import { checkVariant } from '../../src/search/variant';
 import { checksFiredAnywhere, foundViolation } from '../helpers/detectors';
 import { firedChecks, program, runSchedule } from '../helpers/program';
 
@@ -36,6 +53,285 @@ describe('awaitUntil', () => {
     expect(checksFiredAnywhere(p)).toEqual(new Set());
     const never = program<{ c: Cell }>({ setup: () => ({ c: cell('c') }), threads: { waiter: (w) => awaitUntil(w.c, (c) => c.value > 0) } });
     expect(foundViolation(never, 'deadlock')?.message).toMatch(/await c to hold/);
+  });
+});
+
+describe('awaitUntil over several objects', () => {
+  interface Gen extends SharedObject { value: number; writes: number }
+  const gen = (name: string, value: number): Gen => ({ name, value, writes: 0 });
+  const write = (g: Gen, value: number) => ({ object: g, access: 'write' as const, label: `${g.name} = ${value}`, run: () => void ((g.value = value), g.writes++) });
+  interface W { x: Gen; y: Gen }
+  // B is thread A here so that the first execution runs it to the end: the waiter's early window
+  // (before y = 0) is reached only by reversing its race with y = 1 back past y = 0, a walk over
+  // the second object's accesses, not the first's
+  const windowed = (threads: 'several' | 'first-only') =>
+    program<W>({
+      setup: () => ({ x: gen('x', 0), y: gen('y', 1) }),
+      threads: {
+        writer: function* (w) {
+          yield write(w.y, 0);
+          yield write(w.y, 1);
+        },
+        waiter: function* (w) {
+          const seen =
+            threads === 'several'
+              ? yield* awaitUntil([w.x, w.y], ([x, y]) => x.value === 0 && y.value === 1, { read: ([, y]) => y.writes })
+              : yield* awaitUntil(w.x, (x) => x.value === 0, { read: () => w.y.writes });
+          assert.notEqual(seen, 0, 'the waiter ran before the writer');
+        },
+      },
+    });
+
+  it('declares every object, so a write to the second one is what wakes it; dfs finds what exhaustive finds', () => {
+    const p = windowed('several');
+    const first = p.variants.main!.threads.waiter!(p.setup({}) as W, { id: 1 } as never).next().value as Op;
+    expect(first.object.name).toBe('x');
+    expect(first.alsoTouches).toEqual([{ object: expect.objectContaining({ name: 'y' }), access: 'read', readByEnabled: true }]);
+    expect(runSchedule(p, 'AAB').violations).toEqual([]);
+    expect(() => runSchedule(p, 'AB')).toThrow(/cannot run/);
+    expect(firedChecks(runSchedule(p, 'B'))).toEqual(['assertion']);
+    const byDfs = checkVariant(p, 'main', { strategy: new DfsStrategy() });
+    const byExhaustive = checkVariant(p, 'main', { strategy: new ExhaustiveStrategy() });
+    expect(byExhaustive.kind).toBe('violated');
+    expect(byDfs.kind).toBe('violated');
+    expect(byDfs.kind === 'violated' && byDfs.violations.map((v) => v.check)).toEqual(['assertion']);
+  });
+
+  it('dfs explores one execution per class of a several-object wait, as exhaustive enumerates them', () => {
+    // two writers, each toggling one object, and a waiter on both: classes are told apart by when
+    // the waiter ran, and each must be explored
+    interface V { x: Gen; y: Gen; seen: number[] }
+    const p = program<V>({
+      setup: () => ({ x: gen('x', 1), y: gen('y', 1), seen: [] }),
+      threads: {
+        wx: function* (w) { yield write(w.x, 0); yield write(w.x, 1); },
+        wy: function* (w) { yield write(w.y, 0); yield write(w.y, 1); },
+        waiter: function* (w) {
+          const seen = yield* awaitUntil([w.x, w.y], ([x, y]) => x.value + y.value === 2, { read: ([x, y]) => x.writes * 10 + y.writes });
+          w.seen.push(seen);
+        },
+      },
+    });
+    const outcomes = (strategy: DfsStrategy | ExhaustiveStrategy) => {
+      const runner = new ExecutionRunner(p, p.variants.main!, p.params);
+      const seen = new Set<number>();
+      let runs = 0;
+      while (strategy.beginExecution()) {
+        let world: V | null = null;
+        const outcome = runner.run(strategy, { onStep: (r) => void (world = r.world as V) });
+        if (strategy.endExecution(outcome) === 'counted' && outcome.status !== 'abandoned') runs++;
+        for (const s of (world as V | null)?.seen ?? []) seen.add(s);
+      }
+      return { seen: [...seen].sort((a, b) => a - b), runs };
+    };
+    const dfs = outcomes(new DfsStrategy());
+    const all = outcomes(new ExhaustiveStrategy());
+    expect(dfs.seen).toEqual(all.seen);
+    expect(dfs.seen).toEqual([0, 2, 20, 22]);
+    expect(dfs.runs).toBe(4);
+  });
+
+  it('the footprint audit rejects an enabled that reads an object it does not mark readByEnabled', () => {
+    const hidden = (mark: boolean) =>
+      program<W>({
+        setup: () => ({ x: gen('x', 0), y: gen('y', 0) }),
+        threads: {
+          waiter: function* (w) {
+            yield {
+              object: w.x,
+              access: 'read',
+              label: 'wait for y',
+              alsoTouches: [{ object: w.y, access: 'read', ...(mark ? { readByEnabled: true } : {}) }],
+              enabled: () => w.y.value === 1,
+              run: () => undefined,
+            };
+          },
+          setter: function* (w) {
+            yield write(w.y, 1);
+          },
+        },
+      });
+    expect(() => checkVariant(hidden(false), 'main', { limits: { auditExecutions: 10 } })).toThrow(/its enabled reads y\.value.*readByEnabled: true/);
+    expect(checkVariant(hidden(true), 'main', { limits: { auditExecutions: 10 } }).kind).toBe('holds');
+    // a condition written over one object that reads another in its result is caught the same way
+    expect(() => checkVariant(windowed('first-only'), 'main', { limits: { auditExecutions: 10 } })).toThrow(/its run reads y\.writes/);
+  });
+});
+
+describe('choose(n)', () => {
+  interface W { x: Cell }
+  const store = (c: Cell, v: number) => ({ object: c, access: 'write' as const, label: `${c.name} = ${v}`, run: () => void (c.value = v) });
+  // fails only when the chooser picks 2 and the checker reads after the store
+  // without the choice, a step that touches only the chooser's own object stands in its place
+  const picky = (withChoice: boolean) =>
+    program<W>({
+      setup: () => ({ x: cell('x') }),
+      threads: {
+        chooser: function* (w) {
+          const v = withChoice ? yield* choose(3) : yield* awaitUntil(cell('own'), () => true, { read: () => 1, label: 'fixed value' });
+          yield store(w.x, v + 10);
+        },
+        checker: function* (w) {
+          const seen = yield* awaitUntil(w.x, () => true, { read: (x) => x.value, label: 'read x' });
+          assert.notEqual(seen, 12, 'the chooser picked 2');
+        },
+      },
+    });
+  const count = (p: Scenario, strategy: Strategy) => {
+    const v = checkVariant(p, 'main', { strategy: strategy as never, limits: { auditExecutions: 5 } });
+    return { kind: v.kind, executions: v.stats.executions, abandoned: v.stats.executionsAbandoned };
+  };
+  const noAssert = (p: Scenario): Scenario => ({ ...p, variants: { main: { ...p.variants.main!, threads: { ...p.variants.main!.threads, checker: function* (w: object) { yield* awaitUntil((w as W).x, () => true, { label: 'read x' }); } } } } });
+
+  it('explores every value: dfs and exhaustive find the one that fails, and count interleavings × values', () => {
+    expect(checkVariant(picky(false), 'main').kind).toBe('holds');
+    for (const strategy of [new DfsStrategy(), new ExhaustiveStrategy(), new BoundedStrategy()]) {
+      const v = checkVariant(picky(true), 'main', { strategy });
+      expect(v.kind).toBe('violated');
+      expect(v.kind === 'violated' && v.picks).toEqual([[2], []]);
+    }
+    // plain enumeration: 3 interleavings (exhaustive), 2 classes (dfs: the store and the read conflict)
+    expect(count(noAssert(picky(false)), new ExhaustiveStrategy()).executions).toBe(3);
+    expect(count(noAssert(picky(true)), new ExhaustiveStrategy()).executions).toBe(3 * 3);
+    expect(count(noAssert(picky(false)), new DfsStrategy())).toEqual({ kind: 'holds', executions: 2, abandoned: 0 });
+    expect(count(noAssert(picky(true)), new DfsStrategy())).toEqual({ kind: 'holds', executions: 2 * 3, abandoned: 0 });
+  });
+
+  it('dfs counts classes × values when both threads choose, and reaches what exhaustive reaches', () => {
+    interface V { x: Cell; y: Cell; ends: Set<string> }
+    const p = program<V>({
+      setup: () => ({ x: cell('x'), y: cell('y'), ends: new Set() }),
+      threads: {
+        a: function* (w) {
+          const v = yield* choose(2);
+          if (v === 1) yield store(w.x, 1);
+          yield store(w.y, 1 + v);
+        },
+        b: function* (w) {
+          const u = yield* choose(3);
+          const seen = yield* awaitUntil(w.y, () => true, { read: (y) => y.value, label: 'read y' });
+          if (u > 0) yield store(w.x, 5 + seen);
+        },
+      },
+      invariants: [],
+    });
+    const finals = (strategy: Strategy) => {
+      const runner = new ExecutionRunner(p, p.variants.main!, p.params);
+      const ends = new Set<string>();
+      let runs = 0;
+      while (strategy.beginExecution()) {
+        let world: V | null = null;
+        const o = runner.run(strategy, { onStep: (r) => void (world = r.world as V) });
+        const counted = strategy.endExecution(o) === 'counted' && o.status !== 'abandoned';
+        if (counted) runs++;
+        const w = world as V | null;
+        if (w !== null && counted) ends.add(`${o.picks.map((q) => q.join('.')).join('|')}:${w.x.value},${w.y.value}`);
+      }
+      return { ends: [...ends].sort(), runs };
+    };
+    const dfs = finals(new DfsStrategy());
+    const all = finals(new ExhaustiveStrategy());
+    expect(dfs.ends).toEqual(all.ends);
+    // classes per value pair (v, u): the y write against the read, and for v = 1, u > 0 the two x
+    // writes too (3 orders): (0, 0) 2, (0, 1|2) 2 each, (1, 0) 2, (1, 1|2) 3 each
+    expect(dfs.runs).toBe(2 + 2 * 2 + 2 + 2 * 3);
+    expect(all.runs).toBe(76);
+  });
+
+  it('random and pct sample the values from the seed: the same seed, the same executions', () => {
+    const sample = (make: () => Strategy) => {
+      const v = checkVariant(picky(true), 'main', { strategy: make() });
+      return v.kind === 'violated' ? { kind: v.kind, schedule: v.schedule, picks: v.picks, executions: v.stats.executions } : { kind: v.kind };
+    };
+    const r1 = sample(() => new RandomStrategy({ seed: '7', executions: 200 }));
+    expect(r1.kind).toBe('violated');
+    expect(sample(() => new RandomStrategy({ seed: '7', executions: 200 }))).toEqual(r1);
+    const p1 = sample(() => new PctStrategy({ seed: '7', executions: 200, depth: 2 }));
+    expect(p1.kind).toBe('violated');
+    expect(sample(() => new PctStrategy({ seed: '7', executions: 200, depth: 2 }))).toEqual(p1);
+  });
+
+  it('the report shows the choice in its trace, and its token replays the same execution', () => {
+    const p = picky(true);
+    const [r] = runChecks([{ scenario: p, file: 'picky.ts' }], null, { strategy: 'dfs', params: {}, limits: DEFAULT_LIMITS });
+    expect(r?.kind).toBe('checked');
+    if (r?.kind !== 'checked') return;
+    expect(r.token).toMatch(/^w1:test-program\/main:A2B~A=2$/);
+    expect(r.trace!.steps.map((s) => s.label)).toEqual(['choose(3) → 2', 'x = 12', 'read x']);
+    const token = decodeToken(r.token!);
+    expect(token.picks).toEqual([[2]]);
+    const again = recordTrace(p, 'main', p.variants.main!, p.params, token.schedule, { picks: token.picks! });
+    expect(again.steps.map((s) => s.label)).toEqual(r.trace!.steps.map((s) => s.label));
+    expect(encodeToken({ scenario: p.id, variant: 'main', params: {}, schedule: again.schedule, picks: again.picks! })).toBe(r.token);
+    // another value, or none, is a divergence named at the choice
+    expect(() => recordTrace(p, 'main', p.variants.main!, p.params, token.schedule)).toThrow(/step 1: A \(chooser\) makes its choice 1 here \(among 3\), and the schedule gives it none/);
+    expect(() => recordTrace(p, 'main', p.variants.main!, p.params, token.schedule, { picks: [[3]] })).toThrow(/chooses among 3 here, and the schedule gives it 3/);
+    expect(() => decodeToken('w1:test-program/main:A2B~A=x')).toThrow(/bad choices at character 1/);
+  });
+
+  it('a split search refuses to fix a choice in its prefix instead of leaving values unexplored', () => {
+    const p = picky(true);
+    expect(() => checkVariant(p, 'main', { strategy: new DfsStrategy({ prefix: [0, 0] }) })).toThrow(/step 1 is a choose\(\), inside the first 2 steps that a split search fixes/);
+    expect(() => choose(0).next()).toThrow(/n must be a whole number ≥ 1/);
+  });
+});
+
+describe('several expectations per variant', () => {
+  interface W { c: Cell }
+  const both = (expect: Variant<W>['expect']) =>
+    defineScenario<W>({
+      id: 'two-ways-to-fail',
+      title: 'an assertion on one value, a deadlock on the other',
+      commits: [],
+      setup: () => ({ c: cell('c') }),
+      variants: {
+        main: {
+          summary: 'test',
+          ...(expect === undefined ? {} : { expect }),
+          threads: {
+            a: function* (w) {
+              if ((yield* choose(2)) === 0) assert.fail('took the zero branch');
+              yield* awaitUntil(w.c, (c) => c.value === 1, { label: 'wait for c' });
+            },
+          },
+        },
+      },
+    });
+  const run = (s: Scenario, limits = DEFAULT_LIMITS) => runChecks([{ scenario: s, file: 'two.ts' }], null, { strategy: 'dfs', params: {}, limits })[0]!;
+
+  it('the search goes on until each declared check is met, and the reports show each', () => {
+    const r = run(both({ violated: 'assertion', and: ['deadlock'] }));
+    expect(r.kind === 'checked' && r.verdict.kind).toBe('violated');
+    if (r.kind !== 'checked') return;
+    expect(r.matches).toBe(true);
+    expect(describeVerdict(r.verdict, r.expected)).toBe('violated:assertion+deadlock');
+    expect(r.expectations.map((e) => [e.check, e.found, e.token])).toEqual([
+      ['assertion', true, 'w1:two-ways-to-fail/main:A~A=0'],
+      ['deadlock', true, 'w1:two-ways-to-fail/main:A~A=1'],
+    ]);
+    const text = renderVariant(r, false);
+    expect(text).toMatch(/verdict violated:assertion\+deadlock \(expected violated:assertion\+deadlock\)/);
+    expect(text).toMatch(/expected deadlock: violated: .*wait for c.* · replay: .*--replay w1:two-ways-to-fail\/main:A~A=1/);
+    expect((reportsToJson([r], false) as { results: { expectations: unknown[] }[] }).results[0]!.expectations).toHaveLength(2);
+    expect(renderJunit([r], false)).toMatch(/expected deadlock: violated/);
+  });
+
+  it('a bound that stops the search first is incomplete and names what was not met; the single form is unchanged', () => {
+    const cut = run(both({ violated: 'assertion', and: ['deadlock'] }), { ...DEFAULT_LIMITS, executionsMax: 1 });
+    if (cut.kind !== 'checked') throw new Error('no verdict');
+    expect(cut.verdict.kind).toBe('incomplete');
+    expect(cut.matches).toBe(false);
+    expect(cut.verdict.kind === 'incomplete' && cut.verdict.missing).toEqual(['deadlock']);
+    expect(renderVariant(cut, false)).toMatch(/expected deadlock: not met before the search stopped/);
+    expect(renderJunit([cut], false)).toMatch(/not met: deadlock/);
+    // a check that no schedule violates: every schedule explored, violated by the other, not as expected
+    const never = run(both({ violated: 'deadlock', and: ['oops'] }));
+    if (never.kind !== 'checked') throw new Error('no verdict');
+    expect([never.verdict.kind, never.matches]).toEqual(['violated', false]);
+    expect(renderVariant(never, false)).toMatch(/expected oops: not violated in any schedule/);
+    const single = run(both({ violated: 'deadlock' }));
+    if (single.kind !== 'checked') throw new Error('no verdict');
+    expect([describeVerdict(single.verdict, single.expected), single.matches, single.expectations]).toEqual(['violated:deadlock', true, []]);
   });
 });
 

@@ -13,7 +13,8 @@
  *
  * Contract the explorer relies on (stated here because it is part of what "commute" means): two
  * ops that commute give the same results and the same state in either order, and neither changes
- * whether the other can run. An op's `enabled` may read only its own object and its own thread.
+ * whether the other can run. An op's `enabled` may read only its own object, its own thread and
+ * the `alsoTouches` entries it marks `readByEnabled` (blocking-several.ts walks those).
  */
 import type { Access, Op, SharedObject } from '../../runtime/op';
 

@@ -42,8 +42,12 @@ export class BoundedStrategy implements Strategy {
   private prefix: readonly number[] = [];
   private bound = 0;
   private started = false;
-  // invariant: choices[0..step) are this execution's choices so far
+  // invariant: choices[0..decision) are this execution's decisions so far: the thread of each
+  // step, and after a choose(n) step's thread, the value it got (prefixes and levels count both)
   private readonly choices: number[] = [];
+  private decision = 0;
+  /** 0 … n − 1, the options of a choice level. */
+  private readonly values: number[] = [];
   private readonly only: number[] = [0];
   /** Subtrees beyond preemptionsMax that were not explored. */
   private subtreesSkipped = 0;
@@ -65,6 +69,7 @@ export class BoundedStrategy implements Strategy {
   }
 
   beginExecution(): boolean {
+    this.decision = 0;
     if (this.started && this.stack.advance()) return true;
     this.started = true;
     for (;;) {
@@ -81,15 +86,32 @@ export class BoundedStrategy implements Strategy {
     }
   }
 
+  /** A choice's value: every one is explored in the current pass (choosing is no preemption). */
+  pick(step: number, _thread: number, n: number): number {
+    const d = this.decision++;
+    let v: number;
+    if (d < this.prefix.length || this.stack.isReplaying(d - this.prefix.length)) {
+      v = d < this.prefix.length ? this.prefix[d]! : this.stack.chosen(d - this.prefix.length);
+      if (v >= n) throw new ScenarioError(`nondeterministic scenario: replaying step ${step + 1} found a choice among ${n}, not the ${v + 1} or more it had`);
+    } else {
+      const values = this.values;
+      while (values.length < n) values.push(values.length);
+      while (values.length > n) values.pop();
+      v = this.stack.push(values, 0);
+    }
+    this.choices[d] = v;
+    return v;
+  }
+
   choose(point: ChoicePoint): number {
-    const i = point.step;
+    const i = this.decision++;
     const enabled = point.enabled;
     let t: number;
     if (i < this.prefix.length || this.stack.isReplaying(i - this.prefix.length)) {
       t = i < this.prefix.length ? this.prefix[i]! : this.stack.chosen(i - this.prefix.length);
       if (enabled.indexOf(t) < 0) {
         throw new ScenarioError(
-          `nondeterministic scenario: replaying step ${i + 1} found thread ${t} not runnable; ` +
+          `nondeterministic scenario: replaying step ${point.step + 1} found thread ${t} not runnable; ` +
             'setup() and threads must depend only on the schedule',
         );
       }

@@ -3,12 +3,14 @@ import { ABANDON, type ChoicePoint, type ExecutionOutcome, type LimitHit } from 
 import type { Op } from '../../runtime/op';
 import { commuteGroup, EXCLUSIVE, type Observed } from '../dpor/dependency';
 import { NO, PRESUMED, reversalPoints, UNKNOWN, YES } from '../dpor/blocking';
+import { reversalPointsOver } from '../dpor/blocking-several';
 import type { EventLog } from '../dpor/event-log';
 import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
 import { NotdepView } from '../dpor/notdep';
 import { atLeast, EMPTY_BYTES, EMPTY_INTS } from '../dpor/typed-array';
 import type { ExecutionCount, SearchSetup, Strategy, StrategyDescriptor } from '../strategy';
 import { NONE, type Sequence } from '../dpor/wakeup-tree';
+import { choiceInPrefix } from '../forced-prefix';
 
 /**
  * Optimal dynamic partial-order reduction: source sets, sleep sets and wakeup trees (Abdulla,
@@ -182,6 +184,15 @@ export class DfsStrategy implements Strategy {
   /** reversalOrigin[k] is the origin (ORIGIN_*) of the branch reversalAt[k] would insert. */
   private readonly reversalOrigin: number[] = [];
   private reversalEnd: Int32Array = new Int32Array(16);
+  // invariant: bit k of gates[i] is set when event i's `enabled` reads the object of its access k
+  // (bit 0, its own object, always); kept for pending ops at the execution's end too
+  private gates: Int32Array = new Int32Array(16);
+  // invariant: for event i of the current execution that is a choose(n), choiceCount[i] = n and
+  // choiceValue[i] is the value it got; choiceCount[i] = 0 for other events
+  private choiceCount: Int32Array = new Int32Array(16);
+  private choiceValue: Int32Array = new Int32Array(16);
+  /** The event whose choice backtracking moved to its next value, or -1. */
+  private bumped = -1;
   private reversals = 0;
   /** The runtime's pending-op array of the last choice point, read when the execution ends. */
   private pending: readonly (Op | null)[] = [];
@@ -248,8 +259,36 @@ export class DfsStrategy implements Strategy {
     return this.enter(i, c);
   }
 
+  /**
+   * A choose(n) step's value. Its node in the wakeup tree stands for every value: backtracking
+   * moves it to the next value (with a fresh subtree) before it is done, so all n are explored
+   * from the same state; the step touches nothing shared, so it races with nothing.
+   */
+  pick(step: number, _thread: number, n: number): number {
+    if (step < this.prefix.length) throw choiceInPrefix(step, this.prefix.length);
+    if (this.choiceCount.length <= step) {
+      this.choiceCount = atLeast(this.choiceCount, step + 1);
+      this.choiceValue = atLeast(this.choiceValue, step + 1);
+    }
+    let v = 0;
+    if (step < this.replayTo || step === this.bumped) {
+      v = this.choiceValue[step]!;
+      if (v >= n) throw new ScenarioError(`nondeterministic scenario: replaying step ${step + 1} found a choice among ${n}, not the ${v + 1} or more it had`);
+    }
+    if (step === this.bumped) this.bumped = -1;
+    this.choiceCount[step] = n;
+    this.choiceValue[step] = v;
+    return v;
+  }
+
   observe(step: number, thread: number, op: Op): void {
     const log = this.log!;
+    if (this.choiceCount.length <= step) {
+      this.choiceCount = atLeast(this.choiceCount, step + 1);
+      this.choiceValue = atLeast(this.choiceValue, step + 1);
+    }
+    // why here: pick is called only for choice steps, so every other step clears its slot
+    if (op.choices === undefined) this.choiceCount[step] = 0;
     this.lastThread = thread;
     if (step < this.replayTo) {
       log.commit(step);
@@ -456,6 +495,8 @@ export class DfsStrategy implements Strategy {
   private recordEvent(i: number, thread: number, op: Op): void {
     this.log!.beginEvent(i, thread, op.enabled !== undefined);
     this.addAccesses(i, op);
+    if (this.gates.length <= i) this.gates = atLeast(this.gates, i + 1);
+    this.gates[i] = op.enabled === undefined ? 1 : gateOf(op);
   }
 
   private addAccesses(i: number, op: Op): void {
@@ -522,7 +563,10 @@ export class DfsStrategy implements Strategy {
     // why the walk may go into the prefix: a point decided there is the one the whole search would
     // take, so this part inserts nothing for that race; stopping at the prefix instead would leave
     // undecided points here that the whole search never tries (wasted executions on mpat)
-    const found = reversalPoints(log, e, j, runnableAtJ, points);
+    const gate = this.gates[j]!;
+    let found = UNKNOWN;
+    if (gate === 1) found = reversalPoints(log, e, j, runnableAtJ, points);
+    else reversalPointsOver(log, e, j, runnableAtJ, gate, points);
     const origin =
       found === YES ? ORIGIN_KNOWN
       : found === PRESUMED ? ORIGIN_PRESUMED
@@ -590,6 +634,17 @@ export class DfsStrategy implements Strategy {
       const parent = this.path[d - 1]!;
       const child = this.path[d]!;
       if (tree.firstChild(parent) !== child) throw new Error('[weft internal bug] dfs: path is not the first branch');
+      const e = d - 1;
+      if (this.choiceCount[e]! > 0 && this.choiceValue[e]! + 1 < this.choiceCount[e]!) {
+        // the same node, the next value: what was explored below it was for the old value
+        tree.releaseChildren(child);
+        tree.releaseSlept(child);
+        this.choiceValue[e]!++;
+        this.bumped = e;
+        this.replayTo = e;
+        this.pathLength = d;
+        return true;
+      }
       tree.shiftChild(parent);
       tree.releaseChildren(child);
       tree.releaseSlept(child);
@@ -602,6 +657,15 @@ export class DfsStrategy implements Strategy {
     }
     return false;
   }
+}
+
+/** The gate bits of an op with `enabled`: its own object, and each `alsoTouches` entry it reads there. */
+function gateOf(op: Op): number {
+  const also = op.alsoTouches;
+  let gate = 1;
+  if (also === undefined) return gate;
+  for (let k = 0; k < also.length && k < 30; k++) if (also[k]!.readByEnabled === true) gate |= 1 << (k + 1);
+  return gate;
 }
 
 export const dfs: StrategyDescriptor = {

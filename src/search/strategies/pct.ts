@@ -111,6 +111,11 @@ export class PctStrategy implements Strategy {
   cuts(): readonly LimitHit[] {
     return [];
   }
+
+  /** A choice's value, uniform, from the execution's own generator (so it replays from the seed). */
+  pick(_step: number, _thread: number, n: number): number {
+    return Math.floor(this.random() * n);
+  }
 }
 
 /** PCT depth when `--depth` is not given: one ordering constraint beyond the priorities. */

@@ -61,6 +61,11 @@ export class RandomStrategy implements Strategy {
   cuts(): readonly LimitHit[] {
     return [];
   }
+
+  /** A choice's value, uniform, from the execution's own generator (so it replays from the seed). */
+  pick(_step: number, _thread: number, n: number): number {
+    return Math.floor(this.random() * n);
+  }
 }
 
 /** Sampled executions when `--executions` is not given. */

@@ -118,7 +118,7 @@ describe('a scenario that throws in a run of several', () => {
     expect(r.code).toBe(2);
     const j = JSON.parse(r.out) as { version: number; results: Record<string, unknown>[]; summary: object };
     expect(j.version).toBe(REPORT_VERSION);
-    expect(REPORT_VERSION).toBe(3);
+    expect(REPORT_VERSION).toBe(4);
     expect(j.results).toHaveLength(5);
     expect(j.results[0]).toEqual({
       scenario: 'setup-throws',

@@ -36,7 +36,7 @@ describe('CI robustness', () => {
     expect(r.code).toBe(1);
     const j = JSON.parse(r.out) as { format: string; version: number };
     expect(j.format).toBe('weft-report');
-    expect(j.version).toBe(3);
+    expect(j.version).toBe(4);
     expect(r.err).toMatch(/^::error file=scenarios\/x\.ts/);
   });
 
