@@ -40,7 +40,8 @@ import {
   type MmTlb,
   type TlbUnmapBatch,
 } from '../models/mm/tlb';
-import { defineScenario, type Invariant, type Steps } from '../src/index';
+import { named, writesGhost } from '../models/kit/ghost';
+import { defineScenario, type Invariant, type SharedObject, type Steps } from '../src/index';
 
 /** The user address (slot 0 of the PTE table), as printed. */
 const ADDR = 0x1000;
@@ -89,8 +90,11 @@ const mprotectFixed = (w: World) => changeProtection(w, true);
 
 // ---- C: the program writes to a ----------------------------------------------------------------
 
+// why: lateWrites is written by the thread code after the lookup; the lookup declares it
+const [LATE_WRITES] = named('ghost: late writes') as [SharedObject];
+
 function* userWrite(w: World): Steps {
-  const hit = yield* tlbLookup(w.mm, USER_CPU, ADDR, `*(int *)0x${ADDR.toString(16)} = 1 on cpu${USER_CPU}`);
+  const hit = yield* writesGhost(LATE_WRITES, tlbLookup(w.mm, USER_CPU, ADDR, `*(int *)0x${ADDR.toString(16)} = 1 on cpu${USER_CPU}`));
   if (hit?.writable && w.mprotectReturned) w.lateWrites.push(`cpu${USER_CPU} wrote ${hit.page.name} through a stale writable TLB entry`);
 }
 

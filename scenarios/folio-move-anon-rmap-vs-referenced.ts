@@ -47,6 +47,7 @@ import { folioLockAnonVmaRead, newAnonVma, anonVmaLockWrite, anonVmaUnlockRead, 
 import { folioLock, folioReadMapping, folioSetMapping, folioUnlock, newFolio, type Folio } from '../models/mm/folio';
 import { mkPte, movePte, newPteTable, ptepTestAndClearYoung, pteLock, pteUnlock, type PteTable } from '../models/mm/page-table';
 import { newRcu, type Rcu } from '../models/rcu';
+import { named, writesGhost } from '../models/kit/ghost';
 import { defineScenario, type Invariant, type SharedObject, type Steps } from '../src/index';
 
 /** A VMA as the rmap walk sees it: the page offsets it covers and where its PTEs sit in the table. */
@@ -97,11 +98,14 @@ function* uffdioMove(w: World): Steps {
 
 // ---- B: folio_referenced() → rmap_walk_anon(), buggy (pre-880a99b60d46) and fixed -------------
 
+// why: the walk's ghost record (walkMissed) is written by thread code; the step before it declares it
+const [WALK_RECORD] = named('ghost: rmap walk record') as [SharedObject];
+
 /** rmap_walk_anon's walk over the locked anon_vma, with the ghost record of what it visited. */
 function* walkAnonVma(w: World, av: AnonVma<Vma>): Steps {
   const { folio } = w;
   w.walkRoot = av.root;
-  const { index } = yield* folioReadMapping(folio, `folio_pgoff(${folio.name})`);
+  const { index } = yield* writesGhost(WALK_RECORD, folioReadMapping(folio, `folio_pgoff(${folio.name})`)); // why: walkMissed may be set right after it
   const visited: Vma[] = [];
   for (const vma of av.vmas) {
     const slot = slotOf(vma, index);

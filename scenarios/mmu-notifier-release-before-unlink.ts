@@ -38,6 +38,7 @@
  *   the condition that makes the kfree safe.
  */
 import { fuseAfter, fused, fusedAs } from '../models/kit/fused';
+import { liveCheck } from '../models/kit/lifetime';
 import { ghostObject, ghostStep, named, observing, writesGhost, type Ghost } from '../models/kit/ghost';
 import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import { hlistDelInitRcu, hlistDelRcu, hlistUnhashed, isReachable } from '../models/hlist-rcu';
@@ -159,7 +160,9 @@ function* releaseThenUnlink(w: World, sync = true): Steps {
 
 // ---- C: try_to_unmap_one() (v3.7+: the notifier after the PTL) and the caller's last put ------
 
-function* tryToUnmapOne(w: World): Steps {
+const tryToUnmapOne = (w: World): Steps => tryToUnmapOneWith(w, false);
+
+function* tryToUnmapOneWith(w: World, mnFreed: boolean): Steps {
   const { pt, page, mm, srcu } = w;
   const id = yield* fusedAs(
     { object: srcu, access: 'rcu-enter' },
@@ -173,7 +176,7 @@ function* tryToUnmapOne(w: World): Steps {
   for (let mn = yield* firstNotifier(mm); mn !== null; ) {
     const cur = mn;
     mn = cur.ops.invalidatePage
-      ? yield* fuseAfter(() => cur.ops.invalidatePage!(cur, mm, ADDR), () => nextNotifier(cur))
+      ? yield* fuseAfter(() => cur.ops.invalidatePage!(cur, mm, ADDR), () => nextNotifier(cur), mnFreed ? liveCheck(cur) : undefined) // why: once A frees mn, the load of mn->hlist.next is not private
       : yield* nextNotifier(cur);
   }
   yield* srcuReadUnlock(srcu, id);
@@ -242,7 +245,7 @@ export function fixedThreadsWithout(
       if (freeMn) yield* freeNotifier(w.mn);
     }),
     release: (w) => releaseThenUnlink(w, drop !== 'release-sync'),
-    unmap: tryToUnmapOne,
+    unmap: freeMn ? (w) => tryToUnmapOneWith(w, true) : tryToUnmapOne,
   };
 }
 

@@ -1,5 +1,5 @@
 import { paramsFor, variantOf } from '../search/variant';
-import type { SearchLimits } from '../search/explorer';
+import { withAudit, type SearchLimits } from '../search/explorer';
 import type { ShardFile, ShardSpec } from '../distribute/shard-file';
 import type { SearchRequest } from '../distribute/parallel';
 import { PARTITION_RULE } from '../distribute/partition';
@@ -15,7 +15,6 @@ import { minimizeSchedule, type Minimization } from '../trace/minimize';
 import { recordTrace, type Trace } from '../trace/trace';
 import { replayCommand } from './replay-command';
 import { ScenarioError } from '../runtime/errors';
-import { DEFAULT_AUDIT_EXECUTIONS } from '../runtime/execution';
 
 /** A scenario as the command line knows it: where it was declared, and where workers import it. */
 export interface ScenarioEntry {
@@ -158,14 +157,6 @@ export interface RunOptions {
   readonly verdictOf?: (scenario: Scenario, variant: string) => Verdict;
 }
 
-/**
- * The limits with the audit in force: the first DEFAULT_AUDIT_EXECUTIONS executions of every
- * search are audit executions unless the options say how many (`--audit`: all).
- */
-function audited(limits: SearchLimits): SearchLimits {
-  return limits.auditExecutions === undefined ? { ...limits, auditExecutions: DEFAULT_AUDIT_EXECUTIONS } : limits;
-}
-
 /** One variant's search request as the run options describe it. */
 function requestFor(scenario: Scenario, variant: string, params: Params, target: Expectation, options: RunOptions): SearchRequest {
   return {
@@ -175,7 +166,7 @@ function requestFor(scenario: Scenario, variant: string, params: Params, target:
     params,
     strategy: options.strategy,
     strategyOptions: options.strategyOptions ?? {},
-    limits: audited(options.limits),
+    limits: withAudit(options.limits),
     target,
   };
 }
@@ -324,7 +315,7 @@ function reportOf(job: Job, searched: SearchOutcome, options: RunOptions): Check
     let schedule = verdict.schedule;
     if (options.minimize ?? true) {
       minimization = minimizeSchedule({
-        ...{ scenario, variant, params, schedule, check: focus, limits: audited(options.limits) },
+        ...{ scenario, variant, params, schedule, check: focus, limits: withAudit(options.limits) },
         ...(options.minimizeBudget === undefined ? {} : { executionsMax: options.minimizeBudget }),
       });
       schedule = minimization.schedule;

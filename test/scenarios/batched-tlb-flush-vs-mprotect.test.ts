@@ -13,7 +13,7 @@ describe('batched-tlb-flush-vs-mprotect (EXTENDED)', () => {
     if (v.kind !== 'violated') return;
     const hit = v.violations.find((x) => x.check === 'tlb-no-stale-after-syscall');
     expect(hit?.message).toMatch(/mprotect\(PROT_READ\) returned while cpu1 caches a writable entry for 0x1000 \(PTE none\)/);
-    expect(v.stats.executions).toBe(2);
+    expect(v.stats.executions).toBe(4);
   });
 
   it('buggy: in the bad interleaving the program then writes after mprotect returned', () => {
@@ -34,6 +34,6 @@ describe('batched-tlb-flush-vs-mprotect (EXTENDED)', () => {
   it('fixed: holds on every schedule', () => {
     const v = checkVariant(scenario, 'fixed');
     expect(v.kind).toBe('holds');
-    expect(v.stats.executions).toBe(33);
+    expect(v.stats.executions).toBe(110);
   });
 });

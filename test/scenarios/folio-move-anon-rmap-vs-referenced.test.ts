@@ -13,7 +13,7 @@ describe('folio-move-anon-rmap-vs-referenced', () => {
     if (v.kind !== 'violated') return;
     const hit = v.violations.find((x) => x.check === 'rmap-root-match');
     expect(hit?.message).toMatch(/holds src_anon_vma->rwsem, but folio->mapping = dst_anon_vma/);
-    expect(v.stats.executions).toBe(222);
+    expect(v.stats.executions).toBe(367);
   });
 
   it('buggy: the stale walk also misses the VMA that maps the folio (rmap-walk-complete)', () => {
@@ -57,7 +57,7 @@ describe('folio-move-anon-rmap-vs-referenced', () => {
   it('fixed: holds on every schedule', { timeout: 60_000 }, () => {
     const v = checkVariant(scenario, 'fixed');
     expect(v.kind).toBe('holds');
-    expect(v.stats.executions).toBe(937);
+    expect(v.stats.executions).toBe(1499);
   });
 
   it('sleeping-buggy: the page_idle/DAMON walk also runs under the old root', () => {
@@ -68,6 +68,6 @@ describe('folio-move-anon-rmap-vs-referenced', () => {
   it('sleeping-fixed: holds on every schedule', { timeout: 60_000 }, () => {
     const v = checkVariant(scenario, 'sleeping-fixed');
     expect(v.kind).toBe('holds');
-    expect(v.stats.executions).toBe(4412);
+    expect(v.stats.executions).toBe(5289);
   });
 });
