@@ -29,8 +29,11 @@ import type { Invariant } from './scenario';
  * - thread code between steps belongs to the step before it: it may touch only what that step
  *   declares (as its object or in alsoTouches), writes only what it declares with a non-read access;
  * - an op's run may touch only its object and alsoTouches, and write only those not declared `read`;
- * - an op's enabled may read only its object (and the acting thread), and never writes;
- * - an invariant never writes, and when it declares `observes`, reads only those objects.
+ * - an op's enabled may read only its object (and the acting thread), and never writes; a blocked
+ *   op has no clock yet, so its enabled is ordered with the steps its declaration conflicts with;
+ * - an invariant never writes, and every step that writes a field it reads declares changing an
+ *   object it observes (anything, without `observes`): the observer rule's own condition, so the
+ *   attribution follows the declarations (an hlist node's links through its list), not owner names.
  */
 
 type Actor =
