@@ -28,6 +28,7 @@
  * the footprint audit's job (docs/modeling.md, "What weft checks about the model").
  */
 import { type Access, type Op, ScenarioError, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
+import type { Touch } from './lifetime';
 
 /** Which object and access the fused op declares, when not its first inner op's. */
 export interface FusedDeclaration {
@@ -198,15 +199,18 @@ function* chain(parts: readonly StepThunk<unknown>[]): Steps<unknown> {
  * own objects and accesses. Returns what `inner` returns.
  */
 export function* fuseBefore<R>(before: StepThunk<unknown>, inner: StepThunk<R>): Steps<R> {
-  return (yield* around(before, inner, null)).inner as R;
+  return (yield* around(before, inner, null, null)).inner as R;
 }
 
 /**
  * Runs the private steps of `after` inside the last step of `inner`. Returns what `after` returns
- * (the next pointer a walk loads after a callback, say).
+ * (the next pointer a walk loads after a callback, say). `alsoTouches` declares, on each step of
+ * `inner` (any of them may turn out to be the last), what `after` touches that another thread
+ * writes: a step is private only as long as nobody else writes what it reads (a notifier's
+ * liveness, once some thread frees it). The footprint audit reports what is missing.
  */
-export function* fuseAfter<A>(inner: StepThunk<unknown>, after: StepThunk<A>): Steps<A> {
-  return (yield* around(null, inner, after)).after as A;
+export function* fuseAfter<A>(inner: StepThunk<unknown>, after: StepThunk<A>, alsoTouches?: readonly Touch[]): Steps<A> {
+  return (yield* around(null, inner, after, alsoTouches ?? null)).after as A;
 }
 
 /**
@@ -217,13 +221,14 @@ function* around(
   before: StepThunk<unknown> | null,
   inner: StepThunk<unknown>,
   after: StepThunk<unknown> | null,
+  extra: readonly Touch[] | null,
 ): Steps<{ inner: unknown; after: unknown }> {
   const gen = inner();
   let r = gen.next();
   let first = true;
   let last: AroundOp | null = null;
   while (!r.done) {
-    last = new AroundOp(r.value, gen, first ? before : null, after);
+    last = new AroundOp(r.value, gen, first ? before : null, after, extra);
     first = false;
     yield last;
     r = last.ahead!; // set by last.run, which ran before the thread resumed
@@ -249,6 +254,7 @@ class AroundOp implements Op<unknown> {
     private readonly gen: Steps<unknown>,
     private readonly before: StepThunk<unknown> | null,
     private readonly after: StepThunk<unknown> | null,
+    private readonly extra: readonly Touch[] | null,
   ) {
     this.object = op.object;
     this.access = op.access;
@@ -257,10 +263,19 @@ class AroundOp implements Op<unknown> {
     this.waitsFor = op.waitsFor;
   }
 
-  /** What the inner op declares; the private steps around it touch nothing shared (contract). */
+  /** What the inner op declares, and what the caller declared for the private steps around it. */
   get alsoTouches(): Op['alsoTouches'] {
-    return this.op.alsoTouches;
+    const own = this.op.alsoTouches;
+    if (this.extra === null) return own;
+    // why cached on the inner declaration's identity: it may change as state changes (models/pte.ts)
+    if (own !== this.mergedFrom || this.merged === null) {
+      this.mergedFrom = own;
+      this.merged = own === undefined ? this.extra : [...own, ...this.extra];
+    }
+    return this.merged;
   }
+  private mergedFrom: Op['alsoTouches'] = undefined;
+  private merged: readonly Touch[] | null = null;
 
   run(self: ThreadContext): unknown {
     const labels: string[] = [];

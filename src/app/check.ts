@@ -1,5 +1,5 @@
 import { paramsFor, variantOf } from '../search/variant';
-import type { SearchLimits } from '../search/explorer';
+import { withAudit, type SearchLimits } from '../search/explorer';
 import type { ShardFile, ShardSpec } from '../distribute/shard-file';
 import type { SearchRequest } from '../distribute/parallel';
 import { PARTITION_RULE } from '../distribute/partition';
@@ -17,7 +17,7 @@ import { minimizeSchedule, type Minimization } from '../trace/minimize';
 import { recordTrace, type Trace } from '../trace/trace';
 import { replayCommand } from './replay-command';
 import { ScenarioError } from '../runtime/errors';
-import { DEFAULT_AUDIT_EXECUTIONS, type Picks } from '../runtime/execution';
+import type { Picks } from '../runtime/execution';
 import { entryBeside } from '../distribute/worker-boot';
 
 /** A scenario as the command line knows it: where it was declared, and where workers import it. */
@@ -177,14 +177,6 @@ export interface RunOptions {
   readonly verdictOf?: (scenario: Scenario, variant: string) => Verdict;
 }
 
-/**
- * The limits with the audit in force: the first DEFAULT_AUDIT_EXECUTIONS executions of every
- * search are audit executions unless the options say how many (`--audit`: all).
- */
-function audited(limits: SearchLimits): SearchLimits {
-  return limits.auditExecutions === undefined ? { ...limits, auditExecutions: DEFAULT_AUDIT_EXECUTIONS } : limits;
-}
-
 /** One variant's search request as the run options describe it. */
 function requestFor(scenario: Scenario, variant: string, params: Params, target: Expectation, options: RunOptions): SearchRequest {
   return {
@@ -194,7 +186,7 @@ function requestFor(scenario: Scenario, variant: string, params: Params, target:
     params,
     strategy: options.strategy,
     strategyOptions: options.strategyOptions ?? {},
-    limits: audited(options.limits),
+    limits: withAudit(options.limits),
     target,
   };
 }
@@ -347,7 +339,7 @@ export function traceViolation(scenario: Scenario, name: string, params: Params,
   let minimization: Minimization | null = null;
   if (order.minimize) {
     minimization = minimizeSchedule({
-      ...{ scenario: counted, variant, params, schedule, check: focus, limits: audited(order.limits), ...watch },
+      ...{ scenario: counted, variant, params, schedule, check: focus, limits: withAudit(order.limits), ...watch },
       ...(picks ? { picks } : {}),
       ...(order.minimizeBudget === undefined ? {} : { executionsMax: order.minimizeBudget }),
     });

@@ -30,8 +30,11 @@ import type { Invariant } from './scenario';
  *   declares (as its object or in alsoTouches), writes only what it declares with a non-read access;
  * - an op's run may touch only its object and alsoTouches, and write only those not declared `read`;
  * - an op's enabled may read only its object, the alsoTouches entries marked `readByEnabled` and
- *   the acting thread, and never writes;
- * - an invariant never writes, and when it declares `observes`, reads only those objects.
+ *   the acting thread, and never writes; a blocked op has no clock yet, so its enabled is ordered
+ *   with the steps its declaration conflicts with;
+ * - an invariant never writes, and every step that writes a field it reads declares changing an
+ *   object it observes (anything, without `observes`): the observer rule's own condition, so the
+ *   attribution follows the declarations (an hlist node's links through its list), not owner names.
  */
 
 type Actor =
@@ -87,6 +90,10 @@ interface Kept {
   readonly describe: () => { where: string; fix: string };
   /** The field, without its owner. */
   readonly shown: string;
+  /** The op whose declaration the access falls under (for an `enabled`, the op it gates). */
+  readonly op: Op | null;
+  /** Whether it was made by an `enabled`. */
+  readonly gate: boolean;
 }
 
 const NOT_INSTRUMENTED = new Set<unknown>([Date.prototype, RegExp.prototype, Promise.prototype, WeakMap.prototype, WeakSet.prototype]);
@@ -112,6 +119,14 @@ export class FootprintAudit {
    * thread's order can change, so models declare no such read (models/kit/lifetime.ts).
    */
   private readonly holderFields = new Set<string>();
+  /** Whether the variant has invariants (wrapInvariant was called): else no observer to check. */
+  private invariants = false;
+  // why across the search's audit executions, like kept: an invariant may first read a field in
+  // a later execution than the step that writes it
+  /** Per field, the invariants that have read it: id, and the names they observe (null: everything). */
+  private readonly observers = new Map<string, { readonly id: string; readonly observes: ReadonlySet<string> | null; readonly shown: string }[]>();
+  /** Per field, each distinct step that has written it: what it declares changing, and where. */
+  private readonly writers = new Map<string, { readonly sig: string; readonly changes: readonly string[]; readonly where: string; readonly declares: string }[]>();
 
   constructor(
     private readonly threadLocal: ReadonlySet<object>,
@@ -168,6 +183,7 @@ export class FootprintAudit {
 
   /** An invariant whose check runs as the invariant actor. */
   wrapInvariant<W>(inv: Invariant<W>): Invariant<W> {
+    this.invariants = true;
     const observes = inv.observes;
     return {
       ...inv,
@@ -239,15 +255,14 @@ export class FootprintAudit {
     if (a.kind === 'invariant') {
       const shown = owner.object === null ? `the world's ${field}` : `${owner.name}.${field}`;
       if (write) this.breachNow(`invariant ${a.id} writes ${shown}; an invariant only reads: move the update into a step or the thread code`);
-      else if (owner.object !== null && a.observes !== undefined && !a.observes.some((o) => o === owner.object || o.name === owner.name)) {
-        this.record(key, { thread: -1, write: false, owner: owner.name, declaredAs: null, clock: null, covered: false, describe: () => ({ where: `invariant ${a.id}`, fix: `add ${owner.name} to its observes` }), shown: field });
-      }
+      else this.invariantReads(key, a, shown);
       return;
     }
     if (a.kind === 'enabled' && write) {
       this.breachNow(`${a.thread.letter} (${a.thread.name}) ${a.op.label}: its enabled writes ${owner.name}.${field}; enabled only tests whether the step can run: move the update into run`);
       return;
     }
+    if (write && this.invariants && (a.kind === 'run' || (a.kind === 'body' && a.after !== null))) this.stepWrites(key, a);
     // why: the world's own fields are ghost state, which thread code may keep (docs/modeling.md)
     if (owner.object === null && a.kind === 'body') return;
     if (!write && this.holderFields.has(key)) return;
@@ -270,7 +285,67 @@ export class FootprintAudit {
       const fix = cover === 'read' && write ? `declare ${owner.name} with access 'write' ${a.kind === 'body' ? 'in that step' : 'in the op'}` : fixFor(a, owner, write);
       return { where, fix };
     };
-    this.record(key, { thread: a.thread.id, write, owner: owner.name, declaredAs, clock: this.clockOf(a.thread.id), covered, describe, shown: field });
+    this.record(key, { thread: a.thread.id, write, owner: owner.name, declaredAs, clock: this.clockOf(a.thread.id), covered, describe, shown: field, op, gate: a.kind === 'enabled' });
+  }
+
+  /**
+   * The observer rule (src/search/dpor/dependency.ts) orders a step against an invariant's
+   * observer only when the step declares changing (an access other than `read`) an object the
+   * invariant observes, or, for an invariant without `observes`, anything at all. So every write of
+   * a field an invariant reads must happen in such a step (its run, or the thread code after it);
+   * otherwise dfs may show the invariant only some of the states it can be in. The two sides meet
+   * in either order, so both are kept: an invariant's reads, a step's writes.
+   */
+  private invariantReads(key: string, a: Extract<Actor, { kind: 'invariant' }>, shown: string): void {
+    let obs = this.observers.get(key);
+    if (obs === undefined) this.observers.set(key, (obs = []));
+    if (obs.some((o) => o.id === a.id)) return;
+    const o = { id: a.id, observes: a.observes === undefined ? null : new Set(a.observes.map((x) => x.name)), shown };
+    obs.push(o);
+    for (const w of this.writers.get(key) ?? []) if (this.observerMissed(o, w)) return;
+  }
+
+  private stepWrites(key: string, a: Extract<Actor, { kind: 'run' | 'body' }>): void {
+    const op = a.kind === 'run' ? a.op : a.after!;
+    this.actor = null;
+    const changes: string[] = [];
+    const declares: string[] = [];
+    try {
+      if (op.access !== 'read') changes.push(op.object.name);
+      declares.push(`${op.object.name} '${op.access}'`);
+      for (const t of op.alsoTouches ?? []) {
+        if (t.access !== 'read') changes.push(t.object.name);
+        declares.push(`${t.object.name} '${t.access}'`);
+      }
+    } finally {
+      this.actor = a;
+    }
+    const sig = `${a.thread.id}\u0000${op.label}\u0000${changes.join('\u0000')}`;
+    let ws = this.writers.get(key);
+    if (ws === undefined) this.writers.set(key, (ws = []));
+    if (ws.some((w) => w.sig === sig)) return;
+    const who = `${a.thread.letter} (${a.thread.name})`;
+    const where = a.kind === 'run' ? `${who} step ${a.step} ${op.label}` : `${who}, in thread code after step ${a.step} ${op.label},`;
+    const w = { sig, changes, where, declares: declares.join(', ') };
+    ws.push(w);
+    for (const o of this.observers.get(key) ?? []) if (this.observerMissed(o, w)) return;
+  }
+
+  /** Breaches (and says so) when step `w` writes what invariant `o` reads without writing its observer. */
+  private observerMissed(
+    o: { readonly id: string; readonly observes: ReadonlySet<string> | null; readonly shown: string },
+    w: { readonly changes: readonly string[]; readonly where: string; readonly declares: string },
+  ): boolean {
+    if (o.observes === null ? w.changes.length > 0 : w.changes.some((n) => o.observes!.has(n))) return false;
+    const fix =
+      w.changes.length === 0
+        ? o.shown.startsWith("the world's")
+          ? 'keep that state in a ghost object (ghostObject) written by writesGhost or a ghostStep, and observe it'
+          : "that step declares only reads: declare what it writes with access 'write' (writesGhost for thread code after it)"
+        : `add ${w.changes.length === 1 ? w.changes[0] : `one of ${w.changes.join(', ')}`} to its observes`;
+    const missed = o.observes === null ? 'declares changing nothing' : `changes nothing the invariant observes (it declares ${w.declares})`;
+    this.breachNow(`invariant ${o.id} reads ${o.shown}, which ${w.where} writes, and that step ${missed}, so dfs need not show the invariant every order of it; ${fix}`);
+    return true;
   }
 
   /**
@@ -294,6 +369,9 @@ export class FootprintAudit {
         // each other by the dependency relation's own rule; only a grace period orders them
         if (this.isDomain(r.owner) && k.declaredAs !== 'rcu-sync' && r.declaredAs !== 'rcu-sync') continue;
         if (k.clock !== null && r.clock !== null && k.clock[k.thread]! <= r.clock[k.thread]!) continue;
+        // why: a disabled op is not a step yet, so no clock orders its enabled; the explorer
+        // races a blocked op against every step its declaration conflicts with (dpor/blocking.ts)
+        if ((k.gate || r.gate) && k.op !== null && r.op !== null && this.conflict(k.op, r.op)) continue;
         const [bad, other] = !r.covered || k.covered ? [r, k] : [k, r];
         const b = bad.describe();
         const shown = bad.owner === ROOT_OWNER.name ? `the world's ${bad.shown}` : `${bad.owner}.${bad.shown}`;
@@ -304,6 +382,19 @@ export class FootprintAudit {
     const same = kept.findIndex((k) => k.thread === r.thread && k.write === r.write);
     if (same >= 0) kept[same] = r;
     else kept.push(r);
+  }
+
+  /** Whether two ops' declarations conflict: an object both name, with accesses that do not commute. */
+  private conflict(a: Op, b: Op): boolean {
+    const actor = this.actor;
+    this.actor = null;
+    try {
+      const all = (op: Op): (readonly [string, string])[] => [[op.object.name, op.access], ...(op.alsoTouches ?? []).map((t) => [t.object.name, t.access] as const)];
+      const bs = all(b);
+      return all(a).some(([n, x]) => bs.some(([m, y]) => n === m && !commute(x, y)));
+    } finally {
+      this.actor = actor;
+    }
   }
 
   /** The access kind `op` declares on `object` (its own, else its first alsoTouches entry), or null. */

@@ -1,4 +1,4 @@
-import { copyPicks, ExecutionRunner, type ExecutionOutcome, type LimitHit, type RuntimeLimits } from '../runtime/execution';
+import { copyPicks, DEFAULT_AUDIT_EXECUTIONS, ExecutionRunner, type ExecutionOutcome, type LimitHit, type RuntimeLimits } from '../runtime/execution';
 import { expectedChecks, type Expectation, type Params, type Scenario, type Variant } from '../runtime/scenario';
 import { observedBy } from './dpor/dependency';
 import { strategyDescriptor } from './strategies';
@@ -46,9 +46,19 @@ export interface MeterLane {
   readonly watch: Int32Array;
 }
 
+/**
+ * The limits with the audit in force: unless they say how many (`--audit`: all; 0: none, for tests
+ * of the reduction itself that under-declare on purpose), the first DEFAULT_AUDIT_EXECUTIONS
+ * executions of every search are audit executions, whoever starts it (the CLI, `checkVariant`,
+ * `explore`, a worker's share of a split search, the minimizer).
+ */
+export function withAudit<L extends RuntimeLimits>(limits: L): L {
+  return limits.auditExecutions === undefined ? { ...limits, auditExecutions: DEFAULT_AUDIT_EXECUTIONS } : limits;
+}
+
 /** Drives strategy and runtime until the strategy is done, a bound is hit, or the target is found. */
 export function explore(req: ExploreRequest): Verdict {
-  const runner = new ExecutionRunner(req.scenario, req.variant, req.params, req.limits, req.meter?.watch ?? null);
+  const runner = new ExecutionRunner(req.scenario, req.variant, req.params, withAudit(req.limits), req.meter?.watch ?? null);
   const counts = req.meter?.counts ?? null;
   const { strategy, limits } = req;
   const stats: Stats = { executions: 0, executionsAbandoned: 0, steps: 0, executionsViolated: 0, executionsCut: 0, timeMs: 0 };

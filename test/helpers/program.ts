@@ -10,6 +10,8 @@ export interface ProgramSpec<W extends object> {
   readonly setup: () => W;
   readonly threads: Readonly<Record<string, ThreadBody<W>>>;
   readonly invariants?: readonly Invariant<W>[];
+  /** Checked once, when every thread has returned. */
+  readonly finalState?: readonly Invariant<W>[];
 }
 
 /** A scenario `test-program` with one variant `main` that is expected to hold. */
@@ -20,7 +22,7 @@ export function program<W extends object>(spec: ProgramSpec<W>): Scenario {
     commits: [],
     setup: spec.setup,
     variants: {
-      main: { summary: 'test', expect: 'holds', invariants: spec.invariants ?? [], threads: spec.threads },
+      main: { summary: 'test', expect: 'holds', invariants: spec.invariants ?? [], ...(spec.finalState ? { finalState: spec.finalState } : {}), threads: spec.threads },
     },
   });
 }

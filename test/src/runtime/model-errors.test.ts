@@ -10,6 +10,10 @@ import { main } from '../../../src/cli/main';
 import { checkVariant } from '../../../src/search/variant';
 import { defineScenario, type Invariant, type Scenario, type ThreadBody } from '../../../src/runtime/scenario';
 import { perform, type Op, type Steps } from '../../../src/runtime/op';
+import { ScenarioError } from '../../../src/runtime/errors';
+import { setupWeft } from '../../../src/vitest';
+
+setupWeft();
 
 async function run(scenario: Scenario, extra: string[] = []) {
   let out = '';
@@ -43,6 +47,31 @@ function expectModelError(r: { code: number; out: string; err: string }, pattern
   expect(r.err).toMatch(pattern);
 }
 
+/**
+ * The same mistake through the library, with the audit at its default: checkVariant throws it as a
+ * one-line ScenarioError, and the vitest matcher fails with it.
+ */
+function expectLibraryModelError(s: Scenario, pattern: RegExp): void {
+  let thrown: unknown = null;
+  try {
+    checkVariant(s, 'main');
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown).toBeInstanceOf(ScenarioError);
+  const message = (thrown as ScenarioError).message;
+  expect(message).not.toMatch(/\n/);
+  expect(message).toMatch(pattern);
+  let failed = '';
+  try {
+    expect(s).toHold();
+  } catch (e) {
+    failed = e instanceof Error ? e.message : String(e);
+  }
+  expect(failed).toMatch(pattern);
+  expect(failed).not.toMatch(/internal bug/);
+}
+
 const writer: ThreadBody<W> = function* (w) {
   yield* writeField(w.x, 1);
 };
@@ -58,6 +87,7 @@ describe('model errors (issue 15)', () => {
       },
     });
     expectModelError(await run(s), /B \(reader\) in thread code after step \d+ y = 1 reads x\.value, which A \(writer\) step \d+ x = 1 writes, and no declared step orders the two; make it a step \(yield\* a model helper such as readField\)/);
+    expectLibraryModelError(s, /B \(reader\) in thread code after step \d+ y = 1 reads x\.value, which A \(writer\) step \d+ x = 1 writes, and no declared step orders the two; make it a step \(yield\* a model helper such as readField\)/);
     // the audit is what catches it: without it the search holds after one execution
     expect(checkVariant(s, 'main', { limits: { auditExecutions: 0 } }).kind).toBe('holds');
   });
@@ -87,6 +117,7 @@ describe('model errors (issue 15)', () => {
       },
     });
     expectModelError(await run(s), /B \(adder\) step \d+ y = x \+ 1: its run reads x\.value, which A \(writer\) step \d+ x = 1 writes, and no declared step orders the two; add \{ object: x, access: 'read' \} to the op's alsoTouches/);
+    expectLibraryModelError(s, /B \(adder\) step \d+ y = x \+ 1: its run reads x\.value, which A \(writer\) step \d+ x = 1 writes, and no declared step orders the two; add \{ object: x, access: 'read' \} to the op's alsoTouches/);
     expect(checkVariant(s, 'main', { limits: { auditExecutions: 0 } }).kind).toBe('holds');
   });
 
@@ -110,12 +141,14 @@ describe('model errors (issue 15)', () => {
       },
     });
     expectModelError(await run(s), /B \(waiter\) wait for x: its enabled reads x\.value, which A \(writer\) step \d+ x = 1 writes, .*enabled may read only the op's own object \(y\)/);
+    expectLibraryModelError(s, /B \(waiter\) wait for x: its enabled reads x\.value, which A \(writer\) step \d+ x = 1 writes, .*enabled may read only the op's own object \(y\)/);
   });
 
   it('an invariant that reads an object its observes does not list', async () => {
     const inv: Invariant<W> = { id: 'x-small', description: 'x stays small', observes: [], check: (w) => (w.x.value < 5 ? true : 'x too big') };
     const s = user({ writer }, { invariants: [inv] });
     expectModelError(await run(s), /invariant x-small reads x\.value, which A \(writer\) step 1 x = 1 writes, .*add x to its observes/);
+    expectLibraryModelError(s, /invariant x-small reads x\.value, which A \(writer\) step 1 x = 1 writes, .*add x to its observes/);
     // without observes an invariant may read anything: no error
     const { observes: _, ...undeclared } = inv;
     expect((await run(user({ writer }, { invariants: [undeclared] }))).code).toBe(0);
@@ -125,6 +158,7 @@ describe('model errors (issue 15)', () => {
     let built = 0; // module-level state: each setup names its field differently
     const s = user({ a: function* (w) { yield* writeField(w.x, 1); } }, { setup: () => ({ x: newPlainField(`x${built++}`, 0), y: newPlainField('y', 0) }) });
     expectModelError(await run(s), /user: setup\(\) is not deterministic: two calls with the same parameters built different worlds at world\.x \(object 'x0' vs object 'x1'\); setup and steps must depend only on the parameters/);
+    expectLibraryModelError(s, /user: setup\(\) is not deterministic: two calls with the same parameters built different worlds at world\.x \(object 'x\d+' vs object 'x\d+'\)/);
   });
 
   it('module-level state read by a step', async () => {
@@ -136,6 +170,7 @@ describe('model errors (issue 15)', () => {
       },
     });
     expectModelError(await run(s), /the model is not deterministic: re-run under the same schedule, step 1 differs \(first run: A \(a\) count on x → 1; re-run: A \(a\) count on x → 2\)/);
+    expectLibraryModelError(s, /the model is not deterministic: re-run under the same schedule, step 1 differs/);
   });
 
   it('an op with no object', async () => {
