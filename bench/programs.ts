@@ -10,6 +10,14 @@
  */
 import type { Op, SharedObject, Steps, ThreadContext } from '../src/runtime/op';
 import { defineScenario, type Params, type Scenario, type ThreadBody } from '../src/runtime/scenario';
+import { DEFAULT_LIMITS, type SearchLimits } from '../src/search/explorer';
+
+/**
+ * Search limits for these programs: no audit executions. Their ops take arguments from per-thread
+ * slots of a cell's array (so a step allocates nothing), and the audit, whose unit is a whole
+ * field, takes each slot's write by thread code for a write of the shared cell.
+ */
+export const BENCH_LIMITS: SearchLimits = { ...DEFAULT_LIMITS, auditExecutions: 0 };
 
 /** A benchmark program with its published execution count. */
 export interface BenchProgram {

@@ -1,4 +1,5 @@
-import { DEFAULT_LIMITS, explore } from '../src/search/explorer';
+import { explore } from '../src/search/explorer';
+import { BENCH_LIMITS } from './programs';
 import type { Strategy } from '../src/search/strategy';
 import type { Stats, Verdict } from '../src/search/verdict';
 import type { Expectation, Params, Scenario } from '../src/runtime/scenario';
@@ -43,10 +44,8 @@ export function runSearch(s: BenchSearch): BenchResult {
     variant: s.scenario.variants[name]!,
     params: s.params,
     strategy: s.strategy,
-    // why no audit: the bench measures the reduction and the plain loop, and its programs pass
-    // arguments in per-thread slots of a cell's array (bench/programs.ts), which the audit, whose
-    // unit is a whole array, takes for writes of the cell by thread code
-    limits: { ...DEFAULT_LIMITS, timeMsMax: s.timeMsMax, executionsMax, auditExecutions: 0 },
+    // why no audit (BENCH_LIMITS): the bench measures the reduction and the plain loop
+    limits: { ...BENCH_LIMITS, timeMsMax: s.timeMsMax, executionsMax },
     target,
   });
   // why: a search cut while looking for a declared violation returns the other violation it met

@@ -26,8 +26,8 @@
  * mm_take_all_locks()'s passes only the i_mmap one matters here (truncate holds only i_mmap_mutex;
  * the anon_vma pass is S7b's and S7c's). `register-links-notifier` (models/mm/mmu-notifier-register.ts)
  * guards that the fixed registration links its notifier at all: one registration with no signal
- * cannot break it here, and it is shown firing by S5's mutant `has-notifiers-unlocked` and by the
- * model's unit test.
+ * cannot break it by an interleaving here; the mutant `no-link` shows it firing (as do S5's mutant
+ * `has-notifiers-unlocked` and the model's unit test).
  *
  * Choices:
  * - v3.7-era code (global SRCU, i_mmap_mutex, allocation before the locks as 35cfa2b0b4 has it); the
@@ -130,9 +130,9 @@ function* registerReturns(w: World, ret: number): Steps {
 
 /**
  * A mutant of the fix that shortens the all-locks section: install under the locks, but link the
- * notifier after mm_drop_all_locks(), under mmap_sem alone.
+ * notifier after mm_drop_all_locks(), under mmap_sem alone; with `link` false, never link it.
  */
-function* registerLinkAfterDrop(w: World): Steps {
+function* registerLinkAfterDrop(w: World, link = true): Steps {
   const { locks, notifierMm: mm, zone } = w;
   if (!(yield* kmalloc(zone, GFP_KERNEL, ALLOC))) return;
   let unused = true;
@@ -144,7 +144,7 @@ function* registerLinkAfterDrop(w: World): Steps {
       unused = false;
     }
     yield* mmDropAllLocks(locks, ERA_3X);
-    yield* mmuNotifierLink(w.mn);
+    if (link) yield* mmuNotifierLink(w.mn);
   }
   yield* upWrite(locks.mmapLock);
   if (unused) yield* kfreeToZone(zone, 'kfree(mmu_notifier_mm)');
@@ -188,7 +188,13 @@ const invariants = [registered];
  * The fixed variant with one part of the fix changed. Not in `variants`: a mutant is a test of the
  * fix (test/scenarios), not a kernel version.
  */
-export const mutants: Readonly<Record<'link-after-drop' | 'eintr-unchecked', Variant<World>>> = {
+export const mutants: Readonly<Record<'link-after-drop' | 'eintr-unchecked' | 'no-link', Variant<World>>> = {
+  'no-link': {
+    summary: 'the fixed registration without its hlist_add_head_rcu: register returns 0 with the notifier on no list (mutant)',
+    expect: { violated: 'register-links-notifier' },
+    invariants,
+    threads: { invalidate: truncateUnmap, register: (w: World) => registerLinkAfterDrop(w, false) },
+  },
   'eintr-unchecked': {
     summary: 'a signal during mm_take_all_locks(), and no test of its -EINTR: link and drop without the locks (mutant)',
     expect: { violated: 'unlock-not-held' },
@@ -199,7 +205,7 @@ export const mutants: Readonly<Record<'link-after-drop' | 'eintr-unchecked', Var
     summary: 'mm_take_all_locks() around the install, but hlist_add_head_rcu after mm_drop_all_locks() (mutant)',
     expect: { violated: 'bug-on' },
     invariants,
-    threads: { invalidate: truncateUnmap, register: registerLinkAfterDrop },
+    threads: { invalidate: truncateUnmap, register: (w: World) => registerLinkAfterDrop(w) },
   },
 };
 

@@ -368,10 +368,12 @@ export class FootprintAudit {
         // why: a read-side domain's state is the readers' entries and exits, which commute with
         // each other by the dependency relation's own rule; only a grace period orders them
         if (this.isDomain(r.owner) && k.declaredAs !== 'rcu-sync' && r.declaredAs !== 'rcu-sync') continue;
-        if (k.clock !== null && r.clock !== null && k.clock[k.thread]! <= r.clock[k.thread]!) continue;
+        // why one more for an enabled: it tests the op its thread has not run yet, an event no
+        // other thread can have seen (its thread's clock counts only the steps already taken)
+        if (k.clock !== null && r.clock !== null && k.clock[k.thread]! + (k.gate ? 1 : 0) <= r.clock[k.thread]!) continue;
         // why: a disabled op is not a step yet, so no clock orders its enabled; the explorer
         // races a blocked op against every step its declaration conflicts with (dpor/blocking.ts)
-        if ((k.gate || r.gate) && k.op !== null && r.op !== null && this.conflict(k.op, r.op)) continue;
+        if ((k.gate || r.gate) && k.op !== null && r.op !== null && this.conflict(k.op, r.op, k.gate, r.gate)) continue;
         const [bad, other] = !r.covered || k.covered ? [r, k] : [k, r];
         const b = bad.describe();
         const shown = bad.owner === ROOT_OWNER.name ? `the world's ${bad.shown}` : `${bad.owner}.${bad.shown}`;
@@ -384,14 +386,21 @@ export class FootprintAudit {
     else kept.push(r);
   }
 
-  /** Whether two ops' declarations conflict: an object both name, with accesses that do not commute. */
-  private conflict(a: Op, b: Op): boolean {
+  /**
+   * Whether two ops' declarations conflict: an object both name, with accesses that do not commute.
+   * For the side that is a gate (an enabled), only what can unblock it counts: its own object and
+   * the alsoTouches entries marked readByEnabled, as the explorer's blocking walk sees it.
+   */
+  private conflict(a: Op, b: Op, aGate = false, bGate = false): boolean {
     const actor = this.actor;
     this.actor = null;
     try {
-      const all = (op: Op): (readonly [string, string])[] => [[op.object.name, op.access], ...(op.alsoTouches ?? []).map((t) => [t.object.name, t.access] as const)];
-      const bs = all(b);
-      return all(a).some(([n, x]) => bs.some(([m, y]) => n === m && !commute(x, y)));
+      const all = (op: Op, gate: boolean): (readonly [string, string])[] => [
+        [op.object.name, op.access],
+        ...(op.alsoTouches ?? []).filter((t) => !gate || t.readByEnabled === true).map((t) => [t.object.name, t.access] as const),
+      ];
+      const bs = all(b, bGate);
+      return all(a, aGate).some(([n, x]) => bs.some(([m, y]) => n === m && !commute(x, y)));
     } finally {
       this.actor = actor;
     }

@@ -44,10 +44,10 @@ describe('invariant observers (bench section 6)', () => {
       ['folio-move-anon-rmap-vs-referenced/fixed', 'holds', 7, 7],
       ['folio-move-anon-rmap-vs-referenced/sleeping-buggy', 'violated', 2, 8],
       ['folio-move-anon-rmap-vs-referenced/sleeping-fixed', 'holds', 8, 8],
-      ['khugepaged-collapse-vs-vma-locked-fault/buggy', 'violated', 3, 25],
+      ['khugepaged-collapse-vs-vma-locked-fault/buggy', 'violated', 3, 28],
       ['khugepaged-collapse-vs-vma-locked-fault/fixed', 'holds', 3, 3],
-      ['thp-split-vs-tail-put-page/buggy', 'violated', 61, 1587],
-      ['batched-tlb-flush-vs-mprotect/buggy', 'violated', 3, 10],
+      ['thp-split-vs-tail-put-page/buggy', 'violated', 66, 1587],
+      ['batched-tlb-flush-vs-mprotect/buggy', 'violated', 1, 10],
       ['batched-tlb-flush-vs-mprotect/fixed', 'holds', 21, 15],
     ]);
   });

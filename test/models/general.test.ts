@@ -154,7 +154,9 @@ describe('awaitUntil over several objects', () => {
     expect(() => checkVariant(hidden(false), 'main', { limits: { auditExecutions: 10 } })).toThrow(/its enabled reads y\.value.*readByEnabled: true/);
     expect(checkVariant(hidden(true), 'main', { limits: { auditExecutions: 10 } }).kind).toBe('holds');
     // a condition written over one object that reads another in its result is caught the same way
-    expect(() => checkVariant(windowed('first-only'), 'main', { limits: { auditExecutions: 10 } })).toThrow(/its run reads y\.writes/);
+    // (exhaustive runs the writer first: dfs runs the waiter first, whose assertion then ends the
+    // search before the writer's write meets the undeclared read)
+    expect(() => checkVariant(windowed('first-only'), 'main', { strategy: new ExhaustiveStrategy(), limits: { auditExecutions: 10 } })).toThrow(/its run reads y\.writes/);
   });
 });
 

@@ -35,6 +35,14 @@ describe('mmu-notifier-register-vs-invalidate (cddb8a5c14, mm_take_all_locks)', 
 
   // The fix's parts: the lock set is what `buggy` lacks; the insertion inside it is removed in the
   // exported mutant.
+  it('no-link: the registration that never links its notifier breaks register-links-notifier', () => {
+    const scenario = { ...s7a, variants: { 'no-link': mutants['no-link'] } } as unknown as Scenario;
+    const v = checkVariant(scenario, 'no-link');
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    expect(v.violations.map((x) => x.check)).toContain('register-links-notifier');
+  });
+
   it('link-after-drop: every lock taken, but the insertion after mm_drop_all_locks lands in the window', () => {
     const scenario = { ...s7a, variants: { 'link-after-drop': mutants['link-after-drop'] } } as unknown as Scenario;
     const v = checkVariant(scenario, 'link-after-drop', { limits: { auditExecutions: 1_000 } });
@@ -69,6 +77,7 @@ describe('mmu-notifier-register-vs-invalidate (cddb8a5c14, mm_take_all_locks)', 
     expect(Object.keys(s7a.variants)).toEqual(['buggy', 'fixed']);
     expect(mutants['link-after-drop'].expect).toEqual({ violated: 'bug-on' });
     expect(mutants['eintr-unchecked'].expect).toEqual({ violated: 'unlock-not-held' });
+    expect(mutants['no-link'].expect).toEqual({ violated: 'register-links-notifier' });
     expect(s7a.variants.fixed!.invariants!.map((i) => i.id)).toEqual(['register-links-notifier']);
   });
 });

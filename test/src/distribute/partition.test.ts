@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { checkVariant } from '../../../src/search/variant';
 import { DfsStrategy } from '../../../src/search/strategies/dfs';
-import { DEFAULT_LIMITS } from '../../../src/search/explorer';
 import { ExhaustiveStrategy } from '../../../src/search/strategies/exhaustive';
 import { explorePartition, PARTITION_RULE, partitionSearch, type Partition } from '../../../src/distribute/partition';
 import { ForcedPrefix } from '../../../src/search/forced-prefix';
-import { lastzero, mpat } from '../../../bench/programs';
+import { lastzero, mpat, BENCH_LIMITS } from '../../../bench/programs';
 import { ExecutionRunner } from '../../../src/runtime/execution';
 import type { SharedObject } from '../../../src/runtime/op';
 import { defineScenario, type Scenario, type ThreadBody } from '../../../src/runtime/scenario';
@@ -48,11 +47,11 @@ const programs: readonly [string, Scenario][] = [
 ];
 
 function partitions(p: Scenario, sleepSets: boolean): Partition[] {
-  return partitionSearch(p, p.variants.main!, p.params, DEFAULT_LIMITS, sleepSets);
+  return partitionSearch(p, p.variants.main!, p.params, BENCH_LIMITS, sleepSets);
 }
 
 function explore(p: Scenario, part: Partition, strategy: string) {
-  return explorePartition(p, p.variants.main!, p.params, { strategy, limits: DEFAULT_LIMITS, target: 'holds', partition: part })!;
+  return explorePartition(p, p.variants.main!, p.params, { strategy, limits: BENCH_LIMITS, target: 'holds', partition: part })!;
 }
 
 describe('partitions of the search tree', () => {
@@ -98,7 +97,7 @@ describe('partitions of the search tree', () => {
 
   it.each(programs)('with sleep sets: the same count as one unsplit dfs search (%s)', (_name, p) => {
     const total = partitions(p, true).reduce((n, part) => n + explore(p, part, 'dfs').stats.executions, 0);
-    expect(total).toBe(checkVariant(p, 'main', { strategy: new DfsStrategy() }).stats.executions);
+    expect(total).toBe(checkVariant(p, 'main', { strategy: new DfsStrategy(), limits: BENCH_LIMITS }).stats.executions);
   });
 
   // why these two: on lastzero, "thread 1 does not run first" holds no class yet costs 64 wasted
@@ -109,7 +108,7 @@ describe('partitions of the search tree', () => {
     ['mpat(4)', mpat({ k: 4 }), 384],
   ] as const)('with sleep sets: probed splits waste no execution and add up (%s)', (_name, p, count) => {
     const rule = { partitionsMin: 8, depthMax: 16, probeExecutions: 4 };
-    const parts = partitionSearch(p, p.variants.main!, p.params, DEFAULT_LIMITS, true, rule);
+    const parts = partitionSearch(p, p.variants.main!, p.params, BENCH_LIMITS, true, rule);
     expect(parts.length).toBeGreaterThanOrEqual(rule.partitionsMin);
     let executions = 0;
     let wasted = 0;
@@ -127,7 +126,7 @@ describe('partitions of the search tree', () => {
     // class: "0 does not run first" holds no class, and dfs learns that only by running executions
     const p = prog(3, ['w1 w0', 'w2 w0']);
     const split = (probeExecutions: number) =>
-      partitionSearch(p, p.variants.main!, p.params, DEFAULT_LIMITS, true, { partitionsMin: 2, depthMax: 1, probeExecutions });
+      partitionSearch(p, p.variants.main!, p.params, BENCH_LIMITS, true, { partitionsMin: 2, depthMax: 1, probeExecutions });
     const unprobed = split(0);
     expect(unprobed.map((x) => [x.prefix, x.sleeping])).toEqual([[[0], []], [[], [0]]]);
     expect(explore(p, unprobed[1]!, 'dfs').stats.executions).toBe(0);
@@ -141,7 +140,7 @@ describe('partitions of the search tree', () => {
   it('with sleep sets: with every other runnable thread asleep, the part takes the step', () => {
     // two threads and 0 asleep: "1 does not run first" would leave no thread to run
     const p = prog(1, ['w0 w0', 'w0 w0']);
-    const parts = partitionSearch(p, p.variants.main!, p.params, DEFAULT_LIMITS, true, { partitionsMin: 4, depthMax: 2, probeExecutions: 1 });
+    const parts = partitionSearch(p, p.variants.main!, p.params, BENCH_LIMITS, true, { partitionsMin: 4, depthMax: 2, probeExecutions: 1 });
     expect(parts.map((x) => [x.prefix, x.sleeping])).toContainEqual([[1], []]);
     expect(parts.some((x) => x.sleeping.length === 2)).toBe(false);
     expect(parts.reduce((n, part) => n + explore(p, part, 'dfs').stats.executions, 0)).toBe(enumerate(p).classes);
@@ -151,7 +150,7 @@ describe('partitions of the search tree', () => {
     // thread 0's only step commutes with everything, so splitting on it would only take the step;
     // threads 1 and 2 race on o0, and the split is made on 1
     const p = prog(2, ['w1', 'w0 w0', 'w0 w0']);
-    const parts = partitionSearch(p, p.variants.main!, p.params, DEFAULT_LIMITS, true, { partitionsMin: 2, depthMax: 1, probeExecutions: 64 });
+    const parts = partitionSearch(p, p.variants.main!, p.params, BENCH_LIMITS, true, { partitionsMin: 2, depthMax: 1, probeExecutions: 64 });
     expect(parts.map((x) => [x.prefix, x.sleeping])).toEqual([[[1], []], [[], [1]]]);
     expect(parts.reduce((n, part) => n + explore(p, part, 'dfs').stats.executions, 0)).toBe(enumerate(p).classes);
   });

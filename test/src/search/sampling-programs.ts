@@ -4,6 +4,8 @@ import { ExecutionRunner } from '../../../src/runtime/execution';
 import type { SharedObject, Steps } from '../../../src/runtime/op';
 import { defineScenario, type Scenario } from '../../../src/runtime/scenario';
 
+// why the reads also write B's pad: they record what B saw in the world's ghost fields, which the
+// invariants read, so each must change something the (whole-world) observer orders
 interface World {
   readonly x: SharedObject & { value: number };
   readonly pad: SharedObject[];
@@ -33,7 +35,7 @@ export function depthTwo(pad: number): Scenario {
           a: (w) => writesOneThenTwo(w, pad),
           b: function* (w) {
             for (let i = 0; i < pad; i++) yield { object: w.pad[1]!, access: 'write', label: 'pad', run: () => undefined };
-            yield { object: w.x, access: 'read', label: 'read x', run: () => void (w.seen = w.x.value) };
+            yield { object: w.x, access: 'read', label: 'read x', alsoTouches: [{ object: w.pad[1]!, access: 'write' }], run: () => void (w.seen = w.x.value) };
           },
         },
       },
@@ -97,9 +99,9 @@ export function depthThree(pad: number): Scenario {
           a: (w) => writesOneThenTwo(w, pad),
           b: function* (w) {
             for (let i = 0; i < pad; i++) yield { object: w.pad[1]!, access: 'write', label: 'pad', run: () => undefined };
-            yield { object: w.x, access: 'read', label: 'read x', run: () => void (w.seen = w.x.value) };
+            yield { object: w.x, access: 'read', label: 'read x', alsoTouches: [{ object: w.pad[1]!, access: 'write' }], run: () => void (w.seen = w.x.value) };
             for (let i = 0; i < pad; i++) yield { object: w.pad[1]!, access: 'write', label: 'pad', run: () => undefined };
-            yield { object: w.x, access: 'read', label: 'read x again', run: () => void (w.second = w.x.value) };
+            yield { object: w.x, access: 'read', label: 'read x again', alsoTouches: [{ object: w.pad[1]!, access: 'write' }], run: () => void (w.second = w.x.value) };
           },
         },
       },

@@ -3,15 +3,15 @@
  * tables must count exactly what a search on fresh ones counts, whatever ran on them before.
  */
 import { describe, expect, it } from 'vitest';
-import { lastzero, mpat, readers } from '../../../../bench/programs';
+import { lastzero, mpat, readers, BENCH_LIMITS } from '../../../../bench/programs';
 import { DfsStrategy } from '../../../../src/search/strategies/dfs';
 import { giveBack, takeLog, takeSequence, takeTree } from '../../../../src/search/dpor/dfs-tables';
-import { DEFAULT_LIMITS, explore } from '../../../../src/search/explorer';
+import { explore } from '../../../../src/search/explorer';
 import type { Scenario } from '../../../../src/runtime/scenario';
 
 function executions(scenario: Scenario, params: Record<string, number>): number {
   const variant = Object.values(scenario.variants)[0]!;
-  const verdict = explore({ scenario, variant, params, strategy: new DfsStrategy(), limits: DEFAULT_LIMITS, target: 'holds' });
+  const verdict = explore({ scenario, variant, params, strategy: new DfsStrategy(), limits: BENCH_LIMITS, target: 'holds' });
   expect(verdict.kind).toBe('holds');
   return verdict.stats.executions;
 }

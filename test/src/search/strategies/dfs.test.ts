@@ -4,11 +4,11 @@
  * the subtree interface that splits a search.
  */
 import { describe, expect, it } from 'vitest';
-import { indexer, independent, lastzero, mpat, mutexOrder, readers, twoWritersRead, writersReader } from '../../../../bench/programs';
+import { indexer, independent, lastzero, mpat, mutexOrder, readers, twoWritersRead, writersReader, BENCH_LIMITS } from '../../../../bench/programs';
 import { dependent } from '../../../../src/search/dpor/dependency';
 import { DfsStrategy, type DfsOptions } from '../../../../src/search/strategies/dfs';
 import { ExhaustiveStrategy } from '../../../../src/search/strategies/exhaustive';
-import { DEFAULT_LIMITS, explore } from '../../../../src/search/explorer';
+import { explore } from '../../../../src/search/explorer';
 import type { Strategy } from '../../../../src/search/strategy';
 import { ExecutionRunner } from '../../../../src/runtime/execution';
 import type { Op } from '../../../../src/runtime/op';
@@ -16,7 +16,7 @@ import type { Params, Scenario } from '../../../../src/runtime/scenario';
 import { collect } from '../collect';
 
 function search(s: Scenario, strategy: Strategy = new DfsStrategy()) {
-  return explore({ scenario: s, variant: s.variants.main!, params: {}, strategy, limits: DEFAULT_LIMITS });
+  return explore({ scenario: s, variant: s.variants.main!, params: {}, strategy, limits: BENCH_LIMITS });
 }
 
 const cases: [string, (p: Params) => Scenario, Params, number][] = [
