@@ -125,7 +125,9 @@ function noteCallbackWrites(r: Rcu, touches: readonly Touch[]): void {
 
 /** What a grace-period step of `r` declares besides the domain: ordered against quiescent sleeps. */
 function gracePeriodTouches(r: Rcu, more: readonly Touch[] = []): readonly Touch[] | undefined {
-  const all = r.sleepIsQuiescent ? [...more, touch(QUIESCENT_SLEEP, 'rcu-sync')] : more;
+  // why readByEnabled: a sleep that ends a section is what lets the waiting grace period finish,
+  // so its enabled depends on the steps that declare QUIESCENT_SLEEP
+  const all = r.sleepIsQuiescent ? [...more, { ...touch(QUIESCENT_SLEEP, 'rcu-sync'), readByEnabled: true }] : more;
   return all.length === 0 ? undefined : all;
 }
 

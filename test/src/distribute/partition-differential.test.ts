@@ -11,7 +11,8 @@ import { partitionSearch } from '../../../src/distribute/partition';
 import { collect } from '../search/collect';
 import { DIFF_TIMEOUT_MS, randomProgram } from '../search/random-programs';
 
-const PROGRAMS = Number(process.env.WEFT_DIFF_PROGRAMS ?? 3_000);
+// why 1,500 in npm test: time; WEFT_DIFF_PROGRAMS raises it for a long run
+const PROGRAMS = Number(process.env.WEFT_DIFF_PROGRAMS ?? 1_500);
 const SEED = process.env.WEFT_DIFF_SEED ?? 'weft-partition-differential-1';
 // why small: the random programs are short, and the default rule would expand most of them whole;
 // the unprobed rules split on the lowest runnable thread whatever it costs, so they check that any

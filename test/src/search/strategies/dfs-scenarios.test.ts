@@ -13,9 +13,9 @@ import { describeVerdict, matchesExpectation } from '../../../../src/search/verd
 import { describeExpectation } from '../../../../src/runtime/scenario';
 import { collect } from '../collect';
 
-// why 20,000 here: plain enumeration of the larger variants takes most of a minute each, which npm
+// why 5,000 here: plain enumeration of the larger variants takes most of a minute each, which npm
 // test cannot afford; WEFT_SCENARIO_EXHAUSTIVE_MAX=100000 runs the comparison on all of them
-const EXHAUSTIVE_MAX = Number(process.env.WEFT_SCENARIO_EXHAUSTIVE_MAX ?? 20_000);
+const EXHAUSTIVE_MAX = Number(process.env.WEFT_SCENARIO_EXHAUSTIVE_MAX ?? 5_000);
 // why: a variant with more dfs executions than this has far more than EXHAUSTIVE_MAX plain ones
 const DFS_MAX = 10_000;
 
