@@ -9,14 +9,15 @@
  */
 import { EXCLUSIVE } from './dependency';
 import type { EventLog } from './event-log';
-import { NO, UNKNOWN, YES } from './blocking';
+import { PRESUMED, runnableAfterNotdep, truncate, UNKNOWN, YES } from './blocking';
 
 /**
  * For a race of e with a step j that can block and whose `enabled` reads the objects of j's
  * accesses selected by `gate` (bit k: access accStart[j] + k): the points at or before e where j's
- * op may run, into `out`, as reversalPoints decides them for one object.
+ * op may run, into `out`, as reversalPoints decides them for one object; returns how it found them
+ * (YES, PRESUMED or UNKNOWN), as reversalPoints does.
  */
-export function reversalPointsOver(log: EventLog, e: number, j: number, runnableAtJ: number, gate: number, out: number[]): void {
+export function reversalPointsOver(log: EventLog, e: number, j: number, runnableAtJ: number, gate: number, out: number[]): number {
   truncate(out, 0);
   const p = log.thread[j]!;
   const before = log.poPrev[j]!;
@@ -28,7 +29,7 @@ export function reversalPointsOver(log: EventLog, e: number, j: number, runnable
     if (runnable === YES || (runnable === UNKNOWN && log.canBlock[f] === 1 && sameKindOn(log, f, j, gate))) {
       truncate(out, 0);
       out.push(f);
-      return;
+      return runnable === YES ? YES : PRESUMED;
     }
     if (runnable === UNKNOWN) out.push(f);
     // the latest access before f, to any gate object, that conflicts with j's and is another thread's
@@ -47,26 +48,6 @@ export function reversalPointsOver(log: EventLog, e: number, j: number, runnable
     if (next < 0) break;
     f = next;
   }
-}
-
-/** Whether j's op can run at pre(E, f).notdep(f), over every gate object (runnableAfterNotdep of blocking.ts). */
-function runnableAfterNotdep(log: EventLog, f: number, j: number, gate: number, runnableAtJ: number): number {
-  let removed = false;
-  let kept = false;
-  const first = log.accStart[j]!;
-  const last = log.accEnd[j]!;
-  for (let s = first, k = 0; s < last && k < 31; s++, k++) {
-    if ((gate & (1 << k)) === 0) continue;
-    for (let a = log.latestAccess(log.accObj[s]!); a >= 0; a = log.accObjPrev[a]!) {
-      const g = log.accEvent[a]!;
-      if (g >= j) continue;
-      if (g < f) break;
-      if (log.happensBefore(f, g)) removed = true;
-      else kept = true;
-    }
-  }
-  if (!removed) return runnableAtJ;
-  if (!kept && log.poPrev[j]! < f) return log.isEnabledAt(f, log.thread[j]!) ? YES : NO;
   return UNKNOWN;
 }
 
@@ -79,9 +60,4 @@ function sameKindOn(log: EventLog, f: number, j: number, gate: number): boolean 
     for (let a = log.accStart[f]!; a < log.accEnd[f]!; a++) if (log.accObj[a] === log.accObj[s] && log.accGroup[a] === log.accGroup[s]) return true;
   }
   return false;
-}
-
-/** Shortens an array in place, keeping its backing store (see blocking.ts). */
-function truncate(a: unknown[], n: number): void {
-  while (a.length > n) a.pop();
 }

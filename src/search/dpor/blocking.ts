@@ -44,7 +44,7 @@ export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ:
   let a = log.latestAccess(obj);
   for (let f = e; ; ) {
     if (before >= 0 && log.happensBefore(f, before)) break;
-    const runnable = runnableAfterNotdep(log, f, j, obj, runnableAtJ);
+    const runnable = runnableAfterNotdep(log, f, j, 1, runnableAtJ);
     // known runnable, or another acquisition of the same kind that was itself waiting got
     // through here (presumed runnable: lock acquisitions race with each other): this point alone
     if (runnable === YES || (runnable === UNKNOWN && log.canBlock[f] === 1 && accessGroup(log, f, obj) === group)) {
@@ -65,17 +65,23 @@ export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ:
 
 /**
  * Whether j's op can run at pre(E, f).notdep(f), as far as the log tells; `runnableAtJ` says
- * whether it could where it stands in E (YES for a step that ran).
+ * whether it could where it stands in E (YES for a step that ran). `gate` has bit k set for j's
+ * access k that its enabled reads (bit 0, its own object; an await over several objects sets more).
  */
-function runnableAfterNotdep(log: EventLog, f: number, j: number, obj: number, runnableAtJ: number): number {
+export function runnableAfterNotdep(log: EventLog, f: number, j: number, gate: number, runnableAtJ: number): number {
   let removed = false;
   let kept = false;
-  for (let a = log.latestAccess(obj); a >= 0; a = log.accObjPrev[a]!) {
-    const g = log.accEvent[a]!;
-    if (g >= j) continue;
-    if (g < f) break;
-    if (log.happensBefore(f, g)) removed = true;
-    else kept = true;
+  const first = log.accStart[j]!;
+  const last = log.accEnd[j]!;
+  for (let s = first, k = 0; s < last && k < 31; s++, k++) {
+    if ((gate & (1 << k)) === 0) continue;
+    for (let a = log.latestAccess(log.accObj[s]!); a >= 0; a = log.accObjPrev[a]!) {
+      const g = log.accEvent[a]!;
+      if (g >= j) continue;
+      if (g < f) break;
+      if (log.happensBefore(f, g)) removed = true;
+      else kept = true;
+    }
   }
   if (!removed) return runnableAtJ;
   if (!kept && log.poPrev[j]! < f) return log.isEnabledAt(f, log.thread[j]!) ? YES : NO;
@@ -91,6 +97,6 @@ function accessGroup(log: EventLog, f: number, obj: number): number {
  * Shortens an array to n elements. Why not `length = n`: that is a runtime call in V8, and at 0 it
  * also drops the backing store, so the next pushes allocate again; `pop` is inline and keeps it.
  */
-function truncate(a: unknown[], n: number): void {
+export function truncate(a: unknown[], n: number): void {
   while (a.length > n) a.pop();
 }

@@ -564,9 +564,7 @@ export class DfsStrategy implements Strategy {
     // take, so this part inserts nothing for that race; stopping at the prefix instead would leave
     // undecided points here that the whole search never tries (wasted executions on mpat)
     const gate = this.gates[j]!;
-    let found = UNKNOWN;
-    if (gate === 1) found = reversalPoints(log, e, j, runnableAtJ, points);
-    else reversalPointsOver(log, e, j, runnableAtJ, gate, points);
+    const found = gate === 1 ? reversalPoints(log, e, j, runnableAtJ, points) : reversalPointsOver(log, e, j, runnableAtJ, gate, points);
     const origin =
       found === YES ? ORIGIN_KNOWN
       : found === PRESUMED ? ORIGIN_PRESUMED
