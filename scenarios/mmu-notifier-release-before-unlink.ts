@@ -75,6 +75,7 @@ import { fuseAfter, fused, fusedAs } from '../models/kit/fused';
 import { ghostObject, named, writesGhost, type Ghost } from '../models/kit/ghost';
 import { folioAddMapcount, folioPut, newFolio, type Folio } from '../models/mm/folio';
 import { liveCheck } from '../models/kit/lifetime';
+import { opAlsoTouching } from '../models/kit/also-touching';
 import { hlistDelInitRcu, hlistDelRcu, hlistUnhashed, isReachable } from '../models/hlist-rcu';
 import {
   callRelease,
@@ -94,7 +95,7 @@ import { newPageTable, ptepClearFlush, setPteAtSetup, type PageTable } from '../
 import { newKvm, setSpteAtSetup, type Kvm } from '../models/mm/secondary-mmu';
 import { spinLock, spinUnlock } from '../models/spinlock';
 import { newSrcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu, type Srcu } from '../models/srcu';
-import { defineScenario, type Invariant, type Op, type Steps, type Variant } from '../src/index';
+import { defineScenario, type Invariant, type Steps, type Variant } from '../src/index';
 
 const ADDR = 0x1000;
 /** Q's address: a page only the exiting mm maps, in a page table C does not touch. */
@@ -293,24 +294,7 @@ function* tryToUnmapOne(w: World): Steps {
 function* declaringLiveCheck<R>(mn: MmuNotifier<Folio>, steps: Steps<R>): Steps<R> {
   const live = liveCheck(mn) ?? [];
   let r = steps.next();
-  while (!r.done) {
-    const op = r.value;
-    const alsoTouches = op.alsoTouches === undefined ? live : [...op.alsoTouches, ...live];
-    const declared: Op = {
-      object: op.object,
-      access: op.access,
-      alsoTouches,
-      // why a getter: a fused op's label says what it found once it has run
-      get label() {
-        return op.label;
-      },
-      ...(op.enabled ? { enabled: op.enabled } : {}),
-      ...(op.waitsFor ? { waitsFor: op.waitsFor } : {}),
-      run: (self) => op.run(self),
-    };
-    const sent: unknown = yield declared;
-    r = steps.next(sent);
-  }
+  while (!r.done) r = steps.next(yield opAlsoTouching(r.value, live));
   return r.value;
 }
 

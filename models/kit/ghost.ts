@@ -4,6 +4,7 @@
  * may branch on them, so they never change a schedule.
  */
 import type { Access, Invariant, Op, SharedObject, Steps, ThreadContext } from '../../src/index';
+import { opAlsoTouching } from './also-touching';
 
 /** A multiset of holder names: who holds each reference to an object (`fault:gup`, `lru`). */
 export class HolderSet {
@@ -129,20 +130,7 @@ export function* writesGhost<R>(ghost: SharedObject, steps: Steps<R>, reads: rea
     let w = ghostWrappers.get(op);
     if (w === undefined || w.ghost !== ghost) {
       const extra: Touch[] = [{ object: ghost, access: 'write' }, ...reads.map((object): Touch => ({ object, access: 'read' }))];
-      const alsoTouches = op.alsoTouches === undefined ? extra : [...op.alsoTouches, ...extra];
-      const wrapped: Op = {
-        object: op.object,
-        access: op.access,
-        alsoTouches,
-        // why a getter: some labels are live (fused ops say what they found)
-        get label() {
-          return op.label;
-        },
-        // why closures: an op may be a class instance whose methods read `this`
-        ...(op.enabled ? { enabled: (self: ThreadContext) => op.enabled!(self) } : {}),
-        ...(op.waitsFor ? { waitsFor: (self: ThreadContext) => op.waitsFor!(self) } : {}),
-        run: (self: ThreadContext) => op.run(self),
-      };
+      const wrapped = opAlsoTouching(op, extra);
       ghostWrappers.set(op, (w = { ghost, op: wrapped }));
     }
     r = steps.next(yield w.op);
