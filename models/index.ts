@@ -27,6 +27,7 @@ export * from './srcu';
 export * from './task';
 export * from './waitqueue';
 export * from './kit/fused';
+export * from './kit/also-touching';
 export * from './kit/ghost';
 export * from './kit/held';
 export * from './kit/lifetime';
