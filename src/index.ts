@@ -7,7 +7,7 @@
 export { defineScenario, describeExpectation, letterOf } from './runtime/scenario';
 export type { Expectation, Invariant, Params, Scenario, ScenarioSpec, ThreadBody, Variant } from './runtime/scenario';
 export { perform } from './runtime/op';
-export type { Access, HeldResource, Op, OtherTouch, SharedObject, Steps, ThreadContext } from './runtime/op';
+export type { Access, HeldResource, Op, OtherTouch, SharedObject, Steps, ThreadContext, Waiter } from './runtime/op';
 export { KernelFault, ScenarioError, UsageError, bugOn, oops } from './runtime/errors';
 export type { BuiltinCheckId, CheckId } from './runtime/check-id';
 export type { Violation } from './runtime/check';

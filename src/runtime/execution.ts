@@ -45,6 +45,8 @@ export interface ChoicePoint {
    * Lets a strategy see what a blocked thread waits to do. Reused between steps.
    */
   readonly pending: readonly (Op | null)[];
+  /** Each thread's context, by thread id (what `Op.enabledAt`'s Waiter is made from). */
+  readonly contexts: readonly ThreadContext[];
   /** Thread that ran the previous step, -1 before the first. */
   readonly previous: number;
   /** 0-based index of the step about to be chosen. */
@@ -201,7 +203,13 @@ export class ExecutionRunner {
   // invariant: during run, runnableAt[i] === pointStamp exactly when thread i is in `enabled`
   private runnableAt = new Int32Array(0);
   private pointStamp = 0;
-  private readonly point = { enabled: this.enabled as readonly number[], pending: this.pending as readonly (Op | null)[], previous: -1, step: 0 };
+  private readonly point: { enabled: readonly number[]; pending: readonly (Op | null)[]; contexts: readonly ThreadContext[]; previous: number; step: number } = {
+    enabled: this.enabled,
+    pending: this.pending,
+    contexts: [],
+    previous: -1,
+    step: 0,
+  };
   private violations: Violation[] = [];
   // invariant: during run, picks[t] lists thread t's chosen values so far, in order
   private readonly picks: number[][];
@@ -228,6 +236,7 @@ export class ExecutionRunner {
       steps: 0,
     }));
     this.picks = this.threads.map(() => []);
+    this.point.contexts = this.threads.map((t) => t.ctx);
     this.plainChecks = (variant.invariants ?? []).map(invariantCheck);
     this.checksAfterStep = this.plainChecks;
     this.checksAtEnd = (variant.finalState ?? []).map(invariantCheck);
@@ -365,6 +374,7 @@ export class ExecutionRunner {
       }
       // why: not `length = count` (see truncate), and not through truncate: this one stays monomorphic
       while (enabled.length > count) enabled.pop();
+      if (this.auditing !== null) this.auditEnabledAt(alive, stamp, step);
       point.previous = previous;
       point.step = step;
       if (enabled.length === 0) {
@@ -602,6 +612,27 @@ export class ExecutionRunner {
         msg = oneLine(e.message);
       }
       if (msg !== null) this.record({ check: c.id, message: `final state: ${msg}`, step, thread: -1, fatal: false });
+    }
+  }
+
+  /**
+   * In an audit execution, at every point: each pending op that declares enabledAt agrees with its
+   * enabled on its object's stateKey(); the reduction decides reorderings by enabledAt alone.
+   */
+  private auditEnabledAt(alive: readonly number[], stamp: number, step: number): void {
+    for (let k = 0; k < alive.length; k++) {
+      const t = this.threads[alive[k]!]!;
+      const op = t.pending!;
+      if (!t.gated || op.enabledAt === undefined) continue;
+      const key = op.object.stateKey!();
+      const said = op.enabledAt(key, t.ctx);
+      const is = this.runnableAt[alive[k]!] === stamp;
+      if (said !== is) {
+        throw new ScenarioError(
+          `${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}: its enabledAt(${key}) gives ${said} and its enabled ${is}; ` +
+            `enabledAt must restate enabled on ${op.object.name}'s stateKey() (a stateKey that leaves out something enabled reads?)`,
+        );
+      }
     }
   }
 

@@ -32,6 +32,16 @@ export function malformedOp(value: unknown, step: number): string | null {
     return `yielded ${op.label} after step ${step} whose choices is ${describe(op.choices)}, not a whole number ≥ 1`;
   }
   if (op.enabled !== undefined && typeof op.enabled !== 'function') return `yielded ${op.label} after step ${step} whose enabled is ${describe(op.enabled)}, not a function`;
+  if (op.enabledAt !== undefined) {
+    if (typeof op.enabledAt !== 'function') return `yielded ${op.label} after step ${step} whose enabledAt is ${describe(op.enabledAt)}, not a function`;
+    if (op.enabled === undefined) return `yielded ${op.label} after step ${step} with enabledAt but no enabled: enabledAt restates enabled, it does not replace it`;
+    if (typeof (object as { stateKey?: unknown }).stateKey !== 'function') {
+      return `yielded ${op.label} after step ${step} with enabledAt, but its object ${object.name} has no stateKey(): enabledAt reads the state it gives`;
+    }
+    if (Array.isArray(op.alsoTouches) && (op.alsoTouches as { readByEnabled?: unknown }[]).some((t) => t !== null && typeof t === 'object' && t.readByEnabled === true)) {
+      return `yielded ${op.label} after step ${step} with enabledAt and readByEnabled objects: enabledAt sees only its own object's stateKey()`;
+    }
+  }
   if (op.alsoTouches !== undefined) {
     const touches = op.alsoTouches;
     if (!Array.isArray(touches)) return `yielded ${op.label} after step ${step} whose alsoTouches is ${describe(touches)}, not an array of { object, access }`;

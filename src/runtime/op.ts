@@ -7,10 +7,31 @@ import type { BuiltinCheckId } from './check-id';
  * is blocked (`enabled`) and which steps commute (`object` + `access`) without running anything.
  */
 
+/**
+ * What `Op.enabledAt` may know of the thread that waits, none of which changes while it waits: its
+ * id and what it holds (`wouldSleepInAtomic(waiter)`: a sleeping step in atomic context runs, and
+ * faults, rather than waits).
+ */
+export interface Waiter {
+  /** ThreadContext.id. */
+  readonly id: number;
+  /** ThreadContext.held as it was while the step was pending. */
+  readonly held: readonly HeldResource[];
+}
+
 /** A piece of shared state that ops touch. Its name is its identity across executions. */
 export interface SharedObject {
   /** Unique within one world, stable across executions (`mm->notifier_lock`, `mn->hlist`). */
   readonly name: string;
+  /**
+   * The object's state as far as the `enabled` of ops gated on it can tell, as one number (the
+   * owner's id + 1 of a lock, a completion's count). Declared together with `Op.enabledAt`; weft
+   * records it before every step that changes the object, which lets the partial-order reduction
+   * decide whether a waiting step could run at a reordered point without running it (no abandoned
+   * execution). It must read only this object, and only steps that declare a non-`read` access to
+   * it may change it; the audit checks that `enabledAt` agrees with `enabled` on it.
+   */
+  stateKey?(): number;
 }
 
 /**
@@ -99,6 +120,14 @@ export interface Op<R = unknown> {
    * the explorer learns that a write can unblock the step from those declarations alone.
    */
   readonly enabled?: (self: ThreadContext) => boolean;
+  /**
+   * `enabled` as a function of the object's `stateKey()` and of what stays fixed about the thread
+   * while the step is pending (`Waiter`). Optional: without it a reordering to a point where the
+   * step had not yet been announced is tried, and costs an abandoned execution when it cannot run.
+   * Requires `enabled` and `object.stateKey`, and no `readByEnabled` entries; in audit executions
+   * weft checks that the two agree at every point the step waits at (a difference is a model error).
+   */
+  readonly enabledAt?: (key: number, waiter: Waiter) => boolean;
   /** For a blocked step: what it waits for, in kernel terms (`L.lock held by B`). */
   readonly waitsFor?: (self: ThreadContext) => string;
   /** The effect. Runs only when the scheduler picks this thread; its value goes back to the thread. */

@@ -6,7 +6,7 @@
  */
 import { ScenarioError, UsageError } from '../runtime/errors';
 import type { ChoicePoint, ExecutionOutcome, LimitHit } from '../runtime/execution';
-import type { Op } from '../runtime/op';
+import type { Op, ThreadContext } from '../runtime/op';
 import type { ExecutionCount, SearchSetup, Strategy } from './strategy';
 
 /** Thread `t` of a forced prefix at `point`; a prefix that no longer fits is a broken (nondeterministic) scenario. */
@@ -34,9 +34,10 @@ export function choiceInPrefix(step: number, length: number): UsageError {
 export class ForcedPrefix implements Strategy {
   readonly id: string;
   // why one object: the runtime reuses its point, so this one is reused too, shifted in place
-  private readonly shifted: { enabled: readonly number[]; pending: readonly (Op | null)[]; previous: number; step: number } = {
+  private readonly shifted: { enabled: readonly number[]; pending: readonly (Op | null)[]; contexts: readonly ThreadContext[]; previous: number; step: number } = {
     enabled: [],
     pending: [],
+    contexts: [],
     previous: -1,
     step: 0,
   };
@@ -87,6 +88,7 @@ export class ForcedPrefix implements Strategy {
     const s = this.shifted;
     s.enabled = point.enabled;
     s.pending = point.pending;
+    s.contexts = point.contexts;
     s.previous = point.previous;
     s.step = point.step - this.prefix.length;
     return s as ChoicePoint;

@@ -5,7 +5,7 @@
  * over the earlier conflicting accesses to j's object to the latest one before which j can run:
  * lock acquisitions race with each other, as in Concuerror and Nidhugg.
  */
-import { EXCLUSIVE } from './dependency';
+import { EXCLUSIVE, READS } from './dependency';
 import type { EventLog } from './event-log';
 
 /** Whether a step can run at a point: known yes, known no, or not recorded. */
@@ -34,7 +34,7 @@ export const PRESUMED = 2;
  * Returns how the points were found: YES or PRESUMED for the one decided point, UNKNOWN for
  * candidates none of which the log could decide (dfs.ts counts an abandoned execution by it).
  */
-export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ: number, out: number[]): number {
+export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ: number, out: number[], keyed: KeyedGate | null = null): number {
   truncate(out, 0);
   const p = log.thread[j]!;
   const before = log.poPrev[j]!;
@@ -44,7 +44,7 @@ export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ:
   let a = log.latestAccess(obj);
   for (let f = e; ; ) {
     if (before >= 0 && log.happensBefore(f, before)) break;
-    const runnable = runnableAfterNotdep(log, f, j, 1, runnableAtJ);
+    const runnable = runnableAfterNotdep(log, f, j, 1, runnableAtJ, keyed);
     // known runnable, or another acquisition of the same kind that was itself waiting got
     // through here (presumed runnable: lock acquisitions race with each other): this point alone
     if (runnable === YES || (runnable === UNKNOWN && log.canBlock[f] === 1 && accessGroup(log, f, obj) === group)) {
@@ -63,12 +63,18 @@ export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ:
   return UNKNOWN;
 }
 
+/** j's `enabled` as a function of its object's state key (Op.enabledAt, for j's thread). */
+export interface KeyedGate {
+  enabledAt(key: number): boolean;
+}
+
 /**
  * Whether j's op can run at pre(E, f).notdep(f), as far as the log tells; `runnableAtJ` says
  * whether it could where it stands in E (YES for a step that ran). `gate` has bit k set for j's
  * access k that its enabled reads (bit 0, its own object; an await over several objects sets more).
+ * `keyed`: j's op restates its enabled on its object's state key (stateDecides), or null.
  */
-export function runnableAfterNotdep(log: EventLog, f: number, j: number, gate: number, runnableAtJ: number): number {
+export function runnableAfterNotdep(log: EventLog, f: number, j: number, gate: number, runnableAtJ: number, keyed: KeyedGate | null = null): number {
   let removed = false;
   let kept = false;
   const first = log.accStart[j]!;
@@ -85,7 +91,37 @@ export function runnableAfterNotdep(log: EventLog, f: number, j: number, gate: n
   }
   if (!removed) return runnableAtJ;
   if (!kept && log.poPrev[j]! < f) return log.isEnabledAt(f, log.thread[j]!) ? YES : NO;
-  return UNKNOWN;
+  return keyed !== null && gate === 1 ? stateDecides(log, f, j, runnableAtJ, keyed) : UNKNOWN;
+}
+
+/**
+ * j's runnability at pre(E, f).notdep(f) from the state key of its object there. Only steps with a
+ * non-read access change an object, and every kept one keeps its own predecessors, so when the
+ * kept changes before j all come before the removed ones, the object there is as it was just before
+ * the earliest removed change: that event's keyBefore. A kept change after a removed one (steps of
+ * one commute group, which hb does not order) or a change through `alsoTouches` (no key recorded)
+ * leaves it UNKNOWN.
+ */
+function stateDecides(log: EventLog, f: number, j: number, runnableAtJ: number, keyed: KeyedGate): number {
+  const obj = log.accObj[log.accStart[j]!]!;
+  let earliest = -1;
+  let keptLater = false;
+  for (let a = log.latestAccess(obj); a >= 0; a = log.accObjPrev[a]!) {
+    const g = log.accEvent[a]!;
+    if (g >= j) continue;
+    if (g < f) break;
+    if (log.accGroup[a] === READS) continue;
+    if (log.happensBefore(f, g)) {
+      if (keptLater) return UNKNOWN;
+      earliest = a;
+    } else keptLater = true;
+  }
+  if (earliest < 0) return runnableAtJ;
+  const g = log.accEvent[earliest]!;
+  if (log.accStart[g] !== earliest) return UNKNOWN;
+  const key = log.keyBefore[g]!;
+  if (key !== key) return UNKNOWN;
+  return keyed.enabledAt(key) ? YES : NO;
 }
 
 function accessGroup(log: EventLog, f: number, obj: number): number {

@@ -14,7 +14,7 @@
  * computed. Per-object state is invalidated by an epoch counter, not cleared.
  */
 import { EXCLUSIVE, groupsCommute } from './dependency';
-import { atLeast, EMPTY_BYTES, EMPTY_INTS } from './typed-array';
+import { atLeast, EMPTY_BYTES, EMPTY_FLOATS, EMPTY_INTS } from './typed-array';
 
 const NO_SHARED = -1;
 const MIXED = -2;
@@ -28,6 +28,11 @@ export class EventLog {
   local = EMPTY_INTS;
   /** The thread's previous event, -1 for its first. */
   poPrev = EMPTY_INTS;
+  /**
+   * The `stateKey()` of event i's own object just before it ran (SharedObject.stateKey), NaN when
+   * that object declares none.
+   */
+  keyBefore = EMPTY_FLOATS;
   /** Event i's accesses are accObj/accGroup[accStart[i] .. accEnd[i]). */
   accStart = EMPTY_INTS;
   accEnd = EMPTY_INTS;
@@ -119,6 +124,12 @@ export class EventLog {
     const base = k * this.threads;
     for (let t = 0; t < this.threads; t++) this.enabledRows[base + t] = 0;
     for (let i = 0; i < enabled.length; i++) this.enabledRows[base + enabled[i]!] = 1;
+  }
+
+  /** Records keyBefore[i], before event i runs. */
+  setKeyBefore(i: number, key: number): void {
+    this.ensure(i + 1);
+    this.keyBefore[i] = key;
   }
 
   isEnabledAt(k: number, thread: number): boolean {
@@ -283,6 +294,7 @@ export class EventLog {
     const t = this.threads;
     this.thread = atLeast(this.thread, n);
     this.canBlock = atLeast(this.canBlock, n);
+    this.keyBefore = atLeast(this.keyBefore, n);
     this.local = atLeast(this.local, n);
     this.poPrev = atLeast(this.poPrev, n);
     this.accStart = atLeast(this.accStart, n);

@@ -9,9 +9,10 @@
  */
 export const EMPTY_INTS = new Int32Array(0);
 export const EMPTY_BYTES = new Uint8Array(0);
+export const EMPTY_FLOATS = new Float64Array(0);
 
 /** `a` if it has at least n elements, else a copy of it with max(n, 2 × its length) elements. */
-export function atLeast<A extends Int32Array | Uint8Array>(a: A, n: number): A {
+export function atLeast<A extends Int32Array | Uint8Array | Float64Array>(a: A, n: number): A {
   if (a.length >= n) return a;
   const b = new (a.constructor as new (length: number) => A)(Math.max(n, a.length * 2));
   b.set(a);

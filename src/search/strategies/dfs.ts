@@ -1,8 +1,8 @@
 import { ScenarioError } from '../../runtime/errors';
 import { ABANDON, type ChoicePoint, type ExecutionOutcome, type LimitHit } from '../../runtime/execution';
-import type { Op } from '../../runtime/op';
+import type { HeldResource, Op, ThreadContext, Waiter } from '../../runtime/op';
 import { commuteGroup, EXCLUSIVE, type Observed } from '../dpor/dependency';
-import { NO, PRESUMED, reversalPoints, UNKNOWN, YES } from '../dpor/blocking';
+import { type KeyedGate, NO, PRESUMED, reversalPoints, truncate, UNKNOWN, YES } from '../dpor/blocking';
 import { reversalPointsOver } from '../dpor/blocking-several';
 import type { EventLog } from '../dpor/event-log';
 import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
@@ -196,6 +196,13 @@ export class DfsStrategy implements Strategy {
   private reversals = 0;
   /** The runtime's pending-op array of the last choice point, read when the execution ends. */
   private pending: readonly (Op | null)[] = [];
+  private contexts: readonly ThreadContext[] = [];
+  // invariant: for event i of the current execution (or the pending op recorded at the end),
+  // keyedOps[i] is its op when that op declares enabledAt, else null, and then waiterHeld[i] is
+  // what its thread held while the op was pending (refilled in place, so no allocation per step)
+  private readonly keyedOps: (Op | null)[] = [];
+  private readonly waiterHeld: HeldResource[][] = [];
+  private readonly gate = new OpGate();
   private lastThread = -1;
   private deadlockSeen = false;
   /** Origin of the last wakeup-tree branch of this execution that proved not runnable, 0: none. */
@@ -231,8 +238,38 @@ export class DfsStrategy implements Strategy {
   }
 
   choose(point: ChoicePoint): number {
+    const t = this.decide(point);
+    const i = point.step;
+    if (t !== ABANDON && i >= this.replayTo) this.noteWaiter(i, point.pending[t]!, point.contexts[t]!);
+    return t;
+  }
+
+  /**
+   * What the reversals of blocking.ts read of event i before it runs: its object's state key
+   * (SharedObject.stateKey) and, when its op declares enabledAt, the op and its thread's Waiter.
+   */
+  private noteWaiter(i: number, op: Op, ctx: ThreadContext): void {
+    const o = op.object;
+    if (o.stateKey !== undefined) {
+      const key = o.stateKey();
+      if (typeof key !== 'number' || key !== key) throw new ScenarioError(`${o.name}: stateKey() gave ${String(key)} before step ${i + 1} (${op.label}), not a number`);
+      this.log!.setKeyBefore(i, key);
+    } else this.log!.setKeyBefore(i, NaN);
+    if (op.enabledAt === undefined) {
+      this.keyedOps[i] = null;
+      return;
+    }
+    this.keyedOps[i] = op;
+    while (this.waiterHeld.length <= i) this.waiterHeld.push([]);
+    const held = this.waiterHeld[i]!;
+    truncate(held, 0);
+    for (let k = 0; k < ctx.held.length; k++) held.push(ctx.held[k]!);
+  }
+
+  private decide(point: ChoicePoint): number {
     const i = point.step;
     this.pending = point.pending;
+    this.contexts = point.contexts;
     if (this.log === null) this.init(point.pending.length);
     const enabled = point.enabled;
     const tree = this.tree;
@@ -332,6 +369,7 @@ export class DfsStrategy implements Strategy {
       if (op === null || op === undefined) continue;
       if (q === this.lastThread && !fresh) continue;
       this.recordEvent(n, q, op);
+      this.noteWaiter(n, op, this.contexts[q]!);
       const races = this.log.computeClockAndRaces(n);
       // a deadlocked thread cannot run where it stands; after a fault or cut it is not known
       const runnable = this.deadlockSeen ? NO : UNKNOWN;
@@ -564,7 +602,9 @@ export class DfsStrategy implements Strategy {
     // take, so this part inserts nothing for that race; stopping at the prefix instead would leave
     // undecided points here that the whole search never tries (wasted executions on mpat)
     const gate = this.gates[j]!;
-    const found = gate === 1 ? reversalPoints(log, e, j, runnableAtJ, points) : reversalPointsOver(log, e, j, runnableAtJ, gate, points);
+    const keyedOp = this.keyedOps[j] ?? null;
+    const keyed = keyedOp === null ? null : this.gate.of(keyedOp, log.thread[j]!, this.waiterHeld[j]!);
+    const found = gate === 1 ? reversalPoints(log, e, j, runnableAtJ, points, keyed) : reversalPointsOver(log, e, j, runnableAtJ, gate, points);
     const origin =
       found === YES ? ORIGIN_KNOWN
       : found === PRESUMED ? ORIGIN_PRESUMED
@@ -658,6 +698,23 @@ export class DfsStrategy implements Strategy {
 }
 
 /** The gate bits of an op with `enabled`: its own object, and each `alsoTouches` entry it reads there. */
+/** KeyedGate over an op's enabledAt for one waiter; one reused instance, so no allocation per race. */
+class OpGate implements KeyedGate {
+  private op: Op | null = null;
+  private readonly waiter: { id: number; held: readonly HeldResource[] } = { id: 0, held: [] };
+
+  of(op: Op, thread: number, held: readonly HeldResource[]): KeyedGate {
+    this.op = op;
+    this.waiter.id = thread;
+    this.waiter.held = held;
+    return this;
+  }
+
+  enabledAt(key: number): boolean {
+    return this.op!.enabledAt!(key, this.waiter as Waiter);
+  }
+}
+
 function gateOf(op: Op): number {
   const also = op.alsoTouches;
   let gate = 1;

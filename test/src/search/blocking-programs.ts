@@ -20,7 +20,8 @@ function body(instrs: readonly Instr[]): ThreadBody<World> {
       } else if (ins.kind === 'await') {
         // why a read gated on its own object: a wait for a condition, the shape of wait_event
         const c = w.cells[ins.cell]!;
-        yield* step<number>({ object: c, access: 'read', label: `await ${c.name}`, enabled: () => c.value !== 0, run: () => c.value });
+        const enabledAt = c.stateKey === undefined ? undefined : (value: number) => value !== 0;
+        yield* step<number>({ object: c, access: 'read', label: `await ${c.name}`, enabled: () => c.value !== 0, enabledAt, run: () => c.value });
       } else if (ins.kind === 'lock') {
         yield* lock(w.locks[ins.lock]!);
       } else {
@@ -36,10 +37,11 @@ function body(instrs: readonly Instr[]): ThreadBody<World> {
  * between a thread's set and its reset, and awaits wait for a cell another thread sets.
  *
  * The invariant declares no `observes`, so it orders every pair of writes (the whole-world
- * observer); `invariant: false` leaves it out, and writes to different cells commute. The same
- * rng gives the same threads either way.
+ * observer); `invariant: false` leaves it out, and writes to different cells commute. `keyed:
+ * false` leaves out the cells' and locks' stateKey and the waits' enabledAt (cells-and-locks.ts).
+ * The same rng gives the same threads either way.
  */
-export function randomBlockingProgram(rng: () => number, index: number, options: { readonly invariant?: boolean } = {}): Scenario {
+export function randomBlockingProgram(rng: () => number, index: number, options: { readonly invariant?: boolean; readonly keyed?: boolean } = {}): Scenario {
   const pick = (n: number) => Math.floor(rng() * n);
   const locks = pick(3);
   const threadCount = 2 + pick(2);
@@ -80,7 +82,7 @@ export function randomBlockingProgram(rng: () => number, index: number, options:
     id: `blocking-${index}`,
     title: 'random blocking program',
     commits: [],
-    setup: () => cellsAndLocks(2, locks),
+    setup: () => cellsAndLocks(2, locks, options.keyed ?? true),
     variants: {
       main: {
         summary: 'random',

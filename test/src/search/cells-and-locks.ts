@@ -6,20 +6,34 @@ import type { Op, SharedObject, Steps } from '../../../src/runtime/op';
 
 export interface Cell extends SharedObject {
   value: number;
+  stateKey?: () => number;
 }
 export interface Lock extends SharedObject {
   owner: number;
+  stateKey?: () => number;
 }
 export interface World {
   readonly cells: Cell[];
   readonly locks: Lock[];
 }
 
-/** A fresh world: cells c0… at 0, locks l0… free. */
-export function cellsAndLocks(cells: number, locks: number): World {
+/**
+ * A fresh world: cells c0… at 0, locks l0… free. `keyed` (the default) gives each object a
+ * stateKey (its value, its owner) and the ops that wait on one an enabledAt, so dfs decides every
+ * reordering of a waiting step; `keyed: false` leaves them out, for the path that guesses.
+ */
+export function cellsAndLocks(cells: number, locks: number, keyed = true): World {
   return {
-    cells: Array.from({ length: cells }, (_, i) => ({ name: `c${i}`, value: 0 })),
-    locks: Array.from({ length: locks }, (_, i) => ({ name: `l${i}`, owner: -1 })),
+    cells: Array.from({ length: cells }, (_, i) => {
+      const c: Cell = { name: `c${i}`, value: 0 };
+      if (keyed) c.stateKey = () => c.value;
+      return c;
+    }),
+    locks: Array.from({ length: locks }, (_, i) => {
+      const l: Lock = { name: `l${i}`, owner: -1 };
+      if (keyed) l.stateKey = () => l.owner;
+      return l;
+    }),
   };
 }
 
@@ -33,7 +47,8 @@ export function writeCell(c: Cell, value: number): Steps<void> {
 
 /** Blocks while another thread holds the lock. */
 export function lock(l: Lock): Steps<void> {
-  return step<void>({ object: l, access: 'acquire', label: `lock ${l.name}`, enabled: () => l.owner < 0, run: (t) => void (l.owner = t.id) });
+  const enabledAt = l.stateKey === undefined ? undefined : (owner: number) => owner < 0;
+  return step<void>({ object: l, access: 'acquire', label: `lock ${l.name}`, enabled: () => l.owner < 0, enabledAt, run: (t) => void (l.owner = t.id) });
 }
 
 export function unlock(l: Lock): Steps<void> {
