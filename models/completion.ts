@@ -19,9 +19,13 @@ export interface Completion extends SharedObject {
   readonly ops: { readonly complete: Op<void>; readonly completeAll: Op<void>; readonly wait: Op<void>; readonly tryWait: Op<boolean> };
 }
 
+function doneKey(this: Completion): number {
+  return this.done;
+}
+
 export function newCompletion(name: string): Completion {
   const waitLabel = `wait_for_completion(&${name})`;
-  return withOps<Completion>({ name, done: 0 }, (c) => ({
+  return withOps<Completion>({ name, done: 0, stateKey: doneKey }, (c) => ({
     complete: {
       object: c,
       access: 'write',
@@ -46,6 +50,7 @@ export function newCompletion(name: string): Completion {
       label: waitLabel,
       alsoTouches: SLEEPS,
       enabled: (self) => c.done > 0 || wouldSleepInAtomic(self),
+      enabledAt: (done, waiter) => done > 0 || wouldSleepInAtomic(waiter),
       waitsFor: () => `complete(&${name})`,
       run: (self) => {
         mightSleep(self, waitLabel);

@@ -21,7 +21,7 @@ export function newMutex(name: string, options: LockOptions = {}): Mutex {
   const lockLabel = `mutex_lock(&${name})`;
   const trylockLabel = `mutex_trylock(&${name})`;
   const unlockLabel = `mutex_unlock(&${name})`;
-  return withOps<Mutex>({ name, lockClass: options.lockClass ?? name, owner: null }, (m) => ({
+  return withOps<Mutex>({ name, lockClass: options.lockClass ?? name, owner: null, stateKey: ownerKey }, (m) => ({
     lock: {
       object: m,
       access: 'acquire',
@@ -30,6 +30,7 @@ export function newMutex(name: string, options: LockOptions = {}): Mutex {
       // why the atomic test: a task that would sleep in atomic context must run into might_sleep()
       // rather than wait, so the report is the bug and not a deadlock it causes.
       enabled: (self) => m.owner === null || wouldSleepInAtomic(self),
+      enabledAt: (owner, waiter) => owner === 0 || wouldSleepInAtomic(waiter),
       waitsFor: (self) => `${name} held by ${describeOwner(m.owner, self)}`,
       run: (self) => {
         mightSleep(self, lockLabel);
@@ -62,6 +63,11 @@ export function newMutex(name: string, options: LockOptions = {}): Mutex {
       },
     },
   }));
+}
+
+/** A lock's stateKey: 0 when free, else its owner's id + 1 (all that waiting on it reads). */
+export function ownerKey(this: { readonly owner: ThreadContext | null }): number {
+  return this.owner === null ? 0 : this.owner.id + 1;
 }
 
 /** mutex_lock: may sleep until the owner unlocks. */

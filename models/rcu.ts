@@ -104,6 +104,18 @@ function endSection(r: Rcu, self: ThreadContext, section: number): void {
   }
 }
 
+/**
+ * The domain's stateKey: its oldest active section's number (Infinity with none). Sections are
+ * numbered as they start, so every section a grace period waits for is at most the last one
+ * active at its start, and every section that starts later is newer: the wait is over exactly
+ * when the oldest active section is newer than that.
+ */
+function oldestActive(this: Rcu): number {
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const reader of this.readers.values()) if (reader.section < oldest) oldest = reader.section;
+  return oldest;
+}
+
 function activeSections(r: Rcu): number[] {
   return [...r.readers.values()].map((x) => x.section);
 }
@@ -141,6 +153,7 @@ export function newRcu(name = 'rcu', options: RcuOptions = {}): Rcu {
     readers: new Map(),
     nextSection: 1,
     callbacks: [],
+    stateKey: oldestActive,
     quiesce(self: ThreadContext) {
       const reader = this.readers.get(self);
       if (reader === undefined) return;
@@ -206,12 +219,16 @@ export function* rcuReadUnlock(r: Rcu): Steps<void> {
 export function* synchronizeRcu(r: Rcu): Steps<void> {
   const gp = yield* perform(r.ops.syncStart);
   if (gp.sections.length === 0) return;
+  const newest = Math.max(...gp.sections);
+  // why not with sleepIsQuiescent: the wait then also reads QUIESCENT_SLEEP (readByEnabled)
+  const enabledAt = r.sleepIsQuiescent ? undefined : (oldest: number) => oldest > newest;
   yield* perform<void>({
     object: r,
     access: 'rcu-sync',
     label: `synchronize_rcu()${domainSuffix(r.name)} waits for readers`,
     alsoTouches: gracePeriodTouches(r),
     enabled: () => gp.sections.every((s) => !isActive(r, s)),
+    enabledAt,
     waitsFor: () =>
       `RCU readers ${[...r.readers.entries()]
         .filter(([, x]) => gp.sections.includes(x.section))

@@ -77,6 +77,35 @@ function writerMayTake(s: Rwsem, self: ThreadContext): boolean {
   return s.waitingWriters.length === 0 || s.waitingWriters[0] === self;
 }
 
+// the bits of an rwsem's stateKey: what canRead, canWrite and writerMayTake read, and the first
+// queued writer's id + 1 times KEY_FIRST (strict order)
+const KEY_WRITER = 1;
+const KEY_READERS = 2;
+const KEY_QUEUED = 4;
+const KEY_FIRST = 8;
+
+function rwsemKey(this: Rwsem): number {
+  const first = this.waitingWriters[0];
+  const held = (this.writer !== null ? KEY_WRITER : 0) + (this.readers.size > 0 ? KEY_READERS : 0);
+  return first === undefined ? held : held + KEY_QUEUED + (first.id + 1) * KEY_FIRST;
+}
+
+/** canRead, canWrite and writerMayTake on a stateKey. */
+function canReadAt(strict: boolean, k: number): boolean {
+  if ((k & KEY_WRITER) !== 0) return false;
+  if ((k & KEY_QUEUED) === 0) return true;
+  return !strict && (k & KEY_READERS) === 0;
+}
+
+function canWriteAt(k: number): boolean {
+  return (k & (KEY_WRITER | KEY_READERS)) === 0;
+}
+
+function writerMayTakeAt(strict: boolean, k: number, id: number): boolean {
+  if (!canWriteAt(k)) return false;
+  return !strict || (k & KEY_QUEUED) === 0 || Math.floor(k / KEY_FIRST) === id + 1;
+}
+
 function describeHolders(s: Rwsem, self: ThreadContext): string {
   if (s.writer) return `${s.name} held for write by ${describeOwner(s.writer, self)}`;
   const readers = [...s.readers.keys()].map((t) => describeOwner(t, self));
@@ -104,6 +133,7 @@ function downReadOp(s: Rwsem, label: string, how: Omit<AcquireHow, 'atomic'>): O
     label,
     alsoTouches: SLEEPS,
     enabled: (self) => canRead(s) || wouldSleepInAtomic(self),
+    enabledAt: (k, waiter) => canReadAt(s.strict, k) || wouldSleepInAtomic(waiter),
     waitsFor: (self) => describeHolders(s, self),
     run: (self) => {
       mightSleep(self, label);
@@ -120,6 +150,7 @@ function downWriteOp(s: Rwsem, label: string, how: Omit<AcquireHow, 'atomic'>): 
     label,
     alsoTouches: SLEEPS,
     enabled: (self) => (canWrite(s) && (!s.strict || s.waitingWriters.length === 0)) || wouldSleepInAtomic(self),
+    enabledAt: (k, waiter) => (canWriteAt(k) && (!s.strict || (k & KEY_QUEUED) === 0)) || wouldSleepInAtomic(waiter),
     waitsFor: (self) => describeHolders(s, self),
     run: (self) => {
       mightSleep(self, label);
@@ -141,6 +172,7 @@ export function newRwsem(name: string, options: RwsemOptions = {}): Rwsem {
     writer: null,
     readers: new Map(),
     waitingWriters: [],
+    stateKey: rwsemKey,
   };
   return withOps<Rwsem>(base, (s) => ({
     downRead: downReadOp(s, `down_read(&${name})`, {}),
@@ -178,6 +210,7 @@ export function newRwsem(name: string, options: RwsemOptions = {}): Rwsem {
       access: 'acquire',
       label: `down_write(&${name}) waits`,
       enabled: (self) => writerMayTake(s, self),
+      enabledAt: (k, waiter) => writerMayTakeAt(s.strict, k, waiter.id),
       waitsFor: (self) => describeHolders(s, self),
       run: (self) => {
         s.waitingWriters.splice(s.waitingWriters.indexOf(self), 1);

@@ -16,6 +16,7 @@ import { type Op, perform, type Steps, type ThreadContext } from '../src/index';
 import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './kit/lock-tracking';
 import { disableBh, disableIrqs, enableBh, enableIrqs, restoreIrqs } from './irq';
 import { withOps } from './kit/with-ops';
+import { ownerKey } from './mutex';
 
 /** What an IRQ or BH variant does around the plain lock: before taking it, after dropping it. */
 type AroundLock = (self: ThreadContext, label: string) => void;
@@ -50,6 +51,7 @@ function lockOp(l: Spinlock, label: string, how: { subclass?: number; before?: A
     access: 'acquire',
     label,
     enabled: () => l.owner === null,
+    enabledAt: (owner) => owner === 0,
     waitsFor: (self) => `${l.name} held by ${describeOwner(l.owner, self)}`,
     run: (self) => {
       // why first: the kernel turns IRQs/BH off before it spins, and lockdep sees them off.
@@ -84,7 +86,7 @@ const bhOffFor: AroundLock = (self, label) => disableBh(self, `${label}: BH off`
 export function newSpinlock(name: string, options: LockOptions = {}): Spinlock {
   const trylockLabel = `spin_trylock(&${name})`;
   const flags: IrqFlags = { savedBy: name };
-  return withOps<Spinlock>({ name, lockClass: options.lockClass ?? name, owner: null }, (l) => {
+  return withOps<Spinlock>({ name, lockClass: options.lockClass ?? name, owner: null, stateKey: ownerKey }, (l) => {
     const irqsave = lockOp(l, `spin_lock_irqsave(&${name})`, { before: irqsOffFor });
     return {
       lock: lockOp(l, `spin_lock(&${name})`, {}),

@@ -17,8 +17,15 @@ export interface Task extends SharedObject {
   readonly ops: { readonly spawn: Op<void>; readonly join: Op<void>; readonly start: Op<void>; readonly exit: Op<void> };
 }
 
+const STARTED = 1;
+const FINISHED = 2;
+
+function taskKey(this: Task): number {
+  return (this.started ? STARTED : 0) | (this.finished ? FINISHED : 0);
+}
+
 export function newTask(name: string): Task {
-  return withOps<Task>({ name, started: false, finished: false }, (t) => ({
+  return withOps<Task>({ name, started: false, finished: false, stateKey: taskKey }, (t) => ({
     spawn: {
       object: t,
       access: 'write',
@@ -34,6 +41,7 @@ export function newTask(name: string): Task {
       access: 'read',
       label: `join ${name}`,
       enabled: () => t.finished,
+      enabledAt: (key) => (key & FINISHED) !== 0,
       waitsFor: () => `${name} to finish${t.started ? '' : ' (it was never spawned)'}`,
       run: (self) => hbAcquire(self, t),
     },
@@ -42,6 +50,7 @@ export function newTask(name: string): Task {
       access: 'read',
       label: `${name} starts`,
       enabled: () => t.started,
+      enabledAt: (key) => (key & STARTED) !== 0,
       waitsFor: () => `spawn ${name}`,
       run: (self) => hbAcquire(self, t),
     },

@@ -23,13 +23,23 @@ export interface WaitQueue extends SharedObject {
   readonly ops: { readonly schedule: Op<void>; readonly wakeUp: Op<void> };
 }
 
+/** The sum of 2^t over woken threads t: a bit set per thread, exact up to 53 threads. */
+function wokenKey(this: WaitQueue): number {
+  let key = 0;
+  for (const t of this.woken) key += 2 ** t.id;
+  return key;
+}
+
 export function newWaitQueue(name: string): WaitQueue {
-  return withOps<WaitQueue>({ name, waiters: new Set(), woken: new Set() }, (wq) => ({
+  return withOps<WaitQueue>({ name, waiters: new Set(), woken: new Set(), stateKey: wokenKey }, (wq) => ({
     schedule: {
       object: wq,
-      access: 'read',
+      // why a write: it takes the sleeper off `woken`, which another sleeper's enabled reads (and
+      // the queue's stateKey gives), so two sleepers' schedule() do not commute as reads would
+      access: 'write',
       label: `schedule() on ${name}`,
       enabled: (self) => wq.woken.has(self),
+      enabledAt: (woken, waiter) => Math.floor(woken / 2 ** waiter.id) % 2 === 1,
       waitsFor: () => `a wake_up(&${name})`,
       run: (self) => {
         wq.woken.delete(self);

@@ -43,7 +43,7 @@ export function inAtomic(self: ThreadContext): boolean {
  * sleep in atomic context runs (and faults) rather than blocking and hiding the bug behind a
  * deadlock report.
  */
-export function wouldSleepInAtomic(self: Pick<ThreadContext, 'held'>): boolean {
+export function wouldSleepInAtomic(self: { readonly held: readonly HeldResource[] }): boolean {
   for (const h of self.held) if (h.atomic && !excused(h.object)) return true;
   return false;
 }

@@ -37,7 +37,8 @@ describe(`dfs equals plain enumeration on ${PROGRAMS} random programs (seed ${SE
     expect(classesTotal).toBeGreaterThan(PROGRAMS);
     // the programs do reach deadlocks and invariant violations, so both paths were compared
     expect([...seen].sort()).toEqual(['deadlock', 'sum-not-three']);
-    // blocking can force a few sleep-set-blocked executions; they are counted, never in the classes
-    expect(abandonedTotal).toBeLessThan(classesTotal / 100);
+    // why 0: the locks declare stateKey and their acquisitions enabledAt (cells-and-locks.ts), so
+    // every reordering of an acquisition is decided, never tried (111 of 117,950 were before)
+    expect(abandonedTotal).toBe(0);
   }, DIFF_TIMEOUT_MS);
 });

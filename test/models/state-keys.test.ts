@@ -1,0 +1,212 @@
+/**
+ * The waiting primitives restate their `enabled` as `enabledAt` on their object's `stateKey`
+ * (Op.enabledAt), so dfs decides where a waiter can be reordered to instead of trying it. Each
+ * program here is searched with every execution audited, which compares the two at every point a
+ * thread waits (a difference is a model error), and must leave no abandoned execution. The last
+ * tests are the misuse: a wrong enabledAt, and a stateKey that is not a number.
+ */
+import { describe, expect, it } from 'vitest';
+import { complete, newCompletion, waitForCompletion, type Completion } from '../../models/completion';
+import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../../models/mutex';
+import { newRcu, rcuReadLock, rcuReadUnlock, synchronizeRcu, type Rcu } from '../../models/rcu';
+import { downRead, downWrite, newRwsem, upRead, upWrite, type Rwsem } from '../../models/rwsem';
+import { newSpinlock, spinLock, spinUnlock, type Spinlock } from '../../models/spinlock';
+import { join, newTask, spawn, spawned, type Task } from '../../models/task';
+import { newWaitQueue, waitEvent, wakeUp, type WaitQueue } from '../../models/waitqueue';
+import { newPlainField, readOnce, writeOnce, type PlainField } from '../../models/plain-field';
+import { perform } from '../../src/runtime/op';
+import type { ThreadBody } from '../../src/runtime/scenario';
+import { checkVariant } from '../../src/search/variant';
+import type { Verdict } from '../../src/search/verdict';
+import { program } from '../helpers/program';
+
+const EVERY_EXECUTION_AUDITED = { auditExecutions: 1_000_000 };
+
+function search<W extends object>(setup: () => W, threads: Record<string, ThreadBody<W>>): Verdict {
+  return checkVariant(program<W>({ setup, threads }), 'main', { limits: EVERY_EXECUTION_AUDITED });
+}
+
+interface Locks {
+  readonly m: Mutex;
+  readonly l: Spinlock;
+  readonly x: PlainField<number>;
+}
+const locks = (): Locks => ({ m: newMutex('m'), l: newSpinlock('l'), x: newPlainField('x', 0) });
+
+describe('stateKey and enabledAt of the waiting primitives, audited at every point', () => {
+  it('mutex and spinlock: the owner; a waiter in atomic context runs into might_sleep', () => {
+    const v = search<Locks>(locks, {
+      a: function* (w) {
+        yield* mutexLock(w.m);
+        yield* writeOnce(w.x, 1);
+        yield* mutexUnlock(w.m);
+      },
+      b: function* (w) {
+        yield* readOnce(w.x);
+        yield* mutexLock(w.m);
+        yield* mutexUnlock(w.m);
+      },
+      c: function* (w) {
+        yield* spinLock(w.l);
+        yield* mutexLock(w.m);
+        yield* mutexUnlock(w.m);
+        yield* spinUnlock(w.l);
+      },
+    });
+    expect(v.kind === 'violated' ? v.violations[0]!.check : v.kind).toBe('sleep-in-atomic');
+    expect(v.stats.executionsAbandoned).toBe(0);
+  });
+
+  for (const strict of [false, true]) {
+    it(`rwsem${strict ? ' (strict)' : ''}: writer, readers, the queued writer and who is first`, () => {
+      interface R {
+        readonly s: Rwsem;
+        readonly x: PlainField<number>;
+      }
+      const reader: ThreadBody<R> = function* (w) {
+        yield* readOnce(w.x);
+        yield* downRead(w.s);
+        yield* upRead(w.s);
+      };
+      const writer: ThreadBody<R> = function* (w) {
+        yield* downWrite(w.s);
+        yield* writeOnce(w.x, 1);
+        yield* upWrite(w.s);
+      };
+      const v = search<R>(() => ({ s: newRwsem('s', { strict }), x: newPlainField('x', 0) }), { r1: reader, w1: writer, w2: writer });
+      expect(v.kind === 'violated' ? v.violations[0]!.message : v.kind).toBe('holds');
+      expect(v.stats.executionsAbandoned).toBe(0);
+      expect(v.stats.executions).toBeGreaterThan(5);
+    });
+  }
+
+  it('completion: the count of complete() not yet consumed', () => {
+    interface C {
+      readonly c: Completion;
+      readonly x: PlainField<number>;
+    }
+    const v = search<C>(() => ({ c: newCompletion('c'), x: newPlainField('x', 0) }), {
+      waiter: function* (w) {
+        yield* writeOnce(w.x, 1);
+        yield* waitForCompletion(w.c);
+        yield* waitForCompletion(w.c);
+      },
+      completer: function* (w) {
+        yield* complete(w.c);
+        yield* readOnce(w.x);
+        yield* complete(w.c);
+      },
+    });
+    expect(v.kind === 'violated' ? v.violations[0]!.message : v.kind).toBe('holds');
+    expect(v.stats.executionsAbandoned).toBe(0);
+  });
+
+  it('wait queue: the woken threads, one bit each', () => {
+    interface Q {
+      readonly wq: WaitQueue;
+      readonly flag: PlainField<boolean>;
+    }
+    const waiter: ThreadBody<Q> = function* (w) {
+      yield* waitEvent(w.wq, 'flag', () => w.flag.value, w.flag);
+    };
+    const v = search<Q>(() => ({ wq: newWaitQueue('wq'), flag: newPlainField('flag', false) }), {
+      w1: waiter,
+      w2: waiter,
+      waker: function* (w) {
+        yield* writeOnce(w.flag, true);
+        yield* wakeUp(w.wq);
+      },
+    });
+    expect(v.kind === 'violated' ? v.violations[0]!.message : v.kind).toBe('holds');
+    expect(v.stats.executionsAbandoned).toBe(0);
+  });
+
+  it('task: started and finished', () => {
+    interface T {
+      readonly t: Task;
+      readonly x: PlainField<number>;
+    }
+    const v = search<T>(() => ({ t: newTask('child'), x: newPlainField('x', 0) }), {
+      parent: function* (w) {
+        yield* spawn(w.t);
+        yield* readOnce(w.x);
+        yield* join(w.t);
+      },
+      child: spawned<T>((w) => w.t, function* (w) {
+        yield* writeOnce(w.x, 1);
+      }),
+    });
+    expect(v.kind === 'violated' ? v.violations[0]!.message : v.kind).toBe('holds');
+    expect(v.stats.executionsAbandoned).toBe(0);
+  });
+
+  it('rcu: the oldest active section, which a grace period waits past', () => {
+    interface G {
+      readonly r: Rcu;
+      readonly x: PlainField<number>;
+    }
+    const reader: ThreadBody<G> = function* (w) {
+      yield* rcuReadLock(w.r);
+      yield* readOnce(w.x);
+      yield* rcuReadUnlock(w.r);
+    };
+    const v = search<G>(() => ({ r: newRcu('rcu'), x: newPlainField('x', 0) }), {
+      r1: reader,
+      updater: function* (w) {
+        yield* writeOnce(w.x, 1);
+        yield* synchronizeRcu(w.r);
+      },
+    });
+    expect(v.kind === 'violated' ? v.violations[0]!.message : v.kind).toBe('holds');
+    expect(v.stats.executionsAbandoned).toBe(0);
+  });
+});
+
+describe('misuse of stateKey and enabledAt', () => {
+  interface Gate {
+    readonly g: { readonly name: string; open: number; other: number; stateKey(): number };
+  }
+  // why `other` in enabled: a stateKey that leaves out something enabled reads
+  const gate = (): Gate => {
+    const g = { name: 'g', open: 0, other: 0, stateKey: () => g.open };
+    return { g };
+  };
+  const opener: ThreadBody<Gate> = function* (w) {
+    yield* perform<void>({ object: w.g, access: 'write', label: 'open g', run: () => void (w.g.open = 1) });
+    yield* perform<void>({ object: w.g, access: 'write', label: 'set other', run: () => void (w.g.other = 1) });
+  };
+
+  it('an enabledAt that disagrees with enabled is a model error naming the op and the key', () => {
+    const s = program<Gate>({
+      setup: gate,
+      threads: {
+        opener,
+        waiter: function* (w) {
+          yield* perform<void>({ object: w.g, access: 'read', label: 'wait for g', enabled: () => w.g.open === 1 && w.g.other === 1, enabledAt: (open) => open === 1, run: () => undefined });
+        },
+      },
+    });
+    expect(() => checkVariant(s, 'main', { limits: EVERY_EXECUTION_AUDITED })).toThrow(/waits at wait for g after step \d+: its enabledAt\(1\) gives true and its enabled false/);
+  });
+
+  it('enabledAt on an object with no stateKey, and a stateKey that is not a number, are model errors', () => {
+    const noKey = program<{ o: { name: string } }>({
+      setup: () => ({ o: { name: 'o' } }),
+      threads: {
+        t: function* (w) {
+          yield* perform<void>({ object: w.o, access: 'read', label: 'wait o', enabled: () => true, enabledAt: () => true, run: () => undefined });
+        },
+      },
+    });
+    expect(() => checkVariant(noKey, 'main')).toThrow(/wait o .*with enabledAt, but its object o has no stateKey\(\)/);
+    const badKey = program<{ o: { name: string; stateKey: () => number } }>({
+      setup: () => ({ o: { name: 'o', stateKey: () => Number.NaN } }),
+      threads: {
+        t: function* (w) {
+          yield* perform<void>({ object: w.o, access: 'write', label: 'touch o', run: () => undefined });
+        },
+      },
+    });
+    expect(() => checkVariant(badKey, 'main')).toThrow(/o: stateKey\(\) gave NaN before step 1 \(touch o\), not a number/);
+  });
+});
