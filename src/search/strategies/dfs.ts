@@ -31,9 +31,12 @@ import { choiceInPrefix } from '../forced-prefix';
  *   own object and thread, so when e' races with e but could not run before e (e released the
  *   lock e' waits for), the reversal point walks back over the earlier conflicting accesses to
  *   e''s object to the latest one before which e' can run (the acquisition that the release
- *   ended): lock acquisitions race with each other, as in Concuerror and Nidhugg. Where that is
- *   not recorded, a sequence is tried, and a branch that proves not runnable is dropped when
- *   reached (the execution then goes on with a fresh choice).
+ *   ended): lock acquisitions race with each other, as in Concuerror and Nidhugg. Whether e' can
+ *   run at a point is known from the enabled sets where its thread already waited there, or, for
+ *   an op that declares `enabledAt`, from its object's `stateKey` recorded before each step that
+ *   changed it (as Nidhugg evaluates await conditions on recorded values). Where neither tells, a
+ *   sequence is tried, and a branch that proves not runnable is dropped when reached (the
+ *   execution then goes on with a fresh choice).
  * - An execution ends with every thread returned, or with threads still pending: deadlocked
  *   (blocked), halted by a fatal fault, or cut by a bound. Each pending op then races like a next
  *   event, so a reordering that would have let it run (or run first) is still explored.
