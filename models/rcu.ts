@@ -116,6 +116,12 @@ function oldestActive(this: Rcu): number {
   return oldest;
 }
 
+/** A thread's part of oldestActive: its own section's number, Infinity outside one. */
+function sectionOf(this: Rcu, thread: number): number {
+  for (const [t, reader] of this.readers) if (t.id === thread) return reader.section;
+  return Number.POSITIVE_INFINITY;
+}
+
 function activeSections(r: Rcu): number[] {
   return [...r.readers.values()].map((x) => x.section);
 }
@@ -154,6 +160,7 @@ export function newRcu(name = 'rcu', options: RcuOptions = {}): Rcu {
     nextSection: 1,
     callbacks: [],
     stateKey: oldestActive,
+    threadKey: sectionOf,
     quiesce(self: ThreadContext) {
       const reader = this.readers.get(self);
       if (reader === undefined) return;

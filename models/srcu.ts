@@ -28,8 +28,26 @@ export interface Srcu extends SharedObject {
   readonly ops: { readonly readLock: Op<number>; readonly syncStart: Op<SrcuGracePeriod> };
 }
 
+/**
+ * The domain's stateKey: the oldest active token (Infinity with none). Tokens are handed out in
+ * order and never reused, so the readers a grace period waits for have all left exactly when the
+ * oldest active token is newer than the newest of theirs.
+ */
+function oldestToken(this: Srcu): number {
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const token of this.active.keys()) if (token < oldest) oldest = token;
+  return oldest;
+}
+
+/** A thread's part of oldestToken: the oldest token it holds. */
+function oldestTokenOf(this: Srcu, thread: number): number {
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const [token, reader] of this.active) if (reader.id === thread && token < oldest) oldest = token;
+  return oldest;
+}
+
 export function newSrcu(name: string): Srcu {
-  const s = { name, active: new Map<number, ThreadContext>(), nextToken: 1 } as Omit<Srcu, 'ops'> & { ops: Srcu['ops'] };
+  const s = { name, active: new Map<number, ThreadContext>(), nextToken: 1, stateKey: oldestToken, threadKey: oldestTokenOf } as Omit<Srcu, 'ops'> & { ops: Srcu['ops'] };
   const lockLabel = `srcu_read_lock(&${name})`;
   s.ops = {
     readLock: {
@@ -90,11 +108,13 @@ export function* synchronizeSrcu(s: Srcu): Steps<void> {
   const waitFor = gp.tokens;
   if (waitFor.length === 0) return;
   const label = `synchronize_srcu(&${s.name}) waits for readers`;
+  const newest = Math.max(...waitFor);
   yield* perform<void>({
     object: s,
     access: 'rcu-sync',
     label,
     enabled: () => waitFor.every((t) => !s.active.has(t)),
+    enabledAt: (oldest) => oldest > newest,
     waitsFor: () =>
       `SRCU readers ${waitFor
         .filter((t) => s.active.has(t))

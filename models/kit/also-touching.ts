@@ -3,7 +3,7 @@
  * `alsoTouches` entries. For wrappers that add what a scenario knows and a model cannot (a ghost
  * object written, the liveness of an object the step reads).
  */
-import type { Op, OtherTouch, ThreadContext } from '../../src/index';
+import type { Op, OtherTouch, ThreadContext, Waiter } from '../../src/index';
 
 export function opAlsoTouching(op: Op, extra: readonly OtherTouch[]): Op {
   return {
@@ -16,6 +16,8 @@ export function opAlsoTouching(op: Op, extra: readonly OtherTouch[]): Op {
     },
     // why closures: an op may be a class instance whose methods read `this`
     ...(op.enabled ? { enabled: (self: ThreadContext) => op.enabled!(self) } : {}),
+    // why not with a readByEnabled entry: enabledAt reads only the op's own object
+    ...(op.enabledAt && !extra.some((x) => x.readByEnabled === true) ? { enabledAt: (key: number, waiter: Waiter) => op.enabledAt!(key, waiter) } : {}),
     ...(op.waitsFor ? { waitsFor: (self: ThreadContext) => op.waitsFor!(self) } : {}),
     run: (self: ThreadContext) => op.run(self),
   };

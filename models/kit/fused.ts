@@ -109,6 +109,7 @@ class FusedOp<R> implements Op<R> {
   /** The first inner label until the op runs, then every inner label joined. */
   label: string;
   readonly enabled: ((self: ThreadContext) => boolean) | undefined;
+  readonly enabledAt: Op['enabledAt'];
   readonly waitsFor: ((self: ThreadContext) => string) | undefined;
   /** What `steps()` returned, once the op has run. */
   result: R | undefined = undefined;
@@ -129,6 +130,8 @@ class FusedOp<R> implements Op<R> {
     // fused op declares another object, the first op's lock is private and checked in run instead.
     const own = declare === undefined || declare.object === first.object;
     this.enabled = own ? first.enabled : undefined;
+    // why not with readByEnabled entries declared: enabledAt reads only the op's own object
+    this.enabledAt = own && !(declare?.alsoTouches ?? []).some((t) => (t as { readByEnabled?: boolean }).readByEnabled === true) ? first.enabledAt : undefined;
     this.waitsFor = own ? first.waitsFor : undefined;
     this.declared = declare !== undefined;
     this.declaredAlso = declare?.alsoTouches;
@@ -243,6 +246,7 @@ class AroundOp implements Op<unknown> {
   readonly access: Access;
   label: string;
   readonly enabled: ((self: ThreadContext) => boolean) | undefined;
+  readonly enabledAt: Op['enabledAt'];
   readonly waitsFor: ((self: ThreadContext) => string) | undefined;
   /** The inner helper advanced past this step: the next op, or its return value. */
   ahead: IteratorResult<Op, unknown> | null = null;
@@ -260,6 +264,7 @@ class AroundOp implements Op<unknown> {
     this.access = op.access;
     this.label = op.label;
     this.enabled = op.enabled;
+    this.enabledAt = op.enabledAt;
     this.waitsFor = op.waitsFor;
   }
 

@@ -624,7 +624,15 @@ export class ExecutionRunner {
       const t = this.threads[alive[k]!]!;
       const op = t.pending!;
       if (!t.gated || op.enabledAt === undefined) continue;
-      const key = op.object.stateKey!();
+      const o = op.object;
+      const key = o.stateKey!();
+      if (o.threadKey !== undefined) {
+        let least = Number.POSITIVE_INFINITY;
+        for (let u = 0; u < this.threads.length; u++) least = Math.min(least, o.threadKey(u));
+        if (least !== key) {
+          throw new ScenarioError(`${o.name}: stateKey() gives ${key} after step ${step} but the least of its threadKey() parts is ${least}; stateKey must be that least part`);
+        }
+      }
       const said = op.enabledAt(key, t.ctx);
       const is = this.runnableAt[alive[k]!] === stamp;
       if (said !== is) {

@@ -32,6 +32,14 @@ export interface SharedObject {
    * it may change it; the audit checks that `enabledAt` agrees with `enabled` on it.
    */
   stateKey?(): number;
+  /**
+   * For an object whose changes by different threads commute (the entries and exits of a
+   * read-side domain), the part of its state that thread `thread`'s own steps set, with
+   * `stateKey()` the least of the parts over all threads (the oldest active section). Lets the
+   * reduction recompose the state when some threads' changes are reordered away and others' stay.
+   * Only the thread's own steps, with a non-`read` access to this object, may change its part.
+   */
+  threadKey?(thread: number): number;
 }
 
 /**

@@ -10,6 +10,7 @@ import { complete, newCompletion, waitForCompletion, type Completion } from '../
 import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../../models/mutex';
 import { newRcu, rcuReadLock, rcuReadUnlock, synchronizeRcu, type Rcu } from '../../models/rcu';
 import { downRead, downWrite, newRwsem, upRead, upWrite, type Rwsem } from '../../models/rwsem';
+import { newSrcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu, type Srcu } from '../../models/srcu';
 import { newSpinlock, spinLock, spinUnlock, type Spinlock } from '../../models/spinlock';
 import { join, newTask, spawn, spawned, type Task } from '../../models/task';
 import { newWaitQueue, waitEvent, wakeUp, type WaitQueue } from '../../models/waitqueue';
@@ -140,7 +141,9 @@ describe('stateKey and enabledAt of the waiting primitives, audited at every poi
     expect(v.stats.executionsAbandoned).toBe(0);
   });
 
-  it('rcu: the oldest active section, which a grace period waits past', () => {
+  // why two readers: their entries and exits commute, so a reordering keeps one reader's changes
+  // and drops the other's, and the state there is recomposed from each thread's part (threadKey)
+  it('rcu: the oldest active section, which a grace period waits past, from the part of each reader', () => {
     interface G {
       readonly r: Rcu;
       readonly x: PlainField<number>;
@@ -152,9 +155,32 @@ describe('stateKey and enabledAt of the waiting primitives, audited at every poi
     };
     const v = search<G>(() => ({ r: newRcu('rcu'), x: newPlainField('x', 0) }), {
       r1: reader,
+      r2: reader,
       updater: function* (w) {
         yield* writeOnce(w.x, 1);
         yield* synchronizeRcu(w.r);
+      },
+    });
+    expect(v.kind === 'violated' ? v.violations[0]!.message : v.kind).toBe('holds');
+    expect(v.stats.executionsAbandoned).toBe(0);
+  });
+
+  it('srcu: the oldest active token, from the part of each reader', () => {
+    interface S {
+      readonly s: Srcu;
+      readonly x: PlainField<number>;
+    }
+    const reader: ThreadBody<S> = function* (w) {
+      const token = yield* srcuReadLock(w.s);
+      yield* readOnce(w.x);
+      yield* srcuReadUnlock(w.s, token);
+    };
+    const v = search<S>(() => ({ s: newSrcu('srcu'), x: newPlainField('x', 0) }), {
+      r1: reader,
+      r2: reader,
+      updater: function* (w) {
+        yield* writeOnce(w.x, 1);
+        yield* synchronizeSrcu(w.s);
       },
     });
     expect(v.kind === 'violated' ? v.violations[0]!.message : v.kind).toBe('holds');
@@ -187,6 +213,27 @@ describe('misuse of stateKey and enabledAt', () => {
       },
     });
     expect(() => checkVariant(s, 'main', { limits: EVERY_EXECUTION_AUDITED })).toThrow(/waits at wait for g after step \d+: its enabledAt\(1\) gives true and its enabled false/);
+  });
+
+  it('a stateKey that is not the least of its threadKey parts is a model error', () => {
+    interface D {
+      readonly d: { readonly name: string; open: boolean; stateKey(): number; threadKey(t: number): number };
+    }
+    const s = program<D>({
+      setup: () => {
+        const d = { name: 'd', open: false, stateKey: () => (d.open ? 1 : 0), threadKey: () => 5 };
+        return { d };
+      },
+      threads: {
+        opener: function* (w) {
+          yield* perform<void>({ object: w.d, access: 'write', label: 'open d', run: () => void (w.d.open = true) });
+        },
+        waiter: function* (w) {
+          yield* perform<void>({ object: w.d, access: 'read', label: 'wait d', enabled: () => w.d.open, enabledAt: (k) => k === 1, run: () => undefined });
+        },
+      },
+    });
+    expect(() => checkVariant(s, 'main')).toThrow(/d: stateKey\(\) gives 0 after step 0 but the least of its threadKey\(\) parts is 5/);
   });
 
   it('enabledAt on an object with no stateKey, and a stateKey that is not a number, are model errors', () => {

@@ -66,6 +66,11 @@ export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ:
 /** j's `enabled` as a function of its object's state key (Op.enabledAt, for j's thread). */
 export interface KeyedGate {
   enabledAt(key: number): boolean;
+  /**
+   * For an object with SharedObject.threadKey: thread t's part of it now, where j stands (read
+   * only for threads that did not change it before j); null for an object without.
+   */
+  readonly livePart: ((thread: number) => number) | null;
 }
 
 /**
@@ -91,7 +96,54 @@ export function runnableAfterNotdep(log: EventLog, f: number, j: number, gate: n
   }
   if (!removed) return runnableAtJ;
   if (!kept && log.poPrev[j]! < f) return log.isEnabledAt(f, log.thread[j]!) ? YES : NO;
-  return keyed !== null && gate === 1 ? stateDecides(log, f, j, runnableAtJ, keyed) : UNKNOWN;
+  if (keyed === null || gate !== 1) return UNKNOWN;
+  return keyed.livePart === null ? stateDecides(log, f, j, runnableAtJ, keyed) : partsDecide(log, f, j, runnableAtJ, keyed, keyed.livePart);
+}
+
+// scratch for partsDecide, by thread: the part found so far and how (0 none, KEPT, REMOVED)
+let parts = new Float64Array(8);
+let partFound = new Uint8Array(8);
+const KEPT = 1;
+const REMOVED = 2;
+
+/**
+ * stateDecides for an object whose threads' changes commute (SharedObject.threadKey): each
+ * thread's part there is its part before its earliest removed change (its changes are in program
+ * order, so the removed ones are its last), else after its latest change before j, else as it is
+ * where j stands; the key is the least part.
+ */
+function partsDecide(log: EventLog, f: number, j: number, runnableAtJ: number, keyed: KeyedGate, livePart: (thread: number) => number): number {
+  const threads = log.threads;
+  if (parts.length < threads) {
+    parts = new Float64Array(threads * 2);
+    partFound = new Uint8Array(threads * 2);
+  }
+  partFound.fill(0, 0, threads);
+  const obj = log.accObj[log.accStart[j]!]!;
+  let removed = false;
+  for (let a = log.latestAccess(obj); a >= 0; a = log.accObjPrev[a]!) {
+    const g = log.accEvent[a]!;
+    if (g >= j || log.accGroup[a] === READS) continue;
+    if (log.accStart[g] !== a) return UNKNOWN;
+    const t = log.thread[g]!;
+    if (g >= f && log.happensBefore(f, g)) {
+      parts[t] = log.keyBefore[g]!;
+      partFound[t] = REMOVED;
+      removed = true;
+    } else if (partFound[t] === 0) {
+      parts[t] = log.keyAfter[g]!;
+      partFound[t] = KEPT;
+    }
+  }
+  if (!removed) return runnableAtJ;
+  const waiter = log.thread[j]!;
+  let key = Number.POSITIVE_INFINITY;
+  for (let t = 0; t < threads; t++) {
+    const part = partFound[t] !== 0 ? parts[t]! : t === waiter ? log.keyBefore[j]! : livePart(t);
+    if (part !== part) return UNKNOWN;
+    if (part < key) key = part;
+  }
+  return keyed.enabledAt(key) ? YES : NO;
 }
 
 /**

@@ -33,6 +33,8 @@ export class EventLog {
    * that object declares none.
    */
   keyBefore = EMPTY_FLOATS;
+  /** For an object with SharedObject.threadKey, keyBefore[i] is event i's thread's part, and keyAfter[i] that part after it ran. */
+  keyAfter = EMPTY_FLOATS;
   /** Event i's accesses are accObj/accGroup[accStart[i] .. accEnd[i]). */
   accStart = EMPTY_INTS;
   accEnd = EMPTY_INTS;
@@ -130,6 +132,12 @@ export class EventLog {
   setKeyBefore(i: number, key: number): void {
     this.ensure(i + 1);
     this.keyBefore[i] = key;
+  }
+
+  /** Records keyAfter[i], after event i ran. */
+  setKeyAfter(i: number, key: number): void {
+    this.ensure(i + 1);
+    this.keyAfter[i] = key;
   }
 
   isEnabledAt(k: number, thread: number): boolean {
@@ -295,6 +303,7 @@ export class EventLog {
     this.thread = atLeast(this.thread, n);
     this.canBlock = atLeast(this.canBlock, n);
     this.keyBefore = atLeast(this.keyBefore, n);
+    this.keyAfter = atLeast(this.keyAfter, n);
     this.local = atLeast(this.local, n);
     this.poPrev = atLeast(this.poPrev, n);
     this.accStart = atLeast(this.accStart, n);

@@ -253,11 +253,9 @@ export class DfsStrategy implements Strategy {
    */
   private noteWaiter(i: number, op: Op, ctx: ThreadContext): void {
     const o = op.object;
-    if (o.stateKey !== undefined) {
-      const key = o.stateKey();
-      if (typeof key !== 'number' || key !== key) throw new ScenarioError(`${o.name}: stateKey() gave ${String(key)} before step ${i + 1} (${op.label}), not a number`);
-      this.log!.setKeyBefore(i, key);
-    } else this.log!.setKeyBefore(i, NaN);
+    if (o.threadKey !== undefined) this.log!.setKeyBefore(i, checkedKey(o.threadKey(ctx.id), o, 'threadKey', 'before', i, op));
+    else if (o.stateKey !== undefined) this.log!.setKeyBefore(i, checkedKey(o.stateKey(), o, 'stateKey', 'before', i, op));
+    else this.log!.setKeyBefore(i, NaN);
     if (op.enabledAt === undefined) {
       this.keyedOps[i] = null;
       return;
@@ -335,6 +333,8 @@ export class DfsStrategy implements Strategy {
       return;
     }
     this.recordEvent(step, thread, op);
+    const o = op.object;
+    if (o.threadKey !== undefined) log.setKeyAfter(step, checkedKey(o.threadKey(thread), o, 'threadKey', 'after', step, op));
     const node = this.path[step + 1]!;
     this.tree.setAccesses(node, log.accObj, log.accGroup, log.accStart[step]!, log.accEnd[step]!);
     const races = log.computeClockAndRaces(step);
@@ -374,8 +374,9 @@ export class DfsStrategy implements Strategy {
       this.recordEvent(n, q, op);
       this.noteWaiter(n, op, this.contexts[q]!);
       const races = this.log.computeClockAndRaces(n);
-      // a deadlocked thread cannot run where it stands; after a fault or cut it is not known
-      const runnable = this.deadlockSeen ? NO : UNKNOWN;
+      // a deadlocked thread cannot run where it stands; after a fault or cut it is not known,
+      // unless the op restates its enabled on its object's stateKey
+      const runnable = this.deadlockSeen ? NO : op.enabledAt === undefined ? UNKNOWN : op.enabledAt(op.object.stateKey!(), this.contexts[q]!) ? YES : NO;
       const mark = this.reversals;
       for (let r = 0; r < races; r++) this.reverse(this.log.races[r]!, n, runnable);
       for (let k = mark; k < this.reversals; k++) this.insertReversal(this.reversalAt[k]!, n, n, this.reversalOrigin[k]!);
@@ -701,15 +702,24 @@ export class DfsStrategy implements Strategy {
 }
 
 /** The gate bits of an op with `enabled`: its own object, and each `alsoTouches` entry it reads there. */
+/** A stateKey or threadKey value, or a model error naming the object and the step. */
+function checkedKey(key: unknown, o: Op['object'], what: string, when: string, i: number, op: Op): number {
+  if (typeof key !== 'number' || key !== key) throw new ScenarioError(`${o.name}: ${what}() gave ${String(key)} ${when} step ${i + 1} (${op.label}), not a number`);
+  return key;
+}
+
 /** KeyedGate over an op's enabledAt for one waiter; one reused instance, so no allocation per race. */
 class OpGate implements KeyedGate {
   private op: Op | null = null;
   private readonly waiter: { id: number; held: readonly HeldResource[] } = { id: 0, held: [] };
+  livePart: ((thread: number) => number) | null = null;
+  private readonly partOfObject = (thread: number): number => this.op!.object.threadKey!(thread);
 
   of(op: Op, thread: number, held: readonly HeldResource[]): KeyedGate {
     this.op = op;
     this.waiter.id = thread;
     this.waiter.held = held;
+    this.livePart = op.object.threadKey !== undefined ? this.partOfObject : null;
     return this;
   }
 
