@@ -206,6 +206,8 @@ export class DfsStrategy implements Strategy {
   private readonly keyedOps: (Op | null)[] = [];
   private readonly waiterHeld: HeldResource[][] = [];
   private readonly gate = new OpGate();
+  /** Whether the step being chosen or observed is on an object with a threadKey (noteWaiter). */
+  private threadKeyed = false;
   private lastThread = -1;
   private deadlockSeen = false;
   /** Origin of the last wakeup-tree branch of this execution that proved not runnable, 0: none. */
@@ -253,9 +255,15 @@ export class DfsStrategy implements Strategy {
    */
   private noteWaiter(i: number, op: Op, ctx: ThreadContext): void {
     const o = op.object;
-    if (o.threadKey !== undefined) this.log!.setKeyBefore(i, checkedKey(o.threadKey(ctx.id), o, 'threadKey', 'before', i, op));
-    else if (o.stateKey !== undefined) this.log!.setKeyBefore(i, checkedKey(o.stateKey(), o, 'stateKey', 'before', i, op));
-    else this.log!.setKeyBefore(i, NaN);
+    // why nothing for an object without a stateKey: keyBefore is read only for steps on keyed objects
+    this.threadKeyed = false;
+    if (o.stateKey !== undefined) {
+      this.threadKeyed = o.threadKey !== undefined;
+      const key = this.threadKeyed ? checkedKey(o.threadKey!(ctx.id), o, 'threadKey', 'before', i, op) : checkedKey(o.stateKey(), o, 'stateKey', 'before', i, op);
+      this.log!.setKeyBefore(i, key);
+    }
+    // why only for a step that can block: keyedOps is read only for those (reverse)
+    if (op.enabled === undefined) return;
     if (op.enabledAt === undefined) {
       this.keyedOps[i] = null;
       return;
@@ -333,8 +341,7 @@ export class DfsStrategy implements Strategy {
       return;
     }
     this.recordEvent(step, thread, op);
-    const o = op.object;
-    if (o.threadKey !== undefined) log.setKeyAfter(step, checkedKey(o.threadKey(thread), o, 'threadKey', 'after', step, op));
+    if (this.threadKeyed) log.setKeyAfter(step, checkedKey(op.object.threadKey!(thread), op.object, 'threadKey', 'after', step, op));
     const node = this.path[step + 1]!;
     this.tree.setAccesses(node, log.accObj, log.accGroup, log.accStart[step]!, log.accEnd[step]!);
     const races = log.computeClockAndRaces(step);
