@@ -174,9 +174,12 @@ interface ThreadState {
   gated: boolean;
   // invariant: choosing is pending's `choices` (a nondeterministic choice among that many), 0 when none
   choosing: number;
-  // invariant: the last op this thread announced that passed malformedOp (ops are mostly made once
-  // and announced again, and the check is a dozen property tests per step)
-  checked: unknown;
+  // invariant: checked holds the last CHECKED_OPS distinct ops this thread announced that passed
+  // malformedOp (ops are mostly made once and announced again, and the check is a dozen property
+  // tests per step; a thread cycles through a few: lock, read, write, unlock), checkedNext the slot
+  // the next one replaces
+  readonly checked: unknown[];
+  checkedNext: number;
   steps: number;
 }
 
@@ -232,7 +235,8 @@ export class ExecutionRunner {
       pending: null,
       gated: false,
       choosing: 0,
-      checked: null,
+      checked: new Array<unknown>(CHECKED_OPS).fill(NOT_YIELDED),
+      checkedNext: 0,
       steps: 0,
     }));
     this.picks = this.threads.map(() => []);
@@ -571,10 +575,12 @@ export class ExecutionRunner {
       return true;
     }
     const op = r.value;
-    if (op !== t.checked) {
+    const checked = t.checked;
+    if (op !== checked[0] && op !== checked[1] && op !== checked[2] && op !== checked[3]) {
       const wrong = malformedOp(op, step);
       if (wrong !== null) throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) ${wrong}`);
-      t.checked = op;
+      checked[t.checkedNext] = op;
+      t.checkedNext = (t.checkedNext + 1) & (CHECKED_OPS - 1);
     }
     t.pending = op as Op;
     t.gated = (op as Op).enabled !== undefined;
@@ -672,6 +678,11 @@ export class ExecutionRunner {
 }
 
 const NO_BLOCKED: readonly BlockedThread[] = [];
+
+/** How many validated ops each thread remembers (ThreadState.checked); the test unrolls 4. */
+const CHECKED_OPS = 4;
+/** What fills ThreadState.checked before any op: nothing a thread can yield (null and undefined it can). */
+const NOT_YIELDED: unknown = Symbol('not yielded');
 
 /** runStep's answer when the scheduler abandoned the run at a choice, before the step ran. */
 const PICK_ABANDONED = 2;

@@ -71,6 +71,23 @@ describe('execution', () => {
     expect(() => exploreProgram(p)).toThrow(/yielded 42 after step 0, not an op/);
   });
 
+  // why: each thread remembers the ops it validated, and nothing it yields may pass for one of them
+  it('after valid ops, a yielded null or undefined is still not an op', () => {
+    for (const bad of [null, undefined]) {
+      const p = program<W>({
+        setup: world,
+        threads: {
+          a: function* (w): Steps {
+            yield* spinLock(w.l);
+            yield* spinUnlock(w.l);
+            yield bad as unknown as Op;
+          },
+        },
+      });
+      expect(() => exploreProgram(p)).toThrow(new RegExp(`yielded ${String(bad)} after step 2, not an op`));
+    }
+  });
+
   it('a thread that throws outside a modeled fault is a broken scenario, with thread and step', () => {
     const p = program<W>({
       setup: world,
