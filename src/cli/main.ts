@@ -21,7 +21,7 @@ import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, see
 import { LazyPool } from '../distribute/worker-pool';
 import { githubAnnotations } from '../report/annotations';
 import { EXIT, type ExitCode } from './exit-codes';
-import { loadCheckEntries, loadScenarioFiles, loadsAsCommonJs } from './scenario-files';
+import { loadCheckEntries, loadScenarioFiles } from './scenario-files';
 import { closest } from './suggest';
 import { assertWritable, tryWrite } from './output-files';
 import { checkParamLimits } from '../app/param-limits';
@@ -146,7 +146,7 @@ async function check(entries: readonly CheckEntry[], options: CliOptions, io: Io
       },
     };
     if (options.shard) return shard(loaded, options, run, io);
-    const hosted = host === null ? () => null : (req: SearchRequest, order: TraceOrder) => (req.source === null || loadsAsCommonJs(req.source.url) ? null : hostedCheck(host, req, order, io));
+    const hosted = host === null ? () => null : (req: SearchRequest, order: TraceOrder) => (req.source === null ? null : hostedCheck(host, req, order, io));
     const checkOptions = { ...run, variant: options.variant, minimize: options.minimize, minimizeBudget: options.minimizeBudget, keepGoing: options.all || targets.length > 1 };
     reports = await checkHosted(targets, checkOptions, hosted, (r) => done.push(r));
   } catch (e) {

@@ -12,6 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ScenarioError, UsageError } from '../runtime/errors';
 import type { Scenario } from '../runtime/scenario';
 import { SearchMeter } from './meter';
+import { scenarioModuleExports } from './scenario-module';
 import { runSearch, type SearchOutcome } from './search-job';
 import { LazyPool } from './worker-pool';
 import type { SearchAnswer, SearchInit, SearchTask } from './search-protocol';
@@ -43,8 +44,7 @@ export function serveSearches<A, R>(after: AfterSearch<A, R> | null): void {
     const key = `${task.source.url}#${task.source.exportName}`;
     const known = loaded.get(key);
     if (known) return known;
-    const mod = (await import(task.source.url)) as Record<string, Scenario | undefined>;
-    const scenario = mod[task.source.exportName];
+    const scenario = (await scenarioModuleExports(task.source.url))[task.source.exportName] as Scenario | undefined;
     if (!scenario) throw new UsageError(`the search worker cannot find scenario ${key}`);
     loaded.set(key, scenario);
     return scenario;
