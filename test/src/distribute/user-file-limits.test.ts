@@ -2,8 +2,9 @@
  * The limits of issue 15 item 5 on a user's scenario files outside the repository (fixtures copied
  * to a temporary project that imports weft by URL): their searches run in the search worker too,
  * so --max-time ends a thread that never yields (in the search, or only in the minimization after
- * it) with a one-line model error, cuts a big search as incomplete, and Ctrl-C stops one with
- * exit 130. What fails a test is a process that does not end: a generous kill timer, no durations.
+ * it, or in a --replay of a token) with a one-line model error, cuts a big search as incomplete,
+ * and Ctrl-C stops one with exit 130. What fails a test is a process that does not end: a
+ * generous kill timer, no durations.
  *
  * Beside the ESM project, files node takes for CommonJS (a subdirectory whose package.json has no
  * `"type"`, and a .cts name): they require() a second copy of weft, and search in the worker all
@@ -139,6 +140,20 @@ describe('a user scenario file outside the repository, searched in the search wo
       expect(executions).toBeLessThan(2_704_156);
       expect(Number(m![2]!.replace(/,/g, ''))).toBeGreaterThanOrEqual(executions * 24);
       expect(r.err).toMatch(/weft: interrupted \(SIGINT\)/);
+    },
+    KILL_MS + 10_000,
+  );
+
+  it(
+    "--replay records in the worker too: a thread that never yields on the token's schedule is --max-time's model error",
+    async () => {
+      const r = await weft(['cjs/never-yields.ts', '--replay', 'w1:never-yields-cjs/main:AB', '--max-time', '1']);
+      expect(r.killed, `still running after ${KILL_MS / 1000} s:\n${r.out}${r.err}`).toBe(false);
+      expect(r.out).toBe('');
+      expect(r.err).toBe(
+        "weft: never-yields-cjs/main, replaying the token's schedule: B (b) did not yield within --max-time 1 s: step 2 (read x) or its code after it loops without yielding; every loop in a thread must yield an op (yield* a model helper) on each turn\n",
+      );
+      expect(r.code).toBe(2);
     },
     KILL_MS + 10_000,
   );
