@@ -5,7 +5,8 @@
  * worker can be terminated mid-loop; this thread's own code could not be). Why not a yielding
  * explorer instead: a thread body that loops without yielding never returns to any explorer.
  * What the report needs of the model after the search (a violation's schedule minimized and
- * recorded) runs there too, as the task's after step, under the same deadline.
+ * recorded) runs there too, as the task's after step, under the same deadline; so does a replay's
+ * recording, as a task with no search before its after step.
  *
  * Verdicts do not depend on this: the worker runs the very search `check()` runs in-process.
  */
