@@ -11,7 +11,8 @@ import type { renderHtml } from '../report/html';
 import { renderChanges, renderTable, renderViolations } from '../report/table';
 import { reportsToJson, traceToJson } from '../report/json';
 import { decodeToken, type ScheduleToken } from '../trace/schedule-token';
-import { recordTrace } from '../trace/trace';
+import type { Trace } from '../trace/trace';
+import { recordReplay, type ReplayOrder } from '../app/replay';
 import { parseArgs, type CliOptions } from './args';
 import type { ScenarioEntry } from '../app/check';
 import { checkHosted, SEARCH_WORKER_ENTRY, type BrokenEntry, type CheckedReport, type CheckEntry, type HostedOutcome, type RunOptions, type TraceOrder, type VariantReport, type ViolationTrace } from '../app/check';
@@ -21,7 +22,7 @@ import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, see
 import { LazyPool } from '../distribute/worker-pool';
 import { githubAnnotations } from '../report/annotations';
 import { EXIT, type ExitCode } from './exit-codes';
-import { loadCheckEntries, loadScenarioFiles, loadsAsCommonJs } from './scenario-files';
+import { loadCheckEntries, loadScenarioFiles } from './scenario-files';
 import { closest } from './suggest';
 import { assertWritable, tryWrite } from './output-files';
 import { checkParamLimits } from '../app/param-limits';
@@ -74,7 +75,7 @@ export async function main(argv: readonly string[], io: Io, registry: Registry, 
       const scenarios = options.files.length ? await loadScenarioFiles(options.files) : registry;
       if (options.list) return list(scenarios, io);
       if (options.merge) return merge(scenarios, options, io, command, files);
-      return replay(scenarios, options, io, command, files);
+      return await replay(scenarios, options, io, command, files);
     }
     return await check(options.files.length ? await loadCheckEntries(options.files, options) : registry, options, io, command, files);
   } catch (e) {
@@ -146,7 +147,7 @@ async function check(entries: readonly CheckEntry[], options: CliOptions, io: Io
       },
     };
     if (options.shard) return shard(loaded, options, run, io);
-    const hosted = host === null ? () => null : (req: SearchRequest, order: TraceOrder) => (req.source === null || loadsAsCommonJs(req.source.url) ? null : hostedCheck(host, req, order, io));
+    const hosted = host === null ? () => null : (req: SearchRequest, order: TraceOrder) => (req.source === null ? null : hostedCheck(host, req, order, io));
     const checkOptions = { ...run, variant: options.variant, minimize: options.minimize, minimizeBudget: options.minimizeBudget, keepGoing: options.all || targets.length > 1 };
     reports = await checkHosted(targets, checkOptions, hosted, (r) => done.push(r));
   } catch (e) {
@@ -225,7 +226,7 @@ function renderAll(reports: readonly VariantReport[], timing: boolean, io: Io, e
   io.out(`\n${renderSummary(reports)}\n`);
 }
 
-function replay(scenarios: Registry, options: CliOptions, io: Io, command: string, files: FileRenderers): ExitCode {
+async function replay(scenarios: Registry, options: CliOptions, io: Io, command: string, files: FileRenderers): Promise<ExitCode> {
   const token = decodeToken(options.replay!);
   if (options.scenario && options.scenario !== token.scenario) {
     throw new UsageError(`the token is for scenario '${token.scenario}', not '${options.scenario}'`);
@@ -235,17 +236,19 @@ function replay(scenarios: Registry, options: CliOptions, io: Io, command: strin
   }
   const found = findScenario(scenarios, token.scenario);
   const { scenario } = found;
-  const variant = variantOf(scenario, token.variant);
+  variantOf(scenario, token.variant); // an unknown variant is the first thing to say
   const params = paramsFor(scenario, { ...token.params, ...options.params });
   checkParamLimits(scenario, options.params);
   if (options.variant && options.variant !== token.variant) return confirm(options, io, files, scenario, token.variant, options.variant, params, token.schedule, token.picks);
-  // The trace is about the check the variant declares, as in the report that printed the token.
-  const declared = variant.expect !== undefined && variant.expect !== 'holds' ? variant.expect.violated : undefined;
-  const trace = recordTrace(scenario, token.variant, variant, params, token.schedule, {
-    explain: options.explain || options.html !== null,
-    ...(token.picks ? { picks: token.picks } : {}),
-    ...(declared ? { focus: declared } : {}),
-  });
+  const order: ReplayOrder = { replay: true, variant: token.variant, params, schedule: token.schedule, ...(token.picks ? { picks: token.picks } : {}), explain: options.explain || options.html !== null };
+  let trace: Trace;
+  try {
+    trace = await recordedReplay(found, order, options, io);
+  } catch (e) {
+    if (!(e instanceof SearchInterrupted)) throw e;
+    io.err(`weft: interrupted (SIGINT) while ${scenario.id}/${token.variant} replayed; nothing was recorded\n`);
+    return EXIT.interrupted;
+  }
   if (options.json) {
     io.out(`${JSON.stringify({ version: 1, scenario: scenario.id, variant: token.variant, status: trace.status, trace: traceToJson(trace) }, null, 2)}\n`);
   } else {
@@ -256,6 +259,23 @@ function replay(scenarios: Registry, options: CliOptions, io: Io, command: strin
   }
   const renderHtml = files.html;
   return writeAfter(io, options.html && renderHtml && ['--html', options.html, () => renderHtml({ trace, title: scenario.title, replay: replayCommand({ scenario, target: found.target ?? scenario.id, variant: token.variant, token: options.replay!.trim() }, command) })], EXIT.ok);
+}
+
+/**
+ * A replay's trace: recorded in the search worker for a scenario a user's file gives, as its check
+ * is (under --max-time's watchdog, with Ctrl-C heard), and in this thread for weft's own registry,
+ * whose models its tests keep from hanging and whose replays a worker's start would slow.
+ */
+async function recordedReplay(found: ScenarioEntry, order: ReplayOrder, options: CliOptions, io: Io): Promise<Trace> {
+  if (!options.files.length || !found.source) return recordReplay(found.scenario, order);
+  const host = new SearchHost(1, SEARCH_WORKER_ENTRY);
+  const target = variantOf(found.scenario, order.variant).expect ?? 'holds';
+  const req: SearchRequest = { scenario: found.scenario, source: found.source, variant: order.variant, params: order.params, strategy: options.strategy, limits: options.limits, target };
+  try {
+    return await host.replay<Trace>(req, order, io.interrupt);
+  } finally {
+    host.close();
+  }
 }
 
 /** Writes a file after the results printed; a failure is one line on stderr and exit 2. */

@@ -2,15 +2,17 @@
  * User scenario files: `check ./my-race.ts`, a directory, a glob or several paths. Each module's
  * exported scenarios (default and named) become entries that workers import by the same URL.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UsageError } from '../runtime/errors';
 import type { Scenario } from '../runtime/scenario';
 import type { BrokenEntry, CheckEntry, ScenarioEntry } from '../app/check';
+import { scenarioModuleExports } from '../distribute/scenario-module';
 
-const MODULE = /\.(ts|mts|js|mjs)$/;
+const MODULE = /\.[cm]?[jt]s$/;
 const GLOB = /[*?[\]{}]/;
+const DECLARATIONS = /\.d\.[cm]?ts$/;
 
 /** Whether a positional argument names files rather than a registry id. */
 export function isFileArgument(arg: string): boolean {
@@ -67,7 +69,7 @@ function expand(arg: string, cwd: string): string[] {
     const all: string[] = [];
     if (existsSync(base) && statSync(base).isDirectory()) walk(base, all);
     const re = globRegex(resolve(cwd, arg).split(sep).join('/'));
-    const hits = all.filter((f) => re.test(f.split(sep).join('/')) && MODULE.test(f) && !f.endsWith('.d.ts'));
+    const hits = all.filter((f) => re.test(f.split(sep).join('/')) && MODULE.test(f) && !DECLARATIONS.test(f));
     if (!hits.length) throw new UsageError(`no file matches '${arg}'`);
     return hits;
   }
@@ -76,47 +78,32 @@ function expand(arg: string, cwd: string): string[] {
   if (statSync(abs).isDirectory()) {
     const all: string[] = [];
     walk(abs, all);
-    const mods = all.filter((f) => MODULE.test(f) && !f.endsWith('.d.ts') && !/\.(test|spec)\.[mc]?[jt]s$/.test(f));
+    const mods = all.filter((f) => MODULE.test(f) && !DECLARATIONS.test(f) && !/\.(test|spec)\.[mc]?[jt]s$/.test(f));
     if (!mods.length) throw new UsageError(`no .ts or .js files in ${arg}`);
     return mods;
   }
   return [abs];
 }
 
-/**
- * Whether node takes the module at `url` for CommonJS: a .cts/.cjs name, or a .ts/.js one with no
- * `"type": "module"` in the nearest package.json. Such a module's imports are compiled to
- * require(), which in a worker gives it weft's modules as CommonJS instances of their own (its
- * oops would not be a KernelFault to the worker's runner), so its searches stay in this thread
- * (worker-boot.ts).
- */
-export function loadsAsCommonJs(url: string): boolean {
-  if (!url.startsWith('file:')) return false;
-  const file = fileURLToPath(url);
-  if (/\.c[jt]s$/.test(file)) return true;
-  if (/\.m[jt]s$/.test(file)) return false;
-  for (let dir = dirname(file); ; dir = dirname(dir)) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: unknown }).type !== 'module';
-      } catch {
-        return true;
-      }
-    }
-    if (dirname(dir) === dir) return true;
-  }
-}
-
 let tsxRegistered: Promise<unknown> | null = null;
 
-/** Under `npx tsx` TypeScript already loads; from compiled JS, tsx's loader is registered once. */
+/**
+ * Under `npx tsx` TypeScript already loads; from compiled JS, tsx's hooks are registered once.
+ * Why its CommonJS hook too, as its command line and the workers (worker-boot.ts) install it: a
+ * file node takes for CommonJS compiles its imports to require(), which only that hook serves.
+ */
 async function ensureTypeScript(): Promise<void> {
   if (process.execArgv.some((a) => a.includes('tsx')) || (process as { features?: { typescript?: unknown } }).features?.typescript) return;
   if (import.meta.url.endsWith('.ts')) return; // running from source: a TypeScript loader is in place
-  // why a variable: bundlers and tsc must not resolve an optional peer at build time
-  const api = 'tsx/esm/api';
-  tsxRegistered ??= import(api).then((m: { register: () => unknown }) => m.register());
+  // why variables: bundlers and tsc must not resolve an optional peer at build time
+  const [cjs, esm] = ['tsx/cjs/api', 'tsx/esm/api'];
+  type Api = { register: () => unknown };
+  tsxRegistered ??= import(cjs)
+    .then((c: Api) => {
+      c.register();
+      return import(esm);
+    })
+    .then((m: Api) => m.register());
   await tsxRegistered;
 }
 
@@ -145,11 +132,11 @@ export async function loadCheckEntries(args: readonly string[], run: { readonly 
   for (const abs of files) {
     const shown = isAbsolute(abs) ? relative(cwd, abs) || abs : abs;
     const display = shown.startsWith('..') || isAbsolute(shown) ? shown : `./${shown.split(sep).join('/')}`;
-    if (/\.m?ts$/.test(abs)) await ensureTypeScript();
+    if (/\.[cm]?ts$/.test(abs)) await ensureTypeScript();
     const url = pathToFileURL(abs).href;
-    let mod: Record<string, unknown>;
+    let mod: Readonly<Record<string, unknown>>;
     try {
-      mod = (await import(url)) as Record<string, unknown>;
+      mod = await scenarioModuleExports(url);
     } catch (e) {
       if (!keepGoing) throw new UsageError(`${display} throws on import: ${firstLine(e)}`);
       const broken: BrokenEntry = { broken: true, file: display.replace(/^\.\//, ''), target: display, error: firstLine(e) };

@@ -5,7 +5,8 @@
  * worker can be terminated mid-loop; this thread's own code could not be). Why not a yielding
  * explorer instead: a thread body that loops without yielding never returns to any explorer.
  * What the report needs of the model after the search (a violation's schedule minimized and
- * recorded) runs there too, as the task's after step, under the same deadline.
+ * recorded) runs there too, as the task's after step, under the same deadline; so does a replay's
+ * recording, as a task with no search before its after step.
  *
  * Verdicts do not depend on this: the worker runs the very search `check()` runs in-process.
  */
@@ -100,7 +101,25 @@ export class SearchHost {
    * (`afterCut`: its search's outcome stands). `signal` aborts it: SearchInterrupted, with what
    * was explored.
    */
-  search<R>(req: SearchRequest, after: unknown, signal?: AbortSignal): Promise<HostedSearch<R>> {
+  async search<R>(req: SearchRequest, after: unknown, signal?: AbortSignal): Promise<HostedSearch<R>> {
+    const h = await this.run<R>(req, after, true, signal);
+    if (h.outcome === null) throw new InternalError('the search worker answered a search without its outcome');
+    return { outcome: h.outcome, after: h.after, afterCut: h.afterCut };
+  }
+
+  /**
+   * Runs `work` in the worker's after step with no search before it (a replay's recording: one
+   * execution of a token's schedule), under the same watchdog: past --max-time, a model thread
+   * that has not moved is the same one-line ScenarioError as in a search, and work that still
+   * moves is ended as one that did not finish. `signal` aborts it: SearchInterrupted.
+   */
+  async replay<R>(req: SearchRequest, work: unknown, signal?: AbortSignal): Promise<R> {
+    const h = await this.run<R>(req, work, false, signal);
+    if (h.after === null) throw new InternalError('the search worker answered a replay without its result');
+    return h.after;
+  }
+
+  private run<R>(req: SearchRequest, after: unknown, search: boolean, signal?: AbortSignal): Promise<{ outcome: SearchOutcome | null; after: R | null; afterCut: boolean }> {
     if (req.source === null) throw new InternalError('a search without a module source cannot run in the search worker');
     if (signal?.aborted) return Promise.reject(this.interrupted(performance.now(), null));
     this.meter.reset();
@@ -118,9 +137,10 @@ export class SearchHost {
       ...(req.strategyOptions ? { strategyOptions: req.strategyOptions } : {}),
       limits: req.limits,
       target: req.target,
+      search,
       after: after ?? null,
     };
-    return new Promise<HostedSearch<R>>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const timers: NodeJS.Timeout[] = [];
       const settle = (f: () => void): void => {
         for (const t of timers) clearTimeout(t);
@@ -168,7 +188,8 @@ export class SearchHost {
             const searched = found;
             this.end();
             settle(() => {
-              if (stuck) reject(stuckError(req, stuck, searched !== null));
+              if (stuck) reject(stuckError(req, stuck, !search ? 'replay' : searched !== null ? 'after' : 'search'));
+              else if (!search) reject(new ScenarioError(`${req.scenario.id}/${req.variant}: the replay did not end within --max-time ${req.limits.timeMsMax / 1000} s, though its threads still moved`));
               else if (searched !== null) resolve({ outcome: searched, after: null, afterCut: true });
               else resolve({ outcome: { verdict: timeCut(req, totals, performance.now() - started), executionsByPreemptions: null }, after: null, afterCut: false });
             });
@@ -201,14 +222,15 @@ function timeCut(req: SearchRequest, totals: { executions: number; steps: number
 
 /**
  * The model error for a thread that never yielded, named with its last step's kernel label;
- * `afterSearch`: it happened in the after step, which replays other schedules than the search's.
+ * `during`: the search, the after step (which replays other schedules than the search's), or a
+ * replay of a token (no search at all).
  */
-function stuckError(req: SearchRequest, w: LaneWatch, afterSearch: boolean): ScenarioError {
+function stuckError(req: SearchRequest, w: LaneWatch, during: 'search' | 'after' | 'replay'): ScenarioError {
   const variant = variantOf(req.scenario, req.variant);
   const names = Object.keys(variant.threads);
   const who = (t: number): string => `${letterOf(t)} (${names[t] ?? `thread ${t}`})`;
   const limit = `--max-time ${req.limits.timeMsMax / 1000} s`;
-  const where = `${req.scenario.id}/${req.variant}${afterSearch ? ', after its search (replaying schedules for the report)' : ''}`;
+  const where = `${req.scenario.id}/${req.variant}${during === 'after' ? ', after its search (replaying schedules for the report)' : during === 'replay' ? ", replaying the token's schedule" : ''}`;
   const fix = 'every loop in a thread must yield an op (yield* a model helper) on each turn';
   if (w.phase === PHASE.begin) {
     if (w.thread < 0) return new ScenarioError(`${where}: setup() did not return within ${limit}`);

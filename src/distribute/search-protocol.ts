@@ -15,11 +15,13 @@ export interface SearchInit extends BootData {
 /**
  * A SearchRequest as plain data: the scenario is named by its module, the rest is the request's.
  * `after`: what the worker's after-search step (search-worker.ts) is to do with the outcome, as
- * plain data; null: nothing.
+ * plain data; null: nothing. `search` false: no search, only the after step (a replay), whose
+ * context then has no outcome.
  */
 export interface SearchTask<A = unknown> extends Omit<SearchRequest, 'scenario' | 'source' | 'meter'> {
   readonly id: number;
   readonly source: ScenarioSource;
+  readonly search: boolean;
   readonly after: A | null;
 }
 
@@ -28,6 +30,6 @@ export type SearchAnswer<R = unknown> =
   | { readonly id: number; readonly kind: 'started' }
   /** The search ended; the worker goes on with the task's `after` step, whose answer is `done`. */
   | { readonly id: number; readonly kind: 'searched'; readonly outcome: SearchOutcome }
-  /** `after`: what the after-search step returned; null when there was none to run. */
-  | { readonly id: number; readonly kind: 'done'; readonly outcome: SearchOutcome; readonly after: R | null }
+  /** `after`: what the after-search step returned; null when there was none to run. `outcome` null: the task had no search. */
+  | { readonly id: number; readonly kind: 'done'; readonly outcome: SearchOutcome | null; readonly after: R | null }
   | { readonly id: number; readonly kind: 'error'; readonly error: 'usage' | 'scenario' | 'internal'; readonly message: string };

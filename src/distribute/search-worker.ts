@@ -9,9 +9,10 @@
  * there is under the same watchdog as one that hangs in the search.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ScenarioError, UsageError } from '../runtime/errors';
+import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
 import type { Scenario } from '../runtime/scenario';
 import { SearchMeter } from './meter';
+import { scenarioModuleExports } from './scenario-module';
 import { runSearch, type SearchOutcome } from './search-job';
 import { LazyPool } from './worker-pool';
 import type { SearchAnswer, SearchInit, SearchTask } from './search-protocol';
@@ -20,7 +21,8 @@ import type { SearchAnswer, SearchInit, SearchTask } from './search-protocol';
 export interface AfterSearchContext {
   readonly scenario: Scenario;
   readonly task: SearchTask;
-  readonly outcome: SearchOutcome;
+  /** Null when the task had no search (a replay). */
+  readonly outcome: SearchOutcome | null;
   /** The watch the search noted its place in: an after-search runner notes its own there. */
   readonly watch: Int32Array;
   /** To be called once per execution the step runs: the watchdog's sign that it moves. */
@@ -43,8 +45,7 @@ export function serveSearches<A, R>(after: AfterSearch<A, R> | null): void {
     const key = `${task.source.url}#${task.source.exportName}`;
     const known = loaded.get(key);
     if (known) return known;
-    const mod = (await import(task.source.url)) as Record<string, Scenario | undefined>;
-    const scenario = mod[task.source.exportName];
+    const scenario = (await scenarioModuleExports(task.source.url))[task.source.exportName] as Scenario | undefined;
     if (!scenario) throw new UsageError(`the search worker cannot find scenario ${key}`);
     loaded.set(key, scenario);
     return scenario;
@@ -54,11 +55,16 @@ export function serveSearches<A, R>(after: AfterSearch<A, R> | null): void {
     try {
       const scenario = await load(task);
       port.postMessage({ id: task.id, kind: 'started' } satisfies SearchAnswer);
-      const { source, id: _id, after: _after, ...rest } = task;
+      const ran = (): void => meter.ranAfter(0);
+      if (!task.search) {
+        if (task.after === null || after === null) throw new InternalError('a task without a search has nothing to run');
+        return { id: task.id, kind: 'done', outcome: null, after: after(task.after as A, { scenario, task, outcome: null, watch: lane.watch, ran }) };
+      }
+      const { source, id: _id, after: _after, search: _search, ...rest } = task;
       const outcome = runSearch({ ...rest, scenario, source, meter: lane }, () => pool.get());
       if (task.after === null || after === null) return { id: task.id, kind: 'done', outcome, after: null };
       port.postMessage({ id: task.id, kind: 'searched', outcome } satisfies SearchAnswer);
-      const done = after(task.after as A, { scenario, task, outcome, watch: lane.watch, ran: () => meter.ranAfter(0) });
+      const done = after(task.after as A, { scenario, task, outcome, watch: lane.watch, ran });
       return { id: task.id, kind: 'done', outcome, after: done };
     } catch (e) {
       const error = e instanceof UsageError ? 'usage' : e instanceof ScenarioError ? 'scenario' : 'internal';

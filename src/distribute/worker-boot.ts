@@ -20,9 +20,12 @@
  * Why registered in the worker: node hands neither `--import` hooks (tsx's CLI) nor hooks
  * registered at run time (the installed bin, vitest) to a worker it starts.
  *
- * What one copy cannot cover: a scenario file node takes for CommonJS (no `"type": "module"`
- * above it, a .ts or .js name) has its imports compiled to require(), which gives it weft's
- * modules as CommonJS instances of their own, in the main thread as much as here.
+ * What one copy cannot cover: a scenario file node takes for CommonJS (a .cts name, or a .ts or
+ * .js one with no `"type": "module"` above it) has its imports compiled to require(), which gives
+ * it weft's modules as CommonJS instances of their own, in the main thread as much as here. Such a
+ * file searches here all the same: what the runner recognises of the objects its copy makes (an
+ * oops, weft's other errors) it recognises by a brand both copies share (runtime/errors.ts), and
+ * the rest crosses as plain data (ops, worlds, violations on the thread's context).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

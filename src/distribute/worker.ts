@@ -9,6 +9,7 @@ import type { Scenario } from '../runtime/scenario';
 import { variantOf } from '../search/variant';
 import { explorePartition } from './partition';
 import { SearchMeter } from './meter';
+import { scenarioModuleExports } from './scenario-module';
 import {
   ANSWERS_WORD,
   CLAIMED_BY_WORKER,
@@ -30,8 +31,7 @@ async function load(source: ScenarioSource): Promise<Scenario> {
   const key = `${source.url}#${source.exportName}`;
   const known = loaded.get(key);
   if (known) return known;
-  const mod = (await import(source.url)) as Record<string, Scenario | undefined>;
-  const scenario = mod[source.exportName];
+  const scenario = (await scenarioModuleExports(source.url))[source.exportName] as Scenario | undefined;
   if (!scenario) throw new UsageError(`worker cannot find scenario ${key}`);
   loaded.set(key, scenario);
   return scenario;

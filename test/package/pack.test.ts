@@ -138,6 +138,13 @@ beforeAll(() => {
     if (!text.includes("from '../../../src/index'")) throw new Error(`${f}.ts no longer imports weft as this test rewrites it`);
     writeFileSync(path.join(project, 'limits', `${f}.ts`), text.replace("from '../../../src/index'", `from '${NAME}'`));
   }
+  // files node takes for CommonJS: a folder whose package.json has no "type", and a .cts name
+  mkdirSync(path.join(project, 'cjs'));
+  writeFileSync(path.join(project, 'cjs', 'package.json'), JSON.stringify({ name: 'weft-pack-cjs', private: true }));
+  for (const [f, to] of [['slow-minimize', 'slow-minimize.ts'], ['never-yields', 'never-yields.cts']] as const) {
+    const text = readFileSync(path.join(ROOT, 'test/fixtures/limits', `${f}.ts`), 'utf8');
+    writeFileSync(path.join(project, 'cjs', to), `${text.replace("from '../../../src/index'", `from '${NAME}'`)}\nif (typeof module !== 'object') throw new Error('loaded as ESM, not as CommonJS');\n`);
+  }
 }, SETUP_MS);
 
 afterAll(() => {
@@ -185,6 +192,16 @@ describe(`the packed ${NAME}, installed in a project outside the repo`, () => {
     expect(r.stdout).toMatch(/never-yields\/main: B \(b\) did not yield within --max-time 1 s: step 2 \(read x\)/);
     // its BUG_ON seen as one by the worker's runner: the worker shares the scenario's copy of the package
     expect(r.stdout).toMatch(/hangs-in-minimize\/main, after its search \(replaying schedules for the report\): B \(b\) did not yield within --max-time 1 s: step 1 \(read x\)/);
+    expect(r.status).toBe(2);
+  });
+
+  it("the installed bin checks files node takes for CommonJS (their require()d copy of the package) in its worker: an oops with its trace, --max-time's model error", () => {
+    const r = run(NPX, ['--no', 'weft', 'check', 'cjs/slow-minimize.ts', 'cjs/never-yields.cts', '--max-time', '1', '--no-timing'], project);
+    expect(r.error, 'the bin did not end').toBeUndefined();
+    expect(r.stdout).toContain('verdict violated:bug-on (expected violated:bug-on) · 1 execution, 6 steps (dfs) · as expected');
+    expect(r.stdout).toContain('✗ bug-on at t6 in B (b): b2: A ran whole before B');
+    expect(r.stdout).toMatch(/never-yields\/main: B \(b\) did not yield within --max-time 1 s: step 2 \(read x\)/);
+    expect(r.stdout).toContain('2 scenarios, 2 variants: 1 as expected, 1 not (1 threw)');
     expect(r.status).toBe(2);
   });
 

@@ -67,7 +67,7 @@ beforeAll(() => {
   log = join(dir, 'imports.log');
   wait = join(dir, 'wait-for-a-worker');
   file = join(dir, 'writers.ts');
-  // an ESM project, whose files search in the search worker (a CommonJS one's stay in the main thread)
+  // an ESM project: the module's log line names the thread by import.meta.url, which CommonJS lacks
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'weft-jobs-probe', private: true, type: 'module' }));
   writeFileSync(file, source(log, wait));
 });

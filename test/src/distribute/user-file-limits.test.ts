@@ -2,11 +2,17 @@
  * The limits of issue 15 item 5 on a user's scenario files outside the repository (fixtures copied
  * to a temporary project that imports weft by URL): their searches run in the search worker too,
  * so --max-time ends a thread that never yields (in the search, or only in the minimization after
- * it) with a one-line model error, cuts a big search as incomplete, and Ctrl-C stops one with
- * exit 130. What fails a test is a process that does not end: a generous kill timer, no durations.
+ * it, or in a --replay of a token) with a one-line model error, cuts a big search as incomplete,
+ * and Ctrl-C stops one with exit 130. What fails a test is a process that does not end: a
+ * generous kill timer, no durations.
+ *
+ * Beside the ESM project, files node takes for CommonJS (a subdirectory whose package.json has no
+ * `"type"`, and a .cts name): they require() a second copy of weft, and search in the worker all
+ * the same, limits and all. They run in the same command as the ESM ones, which costs less than a
+ * run of their own.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +21,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const repo = resolve(__dirname, '../../..');
 const TSX = join(repo, 'node_modules/tsx/dist/cli.mjs');
 const FIXTURES = ['never-yields', 'hangs-in-minimize', 'long-search'] as const;
+/** The CommonJS copies: where each goes (under the project), its scenario id given a `-cjs` suffix. */
+const CJS_FIXTURES = { 'never-yields': 'cjs/never-yields.ts', 'slow-minimize': 'cjs/slow-minimize.ts', 'long-search': 'long-search.cts' } as const;
 /** Past this the process is taken to hang: the failure this file guards against. */
 const KILL_MS = 90_000;
 
@@ -24,10 +32,19 @@ beforeAll(() => {
   // a project of the user's own: ESM, as `npm init` plus `"type": "module"` makes it
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'weft-limits-probe', private: true, type: 'module' }));
   const index = pathToFileURL(join(repo, 'src/index.ts')).href;
-  for (const f of FIXTURES) {
+  const fixture = (f: string): string => {
     const text = readFileSync(join(repo, 'test/fixtures/limits', `${f}.ts`), 'utf8');
     if (!text.includes("from '../../../src/index'")) throw new Error(`${f}.ts no longer imports weft as this test rewrites it`);
-    writeFileSync(join(dir, `${f}.ts`), text.replace("from '../../../src/index'", `from '${index}'`));
+    return text.replace("from '../../../src/index'", `from '${index}'`);
+  };
+  for (const f of FIXTURES) writeFileSync(join(dir, `${f}.ts`), fixture(f));
+  mkdirSync(join(dir, 'cjs'));
+  writeFileSync(join(dir, 'cjs', 'package.json'), JSON.stringify({ name: 'weft-limits-cjs', private: true }));
+  for (const [f, to] of Object.entries(CJS_FIXTURES)) {
+    const text = fixture(f);
+    if (!text.includes(`id: '${f}'`)) throw new Error(`${f}.ts no longer declares its id as this test rewrites it`);
+    // why the guard: a copy that node took for ESM after all would pass without testing anything
+    writeFileSync(join(dir, to), `${text.replace(`id: '${f}'`, `id: '${f}-cjs'`)}\nif (typeof module !== 'object') throw new Error('loaded as ESM, not as CommonJS');\n`);
   }
 });
 afterAll(() => {
@@ -83,7 +100,7 @@ describe('a user scenario file outside the repository, searched in the search wo
   it(
     '--max-time 1: a thread that never yields, in the search or only in minimization, is a one-line model error; a big search is incomplete',
     async () => {
-      const r = await weft(['never-yields.ts', 'hangs-in-minimize.ts', 'long-search.ts', '--max-time', '1', '--no-timing']);
+      const r = await weft(['never-yields.ts', 'hangs-in-minimize.ts', 'long-search.ts', ...Object.values(CJS_FIXTURES), '--max-time', '1', '--no-timing']);
       expect(r.killed, `still running after ${KILL_MS / 1000} s:\n${r.out}${r.err}`).toBe(false);
       expect(r.code, r.err).toBe(2);
       expect(r.out).toMatch(/error \(expected holds\): never-yields\/main: B \(b\) did not yield within --max-time 1 s: step 2 \(read x\) or its code after it loops without yielding; every loop/);
@@ -93,10 +110,20 @@ describe('a user scenario file outside the repository, searched in the search wo
         /error \(expected violated:bug-on\): hangs-in-minimize\/main, after its search \(replaying schedules for the report\): B \(b\) did not yield within --max-time 1 s: step 1 \(read x\) or its code/,
       );
       expect(r.out).toMatch(/verdict incomplete \(expected holds\) · [\d,]+ executions, [\d,]+ steps, search incomplete: stopped after 1\.0 s .*--max-time/);
-      const executions = Number(/nothing to find\n.*· ([\d,]+) executions/.exec(r.out)![1]!.replace(/,/g, ''));
+      const cut = [...r.out.matchAll(/nothing to find\n.*verdict incomplete \(expected holds\) · ([\d,]+) executions, [\d,]+ steps, search incomplete: stopped after 1\.0 s .*--max-time/g)];
+      // the ESM file's search and the .cts one's
+      expect(cut).toHaveLength(2);
       // C(24, 12) = 2,704,156 executions would be the whole search
-      expect(executions).toBeLessThan(2_704_156);
-      expect(r.out).toContain('3 scenarios, 3 variants: 0 as expected, 3 not (2 threw)');
+      for (const m of cut) expect(Number(m[1]!.replace(/,/g, ''))).toBeLessThan(2_704_156);
+      // the CommonJS files, with weft's modules a copy of their own: the same model error from the
+      // worker's watchdog, and their oops a BUG_ON to the worker's runner, with its trace
+      expect(r.out).toMatch(/error \(expected holds\): never-yields-cjs\/main: B \(b\) did not yield within --max-time 1 s: step 2 \(read x\) or its code after it loops without yielding/);
+      expect(r.out).toMatch(/verdict violated:bug-on \(expected violated:bug-on\) · 1 execution, 6 steps \(dfs\) · as expected/);
+      expect(r.out).toMatch(/6 │ +│ b2 +✗ bug-on ◀/);
+      expect(r.out).toContain('✗ bug-on at t6 in B (b): b2: A ran whole before B');
+      expect(r.out).toContain('replay: npx tsx check ./cjs/slow-minimize.ts --variant main --replay w1:slow-minimize-cjs/main:A3B3');
+      expect(r.out).not.toContain('loaded as ESM');
+      expect(r.out).toContain('6 scenarios, 6 variants: 1 as expected, 5 not (3 threw)');
     },
     KILL_MS + 10_000,
   );
@@ -113,6 +140,20 @@ describe('a user scenario file outside the repository, searched in the search wo
       expect(executions).toBeLessThan(2_704_156);
       expect(Number(m![2]!.replace(/,/g, ''))).toBeGreaterThanOrEqual(executions * 24);
       expect(r.err).toMatch(/weft: interrupted \(SIGINT\)/);
+    },
+    KILL_MS + 10_000,
+  );
+
+  it(
+    "--replay records in the worker too: a thread that never yields on the token's schedule is --max-time's model error",
+    async () => {
+      const r = await weft(['cjs/never-yields.ts', '--replay', 'w1:never-yields-cjs/main:AB', '--max-time', '1']);
+      expect(r.killed, `still running after ${KILL_MS / 1000} s:\n${r.out}${r.err}`).toBe(false);
+      expect(r.out).toBe('');
+      expect(r.err).toBe(
+        "weft: never-yields-cjs/main, replaying the token's schedule: B (b) did not yield within --max-time 1 s: step 2 (read x) or its code after it loops without yielding; every loop in a thread must yield an op (yield* a model helper) on each turn\n",
+      );
+      expect(r.code).toBe(2);
     },
     KILL_MS + 10_000,
   );
