@@ -303,6 +303,12 @@ export interface ViolationTrace {
   readonly picks?: Picks;
   readonly minimization: Minimization | null;
   readonly trace: Trace;
+  /**
+   * With several expected checks: for each other one the search met, the schedule of the execution
+   * that met it, minimized for that check as the printed trace is for its own (the TraceOrder
+   * says whether to minimize).
+   */
+  readonly others: readonly { readonly check: CheckId; readonly schedule: readonly number[]; readonly picks?: Picks }[];
 }
 
 /** Where a watchdog follows the runs of traceViolation (a search worker's meter): see AfterSearchContext. */
@@ -348,7 +354,24 @@ export function traceViolation(scenario: Scenario, name: string, params: Params,
   }
   const chosen = picks ? { picks } : {};
   const trace = recordTrace(counted, name, variant, params, schedule, { focus, explain: order.explain, audit: true, ...watch, ...chosen });
-  return { schedule, ...chosen, minimization, trace };
+  const others: { check: CheckId; schedule: readonly number[]; picks?: Picks }[] = [];
+  const findings: readonly Finding[] = [verdict, ...(verdict.also ?? [])];
+  for (const check of expectedChecks(expected)) {
+    if (check === focus) continue;
+    const f = findings.find((x) => x.violations.some((v) => v.check === check));
+    if (f === undefined) continue;
+    if (!order.minimize) {
+      others.push({ check, schedule: f.schedule, ...(f.picks ? { picks: f.picks } : {}) });
+      continue;
+    }
+    const m = minimizeSchedule({
+      ...{ scenario: counted, variant, params, schedule: f.schedule, check, limits: withAudit(order.limits), ...watch },
+      ...(f.picks ? { picks: f.picks } : {}),
+      ...(order.minimizeBudget === undefined ? {} : { executionsMax: order.minimizeBudget }),
+    });
+    others.push({ check, schedule: m.schedule, ...(m.picks ? { picks: m.picks } : {}) });
+  }
+  return { schedule, ...chosen, minimization, trace, others };
 }
 
 /**
@@ -416,12 +439,14 @@ function reportOf(job: Job, searched: SearchOutcome, options: RunOptions, traced
   let trace: Trace | null = null;
   let token: string | null = null;
   let minimization: Minimization | null = null;
+  let otherTraces: ViolationTrace['others'] = [];
   if (verdict.kind === 'violated') {
     const made = traced !== undefined && 'trace' in traced ? traced : traceViolation(scenario, name, params, verdict, traced ?? traceOrder(options));
     ({ trace, minimization } = made);
+    otherTraces = made.others ?? [];
     token = encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule: made.schedule, ...(made.picks ? { picks: made.picks } : {}) });
   }
-  const tokenOf = (f: Finding): string =>
+  const tokenOf = (f: Pick<Finding, 'schedule' | 'picks'>): string =>
     encodeToken({ scenario: scenario.id, variant: name, params: nonDefaultParams(scenario.params, params), schedule: f.schedule, ...(f.picks ? { picks: f.picks } : {}) });
   const replayOf = (t: string): string => replayCommand({ scenario, target: named ?? scenario.id, variant: name, token: t }, options.command);
   const wantedChecks = expectedChecks(expected);
@@ -430,8 +455,10 @@ function reportOf(job: Job, searched: SearchOutcome, options: RunOptions, traced
   const expectations = (wantedChecks.length < 2 ? [] : wantedChecks).map((check): ExpectedCheckReport => {
     const f = met.find((x) => x.violations.some((v) => v.check === check));
     if (f === undefined) return { check, found: false, message: null, token: null, replay: null };
-    // why the printed trace's token for its own check: that schedule was minimized for it
-    const t = f === verdict && verdict.kind === 'violated' && trace?.focus?.check === check && token !== null ? token : tokenOf(f);
+    // why the printed trace's token for its own check, and the others' minimized schedules: each was
+    // minimized for its check (traceViolation)
+    const minimized = otherTraces.find((o) => o.check === check);
+    const t = f === verdict && verdict.kind === 'violated' && trace?.focus?.check === check && token !== null ? token : tokenOf(minimized ?? f);
     return { check, found: true, message: f.violations.find((v) => v.check === check)!.message, token: t, replay: replayOf(t) };
   });
   return {

@@ -21,7 +21,7 @@ import { recordTrace } from '../../src/trace/trace';
 import { condBroadcast, condSignal, condWait, newCondVar, type CondVar } from '../../models/condvar';
 import { mutexLock, mutexUnlock, newMutex, type Mutex } from '../../models/mutex';
 import { join, newTask, spawn, spawned, type Task } from '../../models/task';
-import type { Op, SharedObject } from '../../src/index';
+import { perform, type Op, type SharedObject, type Steps } from '../../src/index';
 import { ExecutionRunner } from '../../src/runtime/execution';
 import { DfsStrategy } from '../../src/search/strategies/dfs';
 import { ExhaustiveStrategy } from '../../src/search/strategies/exhaustive';
@@ -316,6 +316,58 @@ describe('several expectations per variant', () => {
     expect(text).toMatch(/expected deadlock: violated: .*wait for c.* · replay: .*--replay w1:two-ways-to-fail\/main:A~A=1/);
     expect((reportsToJson([r], false) as { results: { expectations: unknown[] }[] }).results[0]!.expectations).toHaveLength(2);
     expect(renderJunit([r], false)).toMatch(/expected deadlock: violated/);
+  });
+
+  // why three threads: the search meets the deadlock first in an execution where the third thread
+  // ran to its end before the other two (B4A4C3, 11 steps); its replay token is minimized for the
+  // deadlock as the printed trace is for the assertion: 7 steps, 1 preemption
+  it('each expected check gets a minimized replay token, not the first schedule that met it', () => {
+    interface L { l1: Mutex; l2: Mutex; x: Cell; y: Cell; z: Cell }
+    const set = (c: Cell, v: number): Steps<void> => perform<void>({ object: c, access: 'write', label: `${c.name} = ${v}`, run: () => void (c.value = v) });
+    const abba = defineScenario<L>({
+      id: 'abba',
+      title: 'an assertion at the end of one thread, a lock-order deadlock on the way',
+      commits: [],
+      setup: () => ({ l1: newMutex('l1'), l2: newMutex('l2'), x: cell('x'), y: cell('y'), z: cell('z') }),
+      variants: {
+        main: {
+          summary: 'test',
+          expect: { violated: 'assertion', and: ['deadlock'] },
+          threads: {
+            a: function* (w) {
+              yield* set(w.x, 1);
+              yield* set(w.x, 2);
+              yield* mutexLock(w.l1);
+              yield* set(w.x, 3);
+              yield* mutexLock(w.l2);
+              yield* mutexUnlock(w.l2);
+              yield* mutexUnlock(w.l1);
+              if ((yield* choose(2)) === 0) assert.fail('took the zero branch');
+            },
+            c: function* (w) {
+              yield* mutexLock(w.l1);
+              yield* set(w.z, 4);
+              yield* mutexUnlock(w.l1);
+              yield* set(w.z, 5);
+            },
+            b: function* (w) {
+              yield* set(w.y, 6);
+              yield* mutexLock(w.l2);
+              yield* set(w.y, 7);
+              yield* mutexLock(w.l1);
+              yield* mutexUnlock(w.l1);
+              yield* mutexUnlock(w.l2);
+            },
+          },
+        },
+      },
+    });
+    const r = run(abba);
+    if (r.kind !== 'checked') throw new Error('no verdict');
+    expect(r.expectations.map((e) => [e.check, e.token])).toEqual([
+      ['assertion', 'w1:abba/main:A8~A=0'],
+      ['deadlock', 'w1:abba/main:A3C3A'],
+    ]);
   });
 
   it('a bound that stops the search first is incomplete and names what was not met; the single form is unchanged', () => {
