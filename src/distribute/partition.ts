@@ -69,7 +69,10 @@ function expandLevels(runner: ExecutionRunner, rule: PartitionRule): TopNode[] {
     const next: TopNode[] = [];
     let grew = false;
     for (const node of frontier) {
-      if (node.leaf || !probe.look(runner, node.prefix)) {
+      // why a leaf when a runnable thread is about to choose: its child would fix the choice's step
+      // in the prefix, which fixes a thread and not a value (forced-prefix.ts), and every runnable
+      // thread must have its child for the partitions to cover the tree
+      if (node.leaf || !probe.look(runner, node.prefix) || probe.enabled.some((t) => probe.pending[t]!.choices !== undefined)) {
         next.push({ ...node, leaf: true });
         continue;
       }

@@ -96,7 +96,9 @@ const CANDIDATES_MAX = 4;
  * run first" is nearly empty and costs executions to learn it; ids break ties.
  */
 function candidates(enabled: readonly number[], pending: readonly (Op | null)[], sleeping: readonly number[], observed: Observed): number[] {
-  const awake = enabled.filter((t) => !sleeping.includes(t));
+  // why not a thread about to choose: "it runs first" would fix its step in the prefix, and a
+  // prefix fixes a step's thread, not its value (forced-prefix.ts); the other threads split alike
+  const awake = enabled.filter((t) => !sleeping.includes(t) && pending[t]!.choices === undefined);
   const conflicts = (t: number): boolean => enabled.some((u) => u !== t && dependent(pending[t]!, pending[u]!, observed));
   return [...awake.filter(conflicts), ...awake.filter((t) => !conflicts(t))];
 }

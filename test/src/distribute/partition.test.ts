@@ -9,6 +9,7 @@ import { ExecutionRunner } from '../../../src/runtime/execution';
 import type { SharedObject } from '../../../src/runtime/op';
 import { defineScenario, type Scenario, type ThreadBody } from '../../../src/runtime/scenario';
 import { enumerate } from '../search/mazurkiewicz';
+import { choose } from '../../../models/choose';
 
 interface Obj extends SharedObject {
   value: number;
@@ -119,6 +120,45 @@ describe('partitions of the search tree', () => {
     }
     expect(executions).toBe(count);
     expect(wasted).toBe(0);
+  });
+
+  // why: a prefix fixes a step's thread, not its value, so a choice may not fall inside one; the
+  // split goes around threads about to choose, and the parts still add up to the whole search
+  it('a thread about to choose() is never fixed in a prefix; the parts add up, with and without sleep sets', () => {
+    const picker = defineScenario<{ objs: Obj[] }>({
+      id: 'partition-choose',
+      title: 'choices among writes',
+      commits: [],
+      setup: () => ({ objs: [0, 1].map((i) => ({ name: `o${i}`, value: 0, owner: -1 })) }),
+      variants: {
+        main: {
+          summary: 'test',
+          threads: {
+            a: function* (w) {
+              yield { object: w.objs[1]!, access: 'write', label: 'w1', run: () => void w.objs[1]!.value++ };
+              const v = yield* choose(3);
+              yield { object: w.objs[0]!, access: 'write', label: 'w0', run: () => void (w.objs[0]!.value += v) };
+            },
+            b: function* (w) {
+              yield { object: w.objs[0]!, access: 'write', label: 'w0', run: () => void w.objs[0]!.value++ };
+              if ((yield* choose(2)) === 1) yield { object: w.objs[1]!, access: 'write', label: 'w1', run: () => void w.objs[1]!.value++ };
+              yield { object: w.objs[0]!, access: 'read', label: 'r0', run: () => w.objs[0]!.value };
+            },
+            c: function* (w) {
+              yield { object: w.objs[1]!, access: 'write', label: 'w1', run: () => void w.objs[1]!.value++ };
+              yield { object: w.objs[0]!, access: 'write', label: 'w0', run: () => void w.objs[0]!.value++ };
+            },
+          },
+        },
+      },
+    });
+    for (const [sleepSets, strategy] of [[true, 'dfs'], [false, 'exhaustive']] as const) {
+      const parts = partitions(picker, sleepSets);
+      expect(parts.length).toBeGreaterThan(1);
+      const total = parts.reduce((n, part) => n + explore(picker, part, strategy).stats.executions, 0);
+      const whole = checkVariant(picker, 'main', { strategy: strategy === 'dfs' ? new DfsStrategy() : new ExhaustiveStrategy(), limits: BENCH_LIMITS }).stats.executions;
+      expect(total).toBe(whole);
+    }
   });
 
   it('with sleep sets: a half that probes empty is dropped, and the part takes the step', () => {
