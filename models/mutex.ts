@@ -6,7 +6,7 @@
  * mutex, is a bug. mutex_trylock never sleeps and adds no lockdep edge.
  */
 import { type Op, perform, type Steps, type ThreadContext } from '../src/index';
-import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './kit/lock-tracking';
+import { describeOwner, lockAcquired, lockReleased, ownerKey, unlockNotHeld, type LockObject, type LockOptions } from './kit/lock-tracking';
 import { mightSleep, SLEEPS, wouldSleepInAtomic } from './kit/might-sleep';
 import { withOps } from './kit/with-ops';
 
@@ -63,11 +63,6 @@ export function newMutex(name: string, options: LockOptions = {}): Mutex {
       },
     },
   }));
-}
-
-/** A lock's stateKey: 0 when free, else its owner's id + 1 (all that waiting on it reads). */
-export function ownerKey(this: { readonly owner: ThreadContext | null }): number {
-  return this.owner === null ? 0 : this.owner.id + 1;
 }
 
 /** mutex_lock: may sleep until the owner unlocks. */

@@ -13,10 +13,9 @@
  * (an unbalanced spin_unlock_bh, or one with IRQs off, is a bug).
  */
 import { type Op, perform, type Steps, type ThreadContext } from '../src/index';
-import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject, type LockOptions } from './kit/lock-tracking';
+import { describeOwner, lockAcquired, lockReleased, ownerKey, unlockNotHeld, type LockObject, type LockOptions } from './kit/lock-tracking';
 import { disableBh, disableIrqs, enableBh, enableIrqs, restoreIrqs } from './irq';
 import { withOps } from './kit/with-ops';
-import { ownerKey } from './mutex';
 
 /** What an IRQ or BH variant does around the plain lock: before taking it, after dropping it. */
 type AroundLock = (self: ThreadContext, label: string) => void;

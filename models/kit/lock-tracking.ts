@@ -63,3 +63,8 @@ export function unlockNotHeld(self: ThreadContext, lock: SharedObject, label: st
     state,
   );
 }
+
+/** A one-owner lock's stateKey: 0 when free, else its owner's id + 1 (all that waiting on it reads). */
+export function ownerKey(this: { readonly owner: ThreadContext | null }): number {
+  return this.owner === null ? 0 : this.owner.id + 1;
+}

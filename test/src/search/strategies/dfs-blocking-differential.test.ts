@@ -55,10 +55,30 @@ function sample(seed: string, invariant: boolean, count: number, keyed = true): 
 // why fewer: this sample pins a count that is not 0, and npm test has no time to spare
 const UNORDERED = Math.ceil(PROGRAMS / 3);
 
-/** Waits until the cell is nonzero, as blocking-programs.ts's awaits do. */
-function awaitSet(w: World, cell: number): Steps<number> {
+/**
+ * Waits until the cell is nonzero, as blocking-programs.ts's awaits do; `keyed`: restating that
+ * on the cell's stateKey (Op.enabledAt), which these tests otherwise leave out.
+ */
+function awaitSet(w: World, cell: number, keyed = false): Steps<number> {
   const c = w.cells[cell]!;
-  return step<number>({ object: c, access: 'read', label: `await ${c.name}`, enabled: () => c.value !== 0, run: () => c.value });
+  const enabledAt = keyed ? (value: number) => value !== 0 : undefined;
+  return step<number>({ object: c, access: 'read', label: `await ${c.name}`, enabled: () => c.value !== 0, enabledAt, run: () => c.value });
+}
+
+/** The residue program (see its test): t1 reaches `await c1` only after its own `c0 = 1`. */
+function residue(keyed: boolean): Scenario {
+  return program<World>({
+    setup: () => cellsAndLocks(2, 0),
+    threads: {
+      t0: function* (w) {
+        yield* writeCell(w.cells[1]!, 2);
+      },
+      t1: function* (w) {
+        yield* writeCell(w.cells[0]!, 1);
+        yield* awaitSet(w, 1, keyed);
+      },
+    },
+  });
 }
 
 describe(`dfs on ${PROGRAMS} random blocking programs against plain enumeration`, () => {
@@ -135,18 +155,7 @@ describe('dfs fresh-choice order and the runnability of blocking steps', () => {
   // values), which an opaque `enabled` over the live world does not allow; an op that restates
   // it as `enabledAt` on its object's stateKey does (the next test).
   it('a blocking step reached only after the step it races with is a guess, counted as unobserved-runnability', () => {
-    const p = program<World>({
-      setup: () => cellsAndLocks(2, 0),
-      threads: {
-        t0: function* (w) {
-          yield* writeCell(w.cells[1]!, 2);
-        },
-        t1: function* (w) {
-          yield* writeCell(w.cells[0]!, 1);
-          yield* awaitSet(w, 1);
-        },
-      },
-    });
+    const p = residue(false);
     const dfs = new DfsStrategy();
     const got = collect(p, 'main', dfs);
     expect(got.classes.length).toBe(1);
@@ -157,19 +166,7 @@ describe('dfs fresh-choice order and the runnability of blocking steps', () => {
   // The same program with the await restating its enabled on c1's stateKey (its value): the
   // reversal finds c1 = 0 recorded before `c1 = 2` and knows the await cannot run there.
   it('the same with enabledAt: decided on the recorded state, no abandoned execution', () => {
-    const p = program<World>({
-      setup: () => cellsAndLocks(2, 0),
-      threads: {
-        t0: function* (w) {
-          yield* writeCell(w.cells[1]!, 2);
-        },
-        t1: function* (w) {
-          yield* writeCell(w.cells[0]!, 1);
-          const c = w.cells[1]!;
-          yield* step<number>({ object: c, access: 'read', label: `await ${c.name}`, enabled: () => c.value !== 0, enabledAt: (v) => v !== 0, run: () => c.value });
-        },
-      },
-    });
+    const p = residue(true);
     const dfs = new DfsStrategy();
     const got = collect(p, 'main', dfs);
     expect(got.classes.length).toBe(1);
