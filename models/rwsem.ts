@@ -101,6 +101,11 @@ function canWriteAt(k: number): boolean {
   return (k & (KEY_WRITER | KEY_READERS)) === 0;
 }
 
+/** Whether an rwsem whose stateKey is `k` is held by nobody (queued writers aside): for helpers that take and drop it in one step. */
+export function rwsemUnheldAt(k: number): boolean {
+  return canWriteAt(k);
+}
+
 function writerMayTakeAt(strict: boolean, k: number, id: number): boolean {
   if (!canWriteAt(k)) return false;
   return !strict || (k & KEY_QUEUED) === 0 || Math.floor(k / KEY_FIRST) === id + 1;

@@ -4,7 +4,7 @@
  * - vma_start_read (page faults under RCU, no mmap_lock): fails if vm_lock_seq == mm_lock_seq (the
  *   VMA is write-locked) or if down_read_trylock(vm_lock) fails; re-checks the sequence after the
  *   trylock. One step: the checks and the trylock see one state.
- * - vma_start_write (needs mmap_lock held for write): waits for the VMA's readers to drain
+ * - vma_start_write (needs mmap_lock held for write): unless already write-locked, waits for the VMA's readers to drain
  *   (down_write; up_write), sets vm_lock_seq := mm_lock_seq. The VMA then stays write-locked with
  *   vm_lock itself free: readers fail on the sequence.
  * - mmap_write_unlock / mmap_write_downgrade bump mm_lock_seq (vma_end_write_all), releasing every
@@ -17,7 +17,7 @@ import { bugOn, perform, type SharedObject, type Steps, type ThreadContext, thre
 import { lockAcquired, lockReleased } from '../kit/lock-tracking';
 import { wouldSleepInAtomic, mightSleep, withSleep } from '../kit/might-sleep';
 import { touch, type Touch } from '../kit/lifetime';
-import { downRead, downReadTrylock, downWrite, newRwsem, upRead, type Rwsem, type RwsemOptions } from '../rwsem';
+import { downRead, downReadTrylock, downWrite, newRwsem, rwsemUnheldAt, upRead, type Rwsem, type RwsemOptions } from '../rwsem';
 
 /** The mm's side: mmap_lock and mm_lock_seq. */
 export interface MmLocks extends SharedObject {
@@ -142,23 +142,38 @@ export function* vmaEndRead(v: VmaLock): Steps<void> {
   yield* upRead(v.vmLock);
 }
 
-/** vma_start_write: needs mmap_lock for write; waits for the VMA's readers, then marks it locked. */
+/**
+ * vma_start_write: needs mmap_lock for write; waits for the VMA's readers, then marks it locked.
+ * Two steps, as in the kernel: __is_vma_write_locked reads the two sequences, and only when the
+ * VMA is not yet write-locked does the down_write/up_write pair wait on vm_lock. The wait then
+ * reads vm_lock alone, so the explorer can decide from vm_lock's state key whether it could run
+ * at a reordered point instead of trying it.
+ */
 export function* vmaStartWrite(v: VmaLock): Steps<void> {
   const s = v.vmLock;
   const label = `vma_start_write(${s.name})`;
+  const locked = yield* perform<boolean>({
+    object: v,
+    access: 'read',
+    label: `__is_vma_write_locked(${s.name})`,
+    alsoTouches: [touch(v.mm, 'read')],
+    run: (self) => {
+      assertMmapWriteLocked(v.mm, self, label);
+      return vmaIsWriteLocked(v);
+    },
+  });
+  if (locked) return;
   yield* perform<void>({
     object: s,
     access: 'acquire',
     label,
+    // why the sequences are written and read here without re-testing them: only the holder of the
+    // mmap write lock moves either, and __is_vma_write_locked just asserted that is this thread
     alsoTouches: withSleep([touch(v, 'write'), touch(v.mm, 'read')]),
-    // why v and mm_lock_seq in `enabled` (beyond the contract of op.ts): only the holder of the
-    // mmap write lock moves either, and that is this thread (asserted in run), so no other
-    // thread's step can change the outcome, except in a scenario that already has that bug.
-    enabled: (self) => vmaIsWriteLocked(v) || (s.writer === null && s.readers.size === 0) || wouldSleepInAtomic(self),
+    enabled: (self) => (s.writer === null && s.readers.size === 0) || wouldSleepInAtomic(self),
+    enabledAt: (k, waiter) => rwsemUnheldAt(k) || wouldSleepInAtomic(waiter),
     waitsFor: () => `readers ${[...s.readers.keys()].map(threadName).join(', ')} of ${s.name} to leave`,
     run: (self) => {
-      assertMmapWriteLocked(v.mm, self, label);
-      if (vmaIsWriteLocked(v)) return;
       mightSleep(self, label);
       // down_write + up_write in one step: for lockdep an acquisition, for the clocks a handover
       lockAcquired(self, s, label, { atomic: false });

@@ -14,6 +14,7 @@ import { newSrcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu, type Srcu } fro
 import { newSpinlock, spinLock, spinUnlock, type Spinlock } from '../../models/spinlock';
 import { join, newTask, spawn, spawned, type Task } from '../../models/task';
 import { newWaitQueue, waitEvent, wakeUp, type WaitQueue } from '../../models/waitqueue';
+import { mmapWriteLock, mmapWriteUnlock, newMmLocks, newVmaLock, vmaEndRead, vmaStartRead, vmaStartWrite, type MmLocks, type VmaLock } from '../../models/mm/vma-lock';
 import { newPlainField, readOnce, writeOnce, type PlainField } from '../../models/plain-field';
 import { perform } from '../../src/runtime/op';
 import type { ThreadBody } from '../../src/runtime/scenario';
@@ -138,6 +139,41 @@ describe('stateKey and enabledAt of the waiting primitives, audited at every poi
       }),
     });
     expect(v.kind === 'violated' ? v.violations[0]!.message : v.kind).toBe('holds');
+    expect(v.stats.executionsAbandoned).toBe(0);
+  });
+
+  // why two faults: vma_start_write waits until both have left vm_lock, and a reordering that drops
+  // one fault's release must still be decided from vm_lock's key alone
+  it('vma_start_write: waits on vm_lock alone once __is_vma_write_locked said no', () => {
+    interface V {
+      readonly mm: MmLocks;
+      readonly v: VmaLock;
+      readonly x: PlainField<number>;
+    }
+    const fault = function* (w: V) {
+      if (!(yield* vmaStartRead(w.v))) return;
+      yield* readOnce(w.x);
+      yield* vmaEndRead(w.v);
+    };
+    const v = search<V>(
+      () => {
+        const mm = newMmLocks('mm');
+        return { mm, v: newVmaLock('vma', mm), x: newPlainField('x', 0) };
+      },
+      {
+        f1: fault,
+        f2: fault,
+        writer: function* (w) {
+          yield* mmapWriteLock(w.mm);
+          yield* vmaStartWrite(w.v);
+          yield* vmaStartWrite(w.v);
+          yield* writeOnce(w.x, 1);
+          yield* mmapWriteUnlock(w.mm);
+        },
+      },
+    );
+    expect(v.kind === 'violated' ? v.violations[0]!.message : v.kind).toBe('holds');
+    expect(v.stats.executions).toBeGreaterThan(1);
     expect(v.stats.executionsAbandoned).toBe(0);
   });
 

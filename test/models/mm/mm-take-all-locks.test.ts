@@ -242,8 +242,9 @@ describe('mm_take_all_locks with per-VMA locks (v6.4)', () => {
     expect(run(ERA_V6_5).kind).toBe('holds');
     expect(run({ ...ERA_V6_5, lockVmas: false }).kind).toBe('violated');
     const t = runSerial(program<VW>({ setup: vmaWorld, threads: { register: registerLike(ERA_V6_5, false) } }));
-    expect(t.steps.map((s) => s.label).slice(1, 4)).toEqual([
+    expect(t.steps.map((s) => s.label).slice(1, 5)).toEqual([
       'mutex_lock(&mm_all_locks_mutex)',
+      '__is_vma_write_locked(vma->vm_lock)',
       'vma_start_write(vma->vm_lock)',
       'down_write_nest_lock(&av->rwsem, &mm->mmap_lock)',
     ]);
@@ -251,9 +252,10 @@ describe('mm_take_all_locks with per-VMA locks (v6.4)', () => {
 
   it('vmaPass last: the VMA write locks come after both rmap passes (a mutant of eeff9a5d47f8)', () => {
     const t = runSerial(program<VW>({ setup: vmaWorld, threads: { register: registerLike({ ...ERA_V6_5, vmaPass: 'last' }, false) } }));
-    expect(t.steps.map((s) => s.label).slice(1, 4)).toEqual([
+    expect(t.steps.map((s) => s.label).slice(1, 5)).toEqual([
       'mutex_lock(&mm_all_locks_mutex)',
       'down_write_nest_lock(&av->rwsem, &mm->mmap_lock)',
+      '__is_vma_write_locked(vma->vm_lock)',
       'vma_start_write(vma->vm_lock)',
     ]);
     expect(firedChecks(t)).toEqual([]);

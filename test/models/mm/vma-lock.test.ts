@@ -72,10 +72,10 @@ describe('per-VMA lock', () => {
         },
       },
     });
-    const during = runSchedule(p, 'A A B A');
-    expect(during.steps[2]).toMatchObject({ label: 'vma_start_read(vma->vm_lock)', result: 'false' });
-    const after = runSchedule(p, 'A A A B B');
-    expect(after.steps[3]).toMatchObject({ result: 'true' });
+    const during = runSchedule(p, 'A A A B A');
+    expect(during.steps[3]).toMatchObject({ label: 'vma_start_read(vma->vm_lock)', result: 'false' });
+    const after = runSchedule(p, 'A A A A B B');
+    expect(after.steps[4]).toMatchObject({ result: 'true' });
   });
 
   it('vma_start_write waits for the readers of the VMA to leave', () => {
@@ -86,9 +86,10 @@ describe('per-VMA lock', () => {
         writer: function* (w) { yield* mmapWriteLock(w.mm); yield* vmaStartWrite(w.vma); yield* mmapWriteUnlock(w.mm); },
       },
     });
-    expect(() => runSchedule(p, 'A B B')).toThrow(/B, which cannot run here/);
-    const t = runSchedule(p, 'A B A B B');
-    expect(t.steps[2]!.blocked).toEqual([{ thread: 1, label: 'vma_start_write(vma->vm_lock)', waitsFor: 'readers A (reader) of vma->vm_lock to leave' }]);
+    expect(() => runSchedule(p, 'A B B B')).toThrow(/B, which cannot run here/);
+    const t = runSchedule(p, 'A B B A B B');
+    expect(t.steps[2]).toMatchObject({ label: '__is_vma_write_locked(vma->vm_lock)', result: 'false' });
+    expect(t.steps[3]!.blocked).toEqual([{ thread: 1, label: 'vma_start_write(vma->vm_lock)', waitsFor: 'readers A (reader) of vma->vm_lock to leave' }]);
   });
 
   it('mmap_write_unlock releases every VMA write lock at once; downgrade does too', () => {

@@ -3,7 +3,7 @@
  * finishes within EXHAUSTIVE_MAX executions at default parameters, the checks that fire somewhere
  * under dfs are exactly those that fire somewhere under plain enumeration (both searched to the
  * end, not stopped at the first violation); and dfs reaches every variant's declared verdict,
- * with no abandoned execution but the ones listed (ABANDONED).
+ * with no abandoned execution: every waiting step of the models declares enabledAt.
  */
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../../../../scenarios/index';
@@ -19,15 +19,6 @@ import { collect } from '../collect';
 const EXHAUSTIVE_MAX = Number(process.env.WEFT_SCENARIO_EXHAUSTIVE_MAX ?? 5_000);
 // why: a variant with more dfs executions than this has far more than EXHAUSTIVE_MAX plain ones
 const DFS_MAX = 10_000;
-// why these abandon one execution each: vma_start_write's enabled also reads the VMA's sequence
-// counts, which only the mmap write holder moves (models/mm/vma-lock.ts), so it declares no
-// enabledAt and one reordering of it is tried; every other waiting step decides its reorderings
-const ABANDONED: Readonly<Record<string, number>> = {
-  'mmu-notifier-register-vs-vma-locked-fault/fixed': 1,
-  'mmu-notifier-register-vs-vma-locked-fault/early-release': 1,
-  'mmu-notifier-register-vs-vma-locked-fault/early-release-fixed': 1,
-  'khugepaged-collapse-vs-vma-locked-fault/fixed': 1,
-};
 
 describe('dfs on every scenario variant', () => {
   for (const { scenario } of scenarios) {
@@ -36,7 +27,7 @@ describe('dfs on every scenario variant', () => {
         const verdict = checkVariant(scenario, name, { strategy: new DfsStrategy() });
         expect(matchesExpectation(verdict, variant.expect), describeVerdict(verdict, variant.expect)).toBe(true);
         const dpor = collect(scenario, name, new DfsStrategy(), { classes: false, executionsMax: DFS_MAX + 1 });
-        expect(dpor.abandoned).toBe(ABANDONED[`${scenario.id}/${name}`] ?? 0);
+        expect(dpor.abandoned).toBe(0);
         if (dpor.classes.length > DFS_MAX) return;
         const plain = collect(scenario, name, new ExhaustiveStrategy(), { classes: false, executionsMax: EXHAUSTIVE_MAX + 1 });
         if (plain.classes.length > EXHAUSTIVE_MAX) return;
