@@ -18,8 +18,12 @@
  *
  * Checked at run time, on every fused step (a breach is a model error, exit 2):
  * - No lock or read-side section is dropped and then used again inside one step (spin_unlock(L)
- *   followed by spin_lock(L), rcu_read_unlock followed by rcu_read_lock): other threads can run
- *   between the two sections in the kernel, and a fused step would hide every such schedule.
+ *   followed by spin_lock(L), rcu_read_unlock followed by rcu_read_lock), and no declared one is
+ *   taken after a declared one was dropped (spin_unlock(L) followed by spin_lock(M), both in the
+ *   declaration): other threads can run between the two in the kernel, and take L, or M first; a
+ *   fused step would hide every such schedule. A private lock (one the step does not declare,
+ *   which the footprint audit holds no other thread touches) may be dropped before another is
+ *   taken.
  * - At most one data object (an op's object when it reads or writes it, and the objects an inner
  *   op's `alsoTouches` says it writes) is touched while the thread holds no lock, besides what the
  *   fused op declares in `alsoTouches`. A data object touched under a held lock is ordered by that lock's
@@ -51,6 +55,8 @@ class FusedCheck {
 
   constructor(
     private readonly self: ThreadContext,
+    /** The fused op's own object: with `declared`, what other threads see of the step. */
+    private readonly object: SharedObject,
     private readonly declared: Op['alsoTouches'],
   ) {}
 
@@ -65,6 +71,15 @@ class FusedCheck {
           );
         }
       }
+      // why declared objects only: the footprint audit holds every undeclared inner object to be
+      // private, and dropping or taking a private lock is not a point other threads can see
+      const r = (op.access === 'acquire' || op.access === 'rcu-enter') && this.observable(op.object) ? this.released.find((x) => this.observable(x.object)) : undefined;
+      if (r !== undefined) {
+        throw new ScenarioError(
+          `fused step of ${this.self.letter} (${this.self.name}) drops ${r.object.name} at ${r.label} and then takes ${op.object.name} at ${op.label}: ` +
+            `other threads can run between the two (and take ${op.object.name} first), so they must be separate steps`,
+        );
+      }
     }
     if (holdsLock(this.self)) return;
     if (op.access === 'read' || op.access === 'write') this.touch(op.object, op);
@@ -76,6 +91,13 @@ class FusedCheck {
   /** After `op` ran. */
   after(op: Op): void {
     if (op.access === 'release' || op.access === 'rcu-exit') (this.released ??= []).push(op);
+  }
+
+  /** Whether other threads see `object` through this step's declaration. */
+  private observable(object: SharedObject): boolean {
+    if (object === this.object) return true;
+    if (this.declared !== undefined) for (const d of this.declared) if (d.object === object) return true;
+    return false;
   }
 
   private touch(object: SharedObject, op: Op): void {
@@ -146,7 +168,7 @@ class FusedOp<R> implements Op<R> {
     let next = this.first;
     let label = next.label;
     if (this.enabled === undefined && next.enabled !== undefined && !next.enabled(self)) blocked(self, next);
-    const check = new FusedCheck(self, this.alsoTouches);
+    const check = new FusedCheck(self, this.object, this.alsoTouches);
     for (;;) {
       check.before(next);
       const value = next.run(self);
@@ -284,7 +306,7 @@ class AroundOp implements Op<unknown> {
 
   run(self: ThreadContext): unknown {
     const labels: string[] = [];
-    const check = new FusedCheck(self, this.op.alsoTouches);
+    const check = new FusedCheck(self, this.object, this.op.alsoTouches);
     if (this.before) runPrivate(self, this.before(), labels, check);
     check.before(this.op);
     const result = this.op.run(self);

@@ -211,6 +211,33 @@ describe('fused steps are checked at run time', () => {
     expect(() => runSerial(p)).toThrow(/drops rcu at rcu_read_unlock\(\) and uses it again at rcu_read_lock\(\)/);
   });
 
+  it('a declared lock taken after a declared one was dropped is a model error; after a private one it is not', () => {
+    const withM = () => ({ ...cells(), m: newSpinlock('M') });
+    // spin_unlock(L); spin_lock(M) as one step would hide every schedule where another thread takes M in between
+    const both = program<C & { m: Spinlock }>({
+      setup: withM,
+      threads: {
+        a: function* (w) {
+          yield* spinLock(w.lock);
+          yield* fusedAs({ object: w.lock, access: 'release', alsoTouches: [{ object: w.m, access: 'acquire' }] }, () => spinUnlock(w.lock), () => spinLock(w.m));
+          yield* spinUnlock(w.m);
+        },
+      },
+    });
+    expect(() => runSerial(both)).toThrow(/fused step of A \(a\) drops L at spin_unlock\(&L\) and then takes M at spin_lock\(&M\): other threads can run between the two \(and take M first\)/);
+    // L private (undeclared, and no other thread takes it): dropping it is no point another thread sees
+    const privateFirst = program<C & { m: Spinlock }>({
+      setup: withM,
+      threads: {
+        a: function* (w) {
+          yield* fusedAs({ object: w.m, access: 'acquire' }, () => spinLock(w.lock), () => spinUnlock(w.lock), () => spinLock(w.m));
+          yield* spinUnlock(w.m);
+        },
+      },
+    });
+    expect(runSerial(privateFirst).violations).toEqual([]);
+  });
+
   it('at most one shared object outside a lock, plus what fusedAs declares in alsoTouches', () => {
     const two = program<C>({ setup: cells, threads: { a: (w) => fused(() => write(w.x, 1), () => write(w.y, 1)) } });
     expect(() => runSerial(two)).toThrow(/fused step of A \(a\) touches x \(at WRITE_ONCE\(x, 1\)\) and y \(at WRITE_ONCE\(y, 1\)\) holding no lock/);
