@@ -24,8 +24,15 @@ export interface CondVar extends SharedObject {
   readonly ops: { readonly signal: Op<void>; readonly broadcast: Op<void> };
 }
 
+/** A condvar's stateKey: which threads wait, one bit each (a waiter's sleep asks only whether it still does). */
+function waitersKey(this: CondVar): number {
+  let key = 0;
+  for (const id of this.waiters) key += 2 ** id;
+  return key;
+}
+
 export function newCondVar(name: string, options: { readonly spurious?: boolean } = {}): CondVar {
-  return withOps<CondVar>({ name, waiters: [], spurious: options.spurious ?? false }, (cv) => ({
+  return withOps<CondVar>({ name, waiters: [], spurious: options.spurious ?? false, stateKey: waitersKey }, (cv) => ({
     signal: {
       object: cv,
       access: 'write',
@@ -86,6 +93,7 @@ function makeWaitOps(cv: CondVar, m: Mutex): WaitOps {
       access: 'write',
       label: `${label}: woken`,
       enabled: (self: ThreadContext) => cv.spurious || !cv.waiters.includes(self.id),
+      enabledAt: (waiting, waiter) => cv.spurious || Math.floor(waiting / 2 ** waiter.id) % 2 === 0,
       waitsFor: () => `cond_signal(&${cv.name})`,
       run: (self: ThreadContext) => {
         const at = cv.waiters.indexOf(self.id);

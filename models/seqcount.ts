@@ -39,8 +39,13 @@ export interface Seqcount extends SharedObject {
   writer: ThreadContext | null;
 }
 
+/** A seqcount's stateKey: its sequence, odd while a write is in progress. */
+function sequenceKey(this: Seqcount): number {
+  return this.sequence;
+}
+
 export function newSeqcount(name: string): Seqcount {
-  return { name, sequence: 0, writer: null };
+  return { name, sequence: 0, writer: null, stateKey: sequenceKey };
 }
 
 /** write_seqcount_begin: sequence becomes odd. Two writers at once is a bug (their lock is missing). */
@@ -79,6 +84,7 @@ export function* readSeqcountBegin(s: Seqcount): Steps<number> {
     access: 'read',
     label: `read_seqcount_begin(&${s.name})`,
     enabled: () => s.sequence % 2 === 0,
+    enabledAt: (sequence) => sequence % 2 === 0,
     waitsFor: () => `${s.name} write by ${s.writer ? threadName(s.writer) : '?'} to end`,
     run: (self) => {
       hbAcquire(self, s);

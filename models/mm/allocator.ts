@@ -64,7 +64,12 @@ export interface Zone extends SharedObject {
 }
 
 export function newZone(name: string, options: ZoneOptions): Zone {
-  return { name, freePages: options.freePages, reclaimWalk: options.reclaimWalk ?? null, directReclaim: options.directReclaim ?? true, failures: 0 };
+  return { name, freePages: options.freePages, reclaimWalk: options.reclaimWalk ?? null, directReclaim: options.directReclaim ?? true, failures: 0, stateKey: freePagesKey };
+}
+
+/** A zone's stateKey: its free pages, which is all a waiter for kswapd asks of it. */
+function freePagesKey(this: Zone): number {
+  return this.freePages;
 }
 
 /** What one attempt at the free list decided. */
@@ -99,6 +104,7 @@ function waitOp(zone: Zone, label: string): Op<void> {
     access: 'write',
     label: `${label}: wait for kswapd`,
     enabled: () => zone.freePages > 0,
+    enabledAt: (free) => free > 0,
     waitsFor: () => `kswapd to free a page of ${zone.name}`,
     run: () => {
       zone.freePages--;

@@ -44,7 +44,7 @@
 import { closeObligation, hbAcquire, hbAtomic, KernelFault, openObligation, perform, refcountPutOfFreed, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
 import { newBitSpinlock, storeBit, type BitSpinlock } from '../bit-spinlock';
 import { assertLive, freeObject, liveCheck, mortal, reviveObject, touch, type Mortal, type Touch } from '../kit/lifetime';
-import { describeOwner, lockAcquired, lockReleased, unlockNotHeld, type LockObject } from '../kit/lock-tracking';
+import { describeOwner, lockAcquired, lockReleased, ownerKey, unlockNotHeld, type LockObject } from '../kit/lock-tracking';
 import { mightSleep, withSleep, wouldSleepInAtomic } from '../kit/might-sleep';
 
 /** Page flags the scenarios read and write. PG_locked lives in `Folio.lockBit`. */
@@ -106,7 +106,7 @@ export function newFolio(name: string, opts: NewFolioOptions = {}): Folio {
     mapping: opts.mapping ?? null,
     index: opts.index ?? 0,
     firstPage: null,
-    lockBit: { name: `${name}->PG_locked`, lockClass: `${name}->PG_locked`, owner: null },
+    lockBit: { name: `${name}->PG_locked`, lockClass: `${name}->PG_locked`, owner: null, stateKey: ownerKey },
     tails: [],
     bitLocks: [],
     generation: 0,
@@ -444,6 +444,7 @@ export function* folioLock(f: Folio, label = `folio_lock(${f.name})`): Steps<voi
     alsoTouches: withSleep(liveCheck(f)),
     // why: a thread in atomic context must run (and fault in might_sleep) rather than wait
     enabled: (self) => bit.owner === null || wouldSleepInAtomic(self),
+    enabledAt: (owner, waiter) => owner === 0 || wouldSleepInAtomic(waiter),
     waitsFor: (self) => `${bit.name} held by ${describeOwner(bit.owner, self)}`,
     run: (self) => {
       mightSleep(self, label);

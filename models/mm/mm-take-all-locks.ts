@@ -94,6 +94,7 @@ function mutexLockNestLockOp(m: Mutex, nest: SharedObject): Op<void> {
     label,
     alsoTouches: SLEEPS,
     enabled: (self) => m.owner === null || wouldSleepInAtomic(self),
+    enabledAt: (owner, waiter) => owner === 0 || wouldSleepInAtomic(waiter),
     waitsFor: (self) => `${m.name} held by ${describeOwner(m.owner, self)}`,
     run: (self) => {
       mightSleep(self, label);

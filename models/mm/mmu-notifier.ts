@@ -312,6 +312,7 @@ function wrapRun<R>(op: Op<R>, run: (self: ThreadContext) => R, extra: readonly 
       return op.label;
     },
     ...(op.enabled ? { enabled: op.enabled } : {}),
+    ...(op.enabledAt ? { enabledAt: op.enabledAt } : {}),
     ...(op.waitsFor ? { waitsFor: op.waitsFor } : {}),
     run,
   };

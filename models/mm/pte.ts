@@ -135,6 +135,7 @@ export function* followPte<P>(pt: PageTable<P>, address: number, pin: (page: P, 
       return pinnedTouches;
     },
     enabled: () => pt.ptl.owner === null,
+    enabledAt: (owner) => owner === 0,
     waitsFor: () => `${pt.ptl.name} held by ${pt.ptl.owner ? `${pt.ptl.owner.letter} (${pt.ptl.owner.name})` : 'nobody'}`,
     run: (self) => {
       const pte = pteOf(pt, address);

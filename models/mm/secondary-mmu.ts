@@ -128,6 +128,7 @@ function* mmuLockSection<R>(kvm: Kvm, label: string, body: (self: ThreadContext)
     access: 'write',
     label,
     enabled: () => kvm.mmuLock.owner === null,
+    enabledAt: (owner) => owner === 0,
     waitsFor: () => holder(kvm.mmuLock),
     run: (self) => {
       // why the bookkeeping: lockdep sees the class (ptl → mmu_lock edges when called under a PTL)
@@ -161,6 +162,7 @@ function* zapSection(kvm: Kvm, label: string, body: (zapped: Folio[]) => void): 
     access: 'acquire',
     label,
     enabled: () => kvm.mmuLock.owner === null,
+    enabledAt: (owner) => owner === 0,
     waitsFor: () => holder(kvm.mmuLock),
     run: (self) => {
       kvm.mmuLock.owner = self;
