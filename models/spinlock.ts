@@ -12,7 +12,7 @@
  * outer IRQs-off section, is a bug), spin_lock_bh / spin_unlock_bh disable and enable softirqs
  * (an unbalanced spin_unlock_bh, or one with IRQs off, is a bug).
  */
-import { type Op, perform, type Steps, type ThreadContext } from '../src/index';
+import { type Op, perform, type SharedObject, type Steps, type ThreadContext } from '../src/index';
 import { describeOwner, lockAcquired, lockReleased, ownerKey, unlockNotHeld, type LockObject, type LockOptions } from './kit/lock-tracking';
 import { disableBh, disableIrqs, enableBh, enableIrqs, restoreIrqs } from './irq';
 import { withOps } from './kit/with-ops';
@@ -43,7 +43,7 @@ export interface IrqFlags {
   readonly savedBy: string;
 }
 
-function lockOp(l: Spinlock, label: string, how: { subclass?: number; before?: AroundLock }): Op<void> {
+function lockOp(l: Spinlock, label: string, how: { subclass?: number; nestLock?: SharedObject; before?: AroundLock }): Op<void> {
   const before = how.before;
   return {
     object: l,
@@ -56,7 +56,7 @@ function lockOp(l: Spinlock, label: string, how: { subclass?: number; before?: A
       // why first: the kernel turns IRQs/BH off before it spins, and lockdep sees them off.
       if (before) before(self, label);
       l.owner = self;
-      lockAcquired(self, l, label, { atomic: true, ...(how.subclass ? { subclass: how.subclass } : {}) });
+      lockAcquired(self, l, label, { atomic: true, ...(how.subclass ? { subclass: how.subclass } : {}), ...(how.nestLock ? { nestLock: how.nestLock } : {}) });
     },
   };
 }
@@ -125,6 +125,21 @@ export function* spinLock(l: Spinlock): Steps<void> {
 export function* spinLockNested(l: Spinlock, subclass: number): Steps<void> {
   yield* perform(lockOp(l, `spin_lock_nested(&${l.name}, ${subclass})`, { subclass }));
 }
+
+/**
+ * spin_lock_nest_lock(l, nest): another lock of l's class while `nest` is held, legal for lockdep
+ * because every taker of the class holds `nest` (mm_take_all_locks in 2.6.27, under mmap_sem).
+ * The op is made once per (lock, nest) pair.
+ */
+export function* spinLockNestLock(l: Spinlock, nest: SharedObject): Steps<void> {
+  let byNest = nestLockOps.get(l);
+  if (byNest === undefined) nestLockOps.set(l, (byNest = new Map()));
+  let op = byNest.get(nest);
+  if (op === undefined) byNest.set(nest, (op = lockOp(l, `spin_lock_nest_lock(&${l.name}, &${nest.name})`, { nestLock: nest })));
+  yield* perform(op);
+}
+
+const nestLockOps = new WeakMap<Spinlock, Map<SharedObject, Op<void>>>();
 
 export function* spinTrylock(l: Spinlock): Steps<boolean> {
   return yield* perform(l.ops.trylock);

@@ -18,15 +18,25 @@
  * 7cd5a02f54f4 has one part, the order of the two passes, and `buggy` is its removal; the
  * scenario declares no invariant of its own (lockdep's `lock-order` and `deadlock` are built in).
  * Merging the passes again (each VMA's anon_vma locks right after its i_mmap lock, as a 2015
- * cleanup proposed) orders them wrongly only across two VMAs of the registering mm, an anon_vma of
- * one before the i_mmap lock of the next, which needs a second VMA in the registering mm (and, for
- * a cycle, a vma_adjust elsewhere under that i_mmap lock and that anon_vma's root). With one VMA
- * per mm that mutant is the fixed order, so it is not modelled here.
+ * cleanup proposed) is the mutant `merged-passes` (`mutants`, run by
+ * test/scenarios/mm-take-all-locks-lock-order.test.ts). With one VMA per mm it is the fixed order,
+ * so it needs `--param vmas=2`: mm1 gets an anonymous VMA (its heap, anon_vma H) in front of the
+ * file VMA. The merged pass then takes H->lock, and holds it while it takes M->i_mmap_lock
+ * (anon_vma → i_mmap; A->lock, taken next with H's class held, adds no edge), and vma_adjust's
+ * i_mmap → anon_vma closes the cycle. Behind the file VMA the heap would change nothing: the
+ * merged pass would reach M first. The fixed order holds with the extra VMA (test). The cycle is
+ * one of classes: vma_adjust's anon_vma is A, not H, so lockdep reports it and no schedule
+ * deadlocks (test). A deadlock would need vma_adjust under M's lock wanting H, on a private VMA of
+ * M whose anon_vma root is the heap's; the model builds none (anon_vma merging asks for the same
+ * vm_file, and fork gives a child VMA its parent VMA's root).
+ *
+ * Parameters: `vmas` (default 1, at most 2): 2 puts mm1's heap VMA in front of its file VMA.
  *
  * Choices:
  * - 2.6.27 locks: i_mmap_lock and anon_vma->lock are spinlocks, mmap_sem an rwsem, and the global
- *   mm_all_locks_mutex a mutex. Each mm has one VMA, so mm_take_all_locks takes one lock per class
- *   (the spinlock model has no nest-lock form; see models/mm-take-all-locks.ts).
+ *   mm_all_locks_mutex a mutex. mm_take_all_locks takes them with spin_lock_nest_lock under
+ *   mm1's mmap_sem, so the heap's and the file VMA's anon_vma locks nest legally; as in the
+ *   kernel's lockdep, the second of them adds no dependency (src/checks/lockdep.ts).
  * - vma_adjust's work under the two locks (the tree updates) is one step on the anon_vma: it is
  *   what the locks protect, and nothing else reads it here.
  * - No deadlocking schedule is needed for the verdict: lockdep reports the inversion from the two
@@ -39,6 +49,7 @@ import {
   newAllLocksMm,
   spinlockRmapLock,
   type AllLocksEra,
+  type AllLocksVma,
   type AllLocksMm,
 } from '../models/mm/mm-take-all-locks';
 import { newMmuNotifier, newMmuNotifierMm, type MmuNotifier } from '../models/mm/mmu-notifier';
@@ -46,7 +57,7 @@ import { mmuNotifierRegister } from '../models/mm/mmu-notifier-register';
 import { newMutex } from '../models/mutex';
 import { downWrite, newRwsem, upWrite, type Rwsem } from '../models/rwsem';
 import { newSpinlock, spinLock, spinUnlock, type Spinlock } from '../models/spinlock';
-import { defineScenario, perform, type Steps } from '../src/index';
+import { defineScenario, perform, type Steps, type Variant } from '../src/index';
 
 interface World {
   /** mm1, on which A registers. */
@@ -85,18 +96,35 @@ function* vmaAdjust(w: World): Steps {
   yield* upWrite(w.mm2MmapSem);
 }
 
+/**
+ * The fixed variant with one part of 7cd5a02f54f4 changed. Not in `variants`: a mutant is a test
+ * of the fix (test/scenarios), not a kernel version. Run it with `vmas: 2`.
+ */
+export const mutants: Readonly<Record<'merged-passes', Variant<World>>> = {
+  'merged-passes': {
+    summary: "one pass taking each VMA's i_mmap lock, then its anon_vma locks: the heap's anon_vma lock is held for the file's i_mmap lock (mutant, vmas=2)",
+    expect: { violated: 'lock-order' },
+    threads: { register: registerWith({ ...ERA_3X, order: 'merged' }), vmaAdjust },
+  },
+};
+
 export default defineScenario({
   id: 'mm-take-all-locks-lock-order',
   title: 'mm_take_all_locks took anon_vma locks before i_mmap locks, against the rmap order of vma_adjust',
   commits: ['cddb8a5c14 mmu-notifiers: core', '7cd5a02f54f4 mm: fix mm_take_all_locks() locking order'],
-  setup: (): World => {
+  params: { vmas: 1 },
+  paramLimits: { vmas: { min: 1, max: 2 } },
+  setup: ({ vmas }): World => {
     const iMmapLock = newSpinlock('M->i_mmap_lock', { lockClass: '&mapping->i_mmap_lock' });
     const anonVmaLock = newSpinlock('A->lock', { lockClass: '&anon_vma->lock' });
     const mmapSemClass = { lockClass: '&mm->mmap_sem' };
+    const fileVma: AllLocksVma = { name: 'mm1 vma', mapping: spinlockRmapLock(iMmapLock), anonVmas: [spinlockRmapLock(anonVmaLock)], vmaLock: null };
+    // why in front: the merged pass reaches the heap's anon_vma before the file's i_mmap lock
+    const heap: AllLocksVma = { name: 'mm1 heap', mapping: null, anonVmas: [spinlockRmapLock(newSpinlock('H->lock', { lockClass: '&anon_vma->lock' }))], vmaLock: null };
     const mm1 = newAllLocksMm('mm1', {
       allLocksMutex: newMutex('mm_all_locks_mutex'),
       mmapLock: newRwsem('mm1->mmap_sem', mmapSemClass),
-      vmas: [{ name: 'mm1 vma', mapping: spinlockRmapLock(iMmapLock), anonVmas: [spinlockRmapLock(anonVmaLock)], vmaLock: null }],
+      vmas: vmas >= 2 ? [heap, fileVma] : [fileVma],
     });
     const notifierMm = newMmuNotifierMm('mm1');
     return {

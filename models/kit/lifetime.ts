@@ -4,7 +4,8 @@
  * and free with `freeObject` (or the `kfree` step). Use after free and double free are reported by
  * src/checks/use-after-free.ts with both sides: the access and the free.
  */
-import { type Access, assertLive, freeObject, type Mortal, perform, type SharedObject, type Steps } from '../../src/index';
+import { type Access, assertLive, freeObject, type Mortal, type Op, perform, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
+import { opAlsoTouching } from './also-touching';
 
 export { assertLive, freeObject, type Mortal };
 
@@ -96,4 +97,28 @@ export function* kmemCacheAllocReusing<T extends Mortal>(obj: T, init: (obj: T) 
 /** One step that dereferences `obj` (reads one of its fields); faults if it was freed. */
 export function* derefStep(obj: Mortal, label: string): Steps<void> {
   yield* perform<void>({ object: obj, access: 'read', label, run: (self) => assertLive(obj, self, label) });
+}
+
+/**
+ * `op` that first dereferences `obj`, in the same step: `spin_lock(&p->lock)` loads `p` and touches
+ * its memory. Faults with use-after-free, naming `what` (default the op's label), if `obj` was freed;
+ * declares the read of `obj` its free conflicts with.
+ */
+export function derefThen<R>(obj: Mortal, op: Op<R>, what?: string): Op<R> {
+  const declared = opAlsoTouching(op, liveCheck(obj)!) as Op<R>;
+  return {
+    object: declared.object,
+    access: declared.access,
+    alsoTouches: declared.alsoTouches,
+    get label() {
+      return declared.label;
+    },
+    ...(declared.enabled ? { enabled: declared.enabled } : {}),
+    ...(declared.enabledAt ? { enabledAt: declared.enabledAt } : {}),
+    ...(declared.waitsFor ? { waitsFor: declared.waitsFor } : {}),
+    run: (self: ThreadContext) => {
+      assertLive(obj, self, what ?? op.label);
+      return op.run(self);
+    },
+  };
 }

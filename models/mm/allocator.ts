@@ -20,10 +20,15 @@
  *   page_referenced()/try_to_unmap() take on the page it would pick.
  * - The zone is the object of every allocator step (`write`): an allocation and a free do not
  *   commute, two allocations do not either.
+ * - What kmalloc returns is, when the caller passes one, a slab object with a lifetime
+ *   (models/mm/slab.ts): the allocating step makes it live and kfree frees it, so a use after the
+ *   kfree and a leak at the end can be seen. Without one, memory is only the zone's count.
  */
 import { enterReclaim, inReclaim, leaveReclaim, markReclaimCapableAllocation, type Op, perform, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
 import { fuseBefore } from '../kit/fused';
+import { touch } from '../kit/lifetime';
 import { mightSleep, SLEEPS } from '../kit/might-sleep';
+import { allocateSlabObject, freeSlabObject, type SlabObject } from './slab';
 
 /** The allocation context flags that matter here (gfp_t). */
 export interface GfpFlags {
@@ -75,17 +80,20 @@ function freePagesKey(this: Zone): number {
 /** What one attempt at the free list decided. */
 type Attempt = 'allocated' | 'failed' | 'reclaim' | 'wait';
 
-function attemptOp(zone: Zone, gfp: GfpFlags, label: string): Op<Attempt> {
+function attemptOp(zone: Zone, gfp: GfpFlags, label: string, into: SlabObject | null): Op<Attempt> {
+  const sleeps = gfp.maySleep ? SLEEPS : [];
+  const touches = into === null ? sleeps : [...sleeps, touch(into, 'write')];
   return {
     object: zone,
     access: 'write',
     label,
-    alsoTouches: gfp.maySleep ? SLEEPS : undefined,
+    alsoTouches: touches.length > 0 ? touches : undefined,
     run: (self) => {
       if (gfp.maySleep) mightSleep(self, label);
       if (gfp.mayReclaim) markReclaimCapableAllocation(self, label);
       if (zone.freePages > 0) {
         zone.freePages--;
+        if (into !== null) allocateSlabObject(into, self, label);
         return 'allocated';
       }
       // why inReclaim: PF_MEMALLOC lets reclaim dip into the reserves and never recurse
@@ -98,44 +106,52 @@ function attemptOp(zone: Zone, gfp: GfpFlags, label: string): Op<Attempt> {
   };
 }
 
-function waitOp(zone: Zone, label: string): Op<void> {
+function waitOp(zone: Zone, label: string, into: SlabObject | null): Op<void> {
   return {
     object: zone,
     access: 'write',
     label: `${label}: wait for kswapd`,
+    ...(into === null ? {} : { alsoTouches: [touch(into, 'write')] }),
     enabled: () => zone.freePages > 0,
     enabledAt: (free) => free > 0,
     waitsFor: () => `kswapd to free a page of ${zone.name}`,
-    run: () => {
+    run: (self) => {
       zone.freePages--;
+      if (into !== null) allocateSlabObject(into, self, label);
     },
   };
 }
 
 /**
  * kmalloc(size, gfp) / alloc_pages(gfp): true when memory was handed out, false for NULL. `label`
- * names the call (`kmalloc(sizeof(struct mmu_notifier_mm), GFP_KERNEL)`).
+ * names the call (`kmalloc(sizeof(struct mmu_notifier_mm), GFP_KERNEL)`); `into`, when given, is
+ * the slab object the call returns, live from the step that allocates it.
  */
-export function* kmalloc(zone: Zone, gfp: GfpFlags, label: string): Steps<boolean> {
+export function* kmalloc(zone: Zone, gfp: GfpFlags, label: string, into: SlabObject | null = null): Steps<boolean> {
   for (;;) {
-    const r = yield* perform(attemptOp(zone, gfp, label));
+    const r = yield* perform(attemptOp(zone, gfp, label, into));
     if (r === 'allocated') return true;
     if (r === 'failed') return false;
     if (r === 'wait') {
-      yield* perform(waitOp(zone, label));
+      yield* perform(waitOp(zone, label, into));
       return true;
     }
     yield* reclaimPass(zone, 'direct reclaim');
   }
 }
 
-/** kfree of memory from this zone: the page goes back to the free list. */
-export function* kfreeToZone(zone: Zone, label: string): Steps<void> {
+/**
+ * kfree of memory from this zone: the page goes back to the free list; `obj`, when given, is the
+ * slab object freed (a double or invalid free is use-after-free).
+ */
+export function* kfreeToZone(zone: Zone, label: string, obj: SlabObject | null = null): Steps<void> {
   yield* perform<void>({
     object: zone,
     access: 'write',
     label,
-    run: () => {
+    ...(obj === null ? {} : { alsoTouches: [touch(obj, 'write')] }),
+    run: (self) => {
+      if (obj !== null) freeSlabObject(obj, self, label);
       zone.freePages++;
     },
   });

@@ -10,7 +10,8 @@
  *   in objects shared between mms (a mapping, an anon_vma tree).
  * - Each rmap lock is taken once even when many VMAs share it: a mapping's AS_MM_ALL_LOCKS bit, an
  *   anon_vma root's low bit of rb_root, set when taken and cleared when dropped. Same-class nesting
- *   is annotated with the mmap lock as nest lock (mutex_lock_nest_lock, down_write_nest_lock).
+ *   is annotated with the mmap lock as nest lock (spin_lock_nest_lock, mutex_lock_nest_lock,
+ *   down_write_nest_lock).
  * - Order: 2.6.27-rc1 took anon_vma locks first; 7cd5a02f54f4 "mm: fix mm_take_all_locks() locking
  *   order" takes every i_mmap lock first, the rmap order (i_mmap → anon_vma). eeff9a5d47f8 (v6.4)
  *   write-locks every VMA before both passes, the page-fault order.
@@ -36,7 +37,7 @@ import { describeOwner, lockAcquired, type LockObject } from '../kit/lock-tracki
 import { mightSleep, SLEEPS, wouldSleepInAtomic } from '../kit/might-sleep';
 import { mutexLock, mutexUnlock, type Mutex } from '../mutex';
 import { downWrite, downWriteNestLock, upWrite, type Rwsem } from '../rwsem';
-import { spinLock, spinUnlock, type Spinlock } from '../spinlock';
+import { spinLock, spinLockNestLock, spinUnlock, type Spinlock } from '../spinlock';
 import { vmaEndWriteAll, vmaIsWriteLocked, vmaStartWrite, type MmLocks, type VmaLock } from './vma-lock';
 
 /** An i_mmap lock of a mapping or an anon_vma root lock, whatever lock type the era used. */
@@ -77,12 +78,11 @@ export function rwsemRmapLock(s: Rwsem): RmapLock {
 }
 
 /**
- * An rmap lock that is a spinlock (i_mmap_lock, anon_vma->lock: 2.6.27). Nested takes are plain
- * spin_lock here: the spinlock model has no nest-lock form, so a scenario gives each class one
- * instance per mm (more would be reported as recursive locking).
+ * An rmap lock that is a spinlock (i_mmap_lock, anon_vma->lock: 2.6.27); mm_take_all_locks takes
+ * it with spin_lock_nest_lock under the mmap_sem, so several of one class per mm are legal.
  */
 export function spinlockRmapLock(l: Spinlock): RmapLock {
-  return { lock: l, allLocksMark: false, take: () => spinLock(l), takeNested: () => spinLock(l), drop: () => spinUnlock(l) };
+  return { lock: l, allLocksMark: false, take: () => spinLock(l), takeNested: (nest) => spinLockNestLock(l, nest), drop: () => spinUnlock(l) };
 }
 
 /** mutex_lock_nest_lock(m, nest): may sleep; same-class nesting is legal while `nest` is held. */
@@ -156,8 +156,12 @@ export function newAllLocksMm(name: string, options: NewAllLocksMmOptions): AllL
 
 /** What mm_take_all_locks and mm_drop_all_locks look like in one kernel era. */
 export interface AllLocksEra {
-  /** `file-first` since 7cd5a02f54f4 (2.6.27-rc); `anon-first` in the first version. */
-  readonly order: 'file-first' | 'anon-first';
+  /**
+   * `file-first` since 7cd5a02f54f4 (2.6.27-rc); `anon-first` in the first version; `merged`, one
+   * pass taking each VMA's i_mmap lock and then its anon_vma locks (a mutant of 7cd5a02f54f4: with
+   * two VMAs, the first one's anon_vma lock is held when the second one's i_mmap lock is taken).
+   */
+  readonly order: 'file-first' | 'anon-first' | 'merged';
   /** eeff9a5d47f8 (v6.4): vma_start_write() on every VMA before the rmap locks. */
   readonly lockVmas: boolean;
   /**
@@ -203,22 +207,21 @@ export function* mmTakeAllLocks(mm: AllLocksMm, era: AllLocksEra, signal: Signal
       m.run(self);
     },
   });
-  const passes: ('vma' | 'file' | 'anon')[] = era.lockVmas && era.vmaPass !== 'last' ? ['vma'] : [];
-  passes.push(...(era.order === 'file-first' ? (['file', 'anon'] as const) : (['anon', 'file'] as const)));
+  const passes: ('vma' | 'file' | 'anon' | 'file+anon')[] = era.lockVmas && era.vmaPass !== 'last' ? ['vma'] : [];
+  passes.push(...(era.order === 'file-first' ? (['file', 'anon'] as const) : era.order === 'anon-first' ? (['anon', 'file'] as const) : (['file+anon'] as const)));
   if (era.lockVmas && era.vmaPass === 'last') passes.push('vma');
   for (const pass of passes) {
     for (let i = 0; i < mm.vmas.length; i++) {
-      if (signal(i, pass)) {
+      if (signal(i, pass === 'file+anon' ? 'file' : pass)) {
         yield* mmDropAllLocks(mm, era);
         return EINTR;
       }
       const vma = mm.vmas[i]!;
       if (pass === 'vma') {
         if (vma.vmaLock !== null) yield* lockVma(mm, vma.vmaLock);
-      } else if (pass === 'file') {
-        if (vma.mapping !== null) yield* lockRmap(mm, vma.mapping);
       } else {
-        for (const av of vma.anonVmas) yield* lockRmap(mm, av);
+        if (pass !== 'anon' && vma.mapping !== null) yield* lockRmap(mm, vma.mapping);
+        if (pass !== 'file') for (const av of vma.anonVmas) yield* lockRmap(mm, av);
       }
     }
   }

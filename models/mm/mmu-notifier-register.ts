@@ -17,10 +17,15 @@
  *   pointer in mm_struct is what they read and write). A mm made with `newMmuNotifierMm` counts as
  *   installed; `newLazyMmuNotifierMm` starts without one.
  * - atomic_inc(&mm->mm_count) (the registration's mm pin) is left out: nothing here drops it.
+ * - What mm->mmu_notifier_mm points at is a slab object (models/mm/slab.ts) when the installing
+ *   caller passes one: linking a notifier dereferences it, so a freed installed struct is a use
+ *   after free. mmuNotifierRegister itself allocates a count in the zone only (S5 writes 35cfa2b0b4's
+ *   registration out with the object, to remove its parts one by one).
  */
-import { type Invariant, perform, type Steps } from '../../src/index';
-import { touch } from '../kit/lifetime';
+import { assertLive, type Invariant, perform, type Steps } from '../../src/index';
+import { derefThen, touch } from '../kit/lifetime';
 import { GFP_KERNEL, kfreeToZone, kmalloc, type Zone } from './allocator';
+import type { SlabObject } from './slab';
 import { hlistAddHeadRcu, isReachable } from '../hlist-rcu';
 import { mmDropAllLocks, mmTakeAllLocks, type AllLocksEra, type AllLocksMm, type SignalPending } from './mm-take-all-locks';
 import { newMmuNotifierMm, type MmuNotifier, type MmuNotifierMm, type ReadSide } from './mmu-notifier';
@@ -32,11 +37,20 @@ import { mmapWriteLock, mmapWriteUnlock } from './vma-lock';
 export interface LazyMmuNotifierMm<P = unknown> extends MmuNotifierMm<P> {
   /** mm->mmu_notifier_mm != NULL. */
   installed: boolean;
+  /**
+   * The slab object mm->mmu_notifier_mm points at, when the installing registration allocated one
+   * with a lifetime (models/mm/slab.ts); null otherwise. Linking a notifier dereferences it.
+   */
+  installedObject: SlabObject | null;
 }
 
 /** An mm on which nothing has registered yet: mm_has_notifiers() is false. */
 export function newLazyMmuNotifierMm<P = unknown>(mmName = 'mm', readSide: ReadSide | null = null): LazyMmuNotifierMm<P> {
-  return { ...newMmuNotifierMm<P>(mmName, readSide), installed: false };
+  return { ...newMmuNotifierMm<P>(mmName, readSide), installed: false, installedObject: null };
+}
+
+function installedObjectOf<P>(mm: MmuNotifierMm<P>): SlabObject | null {
+  return 'installedObject' in mm ? (mm as LazyMmuNotifierMm<P>).installedObject : null;
 }
 
 function isInstalled<P>(mm: MmuNotifierMm<P>): boolean {
@@ -49,21 +63,26 @@ export function* mmHasNotifiers<P>(mm: MmuNotifierMm<P>): Steps<boolean> {
 }
 
 /**
- * INIT_HLIST_HEAD, spin_lock_init, mm->mmu_notifier_mm = mmu_notifier_mm: publish the allocation.
+ * INIT_HLIST_HEAD, spin_lock_init, mm->mmu_notifier_mm = mmu_notifier_mm: publish the allocation
+ * (`allocation`, the slab object kmalloc returned, when the caller follows its lifetime).
  * Over one already installed (a caller that tested mm_has_notifiers without the locks), the new,
  * empty list replaces the old: every notifier linked on the old one is no longer reachable from
  * the mm. The model keeps one list object and empties it; the old nodes' links are left as they
  * were, pointing into the struct nobody reaches any more.
  */
-export function* mmuNotifierMmInstall<P>(mm: LazyMmuNotifierMm<P>): Steps<void> {
+export function* mmuNotifierMmInstall<P>(mm: LazyMmuNotifierMm<P>, allocation: SlabObject | null = null): Steps<void> {
+  const label = `${mm.name} = mmu_notifier_mm`;
   yield* perform<void>({
     object: mm,
     access: 'write',
-    label: `${mm.name} = mmu_notifier_mm`,
-    alsoTouches: [touch(mm.list, 'write')],
-    run: () => {
+    label,
+    alsoTouches: allocation === null ? [touch(mm.list, 'write')] : [touch(mm.list, 'write'), touch(allocation, 'write')],
+    run: (self) => {
+      // why: INIT_HLIST_HEAD and spin_lock_init write into the allocation
+      if (allocation !== null) assertLive(allocation, self, label);
       if (mm.installed) mm.list.first = null;
       mm.installed = true;
+      mm.installedObject = allocation;
     },
   });
 }
@@ -96,9 +115,15 @@ export function registerLinksNotifier<W, P>(mmOf: (w: W) => LazyMmuNotifierMm<P>
   };
 }
 
-/** spin_lock(&mm->mmu_notifier_mm->lock); hlist_add_head_rcu(&mn->hlist, list); spin_unlock. */
+/**
+ * spin_lock(&mm->mmu_notifier_mm->lock); hlist_add_head_rcu(&mn->hlist, list); spin_unlock. The
+ * spin_lock dereferences mm->mmu_notifier_mm: a use after free when the installed object was freed.
+ */
 export function* mmuNotifierLink<P>(mn: MmuNotifier<P>): Steps<void> {
-  yield* spinLock(mn.mm.lock);
+  // why a read in thread code: the pointer is written only under mmap_lock, which every caller holds
+  const struct = installedObjectOf(mn.mm);
+  if (struct === null) yield* spinLock(mn.mm.lock);
+  else yield* perform(derefThen(struct, mn.mm.lock.ops.lock));
   yield* hlistAddHeadRcu(mn.hlist, mn.mm.list);
   yield* spinUnlock(mn.mm.lock);
 }

@@ -86,11 +86,13 @@ export function lockdepAcquire(
   const b = books(self);
   const held = (b.held[self.id] ??= []);
   const site = siteOf(self, label);
-  if (!options.trylock) {
-    const nested = options.nestLock !== undefined && held.some((h) => h.lock === options.nestLock);
+  // why no edge at all for a nested lock of a class already held: the kernel's validate_chain adds
+  // none there ("the new lock introduces no more lock dependency"), and lock-order is its report
+  const nested = options.nestLock !== undefined && held.some((h) => h.lock === options.nestLock);
+  if (!options.trylock && !(nested && held.some((h) => h.lockClass === lockClass))) {
     for (const h of held) {
       if (h.lockClass === lockClass) {
-        if (!nested) report(self, b, [{ from: h, to: site, toClass: lockClass }]);
+        report(self, b, [{ from: h, to: site, toClass: lockClass }]);
         continue;
       }
       addEdge(self, b, { from: h, to: site, toClass: lockClass });

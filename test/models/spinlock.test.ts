@@ -7,6 +7,7 @@ import {
   spinLockBh,
   spinLockIrq,
   spinLockNested,
+  spinLockNestLock,
   spinTrylock,
   spinUnlock,
   spinUnlockBh,
@@ -188,6 +189,32 @@ describe('spinlock: irqsave, nesting, lockdep classes', () => {
       threads: { a: function* (w) { yield* spinLock(w.p); yield* spinLockNested(w.q, 1); yield* spinUnlock(w.q); yield* spinUnlock(w.p); } },
     });
     expect(runSchedule(nested, 'A4').violations).toEqual([]);
+  });
+
+  it('spin_lock_nest_lock: one class nests while the nest lock is held, and only then', () => {
+    const twoOfAClass = () => ({ ...world(), nest: newSpinlock('mm->mmap_sem'), p: newSpinlock('M1->i_mmap_lock', { lockClass: 'i_mmap' }), q: newSpinlock('M2->i_mmap_lock', { lockClass: 'i_mmap' }) });
+    type W2 = ReturnType<typeof twoOfAClass>;
+    const under = program<W2>({
+      setup: twoOfAClass,
+      threads: {
+        a: function* (w) {
+          yield* spinLock(w.nest);
+          yield* spinLockNestLock(w.p, w.nest);
+          yield* spinLockNestLock(w.q, w.nest);
+          yield* spinUnlock(w.q);
+          yield* spinUnlock(w.p);
+          yield* spinUnlock(w.nest);
+        },
+      },
+    });
+    const t = runSerial(under);
+    expect(t.violations).toEqual([]);
+    expect(t.steps[2]!.label).toBe('spin_lock_nest_lock(&M2->i_mmap_lock, &mm->mmap_sem)');
+    const notHeld = program<W2>({
+      setup: twoOfAClass,
+      threads: { a: function* (w) { yield* spinLockNestLock(w.p, w.nest); yield* spinLockNestLock(w.q, w.nest); yield* spinUnlock(w.q); yield* spinUnlock(w.p); } },
+    });
+    expect(firedChecks(runSerial(notHeld))).toEqual(['lock-order']);
   });
 });
 

@@ -71,6 +71,38 @@ describe('mmu-notifier-register-alloc-under-locks (e0f3c3f78d, 35cfa2b0b4)', () 
     expect(t.steps.filter((x) => x.label === 'mm->mmu_notifier_mm = mmu_notifier_mm')).toHaveLength(2);
   });
 
+  // the kfree of the unused allocation and the NULL after install, each removed in a mutant of the
+  // same two registrations; the allocations are slab objects, held to slab-balance at the end
+  it('no-kfree: the registration that finds mm->mmu_notifier_mm installed leaks its allocation', () => {
+    const scenario = { ...s5, variants: { 'no-kfree': mutants['no-kfree'] } } as unknown as Scenario;
+    const v = checkVariant(scenario, 'no-kfree', { limits: { auditExecutions: 1_000 } });
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    const hit = v.violations.find((x) => x.check === 'slab-balance')!;
+    expect(hit.message).toMatch(
+      /final state: mmu_notifier_mm \(kvm2?\), allocated by [AB] \(register2?\) at step \d+ in kmalloc\(sizeof\(struct mmu_notifier_mm\), GFP_KERNEL\), is neither freed nor kept by mm->mmu_notifier_mm: leaked/,
+    );
+    const t = recordTrace(scenario, 'no-kfree', scenario.variants['no-kfree']!, s5.params, v.schedule);
+    expect(t.steps.filter((x) => x.label === 'kfree(mmu_notifier_mm)')).toHaveLength(0);
+  });
+
+  it('no-null-after-install: the installer frees mm->mmu_notifier_mm, and the other registration locks its list lock in freed memory', () => {
+    const scenario = { ...s5, variants: { 'no-null-after-install': mutants['no-null-after-install'] } } as unknown as Scenario;
+    const v = checkVariant(scenario, 'no-null-after-install', { limits: { auditExecutions: 1_000 } });
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    const hit = v.violations.find((x) => x.check === 'use-after-free')!;
+    expect(hit.message).toMatch(
+      /use-after-free: spin_lock\(&mm->mmu_notifier_mm->lock\) by [AB] \(register2?\) at step \d+ touches mmu_notifier_mm \(kvm2?\), freed by [AB] \(register2?\) at step \d+ in kfree\(mmu_notifier_mm\)/,
+    );
+    const t = recordTrace(scenario, 'no-null-after-install', scenario.variants['no-null-after-install']!, s5.params, v.schedule);
+    const installs = t.steps.filter((x) => x.label === 'mm->mmu_notifier_mm = mmu_notifier_mm');
+    const frees = t.steps.filter((x) => x.label === 'kfree(mmu_notifier_mm)');
+    expect(installs).toHaveLength(1);
+    // the installer's own kfree: the struct it just published
+    expect(frees.map((x) => x.thread)).toContain(installs[0]!.thread);
+  });
+
   it('the same two registrations with the fix hold: one installs, the other frees its allocation', () => {
     const scenario = { ...s5, variants: { two: twoFixedRegistrations } } as unknown as Scenario;
     const v = checkVariant(scenario, 'two', { limits: { auditExecutions: 1_000 } });
@@ -81,5 +113,7 @@ describe('mmu-notifier-register-alloc-under-locks (e0f3c3f78d, 35cfa2b0b4)', () 
   it('the mutants are not registry variants', () => {
     expect(Object.keys(s5.variants)).toEqual(['buggy', 'fixed']);
     expect(mutants['has-notifiers-unlocked'].expect).toEqual({ violated: 'register-links-notifier' });
+    expect(mutants['no-kfree'].expect).toEqual({ violated: 'slab-balance' });
+    expect(mutants['no-null-after-install'].expect).toEqual({ violated: 'use-after-free' });
   });
 });

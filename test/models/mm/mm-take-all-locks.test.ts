@@ -131,6 +131,32 @@ describe('mm_take_all_locks', () => {
     expect(firedChecks(runSerial(p))).toEqual([]);
   });
 
+  it('merged passes (a mutant of 7cd5a02f54f4): each VMA\'s i_mmap lock, then its anon_vma locks, so vma1\'s anon_vma lock is held for vma4\'s mapping', () => {
+    const setup = () => {
+      const w = world();
+      const other = mutexRmapLock(newMutex('N->i_mmap_mutex', { lockClass: 'i_mmap_mutex' }));
+      const mm = newAllLocksMm('mm', {
+        allLocksMutex: w.mm.allLocksMutex,
+        mmapLock: w.mm.mmapLock,
+        vmas: [...w.mm.vmas, { name: 'vma4', mapping: other, anonVmas: [], vmaLock: null }],
+      });
+      return { ...w, mm };
+    };
+    const merged = runSerial(program<W>({ setup, threads: { register: takeDrop({ ...ERA_3X, order: 'merged' }) } }));
+    expect(firedChecks(merged)).toEqual([]);
+    expect(merged.steps.slice(2, 5).map((s) => s.label)).toEqual([
+      'mutex_lock_nest_lock(&M->i_mmap_mutex, &mm->mmap_sem)',
+      'mutex_lock_nest_lock(&av->mutex, &mm->mmap_sem)',
+      'mutex_lock_nest_lock(&N->i_mmap_mutex, &mm->mmap_sem)',
+    ]);
+    const fixed = runSerial(program<W>({ setup, threads: { register: takeDrop(ERA_3X) } }));
+    expect(fixed.steps.slice(2, 5).map((s) => s.label)).toEqual([
+      'mutex_lock_nest_lock(&M->i_mmap_mutex, &mm->mmap_sem)',
+      'mutex_lock_nest_lock(&N->i_mmap_mutex, &mm->mmap_sem)',
+      'mutex_lock_nest_lock(&av->mutex, &mm->mmap_sem)',
+    ]);
+  });
+
   it('needs the mmap lock for write: BUG otherwise', () => {
     const p = program<W>({
       setup: world,

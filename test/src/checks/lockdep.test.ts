@@ -132,6 +132,32 @@ describe('lockdep (lock-order)', () => {
     expect(runSerial(program<W>({ setup: world, threads: { a: takeAllLocks } })).violations).toEqual([]);
   });
 
+  it('a nest-lock acquisition of a class already held adds no dependency, as in the kernel (validate_chain)', () => {
+    // av1, then x, then av2 nested: the kernel's lockdep records av1 → x only, never x → av2
+    const interleaved = function* (w: W): Steps {
+      yield* mutexLock(w.all);
+      yield* downWriteNestLock(w.av1, w.all);
+      yield* mutexLock(w.x);
+      yield* downWriteNestLock(w.av2, w.all);
+      yield* upWrite(w.av2);
+      yield* mutexUnlock(w.x);
+      yield* upWrite(w.av1);
+      yield* mutexUnlock(w.all);
+    };
+    expect(runSerial(program<W>({ setup: world, threads: { a: interleaved } })).violations).toEqual([]);
+    // the first lock of the class still adds its edges: x → anon_vma against anon_vma → x
+    const xFirst = function* (w: W): Steps {
+      yield* mutexLock(w.all);
+      yield* mutexLock(w.x);
+      yield* downWriteNestLock(w.av1, w.all);
+      yield* upWrite(w.av1);
+      yield* mutexUnlock(w.x);
+      yield* mutexUnlock(w.all);
+    };
+    const t = runSerial(program<W>({ setup: world, threads: { a: interleaved, b: xFirst } }));
+    expect(t.violations.map((v) => v.state)).toEqual(['x → anon_vma->rwsem → x']);
+  });
+
   it('read acquisitions order like writes (rwsem readers are not recursive)', () => {
     const readThenX = function* (w: W): Steps {
       yield* downRead(w.av1);
