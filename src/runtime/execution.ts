@@ -1,4 +1,5 @@
 import { armedThreadEndChecks, invariantCheck, type Check, type Violation } from './check';
+import { checkVariantShape } from './variant-shape';
 import { describeDeadlock, type BlockedThread } from './deadlock';
 import { lockLeak } from './lock-leak';
 import { InternalError, KernelFault, ScenarioError, UsageError } from './errors';
@@ -228,6 +229,7 @@ export class ExecutionRunner {
     if (variant.threads === null || typeof variant.threads !== 'object' || Object.keys(variant.threads).length === 0) {
       throw new UsageError(`${scenario.id}: the variant has no threads (declare at least one under threads: { name: function* (w) { … } })`);
     }
+    checkVariantShape(scenario, variant);
     this.threads = Object.entries(variant.threads).map(([name, body], id) => ({
       ctx: this.newContext(id, name),
       body,
