@@ -10,6 +10,8 @@ import { defineScenario, type SharedObject } from '../../../src/index';
 import { searchVariant } from '../../../src/distribute/parallel';
 import { SearchMeter } from '../../../src/distribute/meter';
 import { DEFAULT_LIMITS } from '../../../src/search/explorer';
+import { PartitionMerger } from '../../../src/distribute/merge';
+import type { Verdict } from '../../../src/search/verdict';
 
 const SMALL = 40;
 const TIME_MS = 1000;
@@ -60,5 +62,36 @@ describe('a split search cut by --max-time', () => {
     // the clock moved only after the trial, so the trial ran whole: its SMALL executions, 10 steps each
     expect(v.stats.executions).toBe(SMALL);
     expect(v.stats.steps).toBe(SMALL * 10);
+  });
+});
+
+/** A partition's verdict: `executions` run, cut by time when `cut`, else it held. */
+function part(executions: number, cut: boolean): Verdict {
+  const stats = { executions, executionsAbandoned: 0, steps: 10 * executions, executionsViolated: 0, executionsCut: 0, timeMs: 0 };
+  if (!cut) return { kind: 'holds', strategy: 'dfs', stats };
+  return { kind: 'incomplete', strategy: 'dfs', cutBy: [{ limit: 'time', flag: '--max-time', value: 1, detail: 'stopped' }], stats };
+}
+
+describe('partitions explored after the merge was decided (out of order, on other threads)', () => {
+  const noRerun = (): Verdict => {
+    throw new Error('no rerun expected');
+  };
+
+  it('count when --max-time decided it: they were explored', () => {
+    const m = new PartitionMerger('dfs', 'holds', 1_000_000, 3, TIME_MS);
+    expect(m.add(part(0, true), noRerun)).toBe(true);
+    m.addLate(part(7, false));
+    m.addLate(part(3, true));
+    const v = m.result(0);
+    expect(v.kind).toBe('incomplete');
+    expect([v.stats.executions, v.stats.steps]).toEqual([10, 100]);
+  });
+
+  it('do not count when the search ended otherwise: the sequential reading fixes its counts', () => {
+    const m = new PartitionMerger('dfs', 'holds', 5, 3, TIME_MS);
+    expect(m.add(part(5, false), noRerun)).toBe(false);
+    expect(m.cutIfSpent()).toBe(true);
+    m.addLate(part(7, false));
+    expect(m.result(0).stats.executions).toBe(5);
   });
 });
