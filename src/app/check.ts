@@ -1,6 +1,6 @@
 import { paramsFor, variantOf } from '../search/variant';
 import { withAudit, type SearchLimits } from '../search/explorer';
-import type { ShardFile, ShardSpec } from '../distribute/shard-file';
+import type { ShardFile, ShardSearch, ShardSpec } from '../distribute/shard-file';
 import type { SearchRequest } from '../distribute/parallel';
 import { PARTITION_RULE } from '../distribute/partition';
 import { runSearch, type SearchOutcome } from '../distribute/search-job';
@@ -197,13 +197,23 @@ function search(req: SearchRequest, options: RunOptions): SearchOutcome {
   return runSearch(req, options.pool);
 }
 
-/** `--shard i/n`: this shard's share of every named variant's search, as a mergeable file. */
-export function runShard(
+/** `--shard i/n` as plain data, for the search worker's after step (search-worker.ts in this folder). */
+export interface ShardOrder {
+  readonly shard: ShardSpec;
+}
+
+/**
+ * `--shard i/n`: this shard's share of every named variant's search, as a mergeable file. Each
+ * share is searched by `hosted` when it takes it (the CLI's search worker, under its watchdog),
+ * else in this thread.
+ */
+export async function runShard(
   targets: readonly { scenario: Scenario; file: string }[],
   only: string | null,
   shard: ShardSpec,
   options: RunOptions,
-): ShardFile {
+  hosted: (req: SearchRequest, order: ShardOrder) => Promise<ShardSearch> | null = () => null,
+): Promise<ShardFile> {
   const results: ShardFile['results'][number][] = [];
   for (const { scenario } of targets) {
     const params = paramsFor(scenario, options.params);
@@ -211,7 +221,8 @@ export function runShard(
       const target = variantOf(scenario, name).expect ?? 'holds';
       options.onStart?.(scenario, name);
       const req = requestFor(scenario, name, params, target, options);
-      results.push({ scenario: scenario.id, variant: name, params, target, search: searchShard(req, shard, options.pool ? { pool: options.pool } : {}) });
+      const search = (await hosted(req, { shard })) ?? searchShard(req, shard, options.pool ? { pool: options.pool } : {});
+      results.push({ scenario: scenario.id, variant: name, params, target, search });
     }
   }
   return { format: 'weft-shard', version: 1, shard, strategy: options.strategy, limits: options.limits, rule: PARTITION_RULE, results };
@@ -390,7 +401,8 @@ export const SEARCH_WORKER_ENTRY = entryBeside(import.meta.url, 'search-worker')
 
 /**
  * runChecks with each search run by `hosted` when it takes it (a search worker: search-host.ts),
- * so the caller's event loop turns while it runs; searches it declines (null) run in this thread.
+ * so the caller's event loop turns while it runs; searches it declines (null) run in this thread
+ * (`verdictOf` then stands for the search there, as in runChecks).
  * `onReport` hears each report as soon as it is made (what an interrupted run has to show).
  */
 export async function runChecksHosted(
@@ -411,7 +423,7 @@ export async function runChecksHosted(
     }
     try {
       const req = requestOf(job, options);
-      const elsewhere = options.verdictOf ? null : hosted(req, traceOrder(options));
+      const elsewhere = hosted(req, traceOrder(options));
       if (elsewhere === null) report = reportOf(job, search(req, options), options);
       else {
         const h = await elsewhere;

@@ -7,9 +7,9 @@
 import type { Picks } from '../runtime/execution';
 import type { CheckId } from '../runtime/check-id';
 import type { Params, Scenario } from '../runtime/scenario';
-import { variantOf } from '../search/variant';
 import { formatPatch } from '../trace/explain';
-import { recordTrace, type Trace, type TraceStep } from '../trace/trace';
+import type { Trace, TraceStep } from '../trace/trace';
+import { recordReplay, type ReplayOrder } from './replay';
 
 /** The first step at which the fix's thread does something else than the failing run did. */
 export interface StepDifference {
@@ -55,18 +55,26 @@ export interface FixRequest {
 }
 
 export function confirmFix(req: FixRequest): FixConfirmation {
-  // why always: a fix may change only what a step writes, which shows in the changes alone
-  const explain = true;
-  const from = variantOf(req.scenario, req.from);
-  const declared = from.expect !== undefined && from.expect !== 'holds' ? from.expect.violated : undefined;
-  const focus = req.focus ?? declared;
-  const picks = req.picks ? { picks: req.picks } : {};
-  const original = recordTrace(req.scenario, req.from, from, req.params, req.schedule, { explain, ...picks, ...(focus ? { focus } : {}) });
-  const fixed = recordTrace(req.scenario, req.to, variantOf(req.scenario, req.to), req.params, req.schedule, {
-    explain,
-    ...picks,
-    lenient: true,
-  });
+  const [from, to] = fixReplays(req);
+  return compareFix(recordReplay(req.scenario, from), recordReplay(req.scenario, to));
+}
+
+/**
+ * The two recordings a confirmation compares, as plain data (they cross to the CLI's search
+ * worker, one task each, so that each is watched as a replay of its own variant): the failing
+ * run strictly, the fix leniently.
+ */
+export function fixReplays(req: Omit<FixRequest, 'scenario'>): readonly [ReplayOrder, ReplayOrder] {
+  // why explain always: a fix may change only what a step writes, which shows in the changes alone
+  const common = { replay: true, params: req.params, schedule: req.schedule, explain: true, ...(req.picks ? { picks: req.picks } : {}) } as const;
+  return [
+    { ...common, variant: req.from, ...(req.focus ? { focus: req.focus } : {}) },
+    { ...common, variant: req.to, lenient: true },
+  ];
+}
+
+/** The confirmation of two recordings: the failing run (`original`) and the fix along its schedule. */
+export function compareFix(original: Trace, fixed: Trace): FixConfirmation {
   return { original, fixed, firstDifference: firstDifference(original, fixed), holdsAlong: fixed.violations.length === 0 };
 }
 

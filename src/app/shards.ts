@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { variantOf } from '../search/variant';
-import { mergeShardFiles } from '../distribute/merge';
-import { describeShard, type ShardFile } from '../distribute/shard-file';
-import { exploreInProcess } from '../distribute/parallel';
+import { entryMerges, mergeEntry, type EntryMerge } from '../distribute/merge';
+import { describeShard, type ShardFile, type ShardSearch } from '../distribute/shard-file';
+import { exploreInProcess, type SearchRequest } from '../distribute/parallel';
 import { PARTITION_RULE } from '../distribute/partition';
 import { freshSeed } from '../search/strategies/random';
 import { strategyDescriptor } from '../search/strategies';
@@ -33,7 +33,7 @@ export interface RunFlags {
   readonly minimize: boolean;
   readonly all: boolean;
 }
-import { runChecks, runShard, type CheckedReport, type RunOptions, type ScenarioEntry, type VariantReport } from './check';
+import { runChecksHosted, runShard, type CheckedReport, type HostedOutcome, type RunOptions, type ScenarioEntry, type ShardOrder, type TraceOrder, type VariantReport } from './check';
 
 /** The seed of this run: the one given, or a fresh one (printed, so the run can be repeated). */
 export function seedFor(options: RunFlags): string | null {
@@ -58,9 +58,17 @@ export function searchOptions(options: RunFlags, pool: LazyPool, seed: string | 
   };
 }
 
-/** Runs this shard's share and renders it: the mergeable file with --json, else a summary. */
-export function renderShard(targets: readonly { scenario: Scenario; file: string }[], options: RunFlags, run: RunOptions): string {
-  const file = runShard(targets, options.variant, options.shard!, run);
+/**
+ * Runs this shard's share and renders it: the mergeable file with --json, else a summary.
+ * `hosted`: where each variant's share is searched when it takes it (see runShard).
+ */
+export async function renderShard(
+  targets: readonly { scenario: Scenario; file: string }[],
+  options: RunFlags,
+  run: RunOptions,
+  hosted?: (req: SearchRequest, order: ShardOrder) => Promise<ShardSearch> | null,
+): Promise<string> {
+  const file = await runShard(targets, options.variant, options.shard!, run, hosted);
   if (options.json) return `${JSON.stringify(options.timing ? file : withoutTimes(file), null, 2)}\n`;
   const lines = [
     `shard ${describeShard(file.shard)} of each ${file.strategy} search (partitions: ≥ ${PARTITION_RULE.partitionsMin}, or ${PARTITION_RULE.depthMax} levels deep; dfs splits probed ${PARTITION_RULE.probeExecutions} executions a half)`,
@@ -93,34 +101,35 @@ function withoutTimes(file: ShardFile): ShardFile {
   };
 }
 
-/** Reads and merges shard files into reports, with the options they were searched with. */
-export function mergeShardResults<O extends RunFlags>(
+/**
+ * Reads and merges shard files into reports, with the options they were searched with. Merging
+ * runs the model (a partition explored again where the budget asks, a violation's schedule
+ * minimized and recorded): `hosted` does both for a variant when it takes it (the CLI's search
+ * worker, under --max-time's watchdog, the merge as its search); else they run in this thread.
+ * `onReport` hears each report as soon as it is made.
+ */
+export async function mergeShardResults<O extends RunFlags>(
   options: O,
   find: (id: string) => ScenarioEntry,
   command?: string,
-): { reports: VariantReport[]; options: O } {
+  hosted: (req: SearchRequest, order: TraceOrder, merge: EntryMerge) => Promise<HostedOutcome> | null = () => null,
+  onReport?: (r: VariantReport) => void,
+): Promise<{ reports: VariantReport[]; options: O }> {
   const files = options.merge!.map((name) => ({ name, content: readJson(name) }));
-  const merged = mergeShardFiles(files, (entry, partition, executionsMax) => {
-    const { scenario } = find(entry.scenario);
-    const req = { scenario, source: null, variant: entry.variant, params: entry.params, strategy: shardOf(files).strategy, limits: shardOf(files).limits, target: entry.target };
-    return exploreInProcess(req, variantOf(scenario, entry.variant), partition, executionsMax);
-  });
+  const merges = entryMerges(files);
   const first = shardOf(files);
+  // why this run's --max-time: it bounds the merge's own model runs, as it bounds a search's
+  const limits = { ...first.limits, timeMsMax: options.limits.timeMsMax };
   const reports: VariantReport[] = [];
-  for (const { entry, verdict } of merged) {
-    const target = find(entry.scenario);
-    reports.push(
-      ...runChecks([target], entry.variant, {
-        strategy: first.strategy,
-        params: entry.params,
-        limits: first.limits,
-        minimize: options.minimize,
-        verdictOf: () => verdict,
-        ...(command === undefined ? {} : { command }),
-      }),
-    );
+  for (const m of merges) {
+    const target = find(m.entry.scenario);
+    const { scenario } = target;
+    const req = { scenario, source: null, variant: m.entry.variant, params: m.entry.params, strategy: first.strategy, limits, target: m.entry.target };
+    const verdictOf = (): Verdict => mergeEntry(m, (entry, partition, left) => exploreInProcess(req, variantOf(scenario, entry.variant), partition, left));
+    const run: RunOptions = { strategy: first.strategy, params: m.entry.params, limits, minimize: options.minimize, verdictOf, sourceOf: () => target.source ?? null, ...(command === undefined ? {} : { command }) };
+    reports.push(...(await runChecksHosted([target], m.entry.variant, run, (r, order) => hosted(r, order, m), onReport)));
   }
-  const scenarioCount = new Set(merged.map((m) => m.entry.scenario)).size;
+  const scenarioCount = new Set(merges.map((m) => m.entry.scenario)).size;
   return { reports, options: { ...options, all: scenarioCount > 1, strategy: first.strategy, limits: first.limits } };
 }
 

@@ -106,7 +106,7 @@ export function buildProgram(out: (s: string) => void): Command {
     .addOption(new Option('--depth <d>', 'pct: bug depth d (d − 1 priority change points per execution)').argParser(positiveInt('--depth')))
     .addOption(new Option('--jobs <n>', 'split searches of 2,000+ executions over n threads (default: the number of cores, at most 8); results are the same for every n').argParser(positiveInt('--jobs')))
     .addOption(new Option('--shard <i/n>', 'explore only share i of n of each search; print a shard result to --merge').argParser(shardSpec))
-    .option('--merge <files...>', 'merge the --json results of every shard into one verdict and exit code')
+    .option('--merge <files...>', 'merge the --json results of every shard into one verdict and exit code (scenario files the shards searched go before it)')
     .option('--param <name=value>', 'set a scenario parameter (repeatable)', param, {})
     .option('--audit', `audit every execution, not only the first ${DEFAULT_AUDIT_EXECUTIONS} of each search: accesses against declarations, and determinism`)
     .addOption(
@@ -224,7 +224,8 @@ const STRATEGY_FLAGS: readonly { flag: string; key: keyof StrategyOptions }[] = 
 function validate(o: CliOptions): void {
   if (o.list) return;
   if (o.merge) {
-    if (o.scenario || o.files.length || o.all || o.replay || o.shard) throw new UsageError('--merge takes shard result files only, not a scenario, --all, --replay or --shard');
+    // why files are taken: a user's shards name scenarios of the user's files, which no registry has
+    if (o.scenario || o.all || o.replay || o.shard) throw new UsageError('--merge takes shard result files (and the scenario files they searched), not a scenario id, --all, --replay or --shard');
     return;
   }
   if (o.shard && o.replay) throw new UsageError('--shard splits a search; --replay runs one schedule');

@@ -5,7 +5,7 @@ import { InternalError, ScenarioError, UsageError } from '../runtime/errors';
 import type { Params, Scenario } from '../runtime/scenario';
 import { describeExpectation } from '../runtime/scenario';
 import type { renderJunit } from '../report/junit';
-import { confirmFix } from '../app/confirm-fix';
+import { compareFix, fixReplays, type FixConfirmation } from '../app/confirm-fix';
 import { renderFixConfirmation } from '../report/fix';
 import type { renderHtml } from '../report/html';
 import { renderChanges, renderTable, renderViolations } from '../report/table';
@@ -15,7 +15,9 @@ import type { Trace } from '../trace/trace';
 import { recordReplay, type ReplayOrder } from '../app/replay';
 import { parseArgs, type CliOptions } from './args';
 import type { ScenarioEntry } from '../app/check';
-import { checkHosted, SEARCH_WORKER_ENTRY, type BrokenEntry, type CheckedReport, type CheckEntry, type HostedOutcome, type RunOptions, type TraceOrder, type VariantReport, type ViolationTrace } from '../app/check';
+import { checkHosted, SEARCH_WORKER_ENTRY, type BrokenEntry, type CheckedReport, type CheckEntry, type HostedOutcome, type RunOptions, type ShardOrder, type TraceOrder, type VariantReport, type ViolationTrace } from '../app/check';
+import type { EntryMerge } from '../distribute/merge';
+import { describeShard, type ShardSearch } from '../distribute/shard-file';
 import { SearchHost, SearchInterrupted } from '../distribute/search-host';
 import { ProgressLine } from './progress';
 import { mergeShardResults, renderSearchDetails, renderShard, searchOptions, seedFor, withSearchDetails } from '../app/shards';
@@ -74,7 +76,7 @@ export async function main(argv: readonly string[], io: Io, registry: Registry, 
     if (options.list || options.merge || options.replay) {
       const scenarios = options.files.length ? await loadScenarioFiles(options.files) : registry;
       if (options.list) return list(scenarios, io);
-      if (options.merge) return merge(scenarios, options, io, command, files);
+      if (options.merge) return await merge(scenarios, options, io, command, files);
       return await replay(scenarios, options, io, command, files);
     }
     return await check(options.files.length ? await loadCheckEntries(options.files, options) : registry, options, io, command, files);
@@ -146,7 +148,7 @@ async function check(entries: readonly CheckEntry[], options: CliOptions, io: Io
         progress?.start(current);
       },
     };
-    if (options.shard) return shard(loaded, options, run, io);
+    if (options.shard) return await shard(loaded, options, run, host, () => current, io);
     const hosted = host === null ? () => null : (req: SearchRequest, order: TraceOrder) => (req.source === null ? null : hostedCheck(host, req, order, io));
     const checkOptions = { ...run, variant: options.variant, minimize: options.minimize, minimizeBudget: options.minimizeBudget, keepGoing: options.all || targets.length > 1 };
     reports = await checkHosted(targets, checkOptions, hosted, (r) => done.push(r));
@@ -167,8 +169,8 @@ async function check(entries: readonly CheckEntry[], options: CliOptions, io: Io
  * trace's making (minimization) there, the report's trace is the schedule the search found, and a
  * line on stderr says so: a cut is never silent.
  */
-async function hostedCheck(host: SearchHost, req: SearchRequest, order: TraceOrder, io: Io): Promise<HostedOutcome> {
-  const h = await host.search<ViolationTrace | null>(req, order, io.interrupt);
+async function hostedCheck(host: SearchHost, req: SearchRequest, order: TraceOrder, io: Io, merge?: EntryMerge): Promise<HostedOutcome> {
+  const h = await host.search<ViolationTrace | null>(req, order, io.interrupt, merge);
   if (h.afterCut && order.minimize) {
     io.err(`weft: ${req.scenario.id}/${req.variant}: --max-time ${req.limits.timeMsMax / 1000} s ended the minimization; the trace shown is the schedule the search found\n`);
   }
@@ -178,15 +180,20 @@ async function hostedCheck(host: SearchHost, req: SearchRequest, order: TraceOrd
 /** Ctrl-C: the verdicts found so far, the search that was stopped as incomplete, exit 130. */
 function interrupted(done: readonly VariantReport[], current: string, e: SearchInterrupted, options: CliOptions, io: Io): ExitCode {
   for (const line of renderLines(done, options.timing)) io.out(`${line}\n`);
-  const x = e.explored;
-  const n = (k: number): string => Math.round(k).toLocaleString('en-US');
-  const counts = `${n(x.executions)} execution${x.executions === 1 ? '' : 's'}, ${n(x.steps)} steps${options.timing ? ` in ${(x.timeMs / 1000).toFixed(1)} s` : ''}`;
+  const counts = counted(e, options);
   // why said apart: the search had ended with a violation, and only the making of its trace was stopped
   const found = e.found?.verdict.kind === 'violated' ? e.found.verdict : null;
   if (found) io.out(`stopped ${current}: violated:${found.violations[0]!.check} found after ${counts}; interrupted while its trace was being minimized\n`);
   else io.out(`stopped ${current}: incomplete, interrupted after ${counts}\n`);
   io.err(`weft: interrupted (SIGINT); the verdicts above are all that was decided${found ? ', with the violation found by the search that was stopped' : ''}\n`);
   return EXIT.interrupted;
+}
+
+/** What an interrupted search had explored, as the stop line says it. */
+function counted(e: SearchInterrupted, options: CliOptions): string {
+  const x = e.explored;
+  const n = (k: number): string => Math.round(k).toLocaleString('en-US');
+  return `${n(x.executions)} execution${x.executions === 1 ? '' : 's'}, ${n(x.steps)} steps${options.timing ? ` in ${(x.timeMs / 1000).toFixed(1)} s` : ''}`;
 }
 
 /** Prints reports as text or JSON (and JUnit, HTML, annotations); the exit code says whether all match. */
@@ -239,7 +246,7 @@ async function replay(scenarios: Registry, options: CliOptions, io: Io, command:
   variantOf(scenario, token.variant); // an unknown variant is the first thing to say
   const params = paramsFor(scenario, { ...token.params, ...options.params });
   checkParamLimits(scenario, options.params);
-  if (options.variant && options.variant !== token.variant) return confirm(options, io, files, scenario, token.variant, options.variant, params, token.schedule, token.picks);
+  if (options.variant && options.variant !== token.variant) return await confirm(options, io, files, found, token.variant, options.variant, params, token.schedule, token.picks);
   const order: ReplayOrder = { replay: true, variant: token.variant, params, schedule: token.schedule, ...(token.picks ? { picks: token.picks } : {}), explain: options.explain || options.html !== null };
   let trace: Trace;
   try {
@@ -267,15 +274,25 @@ async function replay(scenarios: Registry, options: CliOptions, io: Io, command:
  * whose models its tests keep from hanging and whose replays a worker's start would slow.
  */
 async function recordedReplay(found: ScenarioEntry, order: ReplayOrder, options: CliOptions, io: Io): Promise<Trace> {
-  if (!options.files.length || !found.source) return recordReplay(found.scenario, order);
+  return (await recordedReplays(found, [order], options, io))[0]!;
+}
+
+/** recordedReplay of several orders, in order, in one search worker. */
+async function recordedReplays(found: ScenarioEntry, orders: readonly ReplayOrder[], options: CliOptions, io: Io): Promise<Trace[]> {
+  if (!options.files.length || !found.source) return orders.map((order) => recordReplay(found.scenario, order));
+  const source = found.source;
   const host = new SearchHost(1, SEARCH_WORKER_ENTRY);
-  const target = variantOf(found.scenario, order.variant).expect ?? 'holds';
-  const req: SearchRequest = { scenario: found.scenario, source: found.source, variant: order.variant, params: order.params, strategy: options.strategy, limits: options.limits, target };
+  const traces: Trace[] = [];
   try {
-    return await host.replay<Trace>(req, order, io.interrupt);
+    for (const order of orders) {
+      const target = variantOf(found.scenario, order.variant).expect ?? 'holds';
+      const req: SearchRequest = { scenario: found.scenario, source, variant: order.variant, params: order.params, strategy: options.strategy, limits: options.limits, target };
+      traces.push(await host.replay<Trace>(req, order, io.interrupt));
+    }
   } finally {
     host.close();
   }
+  return traces;
 }
 
 /** Writes a file after the results printed; a failure is one line on stderr and exit 2. */
@@ -287,19 +304,33 @@ function writeAfter(io: Io, file: false | null | "" | readonly [string, string, 
   return EXIT.broken;
 }
 
-/** `--replay TOKEN --variant V`: the token's schedule against another variant, as far as it goes. */
-function confirm(
+/**
+ * `--replay TOKEN --variant V`: the token's schedule against another variant, as far as it goes.
+ * Both recordings run where a replay's does (recordedReplay): in the search worker, one task per
+ * variant (each watched as a replay of its own variant), for a scenario a user's file gives.
+ */
+async function confirm(
   options: CliOptions,
   io: Io,
   files: FileRenderers,
-  scenario: Scenario,
+  found: ScenarioEntry,
   from: string,
   to: string,
   params: Params,
   schedule: readonly number[],
   picks: ScheduleToken['picks'],
-): ExitCode {
-  const c = confirmFix({ scenario, params, schedule, from, to, ...(picks ? { picks } : {}) });
+): Promise<ExitCode> {
+  const { scenario } = found;
+  const request = { params, schedule, from, to, ...(picks ? { picks } : {}) };
+  let c: FixConfirmation;
+  try {
+    const [original, fixed] = await recordedReplays(found, fixReplays(request), options, io);
+    c = compareFix(original!, fixed!);
+  } catch (e) {
+    if (!(e instanceof SearchInterrupted)) throw e;
+    io.err(`weft: interrupted (SIGINT) while the schedule of ${scenario.id}/${from} replayed against ${to}; nothing was recorded\n`);
+    return EXIT.interrupted;
+  }
   if (options.json) {
     io.out(
       `${JSON.stringify(
@@ -326,14 +357,49 @@ function confirm(
   return writeAfter(io, options.html && renderHtml && ['--html', options.html, html], c.holdsAlong ? EXIT.ok : EXIT.mismatch);
 }
 
-/** `--shard i/n`: this shard's share of each search, as text or as the JSON file `--merge` reads. */
-function shard(targets: Registry, options: CliOptions, run: RunOptions, io: Io): ExitCode {
-  io.out(renderShard(targets, options, run));
+/**
+ * `--shard i/n`: this shard's share of each search, as text or as the JSON file `--merge` reads;
+ * searched in the search worker for a scenario with a module, as a plain search is. Ctrl-C
+ * writes nothing on stdout: part of a shard file would be merged as if it were all of it.
+ */
+async function shard(targets: Registry, options: CliOptions, run: RunOptions, host: SearchHost | null, current: () => string, io: Io): Promise<ExitCode> {
+  const hosted = (req: SearchRequest, order: ShardOrder): Promise<ShardSearch> | null => (host === null || req.source === null ? null : host.replay<ShardSearch>(req, order, io.interrupt, 'shard'));
+  try {
+    io.out(await renderShard(targets, options, run, hosted));
+  } catch (e) {
+    if (!(e instanceof SearchInterrupted)) throw e;
+    io.err(`weft: interrupted (SIGINT) in shard ${describeShard(options.shard!)} of ${current()} after ${counted(e, options)}; no shard result was written\n`);
+    return EXIT.interrupted;
+  }
   return EXIT.ok;
 }
 
-/** `--merge files…`: one verdict per variant from every shard's result, reported like a search. */
-function merge(scenarios: Registry, options: CliOptions, io: Io, command: string, files: FileRenderers): ExitCode {
-  const { reports, options: merged } = mergeShardResults(options, (id) => findScenario(scenarios, id), command);
-  return render(reports, merged, io, null, files);
+/**
+ * `--merge files…`: one verdict per variant from every shard's result, reported like a search.
+ * Merging runs the model (partitions explored again, violations minimized and recorded), so a
+ * scenario with a module is merged in the search worker, as it is searched; Ctrl-C prints the
+ * verdicts merged so far and exits 130.
+ */
+async function merge(scenarios: Registry, options: CliOptions, io: Io, command: string, files: FileRenderers): Promise<ExitCode> {
+  const host = scenarios.some((e) => e.source) ? new SearchHost(options.jobs, SEARCH_WORKER_ENTRY) : null;
+  const progress = io.isTTY && !options.json ? new ProgressLine((s) => io.err(s), () => host?.meter.totals().executions ?? 0) : null;
+  const done: VariantReport[] = [];
+  let current = '';
+  const hosted = (req: SearchRequest, order: TraceOrder, m: EntryMerge): Promise<HostedOutcome> | null => {
+    current = `${req.scenario.id}/${req.variant}`;
+    progress?.start(current);
+    return host === null || req.source === null ? null : hostedCheck(host, req, order, io, m);
+  };
+  try {
+    const { reports, options: merged } = await mergeShardResults(options, (id) => findScenario(scenarios, id), command, hosted, (r) => done.push(r));
+    progress?.clear();
+    return render(reports, merged, io, null, files);
+  } catch (e) {
+    if (!(e instanceof SearchInterrupted)) throw e;
+    progress?.clear();
+    return interrupted(done, current, e, options, io);
+  } finally {
+    host?.close();
+    progress?.clear();
+  }
 }

@@ -86,6 +86,22 @@ export class PartitionMerger {
     return this.done;
   }
 
+  /**
+   * Counts a partition explored after the search was decided (out of order, on another thread),
+   * when --max-time decided it: its schedules were explored, and a time cut's count is what was
+   * explored. Any other decision stands as the sequential reading fixes it.
+   */
+  addLate(verdict: Verdict): void {
+    const v = this.final;
+    if (v === null || v.kind !== 'incomplete' || !v.cutBy.some((c) => c.limit === 'time')) return;
+    const s = v.stats;
+    s.executions += verdict.stats.executions;
+    s.executionsAbandoned += verdict.stats.executionsAbandoned;
+    s.steps += verdict.stats.steps;
+    s.executionsViolated += verdict.stats.executionsViolated;
+    s.executionsCut += verdict.stats.executionsCut;
+  }
+
   /** The merged verdict; every partition must have been added unless the search was decided early. */
   result(timeMs: number): Verdict {
     if (this.final === null && this.next < this.partitions) {
@@ -151,10 +167,34 @@ export interface MergedEntry {
 export type Rerun = (entry: ShardFileEntry, partition: Partition, executionsMax: number) => Verdict;
 
 /**
+ * One variant's merge, as plain data (it crosses to the CLI's search worker): what every shard
+ * found of its search, and the run's strategy and limits.
+ */
+export interface EntryMerge {
+  readonly strategy: string;
+  readonly executionsMax: number;
+  /** The shards' --max-time, ms, which a time cut names. */
+  readonly timeMsMax: number;
+  readonly entry: ShardFileEntry;
+  /** Each shard's search of the variant, shard order. */
+  readonly searches: readonly ShardSearch[];
+  /** How many shards the run had. */
+  readonly count: number;
+}
+
+/**
  * Merges the files of every shard of one run into one verdict per variant. A file that is not a
  * shard result, a shard missing or given twice, or shards of different runs are usage errors.
  */
 export function mergeShardFiles(files: readonly { name: string; content: unknown }[], rerun: Rerun): MergedEntry[] {
+  return entryMerges(files).map((m) => ({ entry: m.entry, verdict: mergeEntry(m, rerun) }));
+}
+
+/**
+ * The files of every shard of one run, checked as mergeShardFiles says, cut into one merge per
+ * variant. Reads data only: the model runs in mergeEntry's reruns.
+ */
+export function entryMerges(files: readonly { name: string; content: unknown }[]): EntryMerge[] {
   if (files.length === 0) throw new UsageError('--merge needs the result files of every shard');
   const shards = files.map(({ name, content }) => asShardFile(name, content));
   const first = shards[0]!;
@@ -170,20 +210,18 @@ export function mergeShardFiles(files: readonly { name: string; content: unknown
   const missing = [...Array(count).keys()].filter((i) => !byIndex.has(i));
   if (missing.length > 0) throw new UsageError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} missing`);
   return first.results.map((entry, k) => ({
+    strategy: first.strategy,
+    executionsMax: first.limits.executionsMax,
+    timeMsMax: first.limits.timeMsMax,
     entry,
-    verdict: mergeEntry(first.strategy, first.limits.executionsMax, first.limits.timeMsMax, entry, shards.map((s) => s.results[k]!.search), count, rerun),
+    searches: shards.map((s) => s.results[k]!.search),
+    count,
   }));
 }
 
-function mergeEntry(
-  strategy: string,
-  executionsMax: number,
-  timeMsMax: number,
-  entry: ShardFileEntry,
-  searches: readonly ShardSearch[],
-  count: number,
-  rerun: Rerun,
-): Verdict {
+/** One variant's verdict from every shard's search of it; `rerun` explores a partition again when the budget asks. */
+export function mergeEntry(m: EntryMerge, rerun: Rerun): Verdict {
+  const { strategy, executionsMax, timeMsMax, entry, searches, count } = m;
   const name = `${entry.scenario}/${entry.variant}`;
   const wholes = searches.map((s) => s.whole);
   if (wholes.some((w) => w !== null)) {

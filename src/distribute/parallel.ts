@@ -65,8 +65,8 @@ export function searchVariant(req: SearchRequest, options: ParallelOptions = {})
   // why one deadline: --max-time bounds the whole search (the trial run of wholeSearch, the probes
   // and every partition), never each part
   const deadlineMs = Date.now() + req.limits.timeMsMax;
-  const whole = wholeSearch(req, options);
-  if (whole !== null) return whole;
+  const first = trialSearch(req, options);
+  if (first.whole !== null) return first.whole;
   const variant = variantOf(req.scenario, req.variant);
   const split = partitionableStrategy(req.strategy)!;
   const partitions = partitionSearch(req.scenario, variant, req.params, req.limits, split.sleepSets);
@@ -82,10 +82,28 @@ export function searchVariant(req: SearchRequest, options: ParallelOptions = {})
         if (merger.executionsLeft <= 0) return merger.cutIfSpent();
         return merger.add(verdict, (left) => exploreInProcess(timeLeft(req, deadlineMs), variant, p, left));
       },
+      late: (_p, verdict) => merger.addLate(verdict),
     },
     deadlineMs,
   );
-  return merger.result(performance.now() - started);
+  return notBelowTrial(merger.result(performance.now() - started), first.trial);
+}
+
+/**
+ * A split search cut by --max-time reports what it explored, never less than its trial run did.
+ * Why it could: the trial's executions are thrown away when the search is split, and the
+ * partitions explored after it may have had no time left (`0 executions` under --max-time 1, the
+ * trial and the probes having taken the second). The trial's schedules are then the account: the
+ * first ones of the search, cut by time. Only a time cut, whose counts depend on the clock anyway;
+ * a search that ends by itself or by its execution budget is reported as its partitions add up.
+ */
+function notBelowTrial(merged: Verdict, trial: Verdict | null): Verdict {
+  if (trial === null || merged.kind !== 'incomplete' || merged.stats.executions >= trial.stats.executions) return merged;
+  const time = merged.cutBy.find((c) => c.limit === 'time');
+  if (time === undefined || trial.kind !== 'incomplete') return merged;
+  // why the trial's own execution cut goes: it names the trial's bound, not --max-executions
+  const cutBy = [...trial.cutBy.filter((c) => c.limit !== 'executions' && c.limit !== 'time'), time];
+  return { ...trial, cutBy, stats: { ...trial.stats, timeMs: merged.stats.timeMs } };
 }
 
 /**
@@ -93,6 +111,11 @@ export function searchVariant(req: SearchRequest, options: ParallelOptions = {})
  * enough to finish within the small-search bound. Null when the search must be split.
  */
 export function wholeSearch(req: SearchRequest, options: ParallelOptions): Verdict | null {
+  return trialSearch(req, options).whole;
+}
+
+/** wholeSearch's answer, and the trial run it threw away when the search must be split (null: none ran). */
+function trialSearch(req: SearchRequest, options: ParallelOptions): { readonly whole: Verdict | null; readonly trial: Verdict | null } {
   const variant = variantOf(req.scenario, req.variant);
   const run = (executionsMax: number): Verdict =>
     explore({
@@ -104,12 +127,12 @@ export function wholeSearch(req: SearchRequest, options: ParallelOptions): Verdi
       target: req.target,
       ...(req.meter ? { meter: req.meter } : {}),
     });
-  if (!partitionableStrategy(req.strategy)) return run(req.limits.executionsMax);
+  if (!partitionableStrategy(req.strategy)) return { whole: run(req.limits.executionsMax), trial: null };
   const small = Math.min(options.smallSearchExecutions ?? SMALL_SEARCH_EXECUTIONS, req.limits.executionsMax);
-  if (small <= 0) return null;
+  if (small <= 0) return { whole: null, trial: null };
   const trial = run(small);
   const cutByTrial = trial.kind === 'incomplete' && trial.cutBy.some((c) => c.limit === 'executions');
-  return cutByTrial && small < req.limits.executionsMax ? null : trial;
+  return cutByTrial && small < req.limits.executionsMax ? { whole: null, trial } : { whole: trial, trial: null };
 }
 
 /** How a caller consumes partition verdicts, always in the order of the partitions given. */
@@ -118,6 +141,11 @@ export interface PartitionSink {
   budget(p: Partition): number;
   /** Takes the next verdict; true when no later partition is needed. */
   accept(p: Partition, verdict: Verdict): boolean;
+  /**
+   * Hears a verdict of a later partition that was explored anyway (on another thread, or here
+   * while an earlier one was still out) after `accept` said none was needed.
+   */
+  late?(p: Partition, verdict: Verdict): void;
 }
 
 /** The request with the time bound that is left before `deadlineMs` (Date.now). */
@@ -155,7 +183,10 @@ export function explorePartitions(
       const p = partitions[merged]!;
       decided = sink.accept(p, verdicts[merged]!);
       verdicts[merged++] = undefined;
-      if (decided) pool.stop(p.index);
+      if (decided) {
+        pool.stop(p.index);
+        verdicts.forEach((v, i) => v !== undefined && sink.late?.(partitions[i]!, v));
+      }
     }
   };
   const nextPartition = (): Partition | null =>
@@ -178,6 +209,7 @@ export function explorePartitions(
       if (answer.kind === 'stopped' || answer.kind === 'taken') return;
       const i = byIndex.get(answer.partition);
       if (i === undefined) throw new InternalError(`answer for partition ${answer.partition}, not asked for`);
+      if (decided) return void sink.late?.(partitions[i]!, answer.verdict);
       verdicts[i] = answer.verdict;
       mergeReady();
     },

@@ -5,8 +5,10 @@
  * worker can be terminated mid-loop; this thread's own code could not be). Why not a yielding
  * explorer instead: a thread body that loops without yielding never returns to any explorer.
  * What the report needs of the model after the search (a violation's schedule minimized and
- * recorded) runs there too, as the task's after step, under the same deadline; so does a replay's
- * recording, as a task with no search before its after step.
+ * recorded) runs there too, as the task's after step, under the same deadline; so do a replay's
+ * recording (each side of a fix's confirmation is one) and a shard's share of a search, as tasks
+ * with no search before their after step, and a merge of shard results, as a task whose search is
+ * the merge (it explores partitions again where the execution budget asks).
  *
  * Verdicts do not depend on this: the worker runs the very search `check()` runs in-process.
  */
@@ -17,6 +19,7 @@ import { letterOf } from '../runtime/scenario';
 import type { Verdict } from '../search/verdict';
 import { variantOf } from '../search/variant';
 import { SearchMeter, type LaneWatch } from './meter';
+import type { EntryMerge } from './merge';
 import type { SearchRequest } from './parallel';
 import type { SearchOutcome } from './search-job';
 import type { SearchAnswer, SearchInit, SearchTask } from './search-protocol';
@@ -49,6 +52,9 @@ export interface HostedSearch<R> {
   /** --max-time passed while the after step ran and it still moved: it was ended, its result lost. */
   readonly afterCut: boolean;
 }
+
+/** What the worker runs with no search before it: see SearchHost.replay. */
+export type HostedWork = 'replay' | 'shard';
 
 /** A worker that cannot start throws in its own thread: its owner hears an `error` event. */
 const FAILED_TO_START = 'setImmediate(() => { throw e; });';
@@ -99,27 +105,31 @@ export class SearchHost {
    * that has not moved is a ScenarioError naming it and its last step; otherwise a search still
    * running is an `incomplete` verdict cut by time, and an after step still running is dropped
    * (`afterCut`: its search's outcome stands). `signal` aborts it: SearchInterrupted, with what
-   * was explored.
+   * was explored. `merge`: the search is the merge of shard results (merge.ts), whose partitions
+   * the worker explores again where the budget asks, instead of the variant's own search.
    */
-  async search<R>(req: SearchRequest, after: unknown, signal?: AbortSignal): Promise<HostedSearch<R>> {
-    const h = await this.run<R>(req, after, true, signal);
+  async search<R>(req: SearchRequest, after: unknown, signal?: AbortSignal, merge?: EntryMerge): Promise<HostedSearch<R>> {
+    const h = await this.run<R>(req, after, 'search', signal, merge);
     if (h.outcome === null) throw new InternalError('the search worker answered a search without its outcome');
     return { outcome: h.outcome, after: h.after, afterCut: h.afterCut };
   }
 
   /**
-   * Runs `work` in the worker's after step with no search before it (a replay's recording: one
-   * execution of a token's schedule), under the same watchdog: past --max-time, a model thread
-   * that has not moved is the same one-line ScenarioError as in a search, and work that still
-   * moves is ended as one that did not finish. `signal` aborts it: SearchInterrupted.
+   * Runs `work` in the worker's after step with no search before it, under the same watchdog:
+   * past --max-time, a model thread that has not moved is the same one-line ScenarioError as in a
+   * search, and work that still moves is ended as one that did not finish. `what`: a replay's
+   * recording (one execution of a token's schedule, or two for a fix's confirmation), or a
+   * shard's share of a search (a result file cannot say where a search was ended from outside,
+   * so such a shard is an error, not a cut). `signal` aborts it: SearchInterrupted.
    */
-  async replay<R>(req: SearchRequest, work: unknown, signal?: AbortSignal): Promise<R> {
-    const h = await this.run<R>(req, work, false, signal);
-    if (h.after === null) throw new InternalError('the search worker answered a replay without its result');
+  async replay<R>(req: SearchRequest, work: unknown, signal?: AbortSignal, what: HostedWork = 'replay'): Promise<R> {
+    const h = await this.run<R>(req, work, what, signal);
+    if (h.after === null) throw new InternalError(`the search worker answered a ${what} without its result`);
     return h.after;
   }
 
-  private run<R>(req: SearchRequest, after: unknown, search: boolean, signal?: AbortSignal): Promise<{ outcome: SearchOutcome | null; after: R | null; afterCut: boolean }> {
+  private run<R>(req: SearchRequest, after: unknown, what: HostedWork | 'search', signal?: AbortSignal, merge?: EntryMerge): Promise<{ outcome: SearchOutcome | null; after: R | null; afterCut: boolean }> {
+    const search = what === 'search';
     if (req.source === null) throw new InternalError('a search without a module source cannot run in the search worker');
     if (signal?.aborted) return Promise.reject(this.interrupted(performance.now(), null));
     this.meter.reset();
@@ -138,6 +148,7 @@ export class SearchHost {
       limits: req.limits,
       target: req.target,
       search,
+      merge: merge ?? null,
       after: after ?? null,
     };
     return new Promise((resolve, reject) => {
@@ -188,7 +199,8 @@ export class SearchHost {
             const searched = found;
             this.end();
             settle(() => {
-              if (stuck) reject(stuckError(req, stuck, !search ? 'replay' : searched !== null ? 'after' : 'search'));
+              if (stuck) reject(stuckError(req, stuck, what === 'shard' ? 'search' : !search ? 'replay' : searched !== null ? 'after' : 'search'));
+              else if (what === 'shard') reject(new ScenarioError(`${req.scenario.id}/${req.variant}: the shard's search did not stop within --max-time ${req.limits.timeMsMax / 1000} s, though its threads still moved; no shard result was written`));
               else if (!search) reject(new ScenarioError(`${req.scenario.id}/${req.variant}: the replay did not end within --max-time ${req.limits.timeMsMax / 1000} s, though its threads still moved`));
               else if (searched !== null) resolve({ outcome: searched, after: null, afterCut: true });
               else resolve({ outcome: { verdict: timeCut(req, totals, performance.now() - started), executionsByPreemptions: null }, after: null, afterCut: false });

@@ -1,4 +1,5 @@
 /** Messages between the CLI's main thread and its search worker (search-host.ts, search-worker.ts). */
+import type { EntryMerge } from './merge';
 import type { MeterBuffers } from './meter';
 import type { SearchRequest } from './parallel';
 import type { SearchOutcome } from './search-job';
@@ -15,13 +16,15 @@ export interface SearchInit extends BootData {
 /**
  * A SearchRequest as plain data: the scenario is named by its module, the rest is the request's.
  * `after`: what the worker's after-search step (search-worker.ts) is to do with the outcome, as
- * plain data; null: nothing. `search` false: no search, only the after step (a replay), whose
- * context then has no outcome.
+ * plain data; null: nothing. `search` false: no search, only the after step (a replay, a
+ * shard's share of a search), whose context then has no outcome. `merge`: the search is the merge
+ * of shard results for the variant (merge.ts), not the variant's own search; null: its own.
  */
 export interface SearchTask<A = unknown> extends Omit<SearchRequest, 'scenario' | 'source' | 'meter'> {
   readonly id: number;
   readonly source: ScenarioSource;
   readonly search: boolean;
+  readonly merge: EntryMerge | null;
   readonly after: A | null;
 }
 

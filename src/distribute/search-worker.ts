@@ -14,7 +14,11 @@ import type { Scenario } from '../runtime/scenario';
 import { SearchMeter } from './meter';
 import { scenarioModuleExports } from './scenario-module';
 import { runSearch, type SearchOutcome } from './search-job';
-import { LazyPool } from './worker-pool';
+import { LazyPool, type WorkerPool } from './worker-pool';
+import type { MeterLane } from '../search/explorer';
+import { mergeEntry, type EntryMerge } from './merge';
+import { exploreInProcess, type SearchRequest } from './parallel';
+import { variantOf } from '../search/variant';
 import type { SearchAnswer, SearchInit, SearchTask } from './search-protocol';
 
 /** What an after-search step is given besides its own work order. */
@@ -25,6 +29,10 @@ export interface AfterSearchContext {
   readonly outcome: SearchOutcome | null;
   /** The watch the search noted its place in: an after-search runner notes its own there. */
   readonly watch: Int32Array;
+  /** The worker's own meter lane (`watch` is its watch), for a search the step runs itself (a shard's). */
+  readonly lane: MeterLane;
+  /** The worker's pool for split searches, started on first use. */
+  readonly pool: () => WorkerPool | null;
   /** To be called once per execution the step runs: the watchdog's sign that it moves. */
   readonly ran: () => void;
 }
@@ -56,15 +64,17 @@ export function serveSearches<A, R>(after: AfterSearch<A, R> | null): void {
       const scenario = await load(task);
       port.postMessage({ id: task.id, kind: 'started' } satisfies SearchAnswer);
       const ran = (): void => meter.ranAfter(0);
+      const context = { scenario, task, watch: lane.watch, lane, pool: () => pool.get(), ran };
       if (!task.search) {
         if (task.after === null || after === null) throw new InternalError('a task without a search has nothing to run');
-        return { id: task.id, kind: 'done', outcome: null, after: after(task.after as A, { scenario, task, outcome: null, watch: lane.watch, ran }) };
+        return { id: task.id, kind: 'done', outcome: null, after: after(task.after as A, { ...context, outcome: null }) };
       }
-      const { source, id: _id, after: _after, search: _search, ...rest } = task;
-      const outcome = runSearch({ ...rest, scenario, source, meter: lane }, () => pool.get());
+      const { source, id: _id, after: _after, search: _search, merge, ...rest } = task;
+      const req: SearchRequest = { ...rest, scenario, source, meter: lane };
+      const outcome = merge === null ? runSearch(req, () => pool.get()) : merged(req, merge);
       if (task.after === null || after === null) return { id: task.id, kind: 'done', outcome, after: null };
       port.postMessage({ id: task.id, kind: 'searched', outcome } satisfies SearchAnswer);
-      const done = after(task.after as A, { scenario, task, outcome, watch: lane.watch, ran });
+      const done = after(task.after as A, { ...context, outcome });
       return { id: task.id, kind: 'done', outcome, after: done };
     } catch (e) {
       const error = e instanceof UsageError ? 'usage' : e instanceof ScenarioError ? 'scenario' : 'internal';
@@ -74,6 +84,13 @@ export function serveSearches<A, R>(after: AfterSearch<A, R> | null): void {
   }
 
   let queue: Promise<void> = Promise.resolve();
+
+  // why here: a partition explored again for the merge runs the model, as a search does
+  function merged(req: SearchRequest, m: EntryMerge): SearchOutcome {
+    const variant = variantOf(req.scenario, req.variant);
+    return { verdict: mergeEntry(m, (_entry, partition, left) => exploreInProcess(req, variant, partition, left)), executionsByPreemptions: null };
+  }
+
   port.on('message', (task: SearchTask) => {
     queue = queue.then(async () => port.postMessage(await run(task)));
   });

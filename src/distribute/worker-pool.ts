@@ -72,8 +72,14 @@ export class WorkerPool {
   private readonly signal: Int32Array;
   private nextTaskId = 0;
   private closed = false;
-  /** Posted tasks not answered yet, in the order they were posted. */
-  private readonly posted: WorkerTask[] = [];
+  /** Posted tasks not answered or taken back yet, in the order they were posted, with their slot. */
+  private readonly posted: { readonly task: WorkerTask; readonly slot: Slot }[] = [];
+  /**
+   * Tasks taken back (`steal`) whose worker has not answered yet. Why they no longer count as in
+   * flight: a worker still starting answers only once it has started, and a search past its
+   * --max-time would wait for that with nothing left to explore.
+   */
+  private readonly takenBack = new Set<number>();
 
   constructor(
     readonly size: number,
@@ -117,7 +123,7 @@ export class WorkerPool {
             }
             const posted: WorkerTask = { ...task, taskId: this.nextTaskId++, claim: new Int32Array(new SharedArrayBuffer(4)) };
             if (slot.inFlight++ === 0) slot.beatAt = performance.now();
-            this.posted.push(posted);
+            this.posted.push({ task: posted, slot });
             slot.port.postMessage(posted);
           }
         }
@@ -129,10 +135,13 @@ export class WorkerPool {
         for (let m = receiveMessageOnPort(slot.port); m !== undefined; m = receiveMessageOnPort(slot.port)) {
           const a = m.message as WorkerAnswer;
           if (a.taskId === -1) throw new InternalError(`a search worker failed to start: ${a.kind === 'error' ? a.message : ''}`);
-          slot.inFlight--;
-          const k = this.posted.findIndex((p) => p.taskId === a.taskId);
-          if (k >= 0) this.posted.splice(k, 1);
           got = true;
+          // why even an error is dropped: the task was explored here, and it may be of a search
+          // that has ended; a module that does not load fails the next task the worker keeps
+          if (this.takenBack.delete(a.taskId)) continue;
+          slot.inFlight--;
+          const k = this.posted.findIndex((p) => p.task.taskId === a.taskId);
+          if (k >= 0) this.posted.splice(k, 1);
           if (a.kind !== 'taken') onAnswer(a);
         }
       }
@@ -145,8 +154,13 @@ export class WorkerPool {
    * worker will answer `taken`); null when every posted task is started. Only from `help`.
    */
   steal(): Omit<WorkerTask, 'taskId' | 'claim'> | null {
-    for (const task of this.posted) {
-      if (Atomics.compareExchange(task.claim, 0, UNCLAIMED, CLAIMED_BY_POOL) === UNCLAIMED) return task;
+    for (let k = 0; k < this.posted.length; k++) {
+      const { task, slot } = this.posted[k]!;
+      if (Atomics.compareExchange(task.claim, 0, UNCLAIMED, CLAIMED_BY_POOL) !== UNCLAIMED) continue;
+      this.posted.splice(k, 1);
+      slot.inFlight--;
+      this.takenBack.add(task.taskId);
+      return task;
     }
     return null;
   }

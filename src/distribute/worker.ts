@@ -44,13 +44,15 @@ function answer(a: WorkerAnswer): void {
 }
 
 async function run(task: WorkerTask): Promise<void> {
-  if (Atomics.compareExchange(task.claim, 0, UNCLAIMED, CLAIMED_BY_WORKER) !== UNCLAIMED) {
-    answer({ taskId: task.taskId, kind: 'taken' });
-    return;
-  }
-  beat();
   try {
+    // why loaded before the claim: while the module loads, the pool's thread may still take the
+    // task back and explore it itself, rather than wait for this one
     const scenario = await load(task.source);
+    if (Atomics.compareExchange(task.claim, 0, UNCLAIMED, CLAIMED_BY_WORKER) !== UNCLAIMED) {
+      answer({ taskId: task.taskId, kind: 'taken' });
+      return;
+    }
+    beat();
     const index = task.job.partition.index;
     const job = { ...task.job, limits: { ...task.job.limits, timeMsMax: Math.max(0, task.deadlineMs - Date.now()) } };
     const stopped = (): boolean => {

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = resolve(__dirname, '../../..');
 const TSX = join(repo, 'node_modules/tsx/dist/cli.mjs');
-const FIXTURES = ['never-yields', 'hangs-in-minimize', 'long-search'] as const;
+const FIXTURES = ['never-yields', 'hangs-in-minimize', 'long-search', 'fix-never-yields'] as const;
 /** The CommonJS copies: where each goes (under the project), its scenario id given a `-cjs` suffix. */
 const CJS_FIXTURES = { 'never-yields': 'cjs/never-yields.ts', 'slow-minimize': 'cjs/slow-minimize.ts', 'long-search': 'long-search.cts' } as const;
 /** Past this the process is taken to hang: the failure this file guards against. */
@@ -114,6 +114,8 @@ describe('a user scenario file outside the repository, searched in the search wo
       // the ESM file's search and the .cts one's
       expect(cut).toHaveLength(2);
       // C(24, 12) = 2,704,156 executions would be the whole search
+      // and never 0: the count is what the search explored, though --max-time cut it (parallel.ts)
+      for (const m of cut) expect(Number(m[1]!.replace(/,/g, ''))).toBeGreaterThan(0);
       for (const m of cut) expect(Number(m[1]!.replace(/,/g, ''))).toBeLessThan(2_704_156);
       // the CommonJS files, with weft's modules a copy of their own: the same model error from the
       // worker's watchdog, and their oops a BUG_ON to the worker's runner, with its trace
@@ -156,5 +158,56 @@ describe('a user scenario file outside the repository, searched in the search wo
       expect(r.code).toBe(2);
     },
     KILL_MS + 10_000,
+  );
+
+  it(
+    "--replay TOKEN --variant V replays in the worker: a fix that never yields on the token's schedule is --max-time's model error",
+    async () => {
+      const r = await weft(['fix-never-yields.ts', '--replay', 'w1:fix-never-yields/buggy:AB', '--variant', 'fixed', '--max-time', '1']);
+      expect(r.killed, `still running after ${KILL_MS / 1000} s:\n${r.out}${r.err}`).toBe(false);
+      expect(r.out).toBe('');
+      expect(r.err).toBe(
+        "weft: fix-never-yields/fixed, replaying the token's schedule: B (b) did not yield within --max-time 1 s: step 2 (read x) or its code after it loops without yielding; every loop in a thread must yield an op (yield* a model helper) on each turn\n",
+      );
+      expect(r.code).toBe(2);
+    },
+    KILL_MS + 10_000,
+  );
+
+  it(
+    '--shard i/n searches in the worker: a thread that never yields is a one-line model error; SIGINT stops a shard with exit 130',
+    async () => {
+      const r = await weft(['never-yields.ts', '--shard', '0/2', '--json', '--max-time', '1']);
+      expect(r.killed, `still running after ${KILL_MS / 1000} s:\n${r.out}${r.err}`).toBe(false);
+      expect(r.out).toBe('');
+      expect(r.err).toBe(
+        'weft: never-yields/main: B (b) did not yield within --max-time 1 s: step 2 (read x) or its code after it loops without yielding; every loop in a thread must yield an op (yield* a model helper) on each turn\n',
+      );
+      expect(r.code).toBe(2);
+      const s = await weft(['long-search.ts', '--shard', '0/2', '--json', '--no-timing'], /long-search: searching in process (\d+)/);
+      expect(s.killed, `still running after ${KILL_MS / 1000} s:\n${s.out}${s.err}`).toBe(false);
+      expect(s.code, `${s.signal} ${s.err}`).toBe(130);
+      // why nothing on stdout: half a shard file would be merged as if it were one
+      expect(s.out).toBe('');
+      expect(s.err).toMatch(/weft: interrupted \(SIGINT\) in shard 0\/2 of long-search\/main after [\d,]+ executions?, [\d,]+ steps; no shard result was written\n$/);
+    },
+    2 * KILL_MS + 10_000,
+  );
+
+  it(
+    '--merge makes its traces in the worker: a thread that never yields while the merged violation is minimized is a one-line model error',
+    async () => {
+      const s = await weft(['hangs-in-minimize.ts', '--shard', '0/1', '--json']);
+      expect(s.code, s.err).toBe(0);
+      const file = join(dir, 'hangs-in-minimize.shard-0.json');
+      writeFileSync(file, s.out);
+      const r = await weft(['hangs-in-minimize.ts', '--merge', file, '--max-time', '1']);
+      expect(r.killed, `still running after ${KILL_MS / 1000} s:\n${r.out}${r.err}`).toBe(false);
+      expect(`${r.out}${r.err}`).toMatch(
+        /hangs-in-minimize\/main, after its search \(replaying schedules for the report\): B \(b\) did not yield within --max-time 1 s: step 1 \(read x\) or its code after it loops without yielding/,
+      );
+      expect(r.code).toBe(2);
+    },
+    2 * KILL_MS + 10_000,
   );
 });
