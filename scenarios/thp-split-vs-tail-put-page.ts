@@ -14,12 +14,26 @@
  * the head's PTE once the split installed it (zap_pte_range: page_remove_rmap, the PTE's
  * put_page), followed on the same CPU by an anonymous fault (do_anonymous_page) whose
  * alloc_page() takes the hot page off this CPU's free list — the head, if C's put freed it — and
- * marks it __SetPageUptodate. The buggy variant is the tail put without serialisation that the
- * design had to avoid (decrement head and tail); the fixed variant is 2.6.38's put_compound_page()
- * tail path (mm/swap.c). A and C are the same in every variant.
+ * marks it __SetPageUptodate; thread D is reclaim of the tail, an ordinary anonymous page on the
+ * LRU once the split drops zone->lru_lock (shrink_page_list → add_to_swap → __add_to_swap_cache:
+ * the swap cache's reference, PG_swapcache, set_page_private(page, entry.val)). In 2.6.38
+ * first_page shares its word with page->private (include/linux/mm_types.h: `union { struct {
+ * private; mapping; }; ptl; slab; first_page; }`), so D's store overwrites the tail's first_page
+ * with a swap entry: the split's "1) clear PageTail before overwriting first_page" smp_wmb, and
+ * the smp_rmb in put_compound_page, exist for that. The buggy variant is the tail put without
+ * serialisation that the design had to avoid (decrement head and tail); the fixed variant is
+ * 2.6.38's put_compound_page() tail path (mm/swap.c). A, C and D are the same in every variant.
  *
- * Each part of put_compound_page's tail path that the model can tell apart is needed, and a mutant (`mutants`, run by
+ * Each part of put_compound_page's tail path is needed, and a mutant (`mutants`, run by
  * test/scenarios/thp-split-vs-tail-put-page.test.ts) shows it:
+ * - `no-rmb-pagetail-recheck` (the PageTail(page) test right after smp_rmb(), before the pin,
+ *   deleted): B passes its first PageTail test, the split clears PG_tail and drops lru_lock, D
+ *   adds the tail to the swap cache, and B loads page->first_page: the word now holds the swap
+ *   entry (0x1), and get_page_unless_zero on it is an `oops` (in the kernel an atomic on
+ *   address 0x9). Only PageTail still set after the smp_rmb() tells B that the word it loaded was
+ *   first_page. Without D, or with first_page kept apart from private, the mutant holds: the
+ *   pointer still leads to the head, and the pin or the PageHead re-test catches a freed or split
+ *   head.
  * - `no-head-pin` (get_page_unless_zero(page_head) and the puts of that pin deleted): between
  *   B's PageTail test and its compound_lock the split finishes and C frees the head, so B tests
  *   and locks the flags of a page it holds no reference to (use-after-free; in the kernel a bit set
@@ -34,18 +48,12 @@
  *   lock at last, drops its pin from the head although the split moved it to the tail: the head C
  *   freed and got back from alloc_page loses its new owner's reference (`refcount-balance`; on
  *   other schedules the mapped head is freed, as in the buggy variant).
- * - The PageTail test right after smp_rmb() (before the pin) is not shown necessary here: it
- *   guards against page->first_page being a dangling pointer, and in 2.6.38 first_page shares a
- *   union with page->private (and ptl, slab), which the page's next use may overwrite once the
- *   split made it an ordinary page. The model keeps first_page as a field of its own that keeps
- *   pointing at the head, and with it deleted every schedule still holds (the pin fails on a freed
- *   head, and the PageHead re-test catches a split or reallocated one).
  *
  * Refcounts at the start: head _count = 3 (the huge PMD's mapping, the splitter's own reference,
  * B's pin), tail _count = 1 (B's pin), head mapcount 1. When all threads are done the tail is an
- * ordinary page mapped once with _count 1, and the head was unmapped by C: freed (count 0), or
- * handed out again to C's fault (count 1, unmapped); one put short and the splitter's own put_page
- * frees a mapped page.
+ * ordinary page mapped once and in the swap cache, with _count 2 (the mapping's and the swap
+ * cache's), and the head was unmapped by C: freed (count 0), or handed out again to C's fault
+ * (count 1, unmapped); one put short and the splitter's own put_page frees a mapped page.
  *
  * Choices:
  * - One tail page stands for the 511: each tail's transfer is the same, under the same lock.
@@ -61,10 +69,22 @@
  *   of the huge PMD before the split starts is another race.
  * - The head's pfn is handed out as an order-0 page: with the other 510 tails free, it could also
  *   become part of a higher-order block; the order-0 reuse is enough for both parts of the fix.
+ * - D is reclaim reduced to what another thread here can see. __add_to_swap_cache's three stores
+ *   (the reference, PG_swapcache, the private word) are one step: B reads neither the count nor
+ *   PG_swapcache, and its puts cannot take the tail to 0 while it is mapped. The isolation's
+ *   reference (__isolate_lru_page) and trylock_page/unlock_page around add_to_swap are left out
+ *   for the same reason (nobody else locks the tail) and because each step on the tail multiplies
+ *   the search: with the page lock, the fixed variant takes 358,464 executions instead of 39,416.
+ *   get_swap_page, try_to_unmap and the writeout that follow are left out: B reads none of them,
+ *   and the page stays mapped and in the swap cache (as when try_to_unmap fails: keep_locked).
+ * - D starts where A drops zone->lru_lock (`tail_on_lru`): isolate_lru_pages finds the tail there
+ *   at the earliest. The swap slot is swp_entry(0, 1), whose val is 1 on x86-64 (type in the top
+ *   bits; slot 0 is the swap header).
  */
 import { bitSpinLock, bitSpinUnlock, type BitSpinlock } from '../models/bit-spinlock';
 import { complete, newCompletion, waitForCompletion, type Completion } from '../models/completion';
 import {
+  addToSwapCache,
   allocPageReusing,
   folioAddMapcount,
   folioGetUnlessZero,
@@ -89,6 +109,8 @@ interface World {
   readonly compoundLock: BitSpinlock;
   /** The split has installed the PTEs and dropped the anon_vma lock (C may zap the head's PTE). */
   readonly splitMapped: Completion;
+  /** The split has dropped zone->lru_lock with the tail on the LRU (D's reclaim may isolate it). */
+  readonly tailOnLru: Completion;
 }
 
 // ---- A: split_huge_page() of 2.6.38, the same in both variants --------------------------------
@@ -104,6 +126,7 @@ function* splitHugePage(w: World): Steps {
   yield* folioAddMapcount(tail, head.mapcount, 'page_tail->_mapcount = page->_mapcount');
   yield* setFlag(head, 'head', false, 'ClearPageCompound(page)');
   yield* bitSpinUnlock(w.compoundLock); // compound_unlock(page)
+  yield* complete(w.tailOnLru); // spin_unlock_irq(&zone->lru_lock): lru_add_page_tail put the tail on the LRU
   yield* folioPut(tail, 'put_page(page_tail)'); // drops the +1 of the transfer
   yield* complete(w.splitMapped); // __split_huge_page_map; anon_vma_unlock(anon_vma)
   yield* folioPut(head, 'put_page(page)'); // split_huge_page's caller drops its own reference
@@ -121,6 +144,18 @@ function* unmapHeadThenFault(w: World): Steps {
   yield* setFlagNonAtomic(head, 'uptodate'); // __SetPageUptodate(page): "nobody else sees it yet"
 }
 
+// ---- D: reclaim of the tail, an ordinary anon page on the LRU since the split ------------------
+
+/** swp_entry(0, 1).val, the first slot get_swap_page() hands out (slot 0 is the swap header). */
+const SWAP_ENTRY = 1;
+
+/** shrink_page_list() on the tail as far as add_to_swap(): the tail's next use of page->private. */
+function* reclaimTail(w: World): Steps {
+  const page = w.tail;
+  yield* waitForCompletion(w.tailOnLru);
+  yield* addToSwapCache(page, SWAP_ENTRY, '__add_to_swap_cache(page, entry)');
+}
+
 // ---- B: the final put_page() of the tail pin, buggy and fixed side by side --------------------
 
 /** Without serialisation: the pin is dropped from the head and the tail as two plain atomics. */
@@ -130,13 +165,15 @@ function* putTailPageBuggy(w: World): Steps {
     yield* folioPut(page); // a standalone page by now
     return;
   }
-  const pageHead = (yield* readFirstPage(page, 'page_head = page->first_page'))!;
+  const pageHead = yield* readFirstPage(page, 'page_head = page->first_page');
   yield* folioPut(pageHead, 'put_page_testzero(page_head)');
   yield* pageRefAdd(page, -1, 'atomic_dec(&page->_count)');
 }
 
 /** The parts of put_compound_page's tail path that a variant may leave out. */
 interface TailPutParts {
+  /** PageTail(page) again after smp_rmb(): page_head was read while the word still held first_page. */
+  readonly recheckPageTail: boolean;
   /** get_page_unless_zero(page_head), with the puts that drop that pin. */
   readonly pinHead: boolean;
   /** if (unlikely(!PageHead(page_head))) goto out_put_head; — after the pin. */
@@ -145,20 +182,20 @@ interface TailPutParts {
   readonly recheckPageTailLocked: boolean;
 }
 
-const ALL_PARTS: TailPutParts = { pinHead: true, recheckPageHead: true, recheckPageTailLocked: true };
+const ALL_PARTS: TailPutParts = { recheckPageTail: true, pinHead: true, recheckPageHead: true, recheckPageTailLocked: true };
 
 /** put_compound_page() of 2.6.38, tail branch: pin the head, then decide under compound_lock. */
 function putTailPageFixed(parts: TailPutParts): (w: World) => Steps {
-  const { pinHead, recheckPageHead, recheckPageTailLocked } = parts;
+  const { recheckPageTail, pinHead, recheckPageHead, recheckPageTailLocked } = parts;
   return function* (w) {
     const page = w.tail;
     if (!(yield* testFlag(page, 'tail'))) {
       yield* folioPut(page);
       return;
     }
-    const pageHead = (yield* readFirstPage(page, 'page_head = page->first_page'))!;
+    const pageHead = yield* readFirstPage(page, 'page_head = page->first_page');
     // smp_rmb(): if PageTail is still set, page_head was not a dangling pointer
-    if (!(yield* testFlag(page, 'tail')) || (pinHead && !(yield* folioGetUnlessZero(pageHead)))) {
+    if ((recheckPageTail && !(yield* testFlag(page, 'tail'))) || (pinHead && !(yield* folioGetUnlessZero(pageHead)))) {
       yield* folioPut(page); // page_head is a dangling pointer: out_put_single
       return;
     }
@@ -208,10 +245,11 @@ const noFreeWhileMappedTail = freedWhileMapped((w) => w.tail, 'thp[1]');
 // in the same state, so it needs no observer
 const refcountBalance: Invariant<World> = {
   id: 'refcount-balance',
-  description: 'when every thread is done, head and tail are ordinary pages whose _count is their mapcount (plus the new owner\'s reference of a reallocated head)',
+  description: 'when every thread is done, head and tail are ordinary pages whose _count is their mapcount (plus the new owner\'s reference of a reallocated head, and the swap cache\'s)',
   check: (w) => {
-    // the reallocated head's one reference is its new owner's
-    const off = [w.head, w.tail].filter((p) => p.ref !== p.mapcount + (p === w.head && w.head.generation > 0 ? 1 : 0));
+    // the reallocated head's one reference is its new owner's; a page in the swap cache has the cache's
+    const expected = (p: Folio): number => p.mapcount + (p === w.head && w.head.generation > 0 ? 1 : 0) + (p.flags.has('swapcache') ? 1 : 0);
+    const off = [w.head, w.tail].filter((p) => p.ref !== expected(p));
     return off.length === 0 || off.map((p) => `${p.name}->_count = ${p.ref}, mapcount ${p.mapcount}`).join('; ');
   },
 };
@@ -222,27 +260,34 @@ const refcountBalance: Invariant<World> = {
  * version, and the one without the PageHead re-test needs three preemptions, more than the
  * registry-wide early-detection bound allows.
  */
-export const mutants: Readonly<Record<'no-head-pin' | 'no-pagehead-recheck' | 'no-locked-pagetail-recheck', Variant<World>>> = {
+export const mutants: Readonly<Record<'no-rmb-pagetail-recheck' | 'no-head-pin' | 'no-pagehead-recheck' | 'no-locked-pagetail-recheck', Variant<World>>> = {
+  'no-rmb-pagetail-recheck': {
+    summary: 'fixed without the PageTail(page) test after smp_rmb(): B follows a first_page that reclaim overwrote with a swap entry (mutant)',
+    expect: { violated: 'oops' },
+    invariants: [noFreeWhileMappedHead, noFreeWhileMappedTail],
+    finalState: [refcountBalance],
+    threads: { split: splitHugePage, put: putTailPageFixed({ ...ALL_PARTS, recheckPageTail: false }), unmap: unmapHeadThenFault, reclaim: reclaimTail },
+  },
   'no-head-pin': {
     summary: 'fixed without get_page_unless_zero(page_head): compound_lock on a head C freed (mutant)',
     expect: { violated: 'use-after-free' },
     invariants: [noFreeWhileMappedHead, noFreeWhileMappedTail],
     finalState: [refcountBalance],
-    threads: { split: splitHugePage, put: putTailPageFixed({ ...ALL_PARTS, pinHead: false }), unmap: unmapHeadThenFault },
+    threads: { split: splitHugePage, put: putTailPageFixed({ ...ALL_PARTS, pinHead: false }), unmap: unmapHeadThenFault, reclaim: reclaimTail },
   },
   'no-pagehead-recheck': {
     summary: 'fixed without the PageHead(page_head) re-test: compound_lock on the reallocated head (mutant)',
     expect: { violated: 'bug-on' },
     invariants: [noFreeWhileMappedHead, noFreeWhileMappedTail],
     finalState: [refcountBalance],
-    threads: { split: splitHugePage, put: putTailPageFixed({ ...ALL_PARTS, recheckPageHead: false }), unmap: unmapHeadThenFault },
+    threads: { split: splitHugePage, put: putTailPageFixed({ ...ALL_PARTS, recheckPageHead: false }), unmap: unmapHeadThenFault, reclaim: reclaimTail },
   },
   'no-locked-pagetail-recheck': {
     summary: 'fixed without the PageTail(page) re-test under compound_lock: B drops its pin from the head after the split moved it to the tail (mutant)',
     expect: { violated: 'refcount-balance' },
     invariants: [noFreeWhileMappedHead, noFreeWhileMappedTail],
     finalState: [refcountBalance],
-    threads: { split: splitHugePage, put: putTailPageFixed({ ...ALL_PARTS, recheckPageTailLocked: false }), unmap: unmapHeadThenFault },
+    threads: { split: splitHugePage, put: putTailPageFixed({ ...ALL_PARTS, recheckPageTailLocked: false }), unmap: unmapHeadThenFault, reclaim: reclaimTail },
   },
 };
 
@@ -254,7 +299,7 @@ export default defineScenario({
     const { head, tails } = newCompoundPage('thp', 1, { ref: 3, mapcount: 1 });
     const tail = tails[0]!;
     tail.ref = 1; // B's GUP pin, also counted in head->_count
-    return { head, tail, compoundLock: pageBitLock(head, 'PG_compound_lock'), splitMapped: newCompletion('split_mapped') };
+    return { head, tail, compoundLock: pageBitLock(head, 'PG_compound_lock'), splitMapped: newCompletion('split_mapped'), tailOnLru: newCompletion('tail_on_lru') };
   },
   variants: {
     buggy: {
@@ -262,14 +307,14 @@ export default defineScenario({
       expect: { violated: 'page-freed-while-mapped' },
       invariants: [noFreeWhileMappedHead, noFreeWhileMappedTail],
     finalState: [refcountBalance],
-      threads: { split: splitHugePage, put: putTailPageBuggy, unmap: unmapHeadThenFault },
+      threads: { split: splitHugePage, put: putTailPageBuggy, unmap: unmapHeadThenFault, reclaim: reclaimTail },
     },
     fixed: {
-      summary: '71e3aac0724f (v2.6.38): get_page_unless_zero(head), PageHead, compound_lock, re-check PageTail',
+      summary: '71e3aac0724f (v2.6.38): PageTail after smp_rmb, get_page_unless_zero(head), PageHead, compound_lock, re-check PageTail',
       expect: 'holds',
       invariants: [noFreeWhileMappedHead, noFreeWhileMappedTail],
     finalState: [refcountBalance],
-      threads: { split: splitHugePage, put: putTailPageFixed(ALL_PARTS), unmap: unmapHeadThenFault },
+      threads: { split: splitHugePage, put: putTailPageFixed(ALL_PARTS), unmap: unmapHeadThenFault, reclaim: reclaimTail },
     },
   },
 });

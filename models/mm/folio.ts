@@ -1,7 +1,8 @@
 /**
  * struct page / struct folio: the reference count, the mapcount, the flags (PG_referenced,
  * PG_dirty, and for the 2.6.38 THP code PG_head / PG_tail with page->first_page), the folio lock
- * (PG_locked, a sleeping bit lock), and ->mapping / ->index.
+ * (PG_locked, a sleeping bit lock), ->mapping / ->index, and the word 2.6.38 shares between
+ * page->private, ptl, slab and first_page.
  *
  * Kernel semantics kept:
  * - The page is freed at the step that drops `ref` to 0 (put_page_testzero + free in one step);
@@ -40,15 +41,25 @@
  *   also declare a read of the page (they check it is still live).
  * - Only bit locks registered with `pageBitLock` live in the modelled flags word; PG_locked is its
  *   own object (`lockBit`) and a non-atomic store does not touch it.
+ * - The 2.6.38 union word (include/linux/mm_types.h: `union { struct { private; mapping; }; ptl;
+ *   slab; first_page; }`, first_page and private in the same word) is its own object,
+ *   `<page>->private`, holding what its last writer stored and as what: a tail's first_page
+ *   (prep_compound_page), or a private value (set_page_private: a swp_entry_t, 0 from
+ *   prep_new_page). `readFirstPage` loads it and `setPagePrivate` stores it (each also checks that
+ *   the page is live); `addToSwapCache` and `allocPageReusing` store it within their steps.
+ *   Reading first_page where a private value was stored gives a pointer that is not a struct page
+ *   (NULL if the value is 0): every page op through it is an `oops`, as the load or atomic at that
+ *   address is in the kernel. Freeing a page leaves the word as it was (free_hot_cold_page's
+ *   migratetype in private is not modelled: a load of a freed page's word is a use after free).
  */
-import { closeObligation, hbAcquire, hbAtomic, KernelFault, openObligation, perform, refcountPutOfFreed, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
+import { closeObligation, hbAcquire, hbAtomic, KernelFault, oops, openObligation, perform, refcountPutOfFreed, type SharedObject, type Steps, type ThreadContext } from '../../src/index';
 import { newBitSpinlock, storeBit, type BitSpinlock } from '../bit-spinlock';
 import { assertLive, freeObject, liveCheck, mortal, reviveObject, touch, type Mortal, type Touch } from '../kit/lifetime';
 import { describeOwner, lockAcquired, lockReleased, ownerKey, unlockNotHeld, type LockObject } from '../kit/lock-tracking';
 import { mightSleep, withSleep, wouldSleepInAtomic } from '../kit/might-sleep';
 
 /** Page flags the scenarios read and write. PG_locked lives in `Folio.lockBit`. */
-export type PageFlag = 'referenced' | 'dirty' | 'head' | 'tail' | 'lru' | 'anon-exclusive' | 'uptodate';
+export type PageFlag = 'referenced' | 'dirty' | 'head' | 'tail' | 'lru' | 'anon-exclusive' | 'uptodate' | 'swapcache';
 
 /** What folio->mapping points at: an anon_vma (low bit PAGE_MAPPING_ANON) or an address_space. */
 export interface FolioMapping extends SharedObject {
@@ -62,6 +73,18 @@ export interface FolioLockBit extends LockObject {
   owner: ThreadContext | null;
 }
 
+/** What the union word holds, as its last writer stored it. */
+export type PageWordContents =
+  /** prep_compound_page: a tail's page->first_page. */
+  | { readonly as: 'first_page'; readonly page: Folio }
+  /** set_page_private: a value that means something only to its writer (`what`: `swp_entry_t`). */
+  | { readonly as: 'private'; readonly value: number; readonly what: string };
+
+/** page->private / ptl / slab / first_page of 2.6.38: one word, one object of its own. */
+export interface PageUnionWord extends SharedObject {
+  contents: PageWordContents;
+}
+
 export interface Folio extends Mortal {
   /** page->_count (folio->_refcount). */
   ref: number;
@@ -73,8 +96,8 @@ export interface Folio extends Mortal {
   mapping: FolioMapping | null;
   /** folio->index: page offset in the mapping (for anon: linear index in the VMA). */
   index: number;
-  /** page->first_page of a tail page (2.6.38); null for a head or an ordinary page. */
-  firstPage: Folio | null;
+  /** The word page->private shares with first_page (2.6.38); a tail's holds its head. */
+  readonly privateWord: PageUnionWord;
   /** PG_locked. */
   readonly lockBit: FolioLockBit;
   /** The tail pages of a compound head (prep_compound_page); empty for any other page. */
@@ -83,6 +106,11 @@ export interface Folio extends Mortal {
   readonly bitLocks: BitSpinlock[];
   /** Ghost: how many times the page was handed out again after a free. */
   generation: number;
+  /**
+   * Set only on what `readFirstPage` returns for a word that holds no page pointer: why this
+   * pointer is not a struct page. Every page op through it oopses.
+   */
+  readonly notAPage?: string;
 }
 
 export interface NewFolioOptions {
@@ -105,7 +133,7 @@ export function newFolio(name: string, opts: NewFolioOptions = {}): Folio {
     flags: new Set(opts.flags ?? []),
     mapping: opts.mapping ?? null,
     index: opts.index ?? 0,
-    firstPage: null,
+    privateWord: { name: `${name}->private`, contents: { as: 'private', value: 0, what: 'private' } },
     lockBit: { name: `${name}->PG_locked`, lockClass: `${name}->PG_locked`, owner: null, stateKey: ownerKey },
     tails: [],
     bitLocks: [],
@@ -144,14 +172,15 @@ export function newCompoundPage(
 ): { readonly head: Folio; readonly tails: readonly Folio[] } {
   const h = newFolio(name, { ...head, flags: [...(head.flags ?? []), 'head'] });
   const ts: Folio[] = [];
-  for (let i = 1; i <= tails; i++) {
-    const t = newFolio(`${name}[${i}]`, { ref: 0, flags: ['tail'] });
-    t.firstPage = h;
-    ts.push(t);
-  }
+  for (let i = 1; i <= tails; i++) ts.push(newFolio(`${name}[${i}]`, { ref: 0, flags: ['tail'] }));
   const compound: Folio = { ...h, tails: ts };
-  for (const t of ts) t.firstPage = compound;
+  for (const t of ts) t.privateWord.contents = { as: 'first_page', page: compound };
   return { head: compound, tails: ts };
+}
+
+/** The access goes through a pointer that is not a struct page: the load or atomic faults. */
+function followPage(f: Folio): void {
+  if (f.notAPage !== undefined) oops(`unable to handle kernel paging request: ${f.notAPage}`, `${f.name}: no struct page`);
 }
 
 function refcountBug(f: Folio, message: string): never {
@@ -170,6 +199,7 @@ function* pageStep<R>(f: Folio, access: 'read' | 'write', label: string, body: (
     label,
     alsoTouches,
     run: (self) => {
+      followPage(f);
       assertLive(f, self, label);
       const r = body(self);
       if (access === 'read') hbAcquire(self, f);
@@ -204,6 +234,7 @@ export function* folioGet(f: Folio, label = `get_page(${f.name})`, how: TakeRefe
  * get_user_pages): the page must be live with a count above 0; the reference is the thread's.
  */
 export function pinPage(f: Folio, self: ThreadContext, label = `get_page(${f.name})`, how: TakeReference = {}): void {
+  followPage(f);
   assertLive(f, self, label);
   if (f.ref <= 0) refcountBug(f, `${label}: increment from zero (VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow))`);
   f.ref++;
@@ -226,6 +257,7 @@ export function* folioPut(f: Folio, label = `put_page(${f.name})`): Steps<boolea
     label,
     alsoTouches: compoundTouches(f),
     run: (self) => {
+      followPage(f);
       // why refcount, not use-after-free: the memmap is never freed; the kernel sees a count of 0
       if (f.life === 'freed') refcountPutOfFreed(self, f, label, f.freedAt);
       if (f.ref <= 0) refcountBug(f, `${label}: put of a page whose count is already 0`);
@@ -280,6 +312,7 @@ export function* folioGetUnlessZero(f: Folio, label = `get_page_unless_zero(${f.
     access: 'write',
     label,
     run: (self) => {
+      followPage(f);
       // why no assertLive: the memmap outlives the page, so reading a freed page's count is legal
       hbAtomic(self, f);
       if (f.life === 'freed' || f.ref === 0) return false;
@@ -308,6 +341,15 @@ export function* pageRefAdd(f: Folio, delta: number, label: string): Steps<void>
   });
 }
 
+// why cached: an allocation writes the flags word's bit locks and the union word, once per page
+const allocTouchesCache = new WeakMap<Folio, readonly Touch[]>();
+
+function allocTouches(f: Folio): readonly Touch[] {
+  let t = allocTouchesCache.get(f);
+  if (t === undefined) allocTouchesCache.set(f, (t = [...flagWord(f).write, touch(f.privateWord, 'write')]));
+  return t;
+}
+
 /**
  * alloc_page() on the CPU whose free list `f` went to: if `f` is free it is handed out again
  * (check_new_page, then set_page_refcounted: count 1, flags, mapping and mapcount clean) and the
@@ -319,7 +361,7 @@ export function* allocPageReusing(f: Folio, label = `alloc_page() → ${f.name}?
     object: f,
     access: 'write',
     label,
-    alsoTouches: flagWord(f).write,
+    alsoTouches: allocTouches(f),
     run: (self) => {
       if (f.life === 'live') return false;
       checkFlagWord(f, `${label}: check_new_page`);
@@ -329,7 +371,7 @@ export function* allocPageReusing(f: Folio, label = `alloc_page() → ${f.name}?
       f.flags.clear();
       f.mapping = null;
       f.index = 0;
-      f.firstPage = null;
+      f.privateWord.contents = { as: 'private', value: 0, what: 'private' }; // prep_new_page: set_page_private(page, 0)
       f.generation++;
       hbAtomic(self, f);
       return true;
@@ -350,6 +392,7 @@ export function* setFlagNonAtomic(f: Folio, flag: PageFlag, on = true, label = `
     label: `${label}: load ${f.name}->flags`,
     alsoTouches: word.read,
     run: (self) => {
+      followPage(f);
       assertLive(f, self, label);
       hbAcquire(self, f);
       return { flags: new Set(f.flags), bits: f.bitLocks.map((l) => l.set) };
@@ -397,9 +440,105 @@ export function* testClearFlag(f: Folio, flag: PageFlag, label = `folio_test_cle
   return yield* pageStep(f, 'write', label, () => f.flags.delete(flag));
 }
 
-/** page->first_page of a tail (read once; may be stale if the page stopped being a tail). */
-export function* readFirstPage(f: Folio, label = `${f.name}->first_page`): Steps<Folio | null> {
-  return yield* pageStep(f, 'read', label, () => f.firstPage);
+// ---- the union word: private / first_page (2.6.38) -------------------------------------------
+
+/**
+ * page->first_page: one load of the union word, taken as a struct page pointer. It is the head
+ * while the word holds what prep_compound_page stored; once someone stored a private value there
+ * (the split made the tail an ordinary page, and its next user called set_page_private), it is
+ * that value taken for an address, and whatever the caller does through it oopses.
+ */
+export function* readFirstPage(f: Folio, label = `${f.name}->first_page`): Steps<Folio> {
+  return yield* perform({
+    object: f.privateWord,
+    access: 'read',
+    label,
+    alsoTouches: liveCheck(f),
+    run: (self) => {
+      followPage(f);
+      assertLive(f, self, label);
+      hbAcquire(self, f.privateWord);
+      const c = f.privateWord.contents;
+      return c.as === 'first_page' ? c.page : notAPage(f, c.value, c.what);
+    },
+  });
+}
+
+/**
+ * set_page_private(page, value): one store of the union word; `what` says what the value is to
+ * its writer (`swp_entry_t`). On a tail page that overwrites first_page, which is why 2.6.38
+ * clears PG_tail (smp_wmb) before a tail can have another user.
+ */
+export function* setPagePrivate(f: Folio, value: number, what: string, label = `set_page_private(${f.name}, ${hex(value)})`): Steps<void> {
+  yield* perform<void>({
+    object: f.privateWord,
+    access: 'write',
+    label,
+    alsoTouches: liveCheck(f),
+    run: (self) => {
+      followPage(f);
+      assertLive(f, self, label);
+      f.privateWord.contents = { as: 'private', value, what };
+      hbAtomic(self, f.privateWord);
+    },
+  });
+}
+
+/**
+ * __add_to_swap_cache() of 2.6.38 (mm/swap_state.c): the swap cache's reference (page_cache_get),
+ * PG_swapcache and set_page_private(page, entry.val), as one step; the radix-tree insert is left
+ * out. The reference is the swap cache's: it outlives the thread and is nobody's obligation. The
+ * kernel's caller holds the page lock (VM_BUG_ON(!PageLocked)); that is not checked here, so a
+ * scenario that leaves trylock_page out says why.
+ */
+export function* addToSwapCache(f: Folio, entry: number, label = `add_to_swap_cache(${f.name}, ${hex(entry)})`): Steps<void> {
+  yield* perform<void>({
+    object: f,
+    access: 'write',
+    label,
+    alsoTouches: swapCacheTouches(f),
+    run: (self) => {
+      followPage(f);
+      assertLive(f, self, label);
+      if (f.flags.has('swapcache')) throw new KernelFault('bug-on', `${label}: VM_BUG_ON(PageSwapCache(page))`, `${f.name}->flags has PG_swapcache`);
+      pinPage(f, self, `${label}: page_cache_get(page)`, { keptBy: 'the swap cache' });
+      f.flags.add('swapcache');
+      f.privateWord.contents = { as: 'private', value: entry, what: 'swp_entry_t' };
+      hbAtomic(self, f);
+      hbAtomic(self, f.privateWord);
+    },
+  });
+}
+
+// why cached: the declaration of the union word's store, once per page
+const swapCacheTouchesCache = new WeakMap<Folio, readonly Touch[]>();
+
+function swapCacheTouches(f: Folio): readonly Touch[] {
+  let t = swapCacheTouchesCache.get(f);
+  if (t === undefined) swapCacheTouchesCache.set(f, (t = [touch(f.privateWord, 'write')]));
+  return t;
+}
+
+// why cached: one pointer object per page and value, so a name stands for one object in a world
+const wildPointers = new WeakMap<Folio, Map<number, Folio>>();
+
+/** The "page" at the address a private value makes when it is read as a struct page pointer. */
+function notAPage(from: Folio, value: number, what: string): Folio {
+  let byValue = wildPointers.get(from);
+  if (byValue === undefined) wildPointers.set(from, (byValue = new Map()));
+  let p = byValue.get(value);
+  if (p === undefined) {
+    const why = value === 0
+      ? `NULL pointer dereference: ${from.name}->first_page is NULL (${from.name}->private = 0)`
+      : `${hex(value)} is not a struct page: ${from.name}->first_page holds ${from.name}->private = ${hex(value)} (${what})`;
+    p = { ...newFolio(`(struct page *)${hex(value)}`), notAPage: why };
+    byValue.set(value, p);
+  }
+  return p;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
 }
 
 /** What one read of folio->mapping sees, with the index that goes with it. */
@@ -448,6 +587,7 @@ export function* folioLock(f: Folio, label = `folio_lock(${f.name})`): Steps<voi
     waitsFor: (self) => `${bit.name} held by ${describeOwner(bit.owner, self)}`,
     run: (self) => {
       mightSleep(self, label);
+      followPage(f);
       assertLive(f, self, label);
       bit.owner = self;
       lockAcquired(self, bit, label, { atomic: false });
@@ -464,6 +604,7 @@ export function* folioTrylock(f: Folio, label = `folio_trylock(${f.name})`): Ste
     label,
     alsoTouches: liveCheck(f),
     run: (self) => {
+      followPage(f);
       assertLive(f, self, label);
       if (bit.owner !== null) return false;
       bit.owner = self;
@@ -482,6 +623,7 @@ export function* folioUnlock(f: Folio, label = `folio_unlock(${f.name})`): Steps
     label,
     alsoTouches: liveCheck(f),
     run: (self) => {
+      followPage(f);
       assertLive(f, self, label);
       if (bit.owner !== self) {
         unlockNotHeld(self, bit, label, `is held by ${describeOwner(bit.owner, self)}`, `${bit.name}.owner = ${bit.owner?.letter ?? 'none'}`);

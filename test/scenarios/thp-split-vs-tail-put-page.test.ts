@@ -16,19 +16,30 @@ describe('thp-split-vs-tail-put-page', () => {
     if (v.kind !== 'violated') return;
     const hit = v.violations.find((x) => x.check === 'page-freed-while-mapped');
     expect(hit?.message).toMatch(/thp freed with mapcount 1/);
-    // 188 under the whole-world observer, before the invariants declared what they observe
-    expect(v.stats.executions).toBe(66);
+    // 188 under the whole-world observer, before the invariants declared what they observe; 66
+    // before D (reclaim of the tail) joined
+    expect(v.stats.executions).toBe(342);
   });
 
   it('fixed: holds on every schedule, with the head unmapped, freed and handed out again', { timeout: 120_000 }, () => {
     const v = checkVariant(scenario, 'fixed');
     expect(v.kind).toBe('holds');
-    // 66,011 under the whole-world observer; 6,068 is also the count with no invariants at all
-    expect(v.stats.executions).toBe(6068);
+    // 66,011 under the whole-world observer; 6,068 before D (reclaim of the tail) joined
+    expect(v.stats.executions).toBe(39416);
   });
 
   // The fix's parts, each removed in a named mutant the scenario exports: the verdict must be the
-  // violation the part prevents, found by the thread it protects. Without thread C both held.
+  // violation the part prevents, found by the thread it protects. Without thread C the pin and
+  // PageHead mutants held; without D, or with first_page apart from private, the smp_rmb one did.
+  it('without the PageTail(page) test after smp_rmb(): B follows the swap entry reclaim stored over first_page', () => {
+    const v = checkVariant(withMutant('no-rmb-pagetail-recheck'), 'no-rmb-pagetail-recheck');
+    expect(v.kind).toBe('violated');
+    if (v.kind !== 'violated') return;
+    const oops = v.violations.find((x) => x.check === 'oops');
+    expect(oops?.message).toMatch(/get_page_unless_zero\(\(struct page \*\)0x1\).*thp\[1\]->first_page holds thp\[1\]->private = 0x1 \(swp_entry_t\)/);
+    expect(oops?.thread).toBe(1); // B
+  });
+
   it('without get_page_unless_zero(page_head): B touches the head C freed', () => {
     const v = checkVariant(withMutant('no-head-pin'), 'no-head-pin');
     expect(v.kind).toBe('violated');
@@ -57,6 +68,7 @@ describe('thp-split-vs-tail-put-page', () => {
 
   it('the mutants are not registry variants, and each declares the violation its test finds', () => {
     expect(Object.keys(scenario.variants)).toEqual(['buggy', 'fixed']);
+    expect(mutants['no-rmb-pagetail-recheck'].expect).toEqual({ violated: 'oops' });
     expect(mutants['no-locked-pagetail-recheck'].expect).toEqual({ violated: 'refcount-balance' });
     expect(mutants['no-head-pin'].expect).toEqual({ violated: 'use-after-free' });
     expect(mutants['no-pagehead-recheck'].expect).toEqual({ violated: 'bug-on' });
