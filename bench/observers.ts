@@ -8,8 +8,11 @@
  * and after. Counts are what the tests pin (test/bench/observers.test.ts and the scenarios' own
  * tests); times are reported, never asserted.
  */
-import type { Scenario, Variant } from '../src/runtime/scenario';
-import { checkVariant } from '../src/search/variant';
+import { expectedChecks, type Expectation, type Scenario, type Variant } from '../src/runtime/scenario';
+import { isBuiltinCheck } from '../src/runtime/check-id';
+import { paramsFor } from '../src/search/variant';
+import { DEFAULT_LIMITS, explore } from '../src/search/explorer';
+import { DfsStrategy } from '../src/search/strategies/dfs';
 import type { Verdict } from '../src/search/verdict';
 import { count, renderTable } from './table';
 
@@ -23,24 +26,37 @@ export interface ObserverRow {
 }
 
 function withInvariants(s: Scenario, v: Variant<object>, invariants: Variant<object>['invariants']): Scenario {
-  return { ...s, variants: { v: { ...v, ...(invariants === undefined ? {} : { invariants }) } } };
+  const kept = invariants ?? v.invariants ?? [];
+  // why the expectation goes with the invariants it names: it would be a usage error; run() still
+  // searches for what the variant declares (the explorer's target), so the row's search is the same
+  const names = expectedChecks(v.expect).every((c) => isBuiltinCheck(c) || kept.some((i) => i.id === c) || (v.finalState ?? []).some((i) => i.id === c));
+  const { expect: _expect, ...rest } = v;
+  return { ...s, variants: { v: { ...(names ? v : rest), ...(invariants === undefined ? {} : { invariants }) } } };
 }
 
-function run(s: Scenario, params: Record<string, number>, timeMsMax: number): { verdict: Verdict; ms: number } {
+function run(s: Scenario, target: Expectation, params: Record<string, number>, timeMsMax: number): { verdict: Verdict; ms: number } {
   const t = performance.now();
-  const verdict = checkVariant(s, 'v', { params, limits: { timeMsMax } });
+  const verdict = explore({
+    scenario: s,
+    variant: s.variants.v!,
+    params: paramsFor(s, params),
+    strategy: new DfsStrategy(),
+    limits: { ...DEFAULT_LIMITS, timeMsMax },
+    target,
+  });
   return { verdict, ms: performance.now() - t };
 }
 
 /** One row: the variant with its invariants as declared, with none, and (unless capped out) whole-world. */
 export function measureObservers(s: Scenario, variantName: string, params: Record<string, number>, wholeWorldMsMax: number | null): ObserverRow {
   const v = s.variants[variantName]!;
-  const declared = run(withInvariants(s, v, v.invariants), params, 600_000);
-  const none = run(withInvariants(s, v, []), params, 600_000);
+  const target = v.expect ?? 'holds';
+  const declared = run(withInvariants(s, v, v.invariants), target, params, 600_000);
+  const none = run(withInvariants(s, v, []), target, params, 600_000);
   let wholeWorld: ObserverRow['wholeWorld'] = null;
   if (wholeWorldMsMax !== null) {
     const stripped = (v.invariants ?? []).map(({ observes: _observes, ...rest }) => rest);
-    const w = run(withInvariants(s, v, stripped), params, wholeWorldMsMax).verdict;
+    const w = run(withInvariants(s, v, stripped), target, params, wholeWorldMsMax).verdict;
     wholeWorld = { verdict: w.kind, executions: w.stats.executions };
   }
   return {
