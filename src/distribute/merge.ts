@@ -63,12 +63,7 @@ export class PartitionMerger {
     if (this.executionsLeft <= 0) return this.cutByBudget();
     const v = verdict.stats.executions > this.executionsLeft ? rerun(this.executionsLeft) : verdict;
     this.next++;
-    const s = this.stats;
-    s.executions += v.stats.executions;
-    s.executionsAbandoned += v.stats.executionsAbandoned;
-    s.steps += v.stats.steps;
-    s.executionsViolated += v.stats.executionsViolated;
-    s.executionsCut += v.stats.executionsCut;
+    addCounts(this.stats, v.stats);
     if (v.kind === 'violated') {
       const found = { violations: v.violations, schedule: v.schedule, ...(v.picks ? { picks: v.picks } : {}) };
       if (this.wanted === null || v.violations.some((x) => x.check === this.wanted)) return this.decide(this.violated(found));
@@ -94,12 +89,7 @@ export class PartitionMerger {
   addLate(verdict: Verdict): void {
     const v = this.final;
     if (v === null || v.kind !== 'incomplete' || !v.cutBy.some((c) => c.limit === 'time')) return;
-    const s = v.stats;
-    s.executions += verdict.stats.executions;
-    s.executionsAbandoned += verdict.stats.executionsAbandoned;
-    s.steps += verdict.stats.steps;
-    s.executionsViolated += verdict.stats.executionsViolated;
-    s.executionsCut += verdict.stats.executionsCut;
+    addCounts(v.stats, verdict.stats);
   }
 
   /** The merged verdict; every partition must have been added unless the search was decided early. */
@@ -256,4 +246,13 @@ function asShardFile(name: string, content: unknown): ShardFile {
     throw new UsageError(`${name} is not a weft shard result (write one with check --shard i/n --json)`);
   }
   return c as ShardFile;
+}
+
+/** Adds a partition's counts to a merged verdict's (its time is the whole search's, set apart). */
+function addCounts(into: Stats, from: Stats): void {
+  into.executions += from.executions;
+  into.executionsAbandoned += from.executionsAbandoned;
+  into.steps += from.steps;
+  into.executionsViolated += from.executionsViolated;
+  into.executionsCut += from.executionsCut;
 }

@@ -114,34 +114,25 @@ describe('mm_take_all_locks', () => {
     ]);
   });
 
-  it('same-class rmap locks of two mappings nest legally under the mmap lock (no recursive-locking report)', () => {
-    const p = program<W>({
-      setup: () => {
-        const w = world();
-        const other = mutexRmapLock(newMutex('N->i_mmap_mutex', { lockClass: 'i_mmap_mutex' }));
-        const mm = newAllLocksMm('mm', {
-          allLocksMutex: w.mm.allLocksMutex,
-          mmapLock: w.mm.mmapLock,
-          vmas: [...w.mm.vmas, { name: 'vma4', mapping: other, anonVmas: [], vmaLock: null }],
-        });
-        return { ...w, mm };
-      },
-      threads: { register: takeDrop(ERA_3X) },
+  /** The world with a fourth VMA mapping another file N (its i_mmap_mutex of the same class). */
+  const withSecondMapping = (): W => {
+    const w = world();
+    const other = mutexRmapLock(newMutex('N->i_mmap_mutex', { lockClass: 'i_mmap_mutex' }));
+    const mm = newAllLocksMm('mm', {
+      allLocksMutex: w.mm.allLocksMutex,
+      mmapLock: w.mm.mmapLock,
+      vmas: [...w.mm.vmas, { name: 'vma4', mapping: other, anonVmas: [], vmaLock: null }],
     });
+    return { ...w, mm };
+  };
+
+  it('same-class rmap locks of two mappings nest legally under the mmap lock (no recursive-locking report)', () => {
+    const p = program<W>({ setup: withSecondMapping, threads: { register: takeDrop(ERA_3X) } });
     expect(firedChecks(runSerial(p))).toEqual([]);
   });
 
   it('merged passes (a mutant of 7cd5a02f54f4): each VMA\'s i_mmap lock, then its anon_vma locks, so vma1\'s anon_vma lock is held for vma4\'s mapping', () => {
-    const setup = () => {
-      const w = world();
-      const other = mutexRmapLock(newMutex('N->i_mmap_mutex', { lockClass: 'i_mmap_mutex' }));
-      const mm = newAllLocksMm('mm', {
-        allLocksMutex: w.mm.allLocksMutex,
-        mmapLock: w.mm.mmapLock,
-        vmas: [...w.mm.vmas, { name: 'vma4', mapping: other, anonVmas: [], vmaLock: null }],
-      });
-      return { ...w, mm };
-    };
+    const setup = withSecondMapping;
     const merged = runSerial(program<W>({ setup, threads: { register: takeDrop({ ...ERA_3X, order: 'merged' }) } }));
     expect(firedChecks(merged)).toEqual([]);
     expect(merged.steps.slice(2, 5).map((s) => s.label)).toEqual([
