@@ -79,6 +79,8 @@ export function measureAbandoned(scenarios: readonly Scenario[], programs: reado
   rows.push(measure(`  the same, no invariant`, generated((rng, i) => randomBlockingProgram(rng, i, { invariant: false }), 'blocking', n), Infinity));
   progress('abandoned: blocking programs, no invariant, no enabledAt');
   rows.push(measure(`  the same, waits without enabledAt`, generated((rng, i) => randomBlockingProgram(rng, i, { invariant: false, keyed: false }), 'blocking', n), Infinity));
+  progress('abandoned: blocking programs, no invariant, waits on copies');
+  rows.push(measure(`  the same, waits on copies (awaitUntil, enabledOn)`, generated((rng, i) => randomBlockingProgram(rng, i, { invariant: false, copies: true }), 'blocking', n), Infinity));
   progress('abandoned: lock programs');
   rows.push(measure(`random lock programs (seed 'weft-dpor-differential-1')`, generated(randomProgram, 'weft-dpor-differential-1', n), Infinity));
   progress('abandoned: scenarios');

@@ -8,6 +8,10 @@
  * and marked `readByEnabled`, so the explorer knows that a write to any of them can unblock it
  * (and the footprint audit rejects a condition that reads an object it does not name). The
  * condition must read only the objects it names.
+ *
+ * Over one object, the op restates its condition on a copy of the object's data (Op.enabledOn),
+ * so the reduction decides from recorded copies where the wait can be reordered to instead of
+ * trying it; over several, it tries.
  */
 import { perform, type Op, type OtherTouch, type SharedObject, type Steps } from '../src/index';
 
@@ -59,6 +63,8 @@ function makeAwaitOp<O, R>(on: O, holds: (o: O) => boolean, options: AwaitOption
     label,
     ...(alsoTouches === undefined ? {} : { alsoTouches }),
     enabled: () => holds(on),
+    // why only for one object: the reduction keeps copies of the step's own object alone
+    ...(objects.length === 1 ? { enabledOn: (copy: SharedObject) => holds(copy as O) } : {}),
     waitsFor: () => `${label} to hold`,
     run: () => (read ? read(on) : (undefined as R)),
   };

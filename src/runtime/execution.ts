@@ -4,6 +4,7 @@ import { describeDeadlock, type BlockedThread } from './deadlock';
 import { lockLeak } from './lock-leak';
 import { InternalError, KernelFault, ScenarioError, UsageError } from './errors';
 import { malformedOp } from './op-check';
+import { copyOfData } from './state-copies';
 import { FootprintAudit } from './footprint-audit';
 import { compareEnds, compareSetups, ScheduleReplay, StepComparison, StepLog, worldShape } from './determinism-audit';
 import type { Op, Steps, ThreadContext } from './op';
@@ -631,7 +632,11 @@ export class ExecutionRunner {
     for (let k = 0; k < alive.length; k++) {
       const t = this.threads[alive[k]!]!;
       const op = t.pending!;
-      if (!t.gated || op.enabledAt === undefined) continue;
+      if (!t.gated) continue;
+      if (op.enabledAt === undefined) {
+        if (op.enabledOn !== undefined && op.object.stateKey === undefined) this.auditEnabledOn(t, op, this.runnableAt[alive[k]!] === stamp, step);
+        continue;
+      }
       const o = op.object;
       const key = o.stateKey!();
       if (o.threadKey !== undefined) {
@@ -649,6 +654,25 @@ export class ExecutionRunner {
             `enabledAt must restate enabled on ${op.object.name}'s stateKey() (a stateKey that leaves out something enabled reads?)`,
         );
       }
+    }
+  }
+
+  /** auditEnabledAt for an op that restates its enabled on a copy of its object's data (Op.enabledOn). */
+  private auditEnabledOn(t: { readonly ctx: ThreadContext }, op: Op, is: boolean, step: number): void {
+    const copy = copyOfData(op.object);
+    // why nothing for an object that is not plain data: the reduction keeps no copy of it either
+    if (copy === null) return;
+    let said: boolean;
+    try {
+      said = op.enabledOn!(copy);
+    } catch (e) {
+      throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}: its enabledOn threw on a copy of ${op.object.name}'s data (${e instanceof Error ? e.message : String(e)}); it may read only the object's data`);
+    }
+    if (said !== is) {
+      throw new ScenarioError(
+        `${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}: its enabledOn gives ${said} on a copy of ${op.object.name}'s data and its enabled ${is}; ` +
+          `enabledOn must restate enabled on the object's data alone (does enabled read the thread or another object?)`,
+      );
     }
   }
 

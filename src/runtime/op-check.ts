@@ -26,7 +26,7 @@ function plainOp(value: unknown): boolean {
     default:
       return false;
   }
-  return op.alsoTouches === undefined && op.choices === undefined && op.enabledAt === undefined && (op.enabled === undefined || typeof op.enabled === 'function');
+  return op.alsoTouches === undefined && op.choices === undefined && op.enabledAt === undefined && op.enabledOn === undefined && (op.enabled === undefined || typeof op.enabled === 'function');
 }
 
 /**
@@ -64,6 +64,13 @@ export function malformedOp(value: unknown, step: number): string | null {
     }
     if (Array.isArray(op.alsoTouches) && (op.alsoTouches as { readByEnabled?: unknown }[]).some((t) => t !== null && typeof t === 'object' && t.readByEnabled === true)) {
       return `yielded ${op.label} after step ${step} with enabledAt and readByEnabled objects: enabledAt sees only its own object's stateKey()`;
+    }
+  }
+  if (op.enabledOn !== undefined) {
+    if (typeof op.enabledOn !== 'function') return `yielded ${op.label} after step ${step} whose enabledOn is ${describe(op.enabledOn)}, not a function`;
+    if (op.enabled === undefined) return `yielded ${op.label} after step ${step} with enabledOn but no enabled: enabledOn restates enabled, it does not replace it`;
+    if (Array.isArray(op.alsoTouches) && (op.alsoTouches as { readByEnabled?: unknown }[]).some((t) => t !== null && typeof t === 'object' && t.readByEnabled === true)) {
+      return `yielded ${op.label} after step ${step} with enabledOn and readByEnabled objects: enabledOn sees only a copy of its own object`;
     }
   }
   if (op.alsoTouches !== undefined) {

@@ -136,6 +136,15 @@ export interface Op<R = unknown> {
    * weft checks that the two agree at every point the step waits at (a difference is a model error).
    */
   readonly enabledAt?: (key: number, waiter: Waiter) => boolean;
+  /**
+   * `enabled` restated as a condition on a copy of the object's data, for an object without
+   * `stateKey` (awaitUntil declares it): weft then records the object's plain data (primitives,
+   * arrays, Maps, Sets, plain objects) before every step that changes it and decides from that
+   * copy whether the step could run at a reordered point, without running it. It may read only
+   * the copy, not the thread. Requires `enabled` and no `readByEnabled` entries; in audit
+   * executions weft checks that it agrees with `enabled` at every point the step waits at.
+   */
+  readonly enabledOn?: (copy: SharedObject) => boolean;
   /** For a blocked step: what it waits for, in kernel terms (`L.lock held by B`). */
   readonly waitsFor?: (self: ThreadContext) => string;
   /** The effect. Runs only when the scheduler picks this thread; its value goes back to the thread. */

@@ -71,6 +71,11 @@ export interface KeyedGate {
    * only for threads that did not change it before j); null for an object without.
    */
   readonly livePart: ((thread: number) => number) | null;
+  /**
+   * The keys recorded before each event, when they are not the log's keyBefore: those of copies
+   * of the object's data (StateCopies, for an op with Op.enabledOn), NaN where none was recorded.
+   */
+  readonly keysBefore: Float64Array | null;
 }
 
 /**
@@ -171,7 +176,10 @@ function stateDecides(log: EventLog, f: number, j: number, runnableAtJ: number, 
   if (earliest < 0) return runnableAtJ;
   const g = log.accEvent[earliest]!;
   if (log.accStart[g] !== earliest) return UNKNOWN;
-  const key = log.keyBefore[g]!;
+  const keys = keyed.keysBefore ?? log.keyBefore;
+  // why the length: copies begin late in a search (dfs.ts, copying), so their keys may stop short
+  if (g >= keys.length) return UNKNOWN;
+  const key = keys[g]!;
   if (key !== key) return UNKNOWN;
   return keyed.enabledAt(key) ? YES : NO;
 }

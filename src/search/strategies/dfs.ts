@@ -7,6 +7,7 @@ import { reversalPointsOver } from '../dpor/blocking-several';
 import type { EventLog } from '../dpor/event-log';
 import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
 import { NotdepView } from '../dpor/notdep';
+import { StateCopies } from '../../runtime/state-copies';
 import { atLeast, EMPTY_BYTES, EMPTY_INTS } from '../dpor/typed-array';
 import type { ExecutionCount, SearchSetup, Strategy, StrategyDescriptor } from '../strategy';
 import { NONE, type Sequence } from '../dpor/wakeup-tree';
@@ -206,6 +207,19 @@ export class DfsStrategy implements Strategy {
   private readonly keyedOps: (Op | null)[] = [];
   private readonly waiterHeld: HeldResource[][] = [];
   private readonly gate = new OpGate();
+  /** Interned copies of objects' data (Op.enabledOn), for the whole search. */
+  private readonly copies = new StateCopies();
+  /**
+   * Whether some thread has announced an op with enabledOn in this search; from then on every
+   * step's object without a stateKey is copied. Why every object and not only those such ops
+   * wait on: a wait announced for the first time late in an execution races with steps noted
+   * before it, whose copies must already be there.
+   */
+  private copying = false;
+  // invariant: copyKeys[i] is the key of a copy of event i's object before it ran, or NaN (not
+  // plain data, a stateKey of its own, or noted before copying began and not replayed since);
+  // entries never written are NaN
+  private copyKeys = new Float64Array(0);
   /** Whether the step being chosen or observed is on an object with a threadKey (noteWaiter). */
   private threadKeyed = false;
   private lastThread = -1;
@@ -245,7 +259,10 @@ export class DfsStrategy implements Strategy {
   choose(point: ChoicePoint): number {
     const t = this.decide(point);
     const i = point.step;
+    if (!this.copying) this.lookForCopies(point.pending);
     if (t !== ABANDON && i >= this.replayTo) this.noteWaiter(i, point.pending[t]!, point.contexts[t]!);
+    // why a replayed step too: it was first noted before copying began, and runs from the same state
+    else if (t !== ABANDON && this.copying && !(this.copyKeys[i]! >= 0)) this.noteCopy(i, point.pending[t]!);
     return t;
   }
 
@@ -262,9 +279,10 @@ export class DfsStrategy implements Strategy {
       const key = this.threadKeyed ? checkedKey(o.threadKey!(ctx.id), o, 'threadKey', 'before', i, op) : checkedKey(o.stateKey(), o, 'stateKey', 'before', i, op);
       this.log!.setKeyBefore(i, key);
     }
+    if (this.copying) this.noteCopy(i, op);
     // why only for a step that can block: keyedOps is read only for those (reverse)
     if (op.enabled === undefined) return;
-    if (op.enabledAt === undefined) {
+    if (op.enabledAt === undefined && (op.enabledOn === undefined || o.stateKey !== undefined)) {
       this.keyedOps[i] = null;
       return;
     }
@@ -273,6 +291,22 @@ export class DfsStrategy implements Strategy {
     const held = this.waiterHeld[i]!;
     truncate(held, 0);
     for (let k = 0; k < ctx.held.length; k++) held.push(ctx.held[k]!);
+  }
+
+  /** copyKeys[i] for event i (or the pending op recorded at i): see the invariant at copyKeys. */
+  private noteCopy(i: number, op: Op): void {
+    if (this.copyKeys.length <= i) {
+      const grown = new Float64Array(Math.max(i + 1, this.copyKeys.length * 2, 64)).fill(Number.NaN);
+      grown.set(this.copyKeys);
+      this.copyKeys = grown;
+    }
+    const o = op.object;
+    this.copyKeys[i] = o.stateKey === undefined ? this.copies.keyOf(o) : Number.NaN;
+  }
+
+  /** Turns copying on at the first announced op with enabledOn (a pending one counts). */
+  private lookForCopies(pending: readonly (Op | null)[]): void {
+    for (let q = 0; q < pending.length; q++) if (pending[q]?.enabledOn !== undefined) this.copying = true;
   }
 
   private decide(point: ChoicePoint): number {
@@ -374,6 +408,7 @@ export class DfsStrategy implements Strategy {
     const halted = !fresh && n > this.prefix.length && this.haltedBy(outcome, this.lastThread);
     if (halted) this.tree.markHalts(this.path[n]!);
     const pending = this.pending;
+    if (!this.copying) this.lookForCopies(pending);
     for (let q = 0; q < pending.length; q++) {
       const op = pending[q];
       if (op === null || op === undefined) continue;
@@ -614,7 +649,7 @@ export class DfsStrategy implements Strategy {
     // undecided points here that the whole search never tries (wasted executions on mpat)
     const gate = this.gates[j]!;
     const keyedOp = this.keyedOps[j] ?? null;
-    const keyed = keyedOp === null ? null : this.gate.of(keyedOp, log.thread[j]!, this.waiterHeld[j]!);
+    const keyed = keyedOp === null ? null : this.gate.of(keyedOp, log.thread[j]!, this.waiterHeld[j]!, this.copies, this.copyKeys);
     const found = gate === 1 ? reversalPoints(log, e, j, runnableAtJ, points, keyed) : reversalPointsOver(log, e, j, runnableAtJ, gate, points);
     const origin =
       found === YES ? ORIGIN_KNOWN
@@ -708,33 +743,47 @@ export class DfsStrategy implements Strategy {
   }
 }
 
-/** The gate bits of an op with `enabled`: its own object, and each `alsoTouches` entry it reads there. */
 /** A stateKey or threadKey value, or a model error naming the object and the step. */
 function checkedKey(key: unknown, o: Op['object'], what: string, when: string, i: number, op: Op): number {
   if (typeof key !== 'number' || key !== key) throw new ScenarioError(`${o.name}: ${what}() gave ${String(key)} ${when} step ${i + 1} (${op.label}), not a number`);
   return key;
 }
 
-/** KeyedGate over an op's enabledAt for one waiter; one reused instance, so no allocation per race. */
+/**
+ * KeyedGate over an op's enabledAt for one waiter, or over its enabledOn and the copies of its
+ * object's data; one reused instance, so no allocation per race.
+ */
 class OpGate implements KeyedGate {
   private op: Op | null = null;
   private readonly waiter: { id: number; held: readonly HeldResource[] } = { id: 0, held: [] };
   livePart: ((thread: number) => number) | null = null;
+  keysBefore: Float64Array | null = null;
+  private copies: StateCopies | null = null;
   private readonly partOfObject = (thread: number): number => this.op!.object.threadKey!(thread);
 
-  of(op: Op, thread: number, held: readonly HeldResource[]): KeyedGate {
+  of(op: Op, thread: number, held: readonly HeldResource[], copies: StateCopies, copyKeys: Float64Array): KeyedGate {
     this.op = op;
     this.waiter.id = thread;
     this.waiter.held = held;
-    this.livePart = op.object.threadKey !== undefined ? this.partOfObject : null;
+    const onCopies = op.enabledAt === undefined;
+    this.copies = onCopies ? copies : null;
+    this.keysBefore = onCopies ? copyKeys : null;
+    this.livePart = !onCopies && op.object.threadKey !== undefined ? this.partOfObject : null;
     return this;
   }
 
   enabledAt(key: number): boolean {
-    return this.op!.enabledAt!(key, this.waiter as Waiter);
+    const op = this.op!;
+    if (this.copies === null) return op.enabledAt!(key, this.waiter as Waiter);
+    try {
+      return op.enabledOn!(this.copies.copyOf(key));
+    } catch (e) {
+      throw new ScenarioError(`${op.label}: its enabledOn threw on a copy of ${op.object.name}'s data (${e instanceof Error ? e.message : String(e)}); it may read only the object's data`);
+    }
   }
 }
 
+/** The gate bits of an op with `enabled`: its own object, and each `alsoTouches` entry it reads there. */
 function gateOf(op: Op): number {
   const also = op.alsoTouches;
   let gate = 1;

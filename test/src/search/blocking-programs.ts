@@ -3,6 +3,7 @@
  * of wait_event), locks (with self-deadlocks and lock-order deadlocks), and an invariant that
  * often needs a preemption. Small enough for plain enumeration to be the oracle.
  */
+import { awaitUntil } from '../../../models/await';
 import { cellsAndLocks, lock, step, unlock, writeCell, type World } from './cells-and-locks';
 import { defineScenario, type Scenario, type ThreadBody } from '../../../src/runtime/scenario';
 
@@ -12,18 +13,20 @@ type Instr =
   | { kind: 'await'; cell: number }
   | { kind: 'lock' | 'unlock'; lock: number };
 
-function body(instrs: readonly Instr[]): ThreadBody<World> {
+function body(instrs: readonly Instr[], copies: boolean): ThreadBody<World> {
   return function* (w) {
     for (const ins of instrs) {
       if (ins.kind === 'write') {
         yield* writeCell(w.cells[ins.cell]!, ins.value);
+      } else if (ins.kind === 'await' && copies) {
+        yield* awaitUntil(w.cells[ins.cell]!, (c) => c.value !== 0, { read: (c) => c.value });
       } else if (ins.kind === 'await') {
         // why a read gated on its own object: a wait for a condition, the shape of wait_event
         const c = w.cells[ins.cell]!;
         const enabledAt = c.stateKey === undefined ? undefined : (value: number) => value !== 0;
         yield* step<number>({ object: c, access: 'read', label: `await ${c.name}`, enabled: () => c.value !== 0, enabledAt, run: () => c.value });
       } else if (ins.kind === 'lock') {
-        yield* lock(w.locks[ins.lock]!);
+        yield* lock(w.locks[ins.lock]!, copies);
       } else {
         yield* unlock(w.locks[ins.lock]!);
       }
@@ -38,10 +41,17 @@ function body(instrs: readonly Instr[]): ThreadBody<World> {
  *
  * The invariant declares no `observes`, so it orders every pair of writes (the whole-world
  * observer); `invariant: false` leaves it out, and writes to different cells commute. `keyed:
- * false` leaves out the cells' and locks' stateKey and the waits' enabledAt (cells-and-locks.ts).
- * The same rng gives the same threads either way.
+ * false` leaves out the cells' and locks' stateKey and the waits' enabledAt (cells-and-locks.ts);
+ * `copies` leaves them out too, but writes the awaits with awaitUntil and gives the lock
+ * acquisitions an enabledOn, so the waits are decided on copies of the objects' data
+ * (Op.enabledOn). The same rng gives the same threads in every case.
  */
-export function randomBlockingProgram(rng: () => number, index: number, options: { readonly invariant?: boolean; readonly keyed?: boolean } = {}): Scenario {
+export function randomBlockingProgram(
+  rng: () => number,
+  index: number,
+  options: { readonly invariant?: boolean; readonly keyed?: boolean; readonly copies?: boolean } = {},
+): Scenario {
+  const copies = options.copies ?? false;
   const pick = (n: number) => Math.floor(rng() * n);
   const locks = pick(3);
   const threadCount = 2 + pick(2);
@@ -77,12 +87,12 @@ export function randomBlockingProgram(rng: () => number, index: number, options:
     }),
   );
   const threads: Record<string, ThreadBody<World>> = {};
-  lists.forEach((instrs, t) => (threads[`t${t}`] = body(instrs)));
+  lists.forEach((instrs, t) => (threads[`t${t}`] = body(instrs, copies)));
   return defineScenario<World>({
     id: `blocking-${index}`,
     title: 'random blocking program',
     commits: [],
-    setup: () => cellsAndLocks(2, locks, options.keyed ?? true),
+    setup: () => cellsAndLocks(2, locks, !copies && (options.keyed ?? true)),
     variants: {
       main: {
         summary: 'random',

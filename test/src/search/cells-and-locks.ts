@@ -45,10 +45,11 @@ export function writeCell(c: Cell, value: number): Steps<void> {
   return step<void>({ object: c, access: 'write', label: `w ${c.name}`, run: () => void (c.value = value) });
 }
 
-/** Blocks while another thread holds the lock. */
-export function lock(l: Lock): Steps<void> {
+/** Blocks while another thread holds the lock; `onCopies`: restated on a copy of the lock's data (Op.enabledOn). */
+export function lock(l: Lock, onCopies = false): Steps<void> {
   const enabledAt = l.stateKey === undefined ? undefined : (owner: number) => owner < 0;
-  return step<void>({ object: l, access: 'acquire', label: `lock ${l.name}`, enabled: () => l.owner < 0, enabledAt, run: (t) => void (l.owner = t.id) });
+  const enabledOn = onCopies ? (copy: SharedObject) => (copy as Lock).owner < 0 : undefined;
+  return step<void>({ object: l, access: 'acquire', label: `lock ${l.name}`, enabled: () => l.owner < 0, enabledAt, enabledOn, run: (t) => void (l.owner = t.id) });
 }
 
 export function unlock(l: Lock): Steps<void> {
