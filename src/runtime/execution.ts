@@ -4,7 +4,7 @@ import { describeDeadlock, type BlockedThread } from './deadlock';
 import { lockLeak } from './lock-leak';
 import { InternalError, KernelFault, ScenarioError, UsageError } from './errors';
 import { malformedOp } from './op-check';
-import { copyOfData } from './state-copies';
+import { copyOfData, enabledOnCopy } from './state-copies';
 import { FootprintAudit } from './footprint-audit';
 import { compareEnds, compareSetups, ScheduleReplay, StepComparison, StepLog, worldShape } from './determinism-audit';
 import type { Op, Steps, ThreadContext } from './op';
@@ -662,12 +662,7 @@ export class ExecutionRunner {
     const copy = copyOfData(op.object);
     // why nothing for an object that is not plain data: the reduction keeps no copy of it either
     if (copy === null) return;
-    let said: boolean;
-    try {
-      said = op.enabledOn!(copy);
-    } catch (e) {
-      throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}: its enabledOn threw on a copy of ${op.object.name}'s data (${e instanceof Error ? e.message : String(e)}); it may read only the object's data`);
-    }
+    const said = enabledOnCopy(op, copy, `${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}`);
     if (said !== is) {
       throw new ScenarioError(
         `${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}: its enabledOn gives ${said} on a copy of ${op.object.name}'s data and its enabled ${is}; ` +

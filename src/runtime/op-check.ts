@@ -62,14 +62,14 @@ export function malformedOp(value: unknown, step: number): string | null {
     if (typeof (object as { stateKey?: unknown }).stateKey !== 'function') {
       return `yielded ${op.label} after step ${step} with enabledAt, but its object ${object.name} has no stateKey(): enabledAt reads the state it gives`;
     }
-    if (Array.isArray(op.alsoTouches) && (op.alsoTouches as { readByEnabled?: unknown }[]).some((t) => t !== null && typeof t === 'object' && t.readByEnabled === true)) {
+    if (readsOtherObjects(op)) {
       return `yielded ${op.label} after step ${step} with enabledAt and readByEnabled objects: enabledAt sees only its own object's stateKey()`;
     }
   }
   if (op.enabledOn !== undefined) {
     if (typeof op.enabledOn !== 'function') return `yielded ${op.label} after step ${step} whose enabledOn is ${describe(op.enabledOn)}, not a function`;
     if (op.enabled === undefined) return `yielded ${op.label} after step ${step} with enabledOn but no enabled: enabledOn restates enabled, it does not replace it`;
-    if (Array.isArray(op.alsoTouches) && (op.alsoTouches as { readByEnabled?: unknown }[]).some((t) => t !== null && typeof t === 'object' && t.readByEnabled === true)) {
+    if (readsOtherObjects(op)) {
       return `yielded ${op.label} after step ${step} with enabledOn and readByEnabled objects: enabledOn sees only a copy of its own object`;
     }
   }
@@ -91,6 +91,11 @@ export function malformedOp(value: unknown, step: number): string | null {
     }
   }
   return null;
+}
+
+/** Whether an op's alsoTouches (not yet validated) marks some entry readByEnabled. */
+function readsOtherObjects(op: Partial<Record<keyof Op, unknown>>): boolean {
+  return Array.isArray(op.alsoTouches) && (op.alsoTouches as { readByEnabled?: unknown }[]).some((t) => t !== null && typeof t === 'object' && t.readByEnabled === true);
 }
 
 function describe(v: unknown): string {

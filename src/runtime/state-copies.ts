@@ -1,4 +1,5 @@
-import type { SharedObject } from './op';
+import { ScenarioError } from './errors';
+import type { Op, SharedObject } from './op';
 
 /**
  * Copies of shared objects' plain data, interned: the state key of an object without a
@@ -37,6 +38,18 @@ export class StateCopies {
 /** A frozen copy of `object`'s data now, or null when it is not plain data (the audit's copy). */
 export function copyOfData(object: SharedObject): SharedObject | null {
   return dataText(object) === null ? null : (frozen(structuredClone(object)) as SharedObject);
+}
+
+/**
+ * `op.enabledOn` on `copy`, or a model error that begins with `where` (who waits, and where) when
+ * it throws: a condition that reads more than the object's data (a method, another object).
+ */
+export function enabledOnCopy(op: Op, copy: SharedObject, where: string): boolean {
+  try {
+    return op.enabledOn!(copy);
+  } catch (e) {
+    throw new ScenarioError(`${where}: its enabledOn threw on a copy of ${op.object.name}'s data (${e instanceof Error ? e.message : String(e)}); it may read only the object's data`);
+  }
 }
 
 function dataText(object: SharedObject): string | null {

@@ -7,7 +7,7 @@ import { reversalPointsOver } from '../dpor/blocking-several';
 import type { EventLog } from '../dpor/event-log';
 import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
 import { NotdepView } from '../dpor/notdep';
-import { StateCopies } from '../../runtime/state-copies';
+import { enabledOnCopy, StateCopies } from '../../runtime/state-copies';
 import { atLeast, EMPTY_BYTES, EMPTY_INTS } from '../dpor/typed-array';
 import type { ExecutionCount, SearchSetup, Strategy, StrategyDescriptor } from '../strategy';
 import { NONE, type Sequence } from '../dpor/wakeup-tree';
@@ -775,11 +775,7 @@ class OpGate implements KeyedGate {
   enabledAt(key: number): boolean {
     const op = this.op!;
     if (this.copies === null) return op.enabledAt!(key, this.waiter as Waiter);
-    try {
-      return op.enabledOn!(this.copies.copyOf(key));
-    } catch (e) {
-      throw new ScenarioError(`${op.label}: its enabledOn threw on a copy of ${op.object.name}'s data (${e instanceof Error ? e.message : String(e)}); it may read only the object's data`);
-    }
+    return enabledOnCopy(op, this.copies.copyOf(key), `${op.label}, reordered`);
   }
 }
 

@@ -79,6 +79,22 @@ describe('waits decided on copies (Op.enabledOn)', () => {
     );
   });
 
+  it('an enabledOn that writes to its copy (frozen) is a model error naming the wait', () => {
+    const s = program<Cells>({
+      setup: cells,
+      threads: {
+        writer: function* (w) {
+          yield* write(w.y, 1);
+        },
+        waiter: function* (w) {
+          const enabledOn = (c: SharedObject) => (c as Cells['y']).value++ > 0;
+          yield* perform<void>({ object: w.y, access: 'read', label: 'await y', enabled: () => w.y.value !== 0, enabledOn, run: () => undefined });
+        },
+      },
+    });
+    expect(() => checkVariant(s, 'main', { limits: { auditExecutions: 1_000_000 } })).toThrow(/waits at await y after step \d+: its enabledOn threw on a copy of y's data/);
+  });
+
   it('enabledOn without enabled, or beside readByEnabled objects, is a model error', () => {
     const alone = program<Cells>({
       setup: cells,
