@@ -67,6 +67,7 @@ export async function renderShard(
   options: RunFlags,
   run: RunOptions,
   hosted?: (req: SearchRequest, order: ShardOrder) => Promise<ShardSearch> | null,
+  mergeCommand = 'npx tsx check --merge <files…>',
 ): Promise<string> {
   const file = await runShard(targets, options.variant, options.shard!, run, hosted);
   if (options.json) return `${JSON.stringify(options.timing ? file : withoutTimes(file), null, 2)}\n`;
@@ -86,7 +87,7 @@ export async function renderShard(
         (found ? `, violation in partition ${found.partition.index}` : ''),
     );
   }
-  lines.push('this is one shard: rerun with --json into a file, then merge every shard with `npx tsx check --merge <files…>`');
+  lines.push(`this is one shard: rerun with --json into a file, then merge every shard with \`${mergeCommand}\``);
   return `${lines.join('\n')}\n`;
 }
 

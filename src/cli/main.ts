@@ -148,7 +148,7 @@ async function check(entries: readonly CheckEntry[], options: CliOptions, io: Io
         progress?.start(current);
       },
     };
-    if (options.shard) return await shard(loaded, options, run, host, () => current, io);
+    if (options.shard) return await shard(loaded, options, run, host, () => current, io, command);
     const hosted = host === null ? () => null : (req: SearchRequest, order: TraceOrder) => (req.source === null ? null : hostedCheck(host, req, order, io));
     const checkOptions = { ...run, variant: options.variant, minimize: options.minimize, minimizeBudget: options.minimizeBudget, keepGoing: options.all || targets.length > 1 };
     reports = await checkHosted(targets, checkOptions, hosted, (r) => done.push(r));
@@ -362,10 +362,12 @@ async function confirm(
  * searched in the search worker for a scenario with a module, as a plain search is. Ctrl-C
  * writes nothing on stdout: part of a shard file would be merged as if it were all of it.
  */
-async function shard(targets: Registry, options: CliOptions, run: RunOptions, host: SearchHost | null, current: () => string, io: Io): Promise<ExitCode> {
+async function shard(targets: Registry, options: CliOptions, run: RunOptions, host: SearchHost | null, current: () => string, io: Io, command: string): Promise<ExitCode> {
   const hosted = (req: SearchRequest, order: ShardOrder): Promise<ShardSearch> | null => (host === null || req.source === null ? null : host.replay<ShardSearch>(req, order, io.interrupt, 'shard'));
   try {
-    io.out(await renderShard(targets, options, run, hosted));
+    // why the files: a shard of a user's file merges only with that file named again
+    const mergeCommand = [command, ...options.files, '--merge', '<files…>'].join(' ');
+    io.out(await renderShard(targets, options, run, hosted, mergeCommand));
   } catch (e) {
     if (!(e instanceof SearchInterrupted)) throw e;
     io.err(`weft: interrupted (SIGINT) in shard ${describeShard(options.shard!)} of ${current()} after ${counted(e, options)}; no shard result was written\n`);
@@ -391,7 +393,11 @@ async function merge(scenarios: Registry, options: CliOptions, io: Io, command: 
     return host === null || req.source === null ? null : hostedCheck(host, req, order, io, m);
   };
   try {
-    const { reports, options: merged } = await mergeShardResults(options, (id) => findScenario(scenarios, id), command, hosted, (r) => done.push(r));
+    const lookup = (id: string): ScenarioEntry => {
+      if (options.files.length || scenarios.some((s) => s.scenario.id === id)) return findScenario(scenarios, id);
+      throw new UsageError(`the shards searched '${id}', which is not one of weft's own scenarios: name its file before --merge (${command} <file> --merge <shards…>)`);
+    };
+    const { reports, options: merged } = await mergeShardResults(options, lookup, command, hosted, (r) => done.push(r));
     progress?.clear();
     return render(reports, merged, io, null, files);
   } catch (e) {

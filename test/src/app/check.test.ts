@@ -8,15 +8,20 @@ import { DEFAULT_LIMITS } from '../../../src/search/explorer';
 import { SMALL_SEARCH_EXECUTIONS } from '../../../src/distribute/parallel';
 
 describe('the library is the CLI', () => {
-  it('for every registry variant, `check --all --json --no-timing` is the library report rendered to JSON', async () => {
+  // why all but thp-split-vs-tail-put-page: its fixed variant's 39,416 executions were half of
+  // this test's minute, searched twice; mmu-notifier-release-unlinks-early/fixed (2,873) still
+  // takes the split path, and registry.test.ts pins every variant's verdict
+  const some = scenarios.filter((e) => e.scenario.id !== 'thp-split-vs-tail-put-page');
+  it('for every registry variant but the largest search, `check --all --json --no-timing` is the library report rendered to JSON', async () => {
     let out = '';
-    const code = await main(['--all', '--json', '--no-timing', '--jobs', '1'], { out: (s) => void (out += s), err: () => {}, isTTY: false, env: {} }, scenarios);
-    const reports = check(scenarios, { strategy: 'dfs', params: {}, limits: DEFAULT_LIMITS });
+    const code = await main(['--all', '--json', '--no-timing', '--jobs', '1'], { out: (s) => void (out += s), err: () => {}, isTTY: false, env: {} }, some);
+    const reports = check(some, { strategy: 'dfs', params: {}, limits: DEFAULT_LIMITS });
+    expect(reports.some((r) => r.kind === 'checked' && r.verdict.stats.executions > SMALL_SEARCH_EXECUTIONS)).toBe(true);
     expect(code).toBe(reports.every((r) => r.matches) ? 0 : 1);
     const library = JSON.parse(JSON.stringify(withSearchDetails(reportsToJson(reports, false), reports, null))) as { results: unknown[] };
     const cli = JSON.parse(out) as { format: string; version: number; results: unknown[] };
     expect(cli.format).toBe('weft-report');
-    expect(cli.results).toHaveLength(scenarios.reduce((n, e) => n + Object.keys(e.scenario.variants).length, 0));
+    expect(cli.results).toHaveLength(some.reduce((n, e) => n + Object.keys(e.scenario.variants).length, 0));
     // why: the CLI runs a search past SMALL_SEARCH_EXECUTIONS as partitions of its tree (even with
     // --jobs 1), and a partition can run executions another partition counts (partition-sleeper):
     // the counted executions agree, the abandoned ones and their steps need not

@@ -1,7 +1,7 @@
 import { scenarios } from '../../../scenarios/index';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main';
 
@@ -14,8 +14,12 @@ async function run(argv: string[]) {
 }
 
 const S1 = 'mmu-notifier-unregister-release';
-/** 14,120 interleavings under plain enumeration: big enough to be split over workers. */
-const BIG = ['folio-move-anon-rmap-vs-referenced', '--variant', 'fixed', '--strategy', 'exhaustive'];
+/**
+ * 4,200 interleavings: past the 2,000-execution trial, so split over workers, and cheap per
+ * execution (a user's file, so the workers import it by its path as they would a user's).
+ */
+const WRITERS = resolve(__dirname, '../../fixtures/search/three-writers.ts');
+const BIG = [WRITERS, '--variant', 'fixed', '--strategy', 'exhaustive'];
 
 describe('a search cut short says incomplete in text, JSON and exit code, for every strategy', () => {
   it.each([
@@ -91,7 +95,7 @@ describe('--jobs, --shard and --merge', () => {
     const one = await oneJob();
     const two = (await run([...BIG, '--jobs', '2', '--no-timing']));
     expect(one.code).toBe(0);
-    expect(one.out).toMatch(/14,120 executions/);
+    expect(one.out).toMatch(/4,200 executions/);
     expect(two.out).toBe(one.out);
   });
 
@@ -105,11 +109,14 @@ describe('--jobs, --shard and --merge', () => {
       writeFileSync(f, r.out);
       files.push(f);
     }
-    const merged = (await run(['--merge', ...files, '--no-timing']));
+    const merged = (await run([WRITERS, '--merge', ...files, '--no-timing']));
     expect(merged.code).toBe(0);
     expect(merged.out).toBe((await oneJob()).out);
-    expect((await run(['--merge', files[0]!, files[1]!])).code).toBe(2);
-    expect((await run(['--merge', files[0]!, files[1]!, files[1]!])).code).toBe(2);
+    expect((await run([WRITERS, '--merge', files[0]!, files[1]!])).code).toBe(2);
+    expect((await run([WRITERS, '--merge', files[0]!, files[1]!, files[1]!])).code).toBe(2);
+    const unnamed = (await run(['--merge', ...files]));
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.err).toMatch(/^weft: the shards searched 'three-writers', which is not one of weft's own scenarios: name its file before --merge \(.*<file> --merge <shards…>\)\n$/);
     const junk = join(dir, 'junk.json');
     writeFileSync(junk, '{"results": []}');
     const bad = (await run(['--merge', junk]));
@@ -121,6 +128,8 @@ describe('--jobs, --shard and --merge', () => {
     const r = (await run([S1, '--shard', '0/2', '--jobs', '1']));
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/shard 0\/2/);
-    expect(r.out).toMatch(/--merge/);
+    expect(r.out).toMatch(/check --merge <files…>`\n$/);
+    const file = (await run([WRITERS, '--shard', '0/2', '--jobs', '1']));
+    expect(file.out).toContain(`check ${WRITERS} --merge <files…>\``);
   });
 });
