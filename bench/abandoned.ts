@@ -100,6 +100,7 @@ const SHORT: Readonly<Record<AbandonCause, string>> = {
   'known-runnable': 'known',
   'sleep-set': 'sleep-set',
   'partition-sleeper': 'partition',
+  'run-again-for-copies': 'run again',
 };
 
 export function renderAbandoned(rows: readonly AbandonedRow[]): string {
@@ -127,7 +128,9 @@ export function renderAbandoned(rows: readonly AbandonedRow[]): string {
     'a reversal of a blocking step whose runnability there the log had not recorded (unobserved), of a step',
     'still blocked at a deadlock (deadlocked) or pending when its execution stopped (stopped), a point',
     'presumed runnable (presumed), or one the log said was runnable (known: a model breaking the `enabled`',
-    'contract); sleep-set: no branch proved not runnable; partition: a given sleeper could run first.',
+    'contract); sleep-set: no branch proved not runnable; partition: a given sleeper could run first;',
+    'run again: the execution in which copying began after its first step, run again to decide its reversals',
+    'on copies (at most one a search).',
     ...capped,
   ].join('\n');
 }

@@ -115,7 +115,9 @@ export interface DfsOptions {
  *   than its own object and thread);
  * - `sleep-set`: no branch proved not runnable: sleep-set blocking proper;
  * - `partition-sleeper`: a subtree's execution in which a given sleeper could have run first
- *   (DfsOptions.sleeping), run to its end and counted by another partition.
+ *   (DfsOptions.sleeping), run to its end and counted by another partition;
+ * - `run-again-for-copies`: the execution in which copying began after its first step, run again
+ *   along the same path so that its reversals on copies are decided (at most one a search).
  */
 export const ABANDON_CAUSES = [
   'unobserved-runnability',
@@ -125,6 +127,7 @@ export const ABANDON_CAUSES = [
   'known-runnable',
   'sleep-set',
   'partition-sleeper',
+  'run-again-for-copies',
 ] as const;
 export type AbandonCause = (typeof ABANDON_CAUSES)[number];
 
@@ -137,6 +140,7 @@ const ORIGIN_PRESUMED = 4;
 const ORIGIN_KNOWN = 5;
 const CAUSE_SLEEP_SET = 5;
 const CAUSE_PARTITION = 6;
+const CAUSE_COPIES = 7;
 
 /** Name of the virtual objects invariants read, `#k` for footprint k (nothing in a world may use it). */
 const OBSERVER = '\u0000invariant-observer';
@@ -216,6 +220,16 @@ export class DfsStrategy implements Strategy {
    * before it, whose copies must already be there.
    */
   private copying = false;
+  /** Whether copying began after the first step of the current execution (lookForCopies). */
+  private copiesBeganLate = false;
+  /** Whether a reversal of this execution was left undecided on copies (reverse). */
+  private undecidedOnCopies = false;
+  /**
+   * Steps of the execution being run again to record copies (endExecution, "why run again"):
+   * their choose(n) values are kept as they were; 0 when no execution is run again.
+   */
+  private rerunTo = 0;
+  private rerunPending = false;
   // invariant: copyKeys[i] is the key of a copy of event i's object before it ran, or NaN (not
   // plain data, a stateKey of its own, or noted before copying began and not replayed since);
   // entries never written are NaN
@@ -241,12 +255,17 @@ export class DfsStrategy implements Strategy {
     this.lastThread = -1;
     this.deadlockSeen = false;
     this.droppedOrigin = 0;
+    this.undecidedOnCopies = false;
     if (!this.started) {
       this.started = true;
       return true;
     }
     if (this.finished) return false;
-    if (!this.backtrack()) {
+    if (this.rerunPending) {
+      // the same path again from the end of the prefix, whose events keep their clocks
+      this.rerunPending = false;
+      this.replayTo = this.prefix.length;
+    } else if (!this.backtrack()) {
       this.finished = true;
       giveBack(this.log, this.tree, this.v);
       return false;
@@ -259,7 +278,7 @@ export class DfsStrategy implements Strategy {
   choose(point: ChoicePoint): number {
     const t = this.decide(point);
     const i = point.step;
-    if (!this.copying) this.lookForCopies(point.pending);
+    if (!this.copying) this.lookForCopies(point.pending, i);
     if (t !== ABANDON && i >= this.replayTo) this.noteWaiter(i, point.pending[t]!, point.contexts[t]!);
     // why a replayed step too: it was first noted before copying began, and runs from the same state
     else if (t !== ABANDON && this.copying && !(this.copyKeys[i]! >= 0)) this.noteCopy(i, point.pending[t]!);
@@ -304,9 +323,10 @@ export class DfsStrategy implements Strategy {
     this.copyKeys[i] = o.stateKey === undefined ? this.copies.keyOf(o) : Number.NaN;
   }
 
-  /** Turns copying on at the first announced op with enabledOn (a pending one counts). */
-  private lookForCopies(pending: readonly (Op | null)[]): void {
+  /** Turns copying on at the first announced op with enabledOn (a pending one counts), at step i. */
+  private lookForCopies(pending: readonly (Op | null)[], i: number): void {
     for (let q = 0; q < pending.length; q++) if (pending[q]?.enabledOn !== undefined) this.copying = true;
+    if (this.copying && i > 0) this.copiesBeganLate = true;
   }
 
   private decide(point: ChoicePoint): number {
@@ -351,7 +371,7 @@ export class DfsStrategy implements Strategy {
       this.choiceValue = atLeast(this.choiceValue, step + 1);
     }
     let v = 0;
-    if (step < this.replayTo || step === this.bumped) {
+    if (step < this.replayTo || step < this.rerunTo || step === this.bumped) {
       v = this.choiceValue[step]!;
       if (v >= n) throw new ScenarioError(`nondeterministic scenario: replaying step ${step + 1} found a choice among ${n}, not the ${v + 1} or more it had`);
     }
@@ -392,45 +412,76 @@ export class DfsStrategy implements Strategy {
 
   endExecution(outcome: ExecutionOutcome): ExecutionCount {
     if (this.log === null) return 'counted';
-    // why every event, replayed ones too: the wakeup sequence of a race depends on the whole
-    // execution (insertReversal), and each execution brings a new one
-    const end = outcome.steps;
-    for (let i = 0, k = 0; i < end; i++) {
-      for (; k < this.reversalEnd[i]!; k++) this.insertReversal(this.reversalAt[k]!, i, end, this.reversalOrigin[k]!);
-    }
+    if (!this.copying) this.lookForCopies(this.pending, outcome.steps);
     const abandoned = outcome.status === 'abandoned';
-    const redundant = !abandoned && this.sleepers.length > 0 && this.sleeperRanFirst(outcome.steps);
     // why: threads still pending when the execution stopped race like next events, in an
     // abandoned execution too (a thread blocked there would otherwise never race). After a fault
     // or a cut the array is from the last choice point, stale only for the last thread.
     const fresh = abandoned || this.deadlockSeen;
     const n = outcome.steps;
     const halted = !fresh && n > this.prefix.length && this.haltedBy(outcome, this.lastThread);
+    if (this.copiesBeganLate) {
+      this.racePending(n, fresh, false, false);
+      if (this.runAgainForCopies(n)) return 'redundant';
+    }
+    this.rerunTo = 0;
+    // why every event, replayed ones too: the wakeup sequence of a race depends on the whole
+    // execution (insertReversal), and each execution brings a new one
+    for (let i = 0, k = 0; i < n; i++) {
+      for (; k < this.reversalEnd[i]!; k++) this.insertReversal(this.reversalAt[k]!, i, n, this.reversalOrigin[k]!);
+    }
+    const redundant = !abandoned && this.sleepers.length > 0 && this.sleeperRanFirst(n);
     if (halted) this.tree.markHalts(this.path[n]!);
+    this.racePending(n, fresh, halted, true);
+    if (abandoned) this.causes[this.droppedOrigin === 0 ? CAUSE_SLEEP_SET : this.droppedOrigin - 1]!++;
+    else if (redundant) this.causes[CAUSE_PARTITION]!++;
+    return redundant ? 'redundant' : 'counted';
+  }
+
+  /**
+   * The races of the ops still pending at the end of an execution of n steps, each as event n;
+   * `insert`: their reversals go into the wakeup tree (otherwise they are only decided, which
+   * notes any left undecided on copies).
+   */
+  private racePending(n: number, fresh: boolean, halted: boolean, insert: boolean): void {
+    const log = this.log!;
     const pending = this.pending;
-    if (!this.copying) this.lookForCopies(pending);
     for (let q = 0; q < pending.length; q++) {
       const op = pending[q];
       if (op === null || op === undefined) continue;
       if (q === this.lastThread && !fresh) continue;
       this.recordEvent(n, q, op);
       this.noteWaiter(n, op, this.contexts[q]!);
-      const races = this.log.computeClockAndRaces(n);
+      const races = log.computeClockAndRaces(n);
       // a deadlocked thread cannot run where it stands; after a fault or cut it is not known,
       // unless the op restates its enabled on its object's stateKey
       const runnable = this.deadlockSeen ? NO : op.enabledAt === undefined ? UNKNOWN : op.enabledAt(op.object.stateKey!(), this.contexts[q]!) ? YES : NO;
       const mark = this.reversals;
-      for (let r = 0; r < races; r++) this.reverse(this.log.races[r]!, n, runnable);
-      for (let k = mark; k < this.reversals; k++) this.insertReversal(this.reversalAt[k]!, n, n, this.reversalOrigin[k]!);
+      for (let r = 0; r < races; r++) this.reverse(log.races[r]!, n, runnable);
+      if (insert) for (let k = mark; k < this.reversals; k++) this.insertReversal(this.reversalAt[k]!, n, n, this.reversalOrigin[k]!);
       this.reversals = mark;
       // why: a fault ends the execution, so the fatal step does not commute with what other threads
       // would have done after it; without this, a thread whose later steps race only with steps
       // before the fault never runs them there (the fault sleeps, the other thread runs on)
-      if (halted && this.log.isEnabledAt(n - 1, q)) this.insertReversal(n - 1, n, n, ORIGIN_KNOWN);
+      if (insert && halted && log.isEnabledAt(n - 1, q)) this.insertReversal(n - 1, n, n, ORIGIN_KNOWN);
     }
-    if (abandoned) this.causes[this.droppedOrigin === 0 ? CAUSE_SLEEP_SET : this.droppedOrigin - 1]!++;
-    else if (redundant) this.causes[CAUSE_PARTITION]!++;
-    return redundant ? 'redundant' : 'counted';
+  }
+
+  /**
+   * Why run again: copying began late in this execution, so the steps before had no copies and a
+   * reversal that waits on one was left to be tried. Run again along the same path, every step
+   * has its copy and each such reversal is decided; this one inserts nothing and is not counted
+   * (its run again finds what it found). Once a search, as copying then stays on.
+   */
+  private runAgainForCopies(steps: number): boolean {
+    this.copiesBeganLate = false;
+    const undecided = this.undecidedOnCopies;
+    this.undecidedOnCopies = false;
+    if (!undecided) return false;
+    this.rerunPending = true;
+    this.rerunTo = steps;
+    this.causes[CAUSE_COPIES]!++;
+    return true;
   }
 
   /** Whether the execution stopped at a fault of its last step (not a cut, not a deadlock). */
@@ -651,6 +702,7 @@ export class DfsStrategy implements Strategy {
     const keyedOp = this.keyedOps[j] ?? null;
     const keyed = keyedOp === null ? null : this.gate.of(keyedOp, log.thread[j]!, this.waiterHeld[j]!, this.copies, this.copyKeys);
     const found = gate === 1 ? reversalPoints(log, e, j, runnableAtJ, points, keyed) : reversalPointsOver(log, e, j, runnableAtJ, gate, points);
+    if (found !== YES && keyedOp !== null && keyedOp.enabledAt === undefined && points.length > 0) this.undecidedOnCopies = true;
     const origin =
       found === YES ? ORIGIN_KNOWN
       : found === PRESUMED ? ORIGIN_PRESUMED
