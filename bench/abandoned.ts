@@ -81,6 +81,9 @@ export function measureAbandoned(scenarios: readonly Scenario[], programs: reado
   rows.push(measure(`  the same, waits without enabledAt`, generated((rng, i) => randomBlockingProgram(rng, i, { invariant: false, keyed: false }), 'blocking', n), Infinity));
   progress('abandoned: blocking programs, no invariant, waits on copies');
   rows.push(measure(`  the same, waits on copies (awaitUntil, enabledOn)`, generated((rng, i) => randomBlockingProgram(rng, i, { invariant: false, copies: true }), 'blocking', n), Infinity));
+  progress('abandoned: blocking programs, waits over both cells');
+  rows.push(measure(`  half the waits over both cells, opaque`, generated((rng, i) => randomBlockingProgram(rng, i, { invariant: false, keyed: false, several: true }), 'blocking', n), Infinity));
+  rows.push(measure(`  the same on copies (awaitUntil)`, generated((rng, i) => randomBlockingProgram(rng, i, { invariant: false, copies: true, several: true }), 'blocking', n), Infinity));
   progress('abandoned: lock programs');
   rows.push(measure(`random lock programs (seed 'weft-dpor-differential-1')`, generated(randomProgram, 'weft-dpor-differential-1', n), Infinity));
   progress('abandoned: scenarios');

@@ -9,9 +9,8 @@
  * (and the footprint audit rejects a condition that reads an object it does not name). The
  * condition must read only the objects it names.
  *
- * Over one object, the op restates its condition on a copy of the object's data (Op.enabledOn),
- * so the reduction decides from recorded copies where the wait can be reordered to instead of
- * trying it; over several, it tries.
+ * The op restates its condition on copies of the objects' data (Op.enabledOn), so the reduction
+ * decides from recorded copies where the wait can be reordered to instead of trying it.
  */
 import { perform, type Op, type OtherTouch, type SharedObject, type Steps } from '../src/index';
 
@@ -63,8 +62,7 @@ function makeAwaitOp<O, R>(on: O, holds: (o: O) => boolean, options: AwaitOption
     label,
     ...(alsoTouches === undefined ? {} : { alsoTouches }),
     enabled: () => holds(on),
-    // why only for one object: the reduction keeps copies of the step's own object alone
-    ...(objects.length === 1 ? { enabledOn: (copy: SharedObject) => holds(copy as O) } : {}),
+    enabledOn: objects.length === 1 ? (copy: SharedObject) => holds(copy as O) : (copy: SharedObject, others: readonly SharedObject[]) => holds([copy, ...others] as O),
     waitsFor: () => `${label} to hold`,
     run: () => (read ? read(on) : (undefined as R)),
   };

@@ -7,7 +7,7 @@ import { malformedOp } from './op-check';
 import { copyOfData, enabledOnCopy } from './state-copies';
 import { FootprintAudit } from './footprint-audit';
 import { compareEnds, compareSetups, ScheduleReplay, StepComparison, StepLog, worldShape } from './determinism-audit';
-import type { Op, Steps, ThreadContext } from './op';
+import type { Op, SharedObject, Steps, ThreadContext } from './op';
 import { letterOf, type Params, type Scenario, type Variant } from './scenario';
 
 /**
@@ -657,16 +657,26 @@ export class ExecutionRunner {
     }
   }
 
-  /** auditEnabledAt for an op that restates its enabled on a copy of its object's data (Op.enabledOn). */
+  /** auditEnabledAt for an op that restates its enabled on copies of its objects' data (Op.enabledOn). */
   private auditEnabledOn(t: { readonly ctx: ThreadContext }, op: Op, is: boolean, step: number): void {
     const copy = copyOfData(op.object);
-    // why nothing for an object that is not plain data: the reduction keeps no copy of it either
+    const named = [op.object.name];
+    const others: SharedObject[] = [];
+    for (const x of op.alsoTouches ?? []) {
+      if (x.readByEnabled !== true) continue;
+      const c = copyOfData(x.object);
+      // why nothing for an object that is not plain data: the reduction keeps no copy of it either
+      if (c === null) return;
+      others.push(c);
+      named.push(x.object.name);
+    }
     if (copy === null) return;
-    const said = enabledOnCopy(op, copy, `${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}`);
+    const said = enabledOnCopy(op, copy, others, `${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}`);
     if (said !== is) {
+      const data = named.length === 1 ? `${named[0]}'s data` : `the data of ${named.join(', ')}`;
       throw new ScenarioError(
-        `${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}: its enabledOn gives ${said} on a copy of ${op.object.name}'s data and its enabled ${is}; ` +
-          `enabledOn must restate enabled on the object's data alone (does enabled read the thread or another object?)`,
+        `${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}: its enabledOn gives ${said} on a copy of ${data} and its enabled ${is}; ` +
+          `enabledOn must restate enabled on the objects' data alone (does enabled read the thread or an object it does not name?)`,
       );
     }
   }

@@ -69,9 +69,6 @@ export function malformedOp(value: unknown, step: number): string | null {
   if (op.enabledOn !== undefined) {
     if (typeof op.enabledOn !== 'function') return `yielded ${op.label} after step ${step} whose enabledOn is ${describe(op.enabledOn)}, not a function`;
     if (op.enabled === undefined) return `yielded ${op.label} after step ${step} with enabledOn but no enabled: enabledOn restates enabled, it does not replace it`;
-    if (readsOtherObjects(op)) {
-      return `yielded ${op.label} after step ${step} with enabledOn and readByEnabled objects: enabledOn sees only a copy of its own object`;
-    }
   }
   if (op.alsoTouches !== undefined) {
     const touches = op.alsoTouches;

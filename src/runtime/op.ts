@@ -141,10 +141,12 @@ export interface Op<R = unknown> {
    * `stateKey` (awaitUntil declares it): weft then records the object's plain data (primitives,
    * arrays, Maps, Sets, plain objects) before every step that changes it and decides from that
    * copy whether the step could run at a reordered point, without running it. It may read only
-   * the copy, not the thread. Requires `enabled` and no `readByEnabled` entries; in audit
-   * executions weft checks that it agrees with `enabled` at every point the step waits at.
+   * the copies, not the thread. A condition over several objects gets copies of the
+   * `alsoTouches` objects it marks `readByEnabled` as `others`, in their declared order. Requires
+   * `enabled`; in audit executions weft checks that it agrees with `enabled` at every point the
+   * step waits at.
    */
-  readonly enabledOn?: (copy: SharedObject) => boolean;
+  readonly enabledOn?: (copy: SharedObject, others: readonly SharedObject[]) => boolean;
   /** For a blocked step: what it waits for, in kernel terms (`L.lock held by B`). */
   readonly waitsFor?: (self: ThreadContext) => string;
   /** The effect. Runs only when the scheduler picks this thread; its value goes back to the thread. */

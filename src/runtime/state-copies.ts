@@ -40,13 +40,17 @@ export function copyOfData(object: SharedObject): SharedObject | null {
   return dataText(object) === null ? null : (frozen(structuredClone(object)) as SharedObject);
 }
 
+/** No copies of other objects: an op whose condition reads its own object alone. */
+export const NO_OTHERS: readonly SharedObject[] = Object.freeze([]);
+
 /**
- * `op.enabledOn` on `copy`, or a model error that begins with `where` (who waits, and where) when
- * it throws: a condition that reads more than the object's data (a method, another object).
+ * `op.enabledOn` on `copy` (and `others`, copies of its readByEnabled objects), or a model error
+ * that begins with `where` (who waits, and where) when it throws: a condition that reads more than
+ * the objects' data (a method, an object it does not name).
  */
-export function enabledOnCopy(op: Op, copy: SharedObject, where: string): boolean {
+export function enabledOnCopy(op: Op, copy: SharedObject, others: readonly SharedObject[], where: string): boolean {
   try {
-    return op.enabledOn!(copy);
+    return op.enabledOn!(copy, others);
   } catch (e) {
     throw new ScenarioError(`${where}: its enabledOn threw on a copy of ${op.object.name}'s data (${e instanceof Error ? e.message : String(e)}); it may read only the object's data`);
   }

@@ -7,9 +7,19 @@
  * them. Kept apart from blocking.ts so that the one-object walk, which every lock and wait queue
  * takes, stays exactly as it is.
  */
-import { EXCLUSIVE } from './dependency';
+import { EXCLUSIVE, READS } from './dependency';
 import type { EventLog } from './event-log';
-import { PRESUMED, runnableAfterNotdep, truncate, UNKNOWN, YES } from './blocking';
+import { NO, PRESUMED, runnableAfterNotdep, truncate, UNKNOWN, YES } from './blocking';
+
+/** j's `enabled` restated on copies of the data of the objects it reads (Op.enabledOn). */
+export interface CopiesGate {
+  /** The key of the copy of each event's own object recorded before it ran, NaN where none was. */
+  readonly keysBefore: Float64Array | null;
+  /** The key of a copy, made now (where j stands), of the object of j's access k (k ≥ 1), or NaN. */
+  liveKey(k: number): number;
+  /** j's condition on the copies with these keys: its own object's first, then the others in order. */
+  enabledOnKeys(keys: readonly number[]): boolean;
+}
 
 /**
  * For a race of e with a step j that can block and whose `enabled` reads the objects of j's
@@ -17,7 +27,7 @@ import { PRESUMED, runnableAfterNotdep, truncate, UNKNOWN, YES } from './blockin
  * op may run, into `out`, as reversalPoints decides them for one object; returns how it found them
  * (YES, PRESUMED or UNKNOWN), as reversalPoints does.
  */
-export function reversalPointsOver(log: EventLog, e: number, j: number, runnableAtJ: number, gate: number, out: number[]): number {
+export function reversalPointsOver(log: EventLog, e: number, j: number, runnableAtJ: number, gate: number, out: number[], copies: CopiesGate | null = null): number {
   truncate(out, 0);
   const p = log.thread[j]!;
   const before = log.poPrev[j]!;
@@ -25,11 +35,15 @@ export function reversalPointsOver(log: EventLog, e: number, j: number, runnable
   const last = log.accEnd[j]!;
   for (let f = e; ; ) {
     if (before >= 0 && log.happensBefore(f, before)) break;
-    const runnable = runnableAfterNotdep(log, f, j, gate, runnableAtJ);
+    let runnable = runnableAfterNotdep(log, f, j, gate, runnableAtJ);
+    if (runnable === UNKNOWN && copies !== null) runnable = copiesDecide(log, f, j, gate, copies);
     if (runnable === YES || (runnable === UNKNOWN && log.canBlock[f] === 1 && sameKindOn(log, f, j, gate))) {
-      truncate(out, 0);
+      // why the undecided later points stay: unlike one object's, a later point can be kept apart
+      // from this one by a change to another of the objects (kept there, so not ordered after the
+      // point), and j running there is a class of its own that this point's branch never reaches
+      const undecided = out.length > 0;
       out.push(f);
-      return runnable === YES ? YES : PRESUMED;
+      return undecided ? UNKNOWN : runnable === YES ? YES : PRESUMED;
     }
     if (runnable === UNKNOWN) out.push(f);
     // the latest access before f, to any gate object, that conflicts with j's and is another thread's
@@ -49,6 +63,49 @@ export function reversalPointsOver(log: EventLog, e: number, j: number, runnable
     f = next;
   }
   return UNKNOWN;
+}
+
+const keys: number[] = [];
+
+/**
+ * j's runnability at pre(E, f).notdep(f) from copies of each object its condition reads, as
+ * stateDecides (blocking.ts) finds one object's: an object with a removed change between f and j
+ * is as it was before the earliest one (that event's copy, when the object is the event's own);
+ * one without is as j finds it (j's own copy for its own object, one made now for an object j only
+ * reads). A kept change after a removed one, a change through `alsoTouches`, or an object with no
+ * copy leaves it UNKNOWN.
+ */
+function copiesDecide(log: EventLog, f: number, j: number, gate: number, copies: CopiesGate): number {
+  truncate(keys, 0);
+  const first = log.accStart[j]!;
+  const last = log.accEnd[j]!;
+  const before = copies.keysBefore;
+  if (before === null) return UNKNOWN;
+  for (let s = first, k = 0; s < last && k < 31; s++, k++) {
+    if ((gate & (1 << k)) === 0) continue;
+    let earliest = -1;
+    let keptLater = false;
+    for (let a = log.latestAccess(log.accObj[s]!); a >= 0; a = log.accObjPrev[a]!) {
+      const g = log.accEvent[a]!;
+      if (g >= j) continue;
+      if (g < f) break;
+      if (log.accGroup[a] === READS) continue;
+      if (log.happensBefore(f, g)) {
+        if (keptLater) return UNKNOWN;
+        earliest = a;
+      } else keptLater = true;
+    }
+    let key = Number.NaN;
+    if (earliest >= 0) {
+      const g = log.accEvent[earliest]!;
+      if (log.accStart[g] === earliest && g < before.length) key = before[g]!;
+    } else if (k === 0) {
+      if (j < before.length) key = before[j]!;
+    } else if (log.accGroup[s] === READS) key = copies.liveKey(k);
+    if (key !== key) return UNKNOWN;
+    keys.push(key);
+  }
+  return copies.enabledOnKeys(keys) ? YES : NO;
 }
 
 /** Whether f accesses some gate object of j in the same commute group as j does. */

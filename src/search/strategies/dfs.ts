@@ -1,13 +1,13 @@
 import { ScenarioError } from '../../runtime/errors';
 import { ABANDON, type ChoicePoint, type ExecutionOutcome, type LimitHit } from '../../runtime/execution';
-import type { HeldResource, Op, ThreadContext, Waiter } from '../../runtime/op';
+import type { HeldResource, Op, SharedObject, ThreadContext, Waiter } from '../../runtime/op';
 import { commuteGroup, EXCLUSIVE, type Observed } from '../dpor/dependency';
 import { type KeyedGate, NO, PRESUMED, reversalPoints, truncate, UNKNOWN, YES } from '../dpor/blocking';
-import { reversalPointsOver } from '../dpor/blocking-several';
+import { type CopiesGate, reversalPointsOver } from '../dpor/blocking-several';
 import type { EventLog } from '../dpor/event-log';
 import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
 import { NotdepView } from '../dpor/notdep';
-import { enabledOnCopy, StateCopies } from '../../runtime/state-copies';
+import { enabledOnCopy, NO_OTHERS, StateCopies } from '../../runtime/state-copies';
 import { atLeast, EMPTY_BYTES, EMPTY_INTS } from '../dpor/typed-array';
 import type { ExecutionCount, SearchSetup, Strategy, StrategyDescriptor } from '../strategy';
 import { NONE, type Sequence } from '../dpor/wakeup-tree';
@@ -701,7 +701,7 @@ export class DfsStrategy implements Strategy {
     const gate = this.gates[j]!;
     const keyedOp = this.keyedOps[j] ?? null;
     const keyed = keyedOp === null ? null : this.gate.of(keyedOp, log.thread[j]!, this.waiterHeld[j]!, this.copies, this.copyKeys);
-    const found = gate === 1 ? reversalPoints(log, e, j, runnableAtJ, points, keyed) : reversalPointsOver(log, e, j, runnableAtJ, gate, points);
+    const found = gate === 1 ? reversalPoints(log, e, j, runnableAtJ, points, keyed) : reversalPointsOver(log, e, j, runnableAtJ, gate, points, keyed !== null && keyedOp!.enabledAt === undefined ? this.gate.onCopies() : null);
     if (found !== YES && keyedOp !== null && keyedOp.enabledAt === undefined && points.length > 0) this.undecidedOnCopies = true;
     const origin =
       found === YES ? ORIGIN_KNOWN
@@ -805,7 +805,7 @@ function checkedKey(key: unknown, o: Op['object'], what: string, when: string, i
  * KeyedGate over an op's enabledAt for one waiter, or over its enabledOn and the copies of its
  * object's data; one reused instance, so no allocation per race.
  */
-class OpGate implements KeyedGate {
+class OpGate implements KeyedGate, CopiesGate {
   private op: Op | null = null;
   private readonly waiter: { id: number; held: readonly HeldResource[] } = { id: 0, held: [] };
   livePart: ((thread: number) => number) | null = null;
@@ -827,7 +827,26 @@ class OpGate implements KeyedGate {
   enabledAt(key: number): boolean {
     const op = this.op!;
     if (this.copies === null) return op.enabledAt!(key, this.waiter as Waiter);
-    return enabledOnCopy(op, this.copies.copyOf(key), `${op.label}, reordered`);
+    return enabledOnCopy(op, this.copies.copyOf(key), NO_OTHERS, `${op.label}, reordered`);
+  }
+
+  /** This gate as a CopiesGate, for an op on copies whose condition reads several objects. */
+  onCopies(): CopiesGate | null {
+    return this.copies === null ? null : this;
+  }
+
+  liveKey(k: number): number {
+    const x = this.op!.alsoTouches?.[k - 1];
+    if (x === undefined || x.object.stateKey !== undefined) return Number.NaN;
+    return this.copies!.keyOf(x.object);
+  }
+
+  enabledOnKeys(keys: readonly number[]): boolean {
+    const op = this.op!;
+    const copies = this.copies!;
+    const others: SharedObject[] = [];
+    for (let k = 1; k < keys.length; k++) others.push(copies.copyOf(keys[k]!));
+    return enabledOnCopy(op, copies.copyOf(keys[0]!), others, `${op.label}, reordered`);
   }
 }
 

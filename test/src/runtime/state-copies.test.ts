@@ -95,19 +95,46 @@ describe('waits decided on copies (Op.enabledOn)', () => {
     expect(() => checkVariant(s, 'main', { limits: { auditExecutions: 1_000_000 } })).toThrow(/waits at await y after step \d+: its enabledOn threw on a copy of y's data/);
   });
 
-  it('enabledOn without enabled, or beside readByEnabled objects, is a model error', () => {
+  it('enabledOn without enabled is a model error', () => {
     const alone = program<Cells>({
       setup: cells,
       threads: { t: (w) => perform<void>({ object: w.y, access: 'read', label: 'await y', enabledOn: () => true, run: () => undefined }) },
     });
     expect(() => checkVariant(alone, 'main')).toThrow(/await y after step 0 with enabledOn but no enabled/);
-    const several = program<Cells>({
-      setup: cells,
-      threads: {
-        t: (w) =>
-          perform<void>({ object: w.y, access: 'read', label: 'await y', alsoTouches: [{ object: w.x, access: 'read', readByEnabled: true }], enabled: () => true, enabledOn: () => true, run: () => undefined }),
-      },
-    });
-    expect(() => checkVariant(several, 'main')).toThrow(/with enabledOn and readByEnabled objects/);
+  });
+
+  it('over several objects, enabledOn gets copies of the readByEnabled ones, and one that disagrees is named with all', () => {
+    const seen: string[] = [];
+    const waits = (enabledOn: (c: SharedObject, others: readonly SharedObject[]) => boolean) =>
+      program<Cells>({
+        setup: cells,
+        threads: {
+          writer: function* (w) {
+            yield* write(w.x, 1);
+            yield* write(w.y, 1);
+          },
+          waiter: (w) =>
+            perform<void>({
+              object: w.y,
+              access: 'read',
+              label: 'await x, y',
+              alsoTouches: [{ object: w.x, access: 'read', readByEnabled: true }],
+              enabled: () => w.x.value + w.y.value === 2,
+              enabledOn,
+              run: () => undefined,
+            }),
+        },
+      });
+    const right = (c: SharedObject, others: readonly SharedObject[]) => {
+      seen.push(`${(c as Cells['y']).name}:${others.map((o) => (o as Cells['x']).name).join(',')}`);
+      return (c as Cells['y']).value + (others[0] as Cells['x']).value === 2;
+    };
+    expect(checkVariant(waits(right), 'main', { limits: { auditExecutions: 1_000_000 } }).kind).toBe('holds');
+    expect(new Set(seen)).toEqual(new Set(['y:x']));
+    // x = 1 with y still 0: this says yes, enabled says no
+    const onlyX = (_c: SharedObject, others: readonly SharedObject[]) => (others[0] as Cells['x']).value === 1;
+    expect(() => checkVariant(waits(onlyX), 'main', { limits: { auditExecutions: 1_000_000 } })).toThrow(
+      /waits at await x, y after step \d+: its enabledOn gives true on a copy of the data of y, x and its enabled false/,
+    );
   });
 });

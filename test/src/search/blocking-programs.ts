@@ -10,7 +10,7 @@ import { defineScenario, type Scenario, type ThreadBody } from '../../../src/run
 
 type Instr =
   | { kind: 'write'; cell: number; value: number }
-  | { kind: 'await'; cell: number }
+  | { kind: 'await'; cell: number; both?: 'and' | 'or' }
   | { kind: 'lock' | 'unlock'; lock: number };
 
 function body(instrs: readonly Instr[], copies: boolean): ThreadBody<World> {
@@ -18,6 +18,15 @@ function body(instrs: readonly Instr[], copies: boolean): ThreadBody<World> {
     for (const ins of instrs) {
       if (ins.kind === 'write') {
         yield* writeCell(w.cells[ins.cell]!, ins.value);
+      } else if (ins.kind === 'await' && ins.both !== undefined) {
+        const [c, other] = [w.cells[ins.cell]!, w.cells[1 - ins.cell]!];
+        const holds = ins.both === 'and' ? (a: number, b: number) => a !== 0 && b !== 0 : (a: number, b: number) => a !== 0 || b !== 0;
+        if (copies) yield* awaitUntil([c, other], ([a, b]) => holds(a.value, b.value), { read: ([a]) => a.value });
+        else {
+          const alsoTouches = [{ object: other, access: 'read' as const, readByEnabled: true }];
+          const label = `await ${c.name} ${ins.both} ${other.name}`;
+          yield* step<number>({ object: c, access: 'read', label, alsoTouches, enabled: () => holds(c.value, other.value), run: () => c.value });
+        }
       } else if (ins.kind === 'await' && copies) {
         yield* awaitUntil(w.cells[ins.cell]!, (c) => c.value !== 0, { read: (c) => c.value });
       } else if (ins.kind === 'await') {
@@ -44,12 +53,14 @@ function body(instrs: readonly Instr[], copies: boolean): ThreadBody<World> {
  * false` leaves out the cells' and locks' stateKey and the waits' enabledAt (cells-and-locks.ts);
  * `copies` leaves them out too, but writes the awaits with awaitUntil and gives the lock
  * acquisitions an enabledOn, so the waits are decided on copies of the objects' data
- * (Op.enabledOn). The same rng gives the same threads in every case.
+ * (Op.enabledOn). `several`: half the awaits wait on both cells (both nonzero, or either), as
+ * awaitUntil over two objects with `copies` and as an opaque wait reading both without. The same
+ * rng gives the same threads in every case but `several`.
  */
 export function randomBlockingProgram(
   rng: () => number,
   index: number,
-  options: { readonly invariant?: boolean; readonly keyed?: boolean; readonly copies?: boolean } = {},
+  options: { readonly invariant?: boolean; readonly keyed?: boolean; readonly copies?: boolean; readonly several?: boolean } = {},
 ): Scenario {
   const copies = options.copies ?? false;
   const pick = (n: number) => Math.floor(rng() * n);
@@ -84,6 +95,7 @@ export function randomBlockingProgram(
       if (ins.kind !== 'await') return;
       const someoneSets = lists.some((other, u) => u !== t && other.some((o) => o.kind === 'write' && o.cell === ins.cell && o.value !== 0));
       if (!someoneSets && rng() < 0.9) instrs[k] = { kind: 'write', cell: ins.cell, value: 2 };
+      else if (options.several && rng() < 0.5) instrs[k] = { ...ins, both: rng() < 0.5 ? 'and' : 'or' };
     }),
   );
   const threads: Record<string, ThreadBody<World>> = {};

@@ -11,6 +11,8 @@ import { partitionSearch, type PartitionRule } from '../../../../src/distribute/
 import type { Scenario } from '../../../../src/runtime/scenario';
 import { collect } from '../collect';
 import { program, type Instr } from '../random-programs';
+import { program as threadsProgram } from '../../../helpers/program';
+import { cellsAndLocks, step, writeCell, type World } from '../cells-and-locks';
 
 const w = (cell: number): Instr => ({ kind: 'write', cell, value: 1 });
 const r = (cell: number): Instr => ({ kind: 'read', cell, skip: false });
@@ -61,5 +63,34 @@ describe('dfs regressions', () => {
     expect([...collect(heldForever, 'main', new DfsStrategy()).classes].sort()).toEqual(want);
     expect(split(heldForever, { partitionsMin: 2, depthMax: 1, probeExecutions: 0 })).toEqual(want);
     expect(split(lockAndWrites, { partitionsMin: 6, depthMax: 3, probeExecutions: 0 })).toEqual(classesOf(lockAndWrites));
+  });
+
+  // A class was lost by a wait over two cells (t2's, on c1 or c0 set). In 0 1 0 1 2, its race with
+  // t0's `c1 = 2` walked back to t1's `c1 = 1`, where every change of the two cells since is
+  // removed and t2 could run, and kept that point alone, dropping the later one where it was not
+  // known: but there t1's `c0 = 2` stays, and t2 running after it and before `c1 = 2` (0 1 1 2 0)
+  // is a class of its own. One object's changes are all ordered, so its walk never meets this.
+  it('a wait over two objects: an undecided point stays beside the runnable one before it', () => {
+    const p = threadsProgram<World>({
+      setup: () => cellsAndLocks(2, 0, false),
+      threads: {
+        t0: function* (x) {
+          yield* writeCell(x.cells[1]!, 1);
+          yield* writeCell(x.cells[1]!, 2);
+        },
+        t1: function* (x) {
+          yield* writeCell(x.cells[1]!, 1);
+          yield* writeCell(x.cells[0]!, 2);
+        },
+        t2: function* (x) {
+          const [c, other] = [x.cells[1]!, x.cells[0]!];
+          const alsoTouches = [{ object: other, access: 'read' as const, readByEnabled: true }];
+          yield* step<number>({ object: c, access: 'read', label: 'await c1 or c0', alsoTouches, enabled: () => c.value !== 0 || other.value !== 0, run: () => c.value });
+        },
+      },
+    });
+    const want = classesOf(p);
+    expect(want).toHaveLength(15);
+    expect([...collect(p, 'main', new DfsStrategy()).classes].sort()).toEqual(want);
   });
 });
