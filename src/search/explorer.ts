@@ -50,7 +50,8 @@ export interface MeterLane {
  * The limits with the audit in force: unless they say how many (`--audit`: all; 0: none, for tests
  * of the reduction itself that under-declare on purpose), the first DEFAULT_AUDIT_EXECUTIONS
  * executions of every search are audit executions, whoever starts it (the CLI, `checkVariant`,
- * `explore`, a worker's share of a split search, the minimizer).
+ * `explore`, a shard, the minimizer; a split search's partitions audit what its trial left,
+ * parallel.ts auditedByTrial).
  */
 export function withAudit<L extends RuntimeLimits>(limits: L): L {
   return limits.auditExecutions === undefined ? { ...limits, auditExecutions: DEFAULT_AUDIT_EXECUTIONS } : limits;

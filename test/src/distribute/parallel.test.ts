@@ -11,6 +11,7 @@ import { makeStrategy } from '../../../src/search/strategies';
 import type { Verdict } from '../../../src/search/verdict';
 import { WorkerPool } from '../../../src/distribute/worker-pool';
 import { enumerate } from '../search/mazurkiewicz';
+import writers from '../../fixtures/search/three-writers';
 
 const ID = 'batched-tlb-flush-vs-mprotect';
 const scenario = scenarios.find((s) => s.scenario.id === ID)!.scenario;
@@ -148,5 +149,31 @@ describe('taking back a queued task', () => {
     } finally {
       pool.close();
     }
+  });
+});
+
+describe('the audit of a split search', () => {
+  // Each audited execution runs setup more than once (the determinism audit compares two), so
+  // setups counted beyond the executions run measure how many were audited.
+  function setupsBeyondRuns(auditExecutions: number): number {
+    let setups = 0;
+    const counting = { ...writers, setup: (p: Record<string, number>) => (setups++, writers.setup(p)) };
+    const v = searchVariant(
+      { scenario: counting, source: null, variant: 'fixed', params: {}, strategy: 'dfs', limits: { ...DEFAULT_LIMITS, auditExecutions }, target: 'holds' },
+      {},
+    );
+    expect(v.kind).toBe('holds');
+    const plain = setups;
+    setups = 0;
+    searchVariant({ scenario: counting, source: null, variant: 'fixed', params: {}, strategy: 'dfs', limits: { ...DEFAULT_LIMITS, auditExecutions: 0 }, target: 'holds' }, {});
+    return plain - setups;
+  }
+
+  it('audits the first executions of the search once: the trial counts them, its partitions do not start again', () => {
+    const extra = setupsBeyondRuns(50);
+    expect(extra).toBeGreaterThan(0);
+    // why 3 a run: the 50 audited executions each run setup at most three times beyond the one
+    // run of an unaudited execution; with every partition auditing its own first 50, it was ~40x
+    expect(extra).toBeLessThanOrEqual(50 * 3);
   });
 });
