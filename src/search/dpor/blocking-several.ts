@@ -9,7 +9,7 @@
  */
 import { EXCLUSIVE, READS } from './dependency';
 import type { EventLog } from './event-log';
-import { NO, PRESUMED, runnableAfterNotdep, truncate, UNKNOWN, YES } from './blocking';
+import { earliestRemovedChange, keyBeforeChange, NO, NONE_REMOVED, PRESUMED, runnableAfterNotdep, truncate, UNKNOWN, UNORDERED_CHANGES, YES } from './blocking';
 
 /** j's `enabled` restated on copies of the data of the objects it reads (Op.enabledOn). */
 export interface CopiesGate {
@@ -83,23 +83,11 @@ function copiesDecide(log: EventLog, f: number, j: number, gate: number, copies:
   if (before === null) return UNKNOWN;
   for (let s = first, k = 0; s < last && k < 31; s++, k++) {
     if ((gate & (1 << k)) === 0) continue;
-    let earliest = -1;
-    let keptLater = false;
-    for (let a = log.latestAccess(log.accObj[s]!); a >= 0; a = log.accObjPrev[a]!) {
-      const g = log.accEvent[a]!;
-      if (g >= j) continue;
-      if (g < f) break;
-      if (log.accGroup[a] === READS) continue;
-      if (log.happensBefore(f, g)) {
-        if (keptLater) return UNKNOWN;
-        earliest = a;
-      } else keptLater = true;
-    }
+    const a = earliestRemovedChange(log, log.accObj[s]!, f, j);
+    if (a === UNORDERED_CHANGES) return UNKNOWN;
     let key = Number.NaN;
-    if (earliest >= 0) {
-      const g = log.accEvent[earliest]!;
-      if (log.accStart[g] === earliest && g < before.length) key = before[g]!;
-    } else if (k === 0) {
+    if (a !== NONE_REMOVED) key = keyBeforeChange(log, a, before);
+    else if (k === 0) {
       if (j < before.length) key = before[j]!;
     } else if (log.accGroup[s] === READS) key = copies.liveKey(k);
     if (key !== key) return UNKNOWN;

@@ -160,8 +160,25 @@ function partsDecide(log: EventLog, f: number, j: number, runnableAtJ: number, k
  * leaves it UNKNOWN.
  */
 function stateDecides(log: EventLog, f: number, j: number, runnableAtJ: number, keyed: KeyedGate): number {
-  const obj = log.accObj[log.accStart[j]!]!;
-  let earliest = -1;
+  const a = earliestRemovedChange(log, log.accObj[log.accStart[j]!]!, f, j);
+  if (a === UNORDERED_CHANGES) return UNKNOWN;
+  if (a === NONE_REMOVED) return runnableAtJ;
+  const key = keyBeforeChange(log, a, keyed.keysBefore ?? log.keyBefore);
+  if (key !== key) return UNKNOWN;
+  return keyed.enabledAt(key) ? YES : NO;
+}
+
+/** earliestRemovedChange: no change of the object between f and j is removed. */
+export const NONE_REMOVED = -1;
+/** earliestRemovedChange: a kept change comes after a removed one, so no recorded state is the object's there. */
+export const UNORDERED_CHANGES = -2;
+
+/**
+ * The earliest change (an access index) of object `obj` between f and j that pre(E, f).notdep(f)
+ * removes, NONE_REMOVED, or UNORDERED_CHANGES. Reads change nothing and are passed over.
+ */
+export function earliestRemovedChange(log: EventLog, obj: number, f: number, j: number): number {
+  let earliest = NONE_REMOVED;
   let keptLater = false;
   for (let a = log.latestAccess(obj); a >= 0; a = log.accObjPrev[a]!) {
     const g = log.accEvent[a]!;
@@ -169,19 +186,22 @@ function stateDecides(log: EventLog, f: number, j: number, runnableAtJ: number, 
     if (g < f) break;
     if (log.accGroup[a] === READS) continue;
     if (log.happensBefore(f, g)) {
-      if (keptLater) return UNKNOWN;
+      if (keptLater) return UNORDERED_CHANGES;
       earliest = a;
     } else keptLater = true;
   }
-  if (earliest < 0) return runnableAtJ;
-  const g = log.accEvent[earliest]!;
-  if (log.accStart[g] !== earliest) return UNKNOWN;
-  const keys = keyed.keysBefore ?? log.keyBefore;
+  return earliest;
+}
+
+/**
+ * The key recorded in `keys` before the event of change `a`, or NaN: when `a` is not that event's
+ * own object (a change through alsoTouches has no key), or when nothing was recorded there.
+ */
+export function keyBeforeChange(log: EventLog, a: number, keys: Float64Array): number {
+  const g = log.accEvent[a]!;
   // why the length: copies begin late in a search (dfs.ts, copying), so their keys may stop short
-  if (g >= keys.length) return UNKNOWN;
-  const key = keys[g]!;
-  if (key !== key) return UNKNOWN;
-  return keyed.enabledAt(key) ? YES : NO;
+  if (log.accStart[g] !== a || g >= keys.length) return Number.NaN;
+  return keys[g]!;
 }
 
 function accessGroup(log: EventLog, f: number, obj: number): number {

@@ -811,6 +811,8 @@ class OpGate implements KeyedGate, CopiesGate {
   livePart: ((thread: number) => number) | null = null;
   keysBefore: Float64Array | null = null;
   private copies: StateCopies | null = null;
+  /** The copies of the other objects of the last enabledOnKeys, reused. */
+  private readonly others: SharedObject[] = [];
   private readonly partOfObject = (thread: number): number => this.op!.object.threadKey!(thread);
 
   of(op: Op, thread: number, held: readonly HeldResource[], copies: StateCopies, copyKeys: Float64Array): KeyedGate {
@@ -844,7 +846,8 @@ class OpGate implements KeyedGate, CopiesGate {
   enabledOnKeys(keys: readonly number[]): boolean {
     const op = this.op!;
     const copies = this.copies!;
-    const others: SharedObject[] = [];
+    const others = this.others;
+    truncate(others, 0);
     for (let k = 1; k < keys.length; k++) others.push(copies.copyOf(keys[k]!));
     return enabledOnCopy(op, copies.copyOf(keys[0]!), others, `${op.label}, reordered`);
   }

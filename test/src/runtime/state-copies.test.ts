@@ -62,37 +62,29 @@ describe('waits decided on copies (Op.enabledOn)', () => {
   const cells = (): Cells => ({ x: { name: 'x', value: 0 }, y: { name: 'y', value: 0 } });
   const write = (c: Cells['x'], v: number) => perform<void>({ object: c, access: 'write', label: `${c.name} = ${v}`, run: () => void (c.value = v) });
 
-  it('an enabledOn that disagrees with enabled is a model error in an audit execution', () => {
-    const s = program<Cells>({
+  /** A writer of y = 1 and a waiter for y set, whose wait restates its condition as `enabledOn`. */
+  const waitOnY = (enabledOn: (copy: SharedObject) => boolean) =>
+    program<Cells>({
       setup: cells,
       threads: {
         writer: function* (w) {
           yield* write(w.y, 1);
         },
         waiter: function* (w) {
-          yield* perform<void>({ object: w.y, access: 'read', label: 'await y', enabled: () => w.y.value !== 0, enabledOn: () => true, run: () => undefined });
+          yield* perform<void>({ object: w.y, access: 'read', label: 'await y', enabled: () => w.y.value !== 0, enabledOn, run: () => undefined });
         },
       },
     });
-    expect(() => checkVariant(s, 'main', { limits: { auditExecutions: 1_000_000 } })).toThrow(
+
+  it('an enabledOn that disagrees with enabled is a model error in an audit execution', () => {
+    expect(() => checkVariant(waitOnY(() => true), 'main', { limits: { auditExecutions: 1_000_000 } })).toThrow(
       /waits at await y after step \d+: its enabledOn gives true on a copy of y's data and its enabled false/,
     );
   });
 
   it('an enabledOn that writes to its copy (frozen) is a model error naming the wait', () => {
-    const s = program<Cells>({
-      setup: cells,
-      threads: {
-        writer: function* (w) {
-          yield* write(w.y, 1);
-        },
-        waiter: function* (w) {
-          const enabledOn = (c: SharedObject) => (c as Cells['y']).value++ > 0;
-          yield* perform<void>({ object: w.y, access: 'read', label: 'await y', enabled: () => w.y.value !== 0, enabledOn, run: () => undefined });
-        },
-      },
-    });
-    expect(() => checkVariant(s, 'main', { limits: { auditExecutions: 1_000_000 } })).toThrow(/waits at await y after step \d+: its enabledOn threw on a copy of y's data/);
+    const writesItsCopy = (c: SharedObject) => (c as Cells['y']).value++ > 0;
+    expect(() => checkVariant(waitOnY(writesItsCopy), 'main', { limits: { auditExecutions: 1_000_000 } })).toThrow(/waits at await y after step \d+: its enabledOn threw on a copy of y's data/);
   });
 
   it('enabledOn without enabled is a model error', () => {
