@@ -1,8 +1,8 @@
 /**
  * Section 7 of `npm run bench`: abandoned (sleep-set-blocked) executions of `dfs` by cause
  * (DfsStrategy.abandonedBy, src/search/strategies/dfs.ts), on programs whose threads wait: the
- * random blocking programs of the tests with and without their whole-world invariant, the random
- * lock programs of the dfs differential test, every scenario variant, and the benchmark families.
+ * random blocking programs of the tests with and without their whole-world invariant, random RCU
+ * programs (keyed and opaque waits), the random lock programs of the dfs differential test, every scenario variant, and the benchmark families.
  * Each search runs to its end (past violations), so a row counts every class once.
  */
 import seedrandom from 'seedrandom';
@@ -12,6 +12,7 @@ import { observedBy } from '../src/search/dpor/dependency';
 import { ABANDON_CAUSES, DfsStrategy, type AbandonCause } from '../src/search/strategies/dfs';
 import { randomBlockingProgram } from '../test/src/search/blocking-programs';
 import { randomProgram } from '../test/src/search/random-programs';
+import { randomRcuProgram } from '../test/src/search/rcu-programs';
 import type { BenchProgram } from './programs';
 import { count, renderTable, seconds, type Column } from './table';
 
@@ -84,6 +85,9 @@ export function measureAbandoned(scenarios: readonly Scenario[], programs: reado
   progress('abandoned: blocking programs, waits over both cells');
   rows.push(measure(`  half the waits over both cells, opaque`, generated((rng, i) => randomBlockingProgram(rng, i, { invariant: false, keyed: false, several: true }), 'blocking', n), Infinity));
   rows.push(measure(`  the same on copies (awaitUntil)`, generated((rng, i) => randomBlockingProgram(rng, i, { invariant: false, copies: true, several: true }), 'blocking', n), Infinity));
+  progress('abandoned: RCU programs');
+  rows.push(measure(`random RCU programs (seed 'rcu')`, generated((rng) => randomRcuProgram(rng), 'rcu', n), Infinity));
+  rows.push(measure(`  the same, synchronize_rcu's wait opaque`, generated((rng) => randomRcuProgram(rng, { opaque: true }), 'rcu', n), Infinity));
   progress('abandoned: lock programs');
   rows.push(measure(`random lock programs (seed 'weft-dpor-differential-1')`, generated(randomProgram, 'weft-dpor-differential-1', n), Infinity));
   progress('abandoned: scenarios');

@@ -38,9 +38,9 @@ export function reversalPointsOver(log: EventLog, e: number, j: number, runnable
     let runnable = runnableAfterNotdep(log, f, j, gate, runnableAtJ);
     if (runnable === UNKNOWN && copies !== null) runnable = copiesDecide(log, f, j, gate, copies);
     if (runnable === YES || (runnable === UNKNOWN && log.canBlock[f] === 1 && sameKindOn(log, f, j, gate))) {
-      // why the undecided later points stay: unlike one object's, a later point can be kept apart
-      // from this one by a change to another of the objects (kept there, so not ordered after the
-      // point), and j running there is a class of its own that this point's branch never reaches
+      // why the undecided later points stay: a later point can be kept apart from this one by a
+      // change to another of the objects (kept there, so not ordered after the point), and j
+      // running there is a class of its own that this point's branch never reaches
       const undecided = out.length > 0;
       out.push(f);
       return undecided ? UNKNOWN : runnable === YES ? YES : PRESUMED;

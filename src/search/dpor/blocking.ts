@@ -24,15 +24,17 @@ export const PRESUMED = 2;
  * object is then as j found it), or when none is kept and j's thread was already waiting to run
  * j's op there (the enabled set of that point says). The walk stops at the first point known to
  * be runnable, or presumed so (another thread's acquisition of the same kind that was itself
- * waiting to run there), and that point alone is the answer. Failing one, every point it could
- * not decide is a candidate: a candidate that proves not
+ * waiting to run there), and that point alone is the answer, unless a later point it could not
+ * decide is set apart by another thread's change kept there (one that commutes with the removed
+ * ones, rcu_read_lock beside rcu_read_unlock): the later points then stay candidates beside it.
+ * Failing one, every point it could not decide is a candidate: a candidate that proves not
  * runnable is dropped when reached, so trying only the latest one would lose the reversal when the
  * step can in fact run only before an earlier access (a trylock-like acquisition that does not
  * block, say); trying each one loses nothing, and a candidate whose class is covered elsewhere is
  * cut by the sleep sets.
  *
  * Returns how the points were found: YES or PRESUMED for the one decided point, UNKNOWN for
- * candidates none of which the log could decide (dfs.ts counts an abandoned execution by it).
+ * candidates the log could not all decide (dfs.ts counts an abandoned execution by it).
  */
 export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ: number, out: number[], keyed: KeyedGate | null = null): number {
   truncate(out, 0);
@@ -42,17 +44,26 @@ export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ:
   const obj = log.accObj[primary]!;
   const group = log.accGroup[primary]!;
   let a = log.latestAccess(obj);
+  let setApart = false;
   for (let f = e; ; ) {
     if (before >= 0 && log.happensBefore(f, before)) break;
     const runnable = runnableAfterNotdep(log, f, j, 1, runnableAtJ, keyed);
     // known runnable, or another acquisition of the same kind that was itself waiting got
     // through here (presumed runnable: lock acquisitions race with each other): this point alone
     if (runnable === YES || (runnable === UNKNOWN && log.canBlock[f] === 1 && accessGroup(log, f, obj) === group)) {
-      truncate(out, 0);
+      // why undecided later points stay when one is set apart: a change kept there (another
+      // thread's, commuting with the removed ones, so not ordered after the point) makes the state
+      // j would meet there one this point's branch never gives it, and j running there is a class
+      // of its own; without such a change the later points' classes are reached from this one
+      if (!setApart) truncate(out, 0);
+      const undecided = out.length > 0;
       out.push(f);
-      return runnable === YES ? YES : PRESUMED;
+      return undecided ? UNKNOWN : runnable === YES ? YES : PRESUMED;
     }
-    if (runnable === UNKNOWN) out.push(f);
+    if (runnable === UNKNOWN) {
+      out.push(f);
+      if (!setApart) setApart = keptChangeAfter(log, f, j, obj);
+    }
     // the previous access to obj before f that conflicts with j's, by another thread
     while (a >= 0 && (log.accEvent[a]! >= f || log.thread[log.accEvent[a]!] === p || (group === log.accGroup[a] && group !== EXCLUSIVE))) {
       a = log.accObjPrev[a]!;
@@ -202,6 +213,18 @@ export function keyBeforeChange(log: EventLog, a: number, keys: Float64Array): n
   // why the length: copies begin late in a search (dfs.ts, copying), so their keys may stop short
   if (log.accStart[g] !== a || g >= keys.length) return Number.NaN;
   return keys[g]!;
+}
+
+/** Whether another thread changes obj between f and j in a step not ordered after f (kept at f). */
+function keptChangeAfter(log: EventLog, f: number, j: number, obj: number): boolean {
+  const p = log.thread[j]!;
+  for (let a = log.latestAccess(obj); a >= 0; a = log.accObjPrev[a]!) {
+    const g = log.accEvent[a]!;
+    if (g >= j) continue;
+    if (g < f) break;
+    if (log.accGroup[a] !== READS && log.thread[g] !== p && !log.happensBefore(f, g)) return true;
+  }
+  return false;
 }
 
 function accessGroup(log: EventLog, f: number, obj: number): number {
