@@ -276,9 +276,15 @@ export class DfsStrategy implements Strategy {
   }
 
   choose(point: ChoicePoint): number {
-    const t = this.decide(point);
     const i = point.step;
-    if (!this.copying) this.lookForCopies(point.pending, i);
+    if (this.choiceCount.length <= i) {
+      this.choiceCount = atLeast(this.choiceCount, i + 1);
+      this.choiceValue = atLeast(this.choiceValue, i + 1);
+    }
+    // why before the step: pick, called between choose and observe, sets it for a choice step only
+    this.choiceCount[i] = 0;
+    const t = this.decide(point);
+    if (!this.copying) this.lookForCopies(point.pending, i, this.lastThread);
     if (t !== ABANDON && i >= this.replayTo) this.noteWaiter(i, point.pending[t]!, point.contexts[t]!);
     // why a replayed step too: it was first noted before copying began, and runs from the same state
     else if (t !== ABANDON && this.copying && !(this.copyKeys[i]! >= 0)) this.noteCopy(i, point.pending[t]!);
@@ -323,9 +329,15 @@ export class DfsStrategy implements Strategy {
     this.copyKeys[i] = o.stateKey === undefined ? this.copies.keyOf(o) : Number.NaN;
   }
 
-  /** Turns copying on at the first announced op with enabledOn (a pending one counts), at step i. */
-  private lookForCopies(pending: readonly (Op | null)[], i: number): void {
-    for (let q = 0; q < pending.length; q++) if (pending[q]?.enabledOn !== undefined) this.copying = true;
+  /**
+   * Turns copying on at the first announced op with enabledOn (a pending one counts), at step i.
+   * `moved`: the thread that ran the step before, or -1 to look at every pending op; why only that
+   * one: the others' ops are those the previous choice point looked at.
+   */
+  private lookForCopies(pending: readonly (Op | null)[], i: number, moved: number): void {
+    if (moved >= 0) {
+      if (pending[moved]?.enabledOn !== undefined) this.copying = true;
+    } else for (let q = 0; q < pending.length; q++) if (pending[q]?.enabledOn !== undefined) this.copying = true;
     if (this.copying && i > 0) this.copiesBeganLate = true;
   }
 
@@ -383,12 +395,6 @@ export class DfsStrategy implements Strategy {
 
   observe(step: number, thread: number, op: Op): void {
     const log = this.log!;
-    if (this.choiceCount.length <= step) {
-      this.choiceCount = atLeast(this.choiceCount, step + 1);
-      this.choiceValue = atLeast(this.choiceValue, step + 1);
-    }
-    // why here: pick is called only for choice steps, so every other step clears its slot
-    if (op.choices === undefined) this.choiceCount[step] = 0;
     this.lastThread = thread;
     if (step < this.replayTo) {
       log.commit(step);
@@ -412,7 +418,7 @@ export class DfsStrategy implements Strategy {
 
   endExecution(outcome: ExecutionOutcome): ExecutionCount {
     if (this.log === null) return 'counted';
-    if (!this.copying) this.lookForCopies(this.pending, outcome.steps);
+    if (!this.copying) this.lookForCopies(this.pending, outcome.steps, -1);
     const abandoned = outcome.status === 'abandoned';
     // why: threads still pending when the execution stopped race like next events, in an
     // abandoned execution too (a thread blocked there would otherwise never race). After a fault
