@@ -29,7 +29,7 @@ export interface Scheduler {
    * run a program that chooses (an internal error: every strategy and replay has one).
    */
   pick?(step: number, thread: number, n: number, nth: number): number;
-  /** Told after each step what ran, for strategies that track dependencies. */
+  /** Told after each step what ran, for strategies that track dependencies: after the op ran, before its thread resumes. */
   observe?(step: number, thread: number, op: Op): void;
   /**
    * Told when no thread can run but some have not finished, just before the deadlock is recorded.
@@ -410,12 +410,16 @@ export class ExecutionRunner {
         watch[WATCH.step] = step;
         watch[WATCH.phase] = PHASE.step;
       }
-      const running = this.runStep(t, op, step, scheduler);
-      if (running === PICK_ABANDONED) return this.finish(step - 1, null, true);
+      const ran = this.runStep(t, op, step, scheduler);
+      if (ran === PICK_ABANDONED) return this.finish(step - 1, null, true);
+      // why before the thread resumes: a scheduler that decides there on a waiting op's condition
+      // (dfs, on Op.enabledAt or enabledOn) must see the locals it closes over as they were when
+      // the op was announced, not as the thread's code after it sets them
+      scheduler.observe?.(step - 1, choice, op);
+      const running = ran === RAN && this.advance(t, this.lastResult, step);
       if (watch !== null) watch[WATCH.phase] = PHASE.checks;
       pending[choice] = t.pending;
       if (t.pending === null) removeFrom(alive, choice);
-      scheduler.observe?.(step - 1, choice, op);
       if (running) {
         t.steps++;
         this.checkAfterStep(world, step, choice);
@@ -510,30 +514,29 @@ export class ExecutionRunner {
   }
 
   /** Runs the op's effect and the thread's code up to its next op. False when the execution must stop. */
-  private runStep(t: ThreadState, op: Op, step: number, scheduler: Scheduler): boolean | typeof PICK_ABANDONED {
-    let result: unknown;
+  /** Runs op (or takes thread t's choice) for the step; the thread resumes after, in advance. */
+  private runStep(t: ThreadState, op: Op, step: number, scheduler: Scheduler): number {
     if (t.choosing > 0) {
       const value = this.pick(t, step, scheduler);
       if (value === ABANDON) return PICK_ABANDONED;
       this.lastResult = value;
-      return this.advance(t, value, step);
+      return RAN;
     }
     try {
-      result = op.run(t.ctx);
+      this.lastResult = op.run(t.ctx);
     } catch (e) {
       this.lastResult = undefined;
       if (e instanceof KernelFault) {
         this.record({ check: e.check, message: `${op.label}: ${e.message}`, ...stateOf(e), step, thread: t.ctx.id, fatal: true });
-        return false;
+        return FAULTED;
       }
       if (isAssertionError(e)) {
         this.record({ check: 'assertion', message: `${op.label}: ${oneLine(e.message)}`, step, thread: t.ctx.id, fatal: true });
-        return false;
+        return FAULTED;
       }
       throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) step ${step} ${op.label} threw: ${messageOf(e)}`);
     }
-    this.lastResult = result;
-    return this.advance(t, result, step);
+    return RAN;
   }
 
   /** The scheduler's value for thread t's choice at this step, checked, and noted in picks. */
@@ -715,7 +718,9 @@ const CHECKED_OPS = 4;
 /** What fills ThreadState.checked before any op: nothing a thread can yield (null and undefined it can). */
 const NOT_YIELDED: unknown = Symbol('not yielded');
 
-/** runStep's answer when the scheduler abandoned the run at a choice, before the step ran. */
+/** runStep's answers: the op ran (or the choice was taken); it faulted; the scheduler abandoned the run at a choice, before the step ran. */
+const RAN = 0;
+const FAULTED = 1;
 const PICK_ABANDONED = 2;
 
 function stateOf(e: KernelFault): { state?: string } {

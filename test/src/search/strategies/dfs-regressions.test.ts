@@ -13,6 +13,7 @@ import { collect } from '../collect';
 import { program, type Instr } from '../random-programs';
 import { program as threadsProgram } from '../../../helpers/program';
 import { cellsAndLocks, step, writeCell, type World } from '../cells-and-locks';
+import { awaitUntil } from '../../../../models/await';
 
 const w = (cell: number): Instr => ({ kind: 'write', cell, value: 1 });
 const r = (cell: number): Instr => ({ kind: 'read', cell, skip: false });
@@ -69,7 +70,8 @@ describe('dfs regressions', () => {
   // t0's `c1 = 2` walked back to t1's `c1 = 1`, where every change of the two cells since is
   // removed and t2 could run, and kept that point alone, dropping the later one where it was not
   // known: but there t1's `c0 = 2` stays, and t2 running after it and before `c1 = 2` (0 1 1 2 0)
-  // is a class of its own. One object's changes are all ordered, so its walk never meets this.
+  // is a class of its own. One object's walk meets this only where its changes commute
+  // (rcu_read_lock beside rcu_read_unlock, which dfs-rcu-differential pins).
   it('a wait over two objects: an undecided point stays beside the runnable one before it', () => {
     const p = threadsProgram<World>({
       setup: () => cellsAndLocks(2, 0, false),
@@ -91,6 +93,33 @@ describe('dfs regressions', () => {
     });
     const want = classesOf(p);
     expect(want).toHaveLength(15);
+    expect([...collect(p, 'main', new DfsStrategy()).classes].sort()).toEqual(want);
+  });
+
+  // A class was lost by an await whose condition reads a local that its thread sets after the
+  // wait. In c=1 c=0 (read y) await, the wait's race with c=0 is decided on copies, and was decided
+  // after the thread had resumed and set want = 7: no copy met c === 7, so no point was runnable,
+  // and the await at the start (before c=1) was never tried. The scheduler now decides before the
+  // thread resumes (execution.ts), where want is still what the wait was announced with.
+  it("an await's condition is decided with the locals it closes over as they were at the wait", () => {
+    const p = threadsProgram<World>({
+      setup: () => cellsAndLocks(2, 0, false),
+      threads: {
+        w: function* (x) {
+          yield* writeCell(x.cells[0]!, 1);
+          yield* writeCell(x.cells[0]!, 0);
+        },
+        a: function* (x) {
+          let want = 0;
+          yield* step<number>({ object: x.cells[1]!, access: 'read', label: 'read c1', run: () => x.cells[1]!.value });
+          yield* awaitUntil(x.cells[0]!, (c) => c.value === want);
+          want = 7;
+          yield* step<number>({ object: x.cells[1]!, access: 'read', label: `read c1 (${want})`, run: () => x.cells[1]!.value });
+        },
+      },
+    });
+    const want = classesOf(p);
+    expect(want).toHaveLength(2);
     expect([...collect(p, 'main', new DfsStrategy()).classes].sort()).toEqual(want);
   });
 });
