@@ -9,7 +9,7 @@
  */
 import { EXCLUSIVE, READS } from './dependency';
 import type { EventLog } from './event-log';
-import { earliestRemovedChange, keyBeforeChange, NO, NONE_REMOVED, PRESUMED, runnableAfterNotdep, truncate, UNKNOWN, UNORDERED_CHANGES, YES } from './blocking';
+import { earliestRemovedChange, keyBeforeChange, NO, NONE_REMOVED, runnableAfterNotdep, truncate, UNKNOWN, UNORDERED_CHANGES, YES } from './blocking';
 
 /** j's `enabled` restated on copies of the data of the objects it reads (Op.enabledOn). */
 export interface CopiesGate {
@@ -24,8 +24,15 @@ export interface CopiesGate {
 /**
  * For a race of e with a step j that can block and whose `enabled` reads the objects of j's
  * accesses selected by `gate` (bit k: access accStart[j] + k): the points at or before e where j's
- * op may run, into `out`, as reversalPoints decides them for one object; returns how it found them
- * (YES, PRESUMED or UNKNOWN), as reversalPoints does.
+ * op may run, into `out`, deciding each as reversalPoints does for one object; returns YES when
+ * every point was decided, UNKNOWN when one was not (or none was found).
+ *
+ * Unlike one object's walk, this one does not stop at the latest point where j can run. Between
+ * that point and an earlier one, a change to another of the objects can be kept (not ordered after
+ * the earlier point), and j running before the earlier point with that change before it is a class
+ * of its own: the later point's branch reaches j's race with the earlier point only with that
+ * change after j (dfs-regressions.test.ts has the program). Every point on the way is a candidate,
+ * and the sleep sets cut those whose class another covers.
  */
 export function reversalPointsOver(log: EventLog, e: number, j: number, runnableAtJ: number, gate: number, out: number[], copies: CopiesGate | null = null): number {
   truncate(out, 0);
@@ -33,19 +40,16 @@ export function reversalPointsOver(log: EventLog, e: number, j: number, runnable
   const before = log.poPrev[j]!;
   const first = log.accStart[j]!;
   const last = log.accEnd[j]!;
+  let found = YES;
   for (let f = e; ; ) {
     if (before >= 0 && log.happensBefore(f, before)) break;
     let runnable = runnableAfterNotdep(log, f, j, gate, runnableAtJ);
     if (runnable === UNKNOWN && copies !== null) runnable = copiesDecide(log, f, j, gate, copies);
-    if (runnable === YES || (runnable === UNKNOWN && log.canBlock[f] === 1 && sameKindOn(log, f, j, gate))) {
-      // why the undecided later points stay: a later point can be kept apart from this one by a
-      // change to another of the objects (kept there, so not ordered after the point), and j
-      // running there is a class of its own that this point's branch never reaches
-      const undecided = out.length > 0;
+    if (runnable === YES) out.push(f);
+    else if (runnable === UNKNOWN) {
       out.push(f);
-      return undecided ? UNKNOWN : runnable === YES ? YES : PRESUMED;
+      found = UNKNOWN;
     }
-    if (runnable === UNKNOWN) out.push(f);
     // the latest access before f, to any gate object, that conflicts with j's and is another thread's
     let next = -1;
     for (let s = first, k = 0; s < last && k < 31; s++, k++) {
@@ -62,7 +66,7 @@ export function reversalPointsOver(log: EventLog, e: number, j: number, runnable
     if (next < 0) break;
     f = next;
   }
-  return UNKNOWN;
+  return out.length === 0 ? UNKNOWN : found;
 }
 
 const keys: number[] = [];
@@ -94,15 +98,4 @@ function copiesDecide(log: EventLog, f: number, j: number, gate: number, copies:
     keys.push(key);
   }
   return copies.enabledOnKeys(keys) ? YES : NO;
-}
-
-/** Whether f accesses some gate object of j in the same commute group as j does. */
-function sameKindOn(log: EventLog, f: number, j: number, gate: number): boolean {
-  const first = log.accStart[j]!;
-  const last = log.accEnd[j]!;
-  for (let s = first, k = 0; s < last && k < 31; s++, k++) {
-    if ((gate & (1 << k)) === 0) continue;
-    for (let a = log.accStart[f]!; a < log.accEnd[f]!; a++) if (log.accObj[a] === log.accObj[s] && log.accGroup[a] === log.accGroup[s]) return true;
-  }
-  return false;
 }

@@ -122,4 +122,37 @@ describe('dfs regressions', () => {
     expect(want).toHaveLength(2);
     expect([...collect(p, 'main', new DfsStrategy()).classes].sort()).toEqual(want);
   });
+
+  // A class was lost by a wait over two cells that stopped its walk at the latest point where it
+  // could run. In 0 0 1 1 0 (t0: c0 = 2, c0 = 0; t1: c1 = 2, c1 = 0; t0: c1 = 0) t2 is left
+  // waiting; its walk back from t0's c1 = 0 found it runnable before t1's c1 = 0 and stopped. But
+  // before t0's c0 = 0, with t1's two writes kept, it can run too, and that (0 1 1 2 0 0) is a
+  // class no branch of the later point reaches: there t1's c1 = 0 comes after the wait, so
+  // reversing the wait's race with c0 = 0 leaves it out. The walk over several objects now goes
+  // on past a runnable point.
+  it('a wait over two objects: the walk goes on past the latest runnable point', () => {
+    const p = threadsProgram<World>({
+      setup: () => cellsAndLocks(2, 0, false),
+      threads: {
+        t0: function* (x) {
+          yield* writeCell(x.cells[0]!, 2);
+          yield* writeCell(x.cells[0]!, 0);
+          yield* writeCell(x.cells[1]!, 0);
+        },
+        t1: function* (x) {
+          yield* writeCell(x.cells[1]!, 2);
+          yield* writeCell(x.cells[1]!, 0);
+        },
+        t2: function* (x) {
+          const [c, other] = [x.cells[0]!, x.cells[1]!];
+          const alsoTouches = [{ object: other, access: 'read' as const, readByEnabled: true }];
+          yield* step<number>({ object: c, access: 'read', label: 'await c0 or c1', alsoTouches, enabled: () => c.value !== 0 || other.value !== 0, run: () => c.value });
+        },
+      },
+    });
+    const want = classesOf(p);
+    expect(want).toHaveLength(14);
+    expect(want).toContain('011200');
+    expect([...collect(p, 'main', new DfsStrategy()).classes].sort()).toEqual(want);
+  });
 });
