@@ -10,6 +10,10 @@ import { DEFAULT_LIMITS } from '../../../src/search/explorer';
 import { partitionSearch } from '../../../src/distribute/partition';
 import { collect } from '../search/collect';
 import { DIFF_TIMEOUT_MS, randomProgram } from '../search/random-programs';
+import { randomBlockingProgram } from '../search/blocking-programs';
+import { randomModelProgram } from '../search/model-programs';
+import { randomRcuProgram } from '../search/rcu-programs';
+import type { Scenario } from '../../../src/runtime/scenario';
 
 // why 1,500 in npm test: time; WEFT_DIFF_PROGRAMS raises it for a long run
 const PROGRAMS = Number(process.env.WEFT_DIFF_PROGRAMS ?? 1_500);
@@ -65,4 +69,39 @@ describe(`split dfs equals one dfs search on ${PROGRAMS} random programs (seed $
     expect(partitionsProbed).toBeGreaterThan(PROGRAMS * 3);
     expect(redundant[3]!).toBeLessThan(classesTotal / 100);
   }, DIFF_TIMEOUT_MS);
+});
+
+// why these: their waits are decided on copies, over several objects, on commuting changes, or on
+// models/' own enabledAt, and a split search starts each partition from a prefix it replays
+const WAITING: Readonly<Record<string, (rng: () => number, i: number) => Scenario>> = {
+  'awaits on copies over both cells': (rng, i) => randomBlockingProgram(rng, i, { invariant: false, copies: true, several: true }),
+  'opaque awaits over both cells': (rng, i) => randomBlockingProgram(rng, i, { invariant: false, keyed: false, several: true }),
+  'RCU, synchronize_rcu opaque': (rng) => randomRcuProgram(rng, { opaque: true }),
+  "models/' waiting primitives": (rng) => randomModelProgram(rng),
+};
+const WAITING_PROGRAMS = Math.max(1, Math.round(PROGRAMS / 30));
+
+describe(`split dfs equals one dfs search on programs that wait (${WAITING_PROGRAMS} each)`, () => {
+  for (const [name, make] of Object.entries(WAITING)) {
+    it(name, () => {
+      const rng = seedrandom(`${SEED}:${name}`);
+      const failures: string[] = [];
+      let classes = 0;
+      for (let i = 0; i < WAITING_PROGRAMS && failures.length < 5; i++) {
+        const p = make(rng, i);
+        const want = [...collect(p, 'main', new DfsStrategy()).classes].sort();
+        classes += want.length;
+        for (const rule of RULES) {
+          const got: string[] = [];
+          for (const part of partitionSearch(p, p.variants.main!, p.params, DEFAULT_LIMITS, true, rule)) {
+            got.push(...collect(p, 'main', new DfsStrategy({ prefix: part.prefix, sleeping: part.sleeping })).classes);
+          }
+          got.sort();
+          if (JSON.stringify(got) !== JSON.stringify(want)) failures.push(`program ${i}, rule ${JSON.stringify(rule)}: split ${got.length} classes vs whole ${want.length}`);
+        }
+      }
+      expect(failures).toEqual([]);
+      expect(classes).toBeGreaterThan(WAITING_PROGRAMS * 5);
+    }, DIFF_TIMEOUT_MS);
+  }
 });
