@@ -35,6 +35,8 @@ export class Sequence {
   readonly accGroup: number[] = [];
   // invariant: removed[k] is true once event k was matched against a tree node (v \ p)
   readonly removed: boolean[] = [];
+  /** chosen[k]: the value event k chose when it is a choose(n), else -1 (WakeupTree.chosenAt). */
+  readonly chosen: number[] = [];
   /** Events in the sequence: thread/accFrom/accTo/removed[0..length). */
   length = 0;
   /** Events not yet removed. */
@@ -74,6 +76,7 @@ export class Sequence {
     this.accFrom[k] = this.accesses;
     this.accTo[k] = this.accesses;
     this.removed[k] = false;
+    this.chosen[k] = -1;
     this.nextOfThread[k] = -1;
     this.live++;
     if (thread >= this.firstLive.length) this.growThreads(thread + 1);
@@ -207,6 +210,8 @@ export class WakeupTree {
   private given = new Uint8Array(INITIAL_NODES);
   /** What put a node in the tree, as the caller of `insert` said (0 for a node made by `node`). */
   private origin = new Uint8Array(INITIAL_NODES);
+  /** chosenAt, by node. */
+  private chosen = new Int32Array(INITIAL_NODES);
   private nodes = 1;
   private readonly freeNodes: number[] = [];
   private arenaEnd = 0;
@@ -266,6 +271,19 @@ export class WakeupTree {
     this.given[n]! |= GIVEN_ASLEEP;
   }
 
+  /**
+   * The value node n's event chose when it is a choose(n) (its subtree is explored once for each
+   * value): the one it has now on the path, or for a node a wakeup sequence added, the one of the
+   * execution it came from; -1 for any other event.
+   */
+  chosenAt(n: number): number {
+    return this.chosen[n]!;
+  }
+
+  setChosen(n: number, value: number): void {
+    this.chosen[n] = value;
+  }
+
   /** Whether node n's event ended its execution with a fault (nothing ran after it). */
   halts(n: number): boolean {
     return (this.given[n]! & HALTS) !== 0;
@@ -303,6 +321,7 @@ export class WakeupTree {
     rec[r + NEXT_SIBLING] = NONE;
     this.given[n] = 0;
     this.origin[n] = 0;
+    this.chosen[n] = -1;
   }
 
   /** Sets node n's accesses to objs/groups[from..to), replacing any it had. */
@@ -386,6 +405,23 @@ export class WakeupTree {
     this.rec[last] = NONE;
   }
 
+  /**
+   * Appends to dst's children a copy of each of src's children, with their subtrees (not their
+   * sleep entries): the continuation a choose(n) node keeps for each of its values (dfs.ts pick).
+   */
+  copyChildren(src: number, dst: number): void {
+    for (let c = this.firstChild(src); c !== NONE; c = this.nextSibling(c)) {
+      const k = this.node(this.threadOf(c));
+      this.origin[k] = this.origin[c]!;
+      this.given[k] = this.given[c]!;
+      this.chosen[k] = this.chosen[c]!;
+      const from = this.accStartOf(c);
+      this.setAccesses(k, this.accObj, this.accGroup, from, from + this.accCountOf(c));
+      this.pushChild(dst, k);
+      this.copyChildren(c, k);
+    }
+  }
+
   /** Whether two nodes' events have a conflicting pair of accesses. */
   conflict(a: number, b: number): boolean {
     const objs = this.accObj;
@@ -416,6 +452,11 @@ export class WakeupTree {
    */
   insert(at: number, v: Sequence, origin = 0): void {
     let n = at;
+    // why: below a choose(n) node that v reaches with another value than the node's (or that v
+    // passes without running), a leaf was put there by an execution of another value; for v's it
+    // is another event, and the branch below it, explored for that value from the same sleep set,
+    // need not reach v's class. There v goes on below the leaf.
+    let otherValue = false;
     for (;;) {
       let next = NONE;
       for (let c = this.firstChild(n); c !== NONE; c = this.nextSibling(c)) {
@@ -427,19 +468,25 @@ export class WakeupTree {
         }
         const k = this.weakInitialIn(v, c);
         if (k === -2) continue;
+        if (this.chosen[c]! >= 0 && (k < 0 || v.chosen[k] !== this.chosen[c])) otherValue = true;
         if (k >= 0) v.remove(k);
         next = c;
         break;
       }
       if (next === NONE) break;
-      // why: a leaf means "this event here, then anything"; v then adds no new class
-      if (this.firstChild(next) === NONE || v.live === 0) return;
+      if (v.live === 0) return;
       n = next;
+      // why: a leaf means "this event here, then anything"; v then adds no new class
+      if (this.firstChild(next) === NONE) {
+        if (otherValue) break;
+        return;
+      }
     }
     for (let k = 0; k < v.length; k++) {
       if (v.removed[k]) continue;
       const c = this.node(v.thread[k]!);
       this.origin[c] = origin;
+      this.chosen[c] = v.chosen[k]!;
       this.setAccesses(c, v.accObj, v.accGroup, v.accFrom[k]!, v.accTo[k]!);
       this.pushChild(n, c);
       n = c;
@@ -466,6 +513,7 @@ export class WakeupTree {
   private growNodes(n: number): void {
     this.given = atLeast(this.given, n);
     this.origin = atLeast(this.origin, this.given.length);
+    this.chosen = atLeast(this.chosen, this.given.length);
     this.rec = atLeast(this.rec, this.given.length * FIELDS);
   }
 }

@@ -199,6 +199,15 @@ export class DfsStrategy implements Strategy {
   // choiceValue[i] is the value it got; choiceCount[i] = 0 for other events
   private choiceCount: Int32Array = new Int32Array(16);
   private choiceValue: Int32Array = new Int32Array(16);
+  /**
+   * For a choose(n) event i on the path: a detached node holding a copy of the wakeup subtree its
+   * node had when its first value was picked (what was inserted through it from outside), or NONE.
+   * Why: that subtree was put there for every value, since a wakeup sequence does not say which
+   * value it came from; exploring the first value consumes it, so each next value gets the copy.
+   */
+  private choiceHolder: Int32Array = new Int32Array(16).fill(NONE);
+  /** Whether some step of this search was a choose(n) (asleepAt is asked only then). */
+  private chose = false;
   /** The event whose choice backtracking moved to its next value, or -1. */
   private bumped = -1;
   private reversals = 0;
@@ -360,7 +369,7 @@ export class DfsStrategy implements Strategy {
     // follow the wakeup tree; a branch whose thread cannot run here was an infeasible reversal
     while (tree.hasChildren(node)) {
       const c = tree.firstChild(node);
-      if (this.log!.isEnabledAt(i, tree.threadOf(c))) return this.enter(i, c);
+      if (this.log!.isEnabledAt(i, tree.threadOf(c)) && !(this.chose && this.asleepAt(i, tree.threadOf(c)))) return this.enter(i, c);
       this.droppedOrigin = tree.originOf(c);
       tree.release(tree.shiftChild(node));
     }
@@ -387,10 +396,52 @@ export class DfsStrategy implements Strategy {
       v = this.choiceValue[step]!;
       if (v >= n) throw new ScenarioError(`nondeterministic scenario: replaying step ${step + 1} found a choice among ${n}, not the ${v + 1} or more it had`);
     }
+    else if (n > 1) this.keepContinuation(step);
+    this.chose = true;
     if (step === this.bumped) this.bumped = -1;
     this.choiceCount[step] = n;
     this.choiceValue[step] = v;
+    this.tree.setChosen(this.path[step + 1]!, v);
     return v;
+  }
+
+  /**
+   * Whether `thread` is in the sleep set at point i (a given sleeper aside). Why a branch of the
+   * wakeup tree can start with one: a choose(n) node's next value gets a copy of the continuation
+   * inserted for its first (choiceHolder), where a thread's next event may be another one, that
+   * commutes with what the copy runs before it; the sleeping entry covers that branch.
+   */
+  private asleepAt(i: number, thread: number): boolean {
+    const tree = this.tree;
+    const inherited = this.sleep[i]!;
+    for (let k = 0; k < this.sleepCount[i]!; k++) {
+      const s = inherited[k]!;
+      if (tree.threadOf(s) === thread && !tree.isGivenAsleep(s)) return true;
+    }
+    for (let s = tree.firstSlept(this.path[i]!); s !== NONE; s = tree.nextSibling(s)) if (tree.threadOf(s) === thread && !tree.isGivenAsleep(s)) return true;
+    return false;
+  }
+
+  /** choiceHolder[step] for a choice whose first value is picked now (see choiceHolder). */
+  private keepContinuation(step: number): void {
+    if (this.choiceHolder.length <= step) {
+      const grown = new Int32Array(Math.max(step + 1, this.choiceHolder.length * 2)).fill(NONE);
+      grown.set(this.choiceHolder);
+      this.choiceHolder = grown;
+    }
+    const tree = this.tree;
+    this.dropContinuation(step);
+    const node = this.path[step + 1]!;
+    if (!tree.hasChildren(node)) return;
+    const holder = tree.node(-1);
+    tree.copyChildren(node, holder);
+    this.choiceHolder[step] = holder;
+  }
+
+  private dropContinuation(step: number): void {
+    if (step >= this.choiceHolder.length || this.choiceHolder[step] === NONE) return;
+    this.tree.release(this.choiceHolder[step]!);
+    this.choiceHolder[step] = NONE;
   }
 
   observe(step: number, thread: number, op: Op): void {
@@ -765,6 +816,7 @@ export class DfsStrategy implements Strategy {
   private pushEvent(v: Sequence, m: number): void {
     const log = this.log!;
     v.push(log.thread[m]!);
+    if (m < this.choiceCount.length && this.choiceCount[m]! > 0) v.chosen[v.length - 1] = this.choiceValue[m]!;
     for (let a = log.accStart[m]!; a < log.accEnd[m]!; a++) v.access(log.accObj[a]!, log.accGroup[a]!);
   }
 
@@ -781,12 +833,14 @@ export class DfsStrategy implements Strategy {
         // the same node, the next value: what was explored below it was for the old value
         tree.releaseChildren(child);
         tree.releaseSlept(child);
+        if (e < this.choiceHolder.length && this.choiceHolder[e] !== NONE) tree.copyChildren(this.choiceHolder[e]!, child);
         this.choiceValue[e]!++;
         this.bumped = e;
         this.replayTo = e;
         this.pathLength = d;
         return true;
       }
+      this.dropContinuation(e);
       tree.shiftChild(parent);
       tree.releaseChildren(child);
       tree.releaseSlept(child);

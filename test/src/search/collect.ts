@@ -1,6 +1,7 @@
 /**
  * Test driver: runs a strategy to the end of its search (never stopping at a violation) and
- * collects, per execution, its Mazurkiewicz class in canonical form and the checks that fired.
+ * collects, per execution, its Mazurkiewicz class in canonical form (with the values it chose, if
+ * any) and the checks that fired.
  */
 import { commuteGroup, groupsCommute, observedBy, type Observed } from '../../../src/search/dpor/dependency';
 import type { Strategy } from '../../../src/search/strategy';
@@ -93,6 +94,7 @@ export function collect(scenario: Scenario, variantName: string, strategy: Strat
       strategy.observe?.(step, thread, op);
     },
     deadlocked: (p: ChoicePoint) => strategy.deadlocked?.(p),
+    ...(strategy.pick === undefined ? {} : { pick: (step: number, thread: number, n: number, nth: number) => strategy.pick!(step, thread, n, nth) }),
   };
   const classes: string[] = [];
   const checks = new Set<string>();
@@ -107,7 +109,9 @@ export function collect(scenario: Scenario, variantName: string, strategy: Strat
     threads.length = outcome.steps;
     accesses.length = outcome.steps;
     const halted = outcome.violations.some((v) => v.fatal) ? `!${outcome.violations.map((v) => v.check).join(',')}` : '';
-    classes.push(wantClasses ? canonical(threads, accesses) + halted : '');
+    // why the values: two executions in one class of the dependency order that chose differently are not the same
+    const chosen = outcome.picks.some((p) => p.length > 0) ? `|${outcome.picks.map((p) => p.join('.')).join('/')}` : '';
+    classes.push(wantClasses ? canonical(threads, accesses) + halted + chosen : '');
     for (const v of outcome.violations) {
       checks.add(v.check);
       violations.add(`${v.check}: ${v.message}`);

@@ -11,7 +11,8 @@ import { perform } from '../../../src/index';
 import { program } from '../../helpers/program';
 
 type World = { r: Rcu; x: SharedObject & { value: number } };
-type Piece = 'section' | 'sync' | 'write' | 'read';
+export type RcuPiece = 'section' | 'sync' | 'write' | 'read';
+type Piece = RcuPiece;
 
 function* readX(w: World): Steps<number> {
   return yield* perform<number>({ object: w.x, access: 'read', label: 'read x', run: () => w.x.value });
@@ -43,7 +44,7 @@ function body(pieces: readonly Piece[], opaque: boolean): ThreadBody<World> {
 /** Two or three threads of one to three pieces each; `opaque`: synchronize_rcu's wait has no enabledAt. */
 export function randomRcuProgram(rng: () => number, options: { readonly opaque?: boolean } = {}): Scenario {
   const pick = (n: number): number => Math.floor(rng() * n);
-  const threads: Record<string, ThreadBody<World>> = {};
+  const lists: Piece[][] = [];
   const count = 2 + pick(2);
   for (let t = 0; t < count; t++) {
     const pieces: Piece[] = [];
@@ -51,7 +52,14 @@ export function randomRcuProgram(rng: () => number, options: { readonly opaque?:
       const r = rng();
       pieces.push(r < 0.35 ? 'section' : r < 0.6 ? 'sync' : r < 0.8 ? 'write' : 'read');
     }
-    threads[`t${t}`] = body(pieces, options.opaque ?? false);
+    lists.push(pieces);
   }
+  return rcuProgram(lists, options);
+}
+
+/** The program whose thread t runs `lists[t]`'s pieces in order. */
+export function rcuProgram(lists: readonly (readonly Piece[])[], options: { readonly opaque?: boolean } = {}): Scenario {
+  const threads: Record<string, ThreadBody<World>> = {};
+  lists.forEach((pieces, t) => (threads[`t${t}`] = body(pieces, options.opaque ?? false)));
   return program<World>({ setup: () => ({ r: newRcu('rcu'), x: { name: 'x', value: 0 } }), threads });
 }

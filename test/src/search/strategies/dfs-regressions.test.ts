@@ -14,6 +14,7 @@ import { program, type Instr } from '../random-programs';
 import { program as threadsProgram } from '../../../helpers/program';
 import { cellsAndLocks, step, writeCell, type World } from '../cells-and-locks';
 import { awaitUntil } from '../../../../models/await';
+import { choose } from '../../../../models/choose';
 
 const w = (cell: number): Instr => ({ kind: 'write', cell, value: 1 });
 const r = (cell: number): Instr => ({ kind: 'read', cell, skip: false });
@@ -153,6 +154,35 @@ describe('dfs regressions', () => {
     const want = classesOf(p);
     expect(want).toHaveLength(14);
     expect(want).toContain('011200');
+    expect([...collect(p, 'main', new DfsStrategy()).classes].sort()).toEqual(want);
+  });
+
+  // A class was lost past a choose(2). The t1-first branch found, with t2 choosing 1, the race of
+  // t1's and t0's writes of c0 and reversed it at the root: t2 (choosing 1), then t0. But the root
+  // already had a leaf for t2, put there by an execution where t2 chose 0, and a leaf "covers"
+  // what starts with it; when t2's branch was explored, value 1 started afresh with t1 asleep, and
+  // no reversal there could put t0 before t1. The sequence now goes on below such a leaf, and each
+  // value of a choice gets the continuation inserted through it from outside (dfs.ts choiceHolder).
+  it('a wakeup sequence through a choose(n) node of another value is kept for its own value', () => {
+    const p = threadsProgram<World>({
+      setup: () => cellsAndLocks(2, 0, false),
+      threads: {
+        t0: function* (x) {
+          yield* step<number>({ object: x.cells[1]!, access: 'read', label: 'await c1', enabled: () => x.cells[1]!.value !== 0, run: () => x.cells[1]!.value });
+          yield* writeCell(x.cells[0]!, 1);
+        },
+        t1: function* (x) {
+          yield* writeCell(x.cells[0]!, 1);
+        },
+        t2: function* (x) {
+          yield* writeCell(x.cells[yield* choose(2)]!, 2);
+          yield* writeCell(x.cells[1]!, 1);
+        },
+      },
+    });
+    const want = classesOf(p);
+    expect(want).toHaveLength(7);
+    expect(want).toContain('222001|//1');
     expect([...collect(p, 'main', new DfsStrategy()).classes].sort()).toEqual(want);
   });
 });
