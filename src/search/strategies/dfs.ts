@@ -436,6 +436,7 @@ export class DfsStrategy implements Strategy {
     const holder = tree.node(-1);
     tree.copyChildren(node, holder);
     this.choiceHolder[step] = holder;
+    tree.keepChildrenFor(node, 0);
   }
 
   private dropContinuation(step: number): void {
@@ -833,7 +834,7 @@ export class DfsStrategy implements Strategy {
         // the same node, the next value: what was explored below it was for the old value
         tree.releaseChildren(child);
         tree.releaseSlept(child);
-        if (e < this.choiceHolder.length && this.choiceHolder[e] !== NONE) tree.copyChildren(this.choiceHolder[e]!, child);
+        if (e < this.choiceHolder.length && this.choiceHolder[e] !== NONE) tree.copyChildren(this.choiceHolder[e]!, child, this.choiceValue[e]! + 1);
         this.choiceValue[e]!++;
         this.bumped = e;
         this.replayTo = e;
