@@ -180,9 +180,10 @@ async function hostedCheck(host: SearchHost, req: SearchRequest, order: TraceOrd
 /** Ctrl-C: the verdicts found so far, the search that was stopped as incomplete, exit 130. */
 function interrupted(done: readonly VariantReport[], current: string, e: SearchInterrupted, options: CliOptions, io: Io): ExitCode {
   for (const line of renderLines(done, options.timing)) io.out(`${line}\n`);
-  const counts = counted(e, options);
   // why said apart: the search had ended with a violation, and only the making of its trace was stopped
   const found = e.found?.verdict.kind === 'violated' ? e.found.verdict : null;
+  // why the verdict's counts then: after --merge the worker searched nothing itself (the shards did)
+  const counts = found ? countedIn(found.stats, e.explored.timeMs, options) : counted(e, options);
   if (found) io.out(`stopped ${current}: violated:${found.violations[0]!.check} found after ${counts}; interrupted while its trace was being minimized\n`);
   else io.out(`stopped ${current}: incomplete, interrupted after ${counts}\n`);
   io.err(`weft: interrupted (SIGINT); the verdicts above are all that was decided${found ? ', with the violation found by the search that was stopped' : ''}\n`);
@@ -191,9 +192,12 @@ function interrupted(done: readonly VariantReport[], current: string, e: SearchI
 
 /** What an interrupted search had explored, as the stop line says it. */
 function counted(e: SearchInterrupted, options: CliOptions): string {
-  const x = e.explored;
+  return countedIn(e.explored, e.explored.timeMs, options);
+}
+
+function countedIn(x: { readonly executions: number; readonly steps: number }, timeMs: number, options: CliOptions): string {
   const n = (k: number): string => Math.round(k).toLocaleString('en-US');
-  return `${n(x.executions)} execution${x.executions === 1 ? '' : 's'}, ${n(x.steps)} steps${options.timing ? ` in ${(x.timeMs / 1000).toFixed(1)} s` : ''}`;
+  return `${n(x.executions)} execution${x.executions === 1 ? '' : 's'}, ${n(x.steps)} steps${options.timing ? ` in ${(timeMs / 1000).toFixed(1)} s` : ''}`;
 }
 
 /** Prints reports as text or JSON (and JUnit, HTML, annotations); the exit code says whether all match. */

@@ -3,7 +3,8 @@
  * to a temporary project that imports weft by URL): their searches run in the search worker too,
  * so --max-time ends a thread that never yields (in the search, or only in the minimization after
  * it, or in a --replay of a token) with a one-line model error, cuts a big search as incomplete,
- * and Ctrl-C stops one with exit 130. What fails a test is a process that does not end: a
+ * and Ctrl-C stops one with exit 130 (a search, a shard, a token's replay, the minimization a --merge
+ * runs). What fails a test is a process that does not end: a
  * generous kill timer, no durations.
  *
  * Beside the ESM project, files node takes for CommonJS (a subdirectory whose package.json has no
@@ -209,5 +210,28 @@ describe('a user scenario file outside the repository, searched in the search wo
       expect(r.code).toBe(2);
     },
     2 * KILL_MS + 10_000,
+  );
+
+  it(
+    'SIGINT while a token replays, or while --merge minimizes the merged violation: exit 130, what was decided, nothing recorded',
+    async () => {
+      const setup = /slow-minimize: setup in process (\d+)/;
+      const r = await weft(['cjs/slow-minimize.ts', '--replay', 'w1:slow-minimize-cjs/main:A3B3', '--param', 'slow=1000'], setup);
+      expect(r.killed, `still running after ${KILL_MS / 1000} s:\n${r.out}${r.err}`).toBe(false);
+      expect(r.code, `${r.signal} ${r.err}`).toBe(130);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(/weft: interrupted \(SIGINT\) while slow-minimize-cjs\/main replayed; nothing was recorded\n$/);
+      const s = await weft(['cjs/slow-minimize.ts', '--shard', '0/1', '--json', '--param', 'slow=1000']);
+      expect(s.code, s.err).toBe(0);
+      const file = join(dir, 'slow-minimize.shard-0.json');
+      writeFileSync(file, s.out);
+      const m = await weft(['cjs/slow-minimize.ts', '--merge', file, '--no-timing'], setup);
+      expect(m.killed, `still running after ${KILL_MS / 1000} s:\n${m.out}${m.err}`).toBe(false);
+      expect(m.code, `${m.signal} ${m.err}`).toBe(130);
+      // the counts are the shards' (the worker searched nothing itself), not 0
+      expect(m.out).toBe('stopped slow-minimize-cjs/main: violated:bug-on found after 1 execution, 6 steps; interrupted while its trace was being minimized\n');
+      expect(m.err).toMatch(/weft: interrupted \(SIGINT\); the verdicts above are all that was decided/);
+    },
+    3 * KILL_MS + 10_000,
   );
 });
