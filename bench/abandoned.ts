@@ -2,7 +2,8 @@
  * Section 7 of `npm run bench`: abandoned (sleep-set-blocked) executions of `dfs` by cause
  * (DfsStrategy.abandonedBy, src/search/strategies/dfs.ts), on programs whose threads wait: the
  * random blocking programs of the tests with and without their whole-world invariant, random RCU
- * programs (keyed and opaque waits), the random lock programs of the dfs differential test, every scenario variant, and the benchmark families.
+ * programs (keyed and opaque waits), programs of models/' waiting primitives, programs that
+ * choose(n), the random lock programs of the dfs differential test, every scenario variant, and the benchmark families.
  * Each search runs to its end (past violations), so a row counts every class once.
  */
 import seedrandom from 'seedrandom';
@@ -13,6 +14,8 @@ import { ABANDON_CAUSES, DfsStrategy, type AbandonCause } from '../src/search/st
 import { randomBlockingProgram } from '../test/src/search/blocking-programs';
 import { randomProgram } from '../test/src/search/random-programs';
 import { randomRcuProgram } from '../test/src/search/rcu-programs';
+import { randomChoosingProgram } from '../test/src/search/choose-programs';
+import { randomModelProgram } from '../test/src/search/model-programs';
 import type { BenchProgram } from './programs';
 import { count, renderTable, seconds, type Column } from './table';
 
@@ -88,6 +91,11 @@ export function measureAbandoned(scenarios: readonly Scenario[], programs: reado
   progress('abandoned: RCU programs');
   rows.push(measure(`random RCU programs (seed 'rcu')`, generated((rng) => randomRcuProgram(rng), 'rcu', n), Infinity));
   rows.push(measure(`  the same, synchronize_rcu's wait opaque`, generated((rng) => randomRcuProgram(rng, { opaque: true }), 'rcu', n), Infinity));
+  progress('abandoned: programs of models/ primitives');
+  rows.push(measure(`random programs of models/' waiting primitives (seed 'models')`, generated((rng) => randomModelProgram(rng), 'models', n), Infinity));
+  progress('abandoned: programs that choose');
+  rows.push(measure(`random programs that choose (seed 'choose'), awaits on copies`, generated((rng) => randomChoosingProgram(rng, { copies: true }), 'choose', n), Infinity));
+  rows.push(measure(`  the same, awaits opaque`, generated((rng) => randomChoosingProgram(rng), 'choose', n), Infinity));
   progress('abandoned: lock programs');
   rows.push(measure(`random lock programs (seed 'weft-dpor-differential-1')`, generated(randomProgram, 'weft-dpor-differential-1', n), Infinity));
   progress('abandoned: scenarios');
