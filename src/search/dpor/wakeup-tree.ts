@@ -189,9 +189,6 @@ const FIELDS = 8;
 /** Bits of a node's flags (`given`). */
 const GIVEN_ASLEEP = 1;
 const HALTS = 2;
-/** forValueOf of a node that is for every value of the choice above it. */
-export const ANY_VALUE = -1;
-const NOT_PAST_CHOICE = -2;
 
 /**
  * The tree. Node 0 is the root; every other node is an event. A node's accesses are
@@ -215,8 +212,6 @@ export class WakeupTree {
   private origin = new Uint8Array(INITIAL_NODES);
   /** chosenAt, by node. */
   private chosen = new Int32Array(INITIAL_NODES);
-  /** forValue, by node. */
-  private forValue = new Int32Array(INITIAL_NODES);
   private nodes = 1;
   private readonly freeNodes: number[] = [];
   private arenaEnd = 0;
@@ -277,9 +272,8 @@ export class WakeupTree {
   }
 
   /**
-   * The value node n's event chose when it is a choose(n) (its subtree is explored once for each
-   * value): the one it has now on the path, or for a node a wakeup sequence added, the one of the
-   * execution it came from; -1 for any other event.
+   * The value node n's event takes when it is a choose(n), else -1. A choice's values are sibling
+   * nodes of one thread, each its own event: a sequence follows the node of its own value only.
    */
   chosenAt(n: number): number {
     return this.chosen[n]!;
@@ -287,28 +281,6 @@ export class WakeupTree {
 
   setChosen(n: number, value: number): void {
     this.chosen[n] = value;
-  }
-
-  /**
-   * For a child of a choose(n) node: the value of the choice the wakeup sequences that made or
-   * passed through it had, or ANY_VALUE when they had several (or it was made otherwise).
-   */
-  forValueOf(n: number): number {
-    return this.forValue[n]!;
-  }
-
-  /** Releases those of n's children that are for another value than `value` (forValueOf). */
-  keepChildrenFor(n: number, value: number): void {
-    const r = n * FIELDS;
-    let c = this.rec[r + FIRST_CHILD]!;
-    this.rec[r + FIRST_CHILD] = NONE;
-    this.rec[r + LAST_CHILD] = NONE;
-    while (c !== NONE) {
-      const next = this.rec[c * FIELDS + NEXT_SIBLING]!;
-      if (this.forValue[c] === ANY_VALUE || this.forValue[c] === value) this.pushChild(n, c);
-      else this.release(c);
-      c = next;
-    }
   }
 
   /** Whether node n's event ended its execution with a fault (nothing ran after it). */
@@ -349,7 +321,6 @@ export class WakeupTree {
     this.given[n] = 0;
     this.origin[n] = 0;
     this.chosen[n] = -1;
-    this.forValue[n] = ANY_VALUE;
   }
 
   /** Sets node n's accesses to objs/groups[from..to), replacing any it had. */
@@ -433,25 +404,6 @@ export class WakeupTree {
     this.rec[last] = NONE;
   }
 
-  /**
-   * Appends to dst's children a copy of each of src's children, with their subtrees (not their
-   * sleep entries): the continuation a choose(n) node keeps for each of its values (dfs.ts pick).
-   */
-  copyChildren(src: number, dst: number, value = ANY_VALUE): void {
-    for (let c = this.firstChild(src); c !== NONE; c = this.nextSibling(c)) {
-      if (value !== ANY_VALUE && this.forValue[c] !== ANY_VALUE && this.forValue[c] !== value) continue;
-      const k = this.node(this.threadOf(c));
-      this.forValue[k] = this.forValue[c]!;
-      this.origin[k] = this.origin[c]!;
-      this.given[k] = this.given[c]!;
-      this.chosen[k] = this.chosen[c]!;
-      const from = this.accStartOf(c);
-      this.setAccesses(k, this.accObj, this.accGroup, from, from + this.accCountOf(c));
-      this.pushChild(dst, k);
-      this.copyChildren(c, k);
-    }
-  }
-
   /** Whether two nodes' events have a conflicting pair of accesses. */
   conflict(a: number, b: number): boolean {
     const objs = this.accObj;
@@ -482,17 +434,8 @@ export class WakeupTree {
    */
   insert(at: number, v: Sequence, origin = 0): void {
     let n = at;
-    // why: below a choose(n) node that v reaches with another value than the node's (or that v
-    // passes without running), a leaf was put there by an execution of another value; for v's it
-    // is another event, and the branch below it, explored for that value from the same sleep set,
-    // need not reach v's class. There v goes on below the leaf.
-    let otherValue = false;
-    // the value v takes at the choose(n) node just passed (ANY_VALUE: v does not run it), or
-    // NOT_PAST_CHOICE: what the next node matched or made below it is for (forValueOf)
-    let tag = NOT_PAST_CHOICE;
     for (;;) {
       let next = NONE;
-      let matched = -1;
       for (let c = this.firstChild(n); c !== NONE; c = this.nextSibling(c)) {
         // why: a fault ends its execution, so a branch that faults first never runs v after it;
         // it covers v only when v starts with that same step
@@ -501,31 +444,22 @@ export class WakeupTree {
           continue;
         }
         const k = this.weakInitialIn(v, c);
-        if (k === -2) continue;
-        if (this.chosen[c]! >= 0 && (k < 0 || v.chosen[k] !== this.chosen[c])) otherValue = true;
+        // why: another value of the same choice is another event of that thread, not this one
+        if (k === -2 || (k >= 0 && v.chosen[k] !== this.chosen[c])) continue;
         if (k >= 0) v.remove(k);
         next = c;
-        matched = k;
         break;
       }
       if (next === NONE) break;
-      if (tag !== NOT_PAST_CHOICE && this.forValue[next] !== tag) this.forValue[next] = ANY_VALUE;
-      tag = this.chosen[next]! < 0 ? NOT_PAST_CHOICE : matched < 0 ? ANY_VALUE : v.chosen[matched]!;
-      if (v.live === 0) return;
-      n = next;
       // why: a leaf means "this event here, then anything"; v then adds no new class
-      if (this.firstChild(next) === NONE) {
-        if (otherValue) break;
-        return;
-      }
+      if (this.firstChild(next) === NONE || v.live === 0) return;
+      n = next;
     }
     for (let k = 0; k < v.length; k++) {
       if (v.removed[k]) continue;
       const c = this.node(v.thread[k]!);
       this.origin[c] = origin;
       this.chosen[c] = v.chosen[k]!;
-      if (tag !== NOT_PAST_CHOICE) this.forValue[c] = tag;
-      tag = this.chosen[c]! < 0 ? NOT_PAST_CHOICE : this.chosen[c]!;
       this.setAccesses(c, v.accObj, v.accGroup, v.accFrom[k]!, v.accTo[k]!);
       this.pushChild(n, c);
       n = c;
@@ -553,7 +487,6 @@ export class WakeupTree {
     this.given = atLeast(this.given, n);
     this.origin = atLeast(this.origin, this.given.length);
     this.chosen = atLeast(this.chosen, this.given.length);
-    this.forValue = atLeast(this.forValue, this.given.length);
     this.rec = atLeast(this.rec, this.given.length * FIELDS);
   }
 }

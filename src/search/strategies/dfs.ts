@@ -199,17 +199,7 @@ export class DfsStrategy implements Strategy {
   // choiceValue[i] is the value it got; choiceCount[i] = 0 for other events
   private choiceCount: Int32Array = new Int32Array(16);
   private choiceValue: Int32Array = new Int32Array(16);
-  /**
-   * For a choose(n) event i on the path: a detached node holding a copy of the wakeup subtree its
-   * node had when its first value was picked (what was inserted through it from outside), or NONE.
-   * Why: that subtree was put there for every value, since a wakeup sequence does not say which
-   * value it came from; exploring the first value consumes it, so each next value gets the copy.
-   */
-  private choiceHolder: Int32Array = new Int32Array(16).fill(NONE);
-  /** Whether some step of this search was a choose(n) (asleepAt is asked only then). */
-  private chose = false;
   /** The event whose choice backtracking moved to its next value, or -1. */
-  private bumped = -1;
   private reversals = 0;
   /** The runtime's pending-op array of the last choice point, read when the execution ends. */
   private pending: readonly (Op | null)[] = [];
@@ -369,7 +359,7 @@ export class DfsStrategy implements Strategy {
     // follow the wakeup tree; a branch whose thread cannot run here was an infeasible reversal
     while (tree.hasChildren(node)) {
       const c = tree.firstChild(node);
-      if (this.log!.isEnabledAt(i, tree.threadOf(c)) && !(this.chose && this.asleepAt(i, tree.threadOf(c)))) return this.enter(i, c);
+      if (this.log!.isEnabledAt(i, tree.threadOf(c))) return this.enter(i, c);
       this.droppedOrigin = tree.originOf(c);
       tree.release(tree.shiftChild(node));
     }
@@ -381,68 +371,49 @@ export class DfsStrategy implements Strategy {
   }
 
   /**
-   * A choose(n) step's value. Its node in the wakeup tree stands for every value: backtracking
-   * moves it to the next value (with a fresh subtree) before it is done, so all n are explored
-   * from the same state; the step touches nothing shared, so it races with nothing.
+   * A choose(n) step's value: the one of its node on the path. Each value is a node of its own,
+   * siblings under the point where the thread chose, so the tree explores each like another
+   * thread's step there (a wakeup sequence follows its own value's node, and a sleeping value does
+   * not cover another); the step touches nothing shared, so it races with nothing. A choice met
+   * afresh gets value 0; every value gets its sibling where the choice runs (valueSiblings).
    */
-  pick(step: number, _thread: number, n: number): number {
+  pick(step: number, thread: number, n: number): number {
     if (step < this.prefix.length) throw choiceInPrefix(step, this.prefix.length);
     if (this.choiceCount.length <= step) {
       this.choiceCount = atLeast(this.choiceCount, step + 1);
       this.choiceValue = atLeast(this.choiceValue, step + 1);
     }
-    let v = 0;
-    if (step < this.replayTo || step < this.rerunTo || step === this.bumped) {
-      v = this.choiceValue[step]!;
-      if (v >= n) throw new ScenarioError(`nondeterministic scenario: replaying step ${step + 1} found a choice among ${n}, not the ${v + 1} or more it had`);
+    const tree = this.tree;
+    const node = this.path[step + 1]!;
+    let v = tree.chosenAt(node);
+    if (v < 0 || v >= n) {
+      if (step < this.replayTo || step < this.rerunTo) {
+        throw new ScenarioError(`nondeterministic scenario: replaying step ${step + 1} found a choice among ${n}, not the ${v < 0 ? 'step without one' : `${v + 1} or more`} it had`);
+      }
+      v = 0;
+      tree.setChosen(node, 0);
     }
-    else if (n > 1) this.keepContinuation(step);
-    this.chose = true;
-    if (step === this.bumped) this.bumped = -1;
+    // why every value here, also for a node a wakeup sequence made with its value: the reversal
+    // that put the choice at this point was found under that value, and under another the same
+    // point is a class of its own that the fresh choice's siblings elsewhere need not reach
+    if (step >= this.replayTo && step >= this.rerunTo) this.valueSiblings(this.path[step]!, thread, n);
     this.choiceCount[step] = n;
     this.choiceValue[step] = v;
-    this.tree.setChosen(this.path[step + 1]!, v);
     return v;
   }
 
-  /**
-   * Whether `thread` is in the sleep set at point i (a given sleeper aside). Why a branch of the
-   * wakeup tree can start with one: a choose(n) node's next value gets a copy of the continuation
-   * inserted for its first (choiceHolder), where a thread's next event may be another one, that
-   * commutes with what the copy runs before it; the sleeping entry covers that branch.
-   */
-  private asleepAt(i: number, thread: number): boolean {
+  /** Adds under `parent` a node of `thread` for each value 0 … n − 1 of its choice it has neither as a child nor asleep. */
+  private valueSiblings(parent: number, thread: number, n: number): void {
     const tree = this.tree;
-    const inherited = this.sleep[i]!;
-    for (let k = 0; k < this.sleepCount[i]!; k++) {
-      const s = inherited[k]!;
-      if (tree.threadOf(s) === thread && !tree.isGivenAsleep(s)) return true;
+    for (let k = 0; k < n; k++) {
+      let found = false;
+      for (let c = tree.firstChild(parent); c !== NONE && !found; c = tree.nextSibling(c)) found = tree.threadOf(c) === thread && tree.chosenAt(c) === k;
+      for (let c = tree.firstSlept(parent); c !== NONE && !found; c = tree.nextSibling(c)) found = tree.threadOf(c) === thread && tree.chosenAt(c) === k;
+      if (found) continue;
+      const c = tree.node(thread);
+      tree.setChosen(c, k);
+      tree.pushChild(parent, c);
     }
-    for (let s = tree.firstSlept(this.path[i]!); s !== NONE; s = tree.nextSibling(s)) if (tree.threadOf(s) === thread && !tree.isGivenAsleep(s)) return true;
-    return false;
-  }
-
-  /** choiceHolder[step] for a choice whose first value is picked now (see choiceHolder). */
-  private keepContinuation(step: number): void {
-    if (this.choiceHolder.length <= step) {
-      const grown = new Int32Array(Math.max(step + 1, this.choiceHolder.length * 2)).fill(NONE);
-      grown.set(this.choiceHolder);
-      this.choiceHolder = grown;
-    }
-    const tree = this.tree;
-    this.dropContinuation(step);
-    const node = this.path[step + 1]!;
-    if (!tree.hasChildren(node)) return;
-    const holder = tree.node(-1);
-    tree.copyChildren(node, holder);
-    this.choiceHolder[step] = holder;
-    tree.keepChildrenFor(node, 0);
-  }
-
-  private dropContinuation(step: number): void {
-    if (step >= this.choiceHolder.length || this.choiceHolder[step] === NONE) return;
-    this.tree.release(this.choiceHolder[step]!);
-    this.choiceHolder[step] = NONE;
   }
 
   observe(step: number, thread: number, op: Op): void {
@@ -811,7 +782,10 @@ export class DfsStrategy implements Strategy {
   private weakInitialOf(s: number): number {
     const tree = this.tree;
     const from = tree.accStartOf(s);
-    return this.notdep.weakInitial(tree.threadOf(s), tree.accObj, tree.accGroup, from, from + tree.accCountOf(s));
+    const w = this.notdep.weakInitial(tree.threadOf(s), tree.accObj, tree.accGroup, from, from + tree.accCountOf(s));
+    // why: a sleeping choice of one value does not cover a sequence whose choice takes another
+    if (w >= 0 && tree.chosenAt(s) !== (w < this.choiceCount.length && this.choiceCount[w]! > 0 ? this.choiceValue[w]! : -1)) return -2;
+    return w;
   }
 
   private pushEvent(v: Sequence, m: number): void {
@@ -829,19 +803,6 @@ export class DfsStrategy implements Strategy {
       const parent = this.path[d - 1]!;
       const child = this.path[d]!;
       if (tree.firstChild(parent) !== child) throw new Error('[weft internal bug] dfs: path is not the first branch');
-      const e = d - 1;
-      if (this.choiceCount[e]! > 0 && this.choiceValue[e]! + 1 < this.choiceCount[e]!) {
-        // the same node, the next value: what was explored below it was for the old value
-        tree.releaseChildren(child);
-        tree.releaseSlept(child);
-        if (e < this.choiceHolder.length && this.choiceHolder[e] !== NONE) tree.copyChildren(this.choiceHolder[e]!, child, this.choiceValue[e]! + 1);
-        this.choiceValue[e]!++;
-        this.bumped = e;
-        this.replayTo = e;
-        this.pathLength = d;
-        return true;
-      }
-      this.dropContinuation(e);
       tree.shiftChild(parent);
       tree.releaseChildren(child);
       tree.releaseSlept(child);

@@ -161,8 +161,8 @@ describe('dfs regressions', () => {
   // t1's and t0's writes of c0 and reversed it at the root: t2 (choosing 1), then t0. But the root
   // already had a leaf for t2, put there by an execution where t2 chose 0, and a leaf "covers"
   // what starts with it; when t2's branch was explored, value 1 started afresh with t1 asleep, and
-  // no reversal there could put t0 before t1. The sequence now goes on below such a leaf, and each
-  // value of a choice gets the continuation inserted through it from outside (dfs.ts choiceHolder).
+  // no reversal there could put t0 before t1. Each value of a choice is now a node of its own
+  // (dfs.ts pick), so the sequence follows, or makes, the node of its own value.
   it('a wakeup sequence through a choose(n) node of another value is kept for its own value', () => {
     const p = threadsProgram<World>({
       setup: () => cellsAndLocks(2, 0, false),
@@ -183,6 +183,35 @@ describe('dfs regressions', () => {
     const want = classesOf(p);
     expect(want).toHaveLength(7);
     expect(want).toContain('222001|//1');
+    expect([...collect(p, 'main', new DfsStrategy()).classes].sort()).toEqual(want);
+  });
+
+  // A class was lost where a wakeup sequence put a choice: t1's second choice ran at a point the
+  // sequence made, with the value it had had there (0), and its value 1 at that point, a class of
+  // its own, was never tried (the fresh choice's sibling for 1 was elsewhere, in another class).
+  // Every value now gets its node wherever the choice runs.
+  it('a choice a wakeup sequence brings to a new point gets every value there', () => {
+    const p = threadsProgram<World>({
+      setup: () => cellsAndLocks(2, 0, false),
+      threads: {
+        t0: function* (x) {
+          yield* writeCell(x.cells[0]!, 1);
+          yield* writeCell(x.cells[1]!, 1);
+        },
+        t1: function* (x) {
+          yield* writeCell(x.cells[yield* choose(2)]!, 2);
+          yield* writeCell(x.cells[yield* choose(2)]!, 2);
+          yield* step<number>({ object: x.cells[0]!, access: 'read', label: 'read c0', run: () => x.cells[0]!.value });
+        },
+        t2: function* (x) {
+          const c = x.cells[yield* choose(2)]!;
+          yield* step<number>({ object: c, access: 'read', label: `await ${c.name}`, enabled: () => c.value !== 0, run: () => c.value });
+        },
+      },
+    });
+    const want = classesOf(p);
+    expect(want).toHaveLength(68);
+    expect(want).toContain('111110022|/1.1/0');
     expect([...collect(p, 'main', new DfsStrategy()).classes].sort()).toEqual(want);
   });
 });
