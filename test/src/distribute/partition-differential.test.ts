@@ -11,6 +11,7 @@ import { partitionSearch } from '../../../src/distribute/partition';
 import { collect } from '../search/collect';
 import { DIFF_TIMEOUT_MS, randomProgram } from '../search/random-programs';
 import { randomBlockingProgram } from '../search/blocking-programs';
+import { randomChoosingProgram } from '../search/choose-programs';
 import { randomModelProgram } from '../search/model-programs';
 import { randomRcuProgram } from '../search/rcu-programs';
 import type { Scenario } from '../../../src/runtime/scenario';
@@ -72,12 +73,15 @@ describe(`split dfs equals one dfs search on ${PROGRAMS} random programs (seed $
 });
 
 // why these: their waits are decided on copies, over several objects, on commuting changes, or on
-// models/' own enabledAt, and a split search starts each partition from a prefix it replays
+// models/' own enabledAt, or their threads choose, and a split search starts each partition from a
+// prefix it replays
 const WAITING: Readonly<Record<string, (rng: () => number, i: number) => Scenario>> = {
   'awaits on copies over both cells': (rng, i) => randomBlockingProgram(rng, i, { invariant: false, copies: true, several: true }),
   'opaque awaits over both cells': (rng, i) => randomBlockingProgram(rng, i, { invariant: false, keyed: false, several: true }),
   'RCU, synchronize_rcu opaque': (rng) => randomRcuProgram(rng, { opaque: true }),
   "models/' waiting primitives": (rng) => randomModelProgram(rng),
+  // why: a split never fixes a choice in its prefix, and each value is a branch of its own below
+  'threads that choose': (rng) => randomChoosingProgram(rng),
 };
 const WAITING_PROGRAMS = Math.max(1, Math.round(PROGRAMS / 30));
 
