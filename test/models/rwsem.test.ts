@@ -202,3 +202,13 @@ describe('rwsem', () => {
     }
   });
 });
+
+describe('rwsem strict order, restated on its state key', () => {
+  // why three writers: the state the audit must see is the lock free with one writer queued and
+  // another still waiting behind it, where the strict order (FIFO writers) keeps the second out;
+  // an enabledAt that forgot the queue would let it in there, and the audit names it
+  it('a writer waiting behind a queued one stays out while the lock is free, on the key as live', () => {
+    const p = program<W>({ setup: world(true), threads: { a: writer, b: writer, c: writer }, invariants: [exclusive] });
+    expect(exploreProgram(p, { limits: { auditExecutions: Number.MAX_SAFE_INTEGER } }).kind).toBe('holds');
+  });
+});
