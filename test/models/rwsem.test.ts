@@ -4,6 +4,7 @@ import {
   downRead,
   downReadTrylock,
   downWrite,
+  downWriteNestLock,
   downWriteTrylock,
   newRwsem,
   upRead,
@@ -11,6 +12,7 @@ import {
   type Rwsem,
 } from '../../models/rwsem';
 import { newSpinlock, spinLock, spinUnlock, type Spinlock } from '../../models/spinlock';
+import { mutexLock, mutexUnlock, newMutex } from '../../models/mutex';
 import type { Steps } from '../../src/runtime/op';
 import type { Invariant } from '../../src/runtime/scenario';
 import { checksFiredAnywhere } from '../helpers/detectors';
@@ -209,6 +211,22 @@ describe('rwsem strict order, restated on its state key', () => {
   // an enabledAt that forgot the queue would let it in there, and the audit names it
   it('a writer waiting behind a queued one stays out while the lock is free, on the key as live', () => {
     const p = program<W>({ setup: world(true), threads: { a: writer, b: writer, c: writer }, invariants: [exclusive] });
+    expect(exploreProgram(p, { limits: { auditExecutions: Number.MAX_SAFE_INTEGER } }).kind).toBe('holds');
+  });
+
+  // why: the one-step form (mm_take_all_locks' down_write_nest_lock) has its own enabledAt, and in
+  // the strict order it too waits while a writer is queued, free as the lock may be
+  it('the nest-lock form waits behind a queued writer too, on the key as live', () => {
+    type N = W & { nest: ReturnType<typeof newMutex> };
+    function* nested(w: N) {
+      yield* mutexLock(w.nest);
+      yield* downWriteNestLock(w.s, w.nest);
+      w.writers++;
+      yield* upWrite(w.s);
+      w.writers--;
+      yield* mutexUnlock(w.nest);
+    }
+    const p = program<N>({ setup: () => ({ ...world(true)(), nest: newMutex('nest') }), threads: { a: nested, b: writer, c: writer }, invariants: [exclusive] });
     expect(exploreProgram(p, { limits: { auditExecutions: Number.MAX_SAFE_INTEGER } }).kind).toBe('holds');
   });
 });
