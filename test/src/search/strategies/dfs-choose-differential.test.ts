@@ -5,36 +5,16 @@
  * values, explored from the same state, and the execution in which copying began late is run
  * again with its choices kept; a slip in either loses or repeats a pair.
  */
-import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import { DfsStrategy } from '../../../../src/search/strategies/dfs';
-import { ExhaustiveStrategy } from '../../../../src/search/strategies/exhaustive';
 import { randomChoosingProgram } from '../choose-programs';
-import { collect } from '../collect';
+import { againstEnumeration } from '../against-enumeration';
 
 const PROGRAMS = Number(process.env.WEFT_DIFF_PROGRAMS ?? 3_000) / 10;
 // why a cap: plain enumeration is the oracle, and a program it would take longer to enumerate is left out
 const ENUMERATION_MAX = 5_000;
 
-function sample(copies: boolean): { compared: number; classes: number; abandoned: number; failures: number[] } {
-  const rng = seedrandom('choose');
-  let compared = 0;
-  let classes = 0;
-  let abandoned = 0;
-  const failures: number[] = [];
-  for (let i = 0; i < PROGRAMS; i++) {
-    const p = randomChoosingProgram(rng, { copies });
-    const all = collect(p, 'main', new ExhaustiveStrategy(), { executionsMax: ENUMERATION_MAX }).classes;
-    if (all.length >= ENUMERATION_MAX) continue;
-    const want = [...new Set(all)].sort();
-    const dfs = collect(p, 'main', new DfsStrategy());
-    const got = dfs.classes;
-    abandoned += dfs.abandoned;
-    compared++;
-    classes += want.length;
-    if (JSON.stringify([...got].sort()) !== JSON.stringify(want)) failures.push(i);
-  }
-  return { compared, classes, abandoned, failures };
+function sample(copies: boolean) {
+  return againstEnumeration('choose', PROGRAMS, (rng) => randomChoosingProgram(rng, { copies }), ENUMERATION_MAX);
 }
 
 describe(`dfs on ${PROGRAMS} random programs that choose, against plain enumeration`, () => {
