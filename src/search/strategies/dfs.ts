@@ -203,7 +203,6 @@ export class DfsStrategy implements Strategy {
   private choiceValue: Int32Array = new Int32Array(16);
   /** Whether this search has met a choose(n) (freshChoice then runs one first). */
   private chose = false;
-  /** The event whose choice backtracking moved to its next value, or -1. */
   private reversals = 0;
   /** The runtime's pending-op array of the last choice point, read when the execution ends. */
   private pending: readonly (Op | null)[] = [];
@@ -383,10 +382,7 @@ export class DfsStrategy implements Strategy {
    */
   pick(step: number, thread: number, n: number): number {
     if (step < this.prefix.length) throw choiceInPrefix(step, this.prefix.length);
-    if (this.choiceCount.length <= step) {
-      this.choiceCount = atLeast(this.choiceCount, step + 1);
-      this.choiceValue = atLeast(this.choiceValue, step + 1);
-    }
+    // why no room check: choose() made room for this step before it ran
     const tree = this.tree;
     const node = this.path[step + 1]!;
     let v = tree.chosenAt(node);
@@ -797,14 +793,19 @@ export class DfsStrategy implements Strategy {
     const from = tree.accStartOf(s);
     const w = this.notdep.weakInitial(tree.threadOf(s), tree.accObj, tree.accGroup, from, from + tree.accCountOf(s));
     // why: a sleeping choice of one value does not cover a sequence whose choice takes another
-    if (w >= 0 && tree.chosenAt(s) !== (w < this.choiceCount.length && this.choiceCount[w]! > 0 ? this.choiceValue[w]! : -1)) return -2;
+    if (w >= 0 && tree.chosenAt(s) !== this.chosenBy(w)) return -2;
     return w;
+  }
+
+  /** The value event m of this execution chose when it is a choose(n), else -1 (WakeupTree.chosenAt). */
+  private chosenBy(m: number): number {
+    return m < this.choiceCount.length && this.choiceCount[m]! > 0 ? this.choiceValue[m]! : -1;
   }
 
   private pushEvent(v: Sequence, m: number): void {
     const log = this.log!;
     v.push(log.thread[m]!);
-    if (m < this.choiceCount.length && this.choiceCount[m]! > 0) v.chosen[v.length - 1] = this.choiceValue[m]!;
+    v.chosen[v.length - 1] = this.chosenBy(m);
     for (let a = log.accStart[m]!; a < log.accEnd[m]!; a++) v.access(log.accObj[a]!, log.accGroup[a]!);
   }
 
