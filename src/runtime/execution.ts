@@ -5,6 +5,7 @@ import { lockLeak } from './lock-leak';
 import { InternalError, KernelFault, ScenarioError, UsageError } from './errors';
 import { malformedOp } from './op-check';
 import { copyOfData, enabledOnCopy } from './state-copies';
+import { checkConditionAfterRun, conditionBefore } from './condition-audit';
 import { FootprintAudit } from './footprint-audit';
 import { compareEnds, compareSetups, ScheduleReplay, StepComparison, StepLog, worldShape } from './determinism-audit';
 import type { Op, SharedObject, Steps, ThreadContext } from './op';
@@ -410,7 +411,9 @@ export class ExecutionRunner {
         watch[WATCH.step] = step;
         watch[WATCH.phase] = PHASE.step;
       }
+      const before = this.auditing !== null && t.choosing === 0 ? conditionBefore(op, t.ctx) : null;
       const ran = this.runStep(t, op, step, scheduler);
+      if (before !== null && ran === RAN) checkConditionAfterRun(op, t.ctx, step, before);
       if (ran === PICK_ABANDONED) return this.finish(step - 1, null, true);
       // why before the thread resumes: a scheduler that decides there on a waiting op's condition
       // (dfs, on Op.enabledAt or enabledOn) must see the locals it closes over as they were when

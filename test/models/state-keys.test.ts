@@ -351,6 +351,24 @@ describe('misuse of stateKey and enabledAt', () => {
     expect(() => checkVariant(s, 'main', { limits: EVERY_EXECUTION_AUDITED })).toThrow(/waits at wait for g after step \d+: its enabledAt\(1\) gives true and its enabled false/);
   });
 
+  it("an enabledAt that reads a local its op's own run changes is a model error, by default too", () => {
+    // why it matters: dfs decides the wait's reorderings after the run, on want = 7, and would
+    // drop the one where the wait runs while g.open is 1
+    const s = program<Gate>({
+      setup: gate,
+      threads: {
+        opener,
+        waiter: function* (w) {
+          let want = 1;
+          yield* perform<void>({ object: w.g, access: 'read', label: 'wait for g', enabled: () => w.g.open === want, enabledAt: (open) => open === want, run: () => void (want = 7) });
+        },
+      },
+    });
+    const message = /B \(waiter\) step \d+ wait for g: its enabledAt\(1\) gave true before the step ran and false after it; a restated condition may read only what it is given/;
+    expect(() => checkVariant(s, 'main')).toThrow(message);
+    expect(() => checkVariant(s, 'main', { limits: EVERY_EXECUTION_AUDITED })).toThrow(message);
+  });
+
   it('a stateKey that is not the least of its threadKey parts is a model error', () => {
     interface D {
       readonly d: { readonly name: string; open: boolean; stateKey(): number; threadKey(t: number): number };

@@ -87,6 +87,22 @@ describe('waits decided on copies (Op.enabledOn)', () => {
     expect(() => checkVariant(waitOnY(writesItsCopy), 'main', { limits: { auditExecutions: 1_000_000 } })).toThrow(/waits at await y after step \d+: its enabledOn threw on a copy of y's data/);
   });
 
+  it("an enabledOn that reads a local its op's own run changes is a model error", () => {
+    const s = program<Cells>({
+      setup: cells,
+      threads: {
+        writer: function* (w) {
+          yield* write(w.y, 1);
+        },
+        waiter: function* (w) {
+          let want = 1;
+          yield* perform<void>({ object: w.y, access: 'read', label: 'await y', enabled: () => w.y.value === want, enabledOn: (c) => (c as Cells['y']).value === want, run: () => void (want = 2) });
+        },
+      },
+    });
+    expect(() => checkVariant(s, 'main')).toThrow(/B \(waiter\) step \d+ await y: its enabledOn \(on the same copy of y's data\) gave true before the step ran and false after it/);
+  });
+
   it('enabledOn without enabled is a model error', () => {
     const alone = program<Cells>({
       setup: cells,
