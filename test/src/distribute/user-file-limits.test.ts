@@ -3,7 +3,8 @@
  * to a temporary project that imports weft by URL): their searches run in the search worker too,
  * so --max-time ends a thread that never yields (in the search, or only in the minimization after
  * it, or in a --replay of a token) with a one-line model error, cuts a big search as incomplete,
- * and Ctrl-C stops one with exit 130 (a search, a shard, a token's replay, the minimization a --merge
+ * and Ctrl-C stops one with exit 130 (a search, a shard, a token's replay against its variant or
+ * another, the minimization a --merge
  * runs). What fails a test is a process that does not end: a
  * generous kill timer, no durations.
  *
@@ -21,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = resolve(__dirname, '../../..');
 const TSX = join(repo, 'node_modules/tsx/dist/cli.mjs');
-const FIXTURES = ['never-yields', 'hangs-in-minimize', 'long-search', 'fix-never-yields'] as const;
+const FIXTURES = ['never-yields', 'hangs-in-minimize', 'long-search', 'fix-never-yields', 'slow-fix'] as const;
 /** The CommonJS copies: where each goes (under the project), its scenario id given a `-cjs` suffix. */
 const CJS_FIXTURES = { 'never-yields': 'cjs/never-yields.ts', 'slow-minimize': 'cjs/slow-minimize.ts', 'long-search': 'long-search.cts' } as const;
 /** Past this the process is taken to hang: the failure this file guards against. */
@@ -213,7 +214,7 @@ describe('a user scenario file outside the repository, searched in the search wo
   );
 
   it(
-    'SIGINT while a token replays, or while --merge minimizes the merged violation: exit 130, what was decided, nothing recorded',
+    'SIGINT while a token replays (against its own variant or another), or while --merge minimizes the merged violation: exit 130, what was decided, nothing recorded',
     async () => {
       const setup = /slow-minimize: setup in process (\d+)/;
       const r = await weft(['cjs/slow-minimize.ts', '--replay', 'w1:slow-minimize-cjs/main:A3B3', '--param', 'slow=1000'], setup);
@@ -231,7 +232,13 @@ describe('a user scenario file outside the repository, searched in the search wo
       // the counts are the shards' (the worker searched nothing itself), not 0
       expect(m.out).toBe('stopped slow-minimize-cjs/main: violated:bug-on found after 1 execution, 6 steps; interrupted while its trace was being minimized\n');
       expect(m.err).toMatch(/weft: interrupted \(SIGINT\); the verdicts above are all that was decided/);
+      // a token replayed against another variant: two replays in the worker, the first interrupted
+      const f = await weft(['slow-fix.ts', '--replay', 'w1:slow-fix/buggy:A3B3', '--variant', 'fixed', '--param', 'slow=1000'], /slow-fix: setup in process (\d+)/);
+      expect(f.killed, `still running after ${KILL_MS / 1000} s:\n${f.out}${f.err}`).toBe(false);
+      expect(f.code, `${f.signal} ${f.err}`).toBe(130);
+      expect(f.out).toBe('');
+      expect(f.err).toMatch(/weft: interrupted \(SIGINT\) while the schedule of slow-fix\/buggy replayed against fixed; nothing was recorded\n$/);
     },
-    3 * KILL_MS + 10_000,
+    4 * KILL_MS + 10_000,
   );
 });
