@@ -4,8 +4,7 @@
  * so --max-time ends a thread that never yields (in the search, or only in the minimization after
  * it, or in a --replay of a token) with a one-line model error, cuts a big search as incomplete,
  * and Ctrl-C stops one with exit 130 (a search, a shard, a token's replay against its variant or
- * another, the minimization a --merge
- * runs). What fails a test is a process that does not end: a
+ * another, the minimization a --merge runs). What fails a test is a process that does not end: a
  * generous kill timer, no durations.
  *
  * Beside the ESM project, files node takes for CommonJS (a subdirectory whose package.json has no
