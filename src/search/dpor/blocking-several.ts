@@ -17,8 +17,11 @@ export interface CopiesGate {
   readonly keysBefore: Float64Array | null;
   /** The key of a copy, made now (where j stands), of the object of j's access k (k ≥ 1), or NaN. */
   liveKey(k: number): number;
-  /** j's condition on the copies with these keys: its own object's first, then the others in order. */
-  enabledOnKeys(keys: readonly number[]): boolean;
+  /**
+   * j's condition on the copies with these keys (its own object's first, then the others in
+   * order): YES or NO, UNKNOWN when it cannot be asked on them.
+   */
+  runnableOnKeys(keys: readonly number[]): number;
 }
 
 /**
@@ -97,5 +100,5 @@ function copiesDecide(log: EventLog, f: number, j: number, gate: number, copies:
     if (key !== key) return UNKNOWN;
     keys.push(key);
   }
-  return copies.enabledOnKeys(keys) ? YES : NO;
+  return copies.runnableOnKeys(keys);
 }

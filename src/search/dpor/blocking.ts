@@ -76,7 +76,8 @@ export function reversalPoints(log: EventLog, e: number, j: number, runnableAtJ:
 
 /** j's `enabled` as a function of its object's state key (Op.enabledAt, for j's thread). */
 export interface KeyedGate {
-  enabledAt(key: number): boolean;
+  /** YES or NO; UNKNOWN when the condition cannot be asked on that state (a copy it cannot be given). */
+  runnableAt(key: number): number;
   /**
    * For an object with SharedObject.threadKey: thread t's part of it now, where j stands (read
    * only for threads that did not change it before j); null for an object without.
@@ -159,7 +160,7 @@ function partsDecide(log: EventLog, f: number, j: number, runnableAtJ: number, k
     if (part !== part) return UNKNOWN;
     if (part < key) key = part;
   }
-  return keyed.enabledAt(key) ? YES : NO;
+  return keyed.runnableAt(key);
 }
 
 /**
@@ -176,7 +177,7 @@ function stateDecides(log: EventLog, f: number, j: number, runnableAtJ: number, 
   if (a === NONE_REMOVED) return runnableAtJ;
   const key = keyBeforeChange(log, a, keyed.keysBefore ?? log.keyBefore);
   if (key !== key) return UNKNOWN;
-  return keyed.enabledAt(key) ? YES : NO;
+  return keyed.runnableAt(key);
 }
 
 /** earliestRemovedChange: no change of the object between f and j is removed. */

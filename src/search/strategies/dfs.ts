@@ -8,6 +8,7 @@ import type { EventLog } from '../dpor/event-log';
 import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
 import { NotdepView } from '../dpor/notdep';
 import { enabledOnCopy, NO_OTHERS, StateCopies } from '../../runtime/state-copies';
+import { enabledOnLiveCopies } from '../../runtime/enabled-on-copies';
 import { atLeast, EMPTY_BYTES, EMPTY_INTS } from '../dpor/typed-array';
 import type { ExecutionCount, SearchSetup, Strategy, StrategyDescriptor } from '../strategy';
 import { NONE, type Sequence } from '../dpor/wakeup-tree';
@@ -208,8 +209,10 @@ export class DfsStrategy implements Strategy {
   private pending: readonly (Op | null)[] = [];
   private contexts: readonly ThreadContext[] = [];
   // invariant: for event i of the current execution (or the pending op recorded at the end),
-  // keyedOps[i] is its op when that op declares enabledAt, else null, and then waiterHeld[i] is
-  // what its thread held while the op was pending (refilled in place, so no allocation per step)
+  // keyedOps[i] is its op when that op can block and declares enabledAt, or its object has no
+  // stateKey (enabledOn, or its own enabled asked on copies), else null; then waiterHeld[i] is what
+  // its thread held while the op was pending (refilled in place, so no allocation per step), noted
+  // for an op that restates nothing only while copying (no copy before: nothing to ask it on)
   private readonly keyedOps: (Op | null)[] = [];
   private readonly waiterHeld: HeldResource[][] = [];
   private readonly gate = new OpGate();
@@ -222,7 +225,10 @@ export class DfsStrategy implements Strategy {
    * before it, whose copies must already be there.
    */
   private copying = false;
-  /** Whether copying began after the first step of the current execution (lookForCopies). */
+  /**
+   * Whether copying began after the first step of the current execution (lookForCopies, or a
+   * reversal of a wait that restates nothing, left undecided without copies: reverse).
+   */
   private copiesBeganLate = false;
   /** Whether a reversal of this execution was left undecided on copies (reverse). */
   private undecidedOnCopies = false;
@@ -309,11 +315,12 @@ export class DfsStrategy implements Strategy {
     if (this.copying) this.noteCopy(i, op);
     // why only for a step that can block: keyedOps is read only for those (reverse)
     if (op.enabled === undefined) return;
-    if (op.enabledAt === undefined && (op.enabledOn === undefined || o.stateKey !== undefined)) {
+    if (op.enabledAt === undefined && o.stateKey !== undefined) {
       this.keyedOps[i] = null;
       return;
     }
     this.keyedOps[i] = op;
+    if (op.enabledAt === undefined && op.enabledOn === undefined && !this.copying) return;
     while (this.waiterHeld.length <= i) this.waiterHeld.push([]);
     const held = this.waiterHeld[i]!;
     truncate(held, 0);
@@ -450,6 +457,9 @@ export class DfsStrategy implements Strategy {
     const fresh = abandoned || this.deadlockSeen;
     const n = outcome.steps;
     const halted = !fresh && n > this.prefix.length && this.haltedBy(outcome, this.lastThread);
+    // why a dry pass while not copying: a pending wait that restates nothing may need copies (reverse),
+    // and then this execution is run again before it inserts anything
+    if (!this.copying) this.racePending(n, fresh, false, false);
     if (this.copiesBeganLate) {
       this.racePending(n, fresh, false, false);
       if (this.runAgainForCopies(n)) return 'redundant';
@@ -738,9 +748,17 @@ export class DfsStrategy implements Strategy {
     // undecided points here that the whole search never tries (wasted executions on mpat)
     const gate = this.gates[j]!;
     const keyedOp = this.keyedOps[j] ?? null;
-    const keyed = keyedOp === null ? null : this.gate.of(keyedOp, log.thread[j]!, this.waiterHeld[j]!, this.copies, this.copyKeys);
+    const keyed = keyedOp === null ? null : this.gate.of(keyedOp, this.contexts[log.thread[j]!]!, this.waiterHeld[j], this.copies, this.copyKeys);
     const found = gate === 1 ? reversalPoints(log, e, j, runnableAtJ, points, keyed) : reversalPointsOver(log, e, j, runnableAtJ, gate, points, keyed !== null && keyedOp!.enabledAt === undefined ? this.gate.onCopies() : null);
-    if (found !== YES && keyedOp !== null && keyedOp.enabledAt === undefined && points.length > 0) this.undecidedOnCopies = true;
+    if (found !== YES && keyedOp !== null && keyedOp.enabledAt === undefined && points.length > 0) {
+      // why copies only now for a wait that restates nothing (its own enabled is asked on them):
+      // copying every step costs a serialization each, and locks (decided or presumed) never need it
+      if (!this.copying && found === UNKNOWN) {
+        this.copying = true;
+        this.copiesBeganLate = true;
+      }
+      if (this.copying) this.undecidedOnCopies = true;
+    }
     const origin =
       found === YES ? ORIGIN_KNOWN
       : found === PRESUMED ? ORIGIN_PRESUMED
@@ -838,8 +856,9 @@ function checkedKey(key: unknown, o: Op['object'], what: string, when: string, i
 }
 
 /**
- * KeyedGate over an op's enabledAt for one waiter, or over its enabledOn and the copies of its
- * object's data; one reused instance, so no allocation per race.
+ * KeyedGate over an op's enabledAt for one waiter, over its enabledOn and the copies of its
+ * objects' data, or, for an op that restates nothing, over its own enabled asked on those copies
+ * (enabledOnLiveCopies); one reused instance, so no allocation per race.
  */
 class OpGate implements KeyedGate, CopiesGate {
   private op: Op | null = null;
@@ -847,25 +866,34 @@ class OpGate implements KeyedGate, CopiesGate {
   livePart: ((thread: number) => number) | null = null;
   keysBefore: Float64Array | null = null;
   private copies: StateCopies | null = null;
-  /** The copies of the other objects of the last enabledOnKeys, reused. */
+  /** The copies of the other objects of the last runnableOnKeys, reused. */
   private readonly others: SharedObject[] = [];
+  /** Whether the op restates nothing: its own enabled is asked, on the copies put in place. */
+  private own = false;
+  private ctx: ThreadContext | null = null;
+  /** Each thread's context as its own enabled is given it: the live one, with what it held while it waited. */
+  private readonly views: { held: readonly HeldResource[] }[] = [];
   private readonly partOfObject = (thread: number): number => this.op!.object.threadKey!(thread);
 
-  of(op: Op, thread: number, held: readonly HeldResource[], copies: StateCopies, copyKeys: Float64Array): KeyedGate {
+  of(op: Op, ctx: ThreadContext, held: readonly HeldResource[] | undefined, copies: StateCopies, copyKeys: Float64Array): KeyedGate {
     this.op = op;
-    this.waiter.id = thread;
-    this.waiter.held = held;
+    this.ctx = ctx;
+    this.waiter.id = ctx.id;
+    this.waiter.held = held ?? NO_HELD;
     const onCopies = op.enabledAt === undefined;
+    this.own = onCopies && op.enabledOn === undefined;
     this.copies = onCopies ? copies : null;
     this.keysBefore = onCopies ? copyKeys : null;
     this.livePart = !onCopies && op.object.threadKey !== undefined ? this.partOfObject : null;
     return this;
   }
 
-  enabledAt(key: number): boolean {
+  runnableAt(key: number): number {
     const op = this.op!;
-    if (this.copies === null) return op.enabledAt!(key, this.waiter as Waiter);
-    return enabledOnCopy(op, this.copies.copyOf(key), NO_OTHERS, `${op.label}, reordered`);
+    if (this.copies === null) return op.enabledAt!(key, this.waiter as Waiter) ? YES : NO;
+    const copy = this.copies.copyOf(key);
+    if (this.own) return this.askOwn([op.object], [copy]);
+    return enabledOnCopy(op, copy, NO_OTHERS, `${op.label}, reordered`) ? YES : NO;
   }
 
   /** This gate as a CopiesGate, for an op on copies whose condition reads several objects. */
@@ -879,15 +907,34 @@ class OpGate implements KeyedGate, CopiesGate {
     return this.copies!.keyOf(x.object);
   }
 
-  enabledOnKeys(keys: readonly number[]): boolean {
+  runnableOnKeys(keys: readonly number[]): number {
     const op = this.op!;
     const copies = this.copies!;
     const others = this.others;
     truncate(others, 0);
     for (let k = 1; k < keys.length; k++) others.push(copies.copyOf(keys[k]!));
-    return enabledOnCopy(op, copies.copyOf(keys[0]!), others, `${op.label}, reordered`);
+    if (this.own) {
+      const objects = [op.object];
+      for (const x of op.alsoTouches ?? []) if (x.readByEnabled === true) objects.push(x.object);
+      return this.askOwn(objects, [copies.copyOf(keys[0]!), ...others]);
+    }
+    return enabledOnCopy(op, copies.copyOf(keys[0]!), others, `${op.label}, reordered`) ? YES : NO;
+  }
+
+  private askOwn(objects: readonly SharedObject[], copies: readonly SharedObject[]): number {
+    const op = this.op!;
+    const ctx = this.ctx!;
+    let view = this.views[ctx.id];
+    // why a view over the live context: enabled may read the thread (what it holds), and what it
+    // holds now is not what it held while the step waited
+    if (view === undefined) this.views[ctx.id] = view = Object.create(ctx) as { held: readonly HeldResource[] };
+    view.held = this.waiter.held;
+    const r = enabledOnLiveCopies(op, view as unknown as ThreadContext, objects, copies, `${op.label}, reordered`);
+    return r === null ? UNKNOWN : r ? YES : NO;
   }
 }
+
+const NO_HELD: readonly HeldResource[] = Object.freeze([]);
 
 /** The gate bits of an op with `enabled`: its own object, and each `alsoTouches` entry it reads there. */
 function gateOf(op: Op): number {
