@@ -202,7 +202,7 @@ export class DfsStrategy implements Strategy {
   // choiceValue[i] is the value it got; choiceCount[i] = 0 for other events
   private choiceCount: Int32Array = new Int32Array(16);
   private choiceValue: Int32Array = new Int32Array(16);
-  /** Whether this search has met a choose(n) (freshChoice then runs one first). */
+  /** Whether this search has met a choose(n), announced or picked (freshChoice then runs one first). */
   private chose = false;
   private reversals = 0;
   /** The runtime's pending-op array of the last choice point, read when the execution ends. */
@@ -291,6 +291,10 @@ export class DfsStrategy implements Strategy {
     }
     // why before the step: pick, called between choose and observe, sets it for a choice step only
     this.choiceCount[i] = 0;
+    // why before the decision: freshChoice runs a thread about to choose first, from the first
+    // execution on; met only at the first pick, the first executions would order choices late and
+    // leave value siblings whose classes were reached already (a sleep-set block each)
+    if (!this.chose) this.lookForChoices(point.pending, i === 0 ? -1 : this.lastThread);
     const t = this.decide(point);
     if (!this.copying) this.lookForCopies(point.pending, i, this.lastThread);
     if (t !== ABANDON && i >= this.replayTo) this.noteWaiter(i, point.pending[t]!, point.contexts[t]!);
@@ -336,6 +340,13 @@ export class DfsStrategy implements Strategy {
     }
     const o = op.object;
     this.copyKeys[i] = o.stateKey === undefined ? this.copies.keyOf(o) : Number.NaN;
+  }
+
+  /** Sets `chose` at the first announced choose(n); `moved` as for lookForCopies. */
+  private lookForChoices(pending: readonly (Op | null)[], moved: number): void {
+    if (moved >= 0) {
+      if (pending[moved]?.choices !== undefined) this.chose = true;
+    } else for (let q = 0; q < pending.length; q++) if (pending[q]?.choices !== undefined) this.chose = true;
   }
 
   /**
@@ -609,7 +620,7 @@ export class DfsStrategy implements Strategy {
     const enabled = point.enabled;
     const pending = point.pending;
     const previous = point.previous;
-    // why a choice first, once the search has met one: it commutes with every step, so a branch
+    // why a choice first, once the search has met one (announced or picked): it commutes with every step, so a branch
     // that leaves it for later only puts off the same classes, and ends blocked by its sleep set
     if (this.chose) {
       for (let k = 0; k < enabled.length; k++) {
