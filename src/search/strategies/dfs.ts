@@ -620,8 +620,9 @@ export class DfsStrategy implements Strategy {
     const enabled = point.enabled;
     const pending = point.pending;
     const previous = point.previous;
-    // why a choice first, once the search has met one (announced or picked): it commutes with every step, so a branch
-    // that leaves it for later only puts off the same classes, and ends blocked by its sleep set
+    // why a choice first, once the search has met one (announced or picked): it commutes with
+    // every step, so a branch that leaves it for later only puts off the same classes, and ends
+    // blocked by its sleep set
     if (this.chose) {
       for (let k = 0; k < enabled.length; k++) {
         const q = enabled[k]!;
