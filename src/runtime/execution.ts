@@ -3,7 +3,7 @@ import { checkVariantShape } from './variant-shape';
 import { describeDeadlock, type BlockedThread } from './deadlock';
 import { lockLeak } from './lock-leak';
 import { InternalError, KernelFault, ScenarioError, UsageError } from './errors';
-import { malformedOp } from './op-check';
+import { malformedOp, plainOp } from './op-check';
 import { copyOfData, enabledOnCopy } from './state-copies';
 import { checkConditionAfterRun, conditionBefore } from './condition-audit';
 import { FootprintAudit } from './footprint-audit';
@@ -54,7 +54,18 @@ export interface ChoicePoint {
   readonly previous: number;
   /** 0-based index of the step about to be chosen. */
   readonly step: number;
+  /**
+   * The kinds of op (ANNOUNCED_CHOICE, ANNOUNCED_ENABLED_ON) some thread has announced since the
+   * runner began, as bits: a strategy that acts on the first of a kind reads one number per step
+   * instead of a field of every op (a megamorphic load each).
+   */
+  readonly announced: number;
 }
+
+/** ChoicePoint.announced: some thread has announced a choose(n) (Op.choices). */
+export const ANNOUNCED_CHOICE = 1;
+/** ChoicePoint.announced: some thread has announced an op with Op.enabledOn. */
+export const ANNOUNCED_ENABLED_ON = 2;
 
 /** Hears every step when a trace is being recorded; exploration passes none. */
 export interface StepRecorder {
@@ -209,12 +220,13 @@ export class ExecutionRunner {
   // invariant: during run, runnableAt[i] === pointStamp exactly when thread i is in `enabled`
   private runnableAt = new Int32Array(0);
   private pointStamp = 0;
-  private readonly point: { enabled: readonly number[]; pending: readonly (Op | null)[]; contexts: readonly ThreadContext[]; previous: number; step: number } = {
+  private readonly point: { enabled: readonly number[]; pending: readonly (Op | null)[]; contexts: readonly ThreadContext[]; previous: number; step: number; announced: number } = {
     enabled: this.enabled,
     pending: this.pending,
     contexts: [],
     previous: -1,
     step: 0,
+    announced: 0,
   };
   private violations: Violation[] = [];
   // invariant: during run, picks[t] lists thread t's chosen values so far, in order
@@ -586,8 +598,13 @@ export class ExecutionRunner {
     const op = r.value;
     const checked = t.checked;
     if (op !== checked[0] && op !== checked[1] && op !== checked[2] && op !== checked[3]) {
-      const wrong = malformedOp(op, step);
-      if (wrong !== null) throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) ${wrong}`);
+      // why the kinds only off the fast path: a plain op has no choices and no enabledOn
+      if (!plainOp(op)) {
+        const wrong = malformedOp(op, step);
+        if (wrong !== null) throw new ScenarioError(`${t.ctx.letter} (${t.ctx.name}) ${wrong}`);
+        if ((op as Op).choices !== undefined) this.point.announced |= ANNOUNCED_CHOICE;
+        if ((op as Op).enabledOn !== undefined) this.point.announced |= ANNOUNCED_ENABLED_ON;
+      }
       checked[t.checkedNext] = op;
       t.checkedNext = (t.checkedNext + 1) & (CHECKED_OPS - 1);
     }

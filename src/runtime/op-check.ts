@@ -12,7 +12,7 @@ const ACCESSES: ReadonlySet<string> = new Set<Access>(['read', 'write', 'acquire
  * every announcement of an op a thread has not announced lately, which on the benchmark programs
  * is every step (each execution builds its world, and its ops, anew).
  */
-function plainOp(value: unknown): boolean {
+export function plainOp(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const op = value as Partial<Record<keyof Op, unknown>>;
   const object = op.object as { name?: unknown } | null | undefined;

@@ -34,12 +34,13 @@ export function choiceInPrefix(step: number, length: number): UsageError {
 export class ForcedPrefix implements Strategy {
   readonly id: string;
   // why one object: the runtime reuses its point, so this one is reused too, shifted in place
-  private readonly shifted: { enabled: readonly number[]; pending: readonly (Op | null)[]; contexts: readonly ThreadContext[]; previous: number; step: number } = {
+  private readonly shifted: { enabled: readonly number[]; pending: readonly (Op | null)[]; contexts: readonly ThreadContext[]; previous: number; step: number; announced: number } = {
     enabled: [],
     pending: [],
     contexts: [],
     previous: -1,
     step: 0,
+    announced: 0,
   };
 
   constructor(
@@ -91,6 +92,7 @@ export class ForcedPrefix implements Strategy {
     s.contexts = point.contexts;
     s.previous = point.previous;
     s.step = point.step - this.prefix.length;
+    s.announced = point.announced;
     return s as ChoicePoint;
   }
 }

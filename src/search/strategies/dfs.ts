@@ -1,5 +1,5 @@
 import { ScenarioError } from '../../runtime/errors';
-import { ABANDON, type ChoicePoint, type ExecutionOutcome, type LimitHit } from '../../runtime/execution';
+import { ABANDON, ANNOUNCED_CHOICE, ANNOUNCED_ENABLED_ON, type ChoicePoint, type ExecutionOutcome, type LimitHit } from '../../runtime/execution';
 import type { HeldResource, Op, SharedObject, ThreadContext, Waiter } from '../../runtime/op';
 import { commuteGroup, EXCLUSIVE, type Observed } from '../dpor/dependency';
 import { type KeyedGate, NO, PRESUMED, reversalPoints, truncate, UNKNOWN, YES } from '../dpor/blocking';
@@ -226,8 +226,7 @@ export class DfsStrategy implements Strategy {
    */
   private copying = false;
   /**
-   * Whether copying began after the first step of the current execution (lookForCopies, or a
-   * reversal of a wait that restates nothing, left undecided without copies: reverse).
+   * Whether copying began after the first step of the current execution (beginCopying).
    */
   private copiesBeganLate = false;
   /** Whether a reversal of this execution was left undecided on copies (reverse). */
@@ -294,9 +293,9 @@ export class DfsStrategy implements Strategy {
     // why before the decision: freshChoice runs a thread about to choose first, from the first
     // execution on; met only at the first pick, the first executions would order choices late and
     // leave value siblings whose classes were reached already (a sleep-set block each)
-    if (!this.chose) this.lookForChoices(point.pending, i === 0 ? -1 : this.lastThread);
+    if (!this.chose && (point.announced & ANNOUNCED_CHOICE) !== 0) this.chose = true;
     const t = this.decide(point);
-    if (!this.copying) this.lookForCopies(point.pending, i, this.lastThread);
+    if (!this.copying && (point.announced & ANNOUNCED_ENABLED_ON) !== 0) this.beginCopying(i);
     if (t !== ABANDON && i >= this.replayTo) this.noteWaiter(i, point.pending[t]!, point.contexts[t]!);
     // why a replayed step too: it was first noted before copying began, and runs from the same state
     else if (t !== ABANDON && this.copying && !(this.copyKeys[i]! >= 0)) this.noteCopy(i, point.pending[t]!);
@@ -342,23 +341,19 @@ export class DfsStrategy implements Strategy {
     this.copyKeys[i] = o.stateKey === undefined ? this.copies.keyOf(o) : Number.NaN;
   }
 
-  /** Sets `chose` at the first announced choose(n); `moved` as for lookForCopies. */
-  private lookForChoices(pending: readonly (Op | null)[], moved: number): void {
-    if (moved >= 0) {
-      if (pending[moved]?.choices !== undefined) this.chose = true;
-    } else for (let q = 0; q < pending.length; q++) if (pending[q]?.choices !== undefined) this.chose = true;
+  /**
+   * Turns copying on at step i: at the first announced op with enabledOn (ChoicePoint.announced,
+   * or pendingWantCopies when the execution ends), or at a reversal that needs copies (reverse).
+   */
+  private beginCopying(i: number): void {
+    this.copying = true;
+    if (i > 0) this.copiesBeganLate = true;
   }
 
-  /**
-   * Turns copying on at the first announced op with enabledOn (a pending one counts), at step i.
-   * `moved`: the thread that ran the step before, or -1 to look at every pending op; why only that
-   * one: the others' ops are those the previous choice point looked at.
-   */
-  private lookForCopies(pending: readonly (Op | null)[], i: number, moved: number): void {
-    if (moved >= 0) {
-      if (pending[moved]?.enabledOn !== undefined) this.copying = true;
-    } else for (let q = 0; q < pending.length; q++) if (pending[q]?.enabledOn !== undefined) this.copying = true;
-    if (this.copying && i > 0) this.copiesBeganLate = true;
+  /** Whether an op pending when the execution ended has enabledOn (announced after the last choice point). */
+  private static pendingWantCopies(pending: readonly (Op | null)[]): boolean {
+    for (let q = 0; q < pending.length; q++) if (pending[q]?.enabledOn !== undefined) return true;
+    return false;
   }
 
   private decide(point: ChoicePoint): number {
@@ -460,7 +455,7 @@ export class DfsStrategy implements Strategy {
 
   endExecution(outcome: ExecutionOutcome): ExecutionCount {
     if (this.log === null) return 'counted';
-    if (!this.copying) this.lookForCopies(this.pending, outcome.steps, -1);
+    if (!this.copying && DfsStrategy.pendingWantCopies(this.pending)) this.beginCopying(outcome.steps);
     const abandoned = outcome.status === 'abandoned';
     // why: threads still pending when the execution stopped race like next events, in an
     // abandoned execution too (a thread blocked there would otherwise never race). After a fault
@@ -765,10 +760,7 @@ export class DfsStrategy implements Strategy {
     if (found !== YES && keyedOp !== null && keyedOp.enabledAt === undefined && points.length > 0) {
       // why copies only now for a wait that restates nothing (its own enabled is asked on them):
       // copying every step costs a serialization each, and locks (decided or presumed) never need it
-      if (!this.copying && found === UNKNOWN) {
-        this.copying = true;
-        this.copiesBeganLate = true;
-      }
+      if (!this.copying && found === UNKNOWN) this.beginCopying(j + 1);
       if (this.copying) this.undecidedOnCopies = true;
     }
     const origin =
