@@ -12,8 +12,9 @@
  * the benchmark families were added). The searches are the benchmark families' own, with no audit
  * (BENCH_LIMITS), so what is compared is the hot loop outside audit executions.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { buildSync } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,11 +27,13 @@ interface Tree {
   readonly Dfs: new () => unknown;
 }
 
-const USAGE = `npm run bench:against -- REF [--rounds N] [--instance ID:P=V,…]
+const USAGE = `npm run bench:against -- REF [--rounds N] [--instance ID:P=V,…] [--instructions]
 
   REF                 a commit, tag or branch of this repository to compare with
   --rounds N          alternating rounds per instance (default 12)
-  --instance ID:P=V   benchmark family instances (default mpat:k=6,lastzero:n=10)`;
+  --instance ID:P=V   benchmark family instances (default mpat:k=6,lastzero:n=10)
+  --instructions      count instructions under valgrind instead of timing (default instance
+                      mpat:k=5): the same on every run, where CPU time varies by 10% or more`;
 
 async function loadTree(name: string, root: string): Promise<Tree> {
   const search = (await import(join(root, 'bench/search.ts'))) as { runSearch: Tree['runSearch'] };
@@ -75,10 +78,82 @@ function commitOf(repo: string, ref: string): string {
   }
 }
 
+/**
+ * Instructions of one search of each instance on each tree: valgrind's count for a process that
+ * runs it three times less that for one that runs it once, halved, so startup, loading and the
+ * first compilations cancel. Each tree runs as one esbuild bundle, the same modules the CLI loads,
+ * with no loader threads beside it. Why V8 single-threaded: with background compilation, valgrind's
+ * serialized threads land optimized code at varying points, and the count moves with them.
+ */
+function instructionTable(roots: readonly string[], ref: string, sha: string, instances: readonly { id: string; params: Record<string, number> }[]): void {
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('--instructions needs valgrind on the PATH (apt-get install valgrind)');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'weft-instructions-'));
+  try {
+    const bundles = roots.map((root, k) => bundle(root, join(dir, `tree-${k}`)));
+    const rows: string[][] = [];
+    for (const { id, params } of instances) {
+      const label = `${id} ${paramsText(params)}`;
+      process.stderr.write(`against: ${label}, instructions under valgrind (four runs)\n`);
+      const per = bundles.map((b) => (instructions(b, id, params, 3) - instructions(b, id, params, 1)) / 2);
+      rows.push([label, `${(per[0]! / 1e6).toFixed(1)}M`, `${(per[1]! / 1e6).toFixed(1)}M`, (per[1]! / per[0]!).toFixed(3)]);
+    }
+    console.log(`dfs instructions per search (valgrind): this tree against ${ref} (${sha.slice(0, 10)}); ratio: ${ref}'s over this tree's, so below 1 is more here\n`);
+    console.log(
+      renderTable(
+        [
+          { title: 'instance', align: 'left' },
+          { title: 'this tree', align: 'right' },
+          { title: ref, align: 'right' },
+          { title: 'ratio', align: 'right' },
+        ],
+        rows,
+      ),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The tree at root as one script that runs an instance's dfs search ROUNDS times: `node FILE ID PARAMS ROUNDS`. */
+function bundle(root: string, out: string): string {
+  const entry = `${out}.entry.ts`;
+  const at = (path: string): string => JSON.stringify(join(root, path));
+  writeFileSync(
+    entry,
+    [
+      `import { runSearch } from ${at('bench/search.ts')};`,
+      `import { programs } from ${at('bench/programs.ts')};`,
+      `import { DfsStrategy } from ${at('src/search/strategies/dfs.ts')};`,
+      'const [id, params, rounds] = process.argv.slice(2);',
+      'const want = JSON.parse(params);',
+      'const p = programs.find((x) => x.id === id && Object.keys(want).every((k) => x.params[k] === want[k]));',
+      'if (p === undefined) throw new Error(`no benchmark instance ${id} ${params}`);',
+      'for (let r = 0; r < Number(rounds); r++) runSearch({ scenario: p.build(p.params), params: {}, strategy: new DfsStrategy(), timeMsMax: Number.MAX_SAFE_INTEGER });',
+      '',
+    ].join('\n'),
+  );
+  const file = `${out}.mjs`;
+  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile: file, logLevel: 'error' });
+  return file;
+}
+
+/** valgrind's instruction count for a process that runs the instance `rounds` times from `file` (bundle). */
+function instructions(file: string, id: string, params: Record<string, number>, rounds: number): number {
+  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', file, id, JSON.stringify(params), String(rounds)];
+  const r = spawnSync('valgrind', args, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const collected = /Collected\s*:\s*(\d+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || collected === null) throw new Error(`valgrind on ${id} ${paramsText(params)}: ${(r.stderr ?? String(r.error)).trim().split('\n').slice(-3).join(' ')}`);
+  return Number(collected[1]);
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
-    options: { rounds: { type: 'string', default: '12' }, instance: { type: 'string', default: 'mpat:k=6,lastzero:n=10' }, help: { type: 'boolean', short: 'h' } },
+    options: { rounds: { type: 'string', default: '12' }, instance: { type: 'string' }, instructions: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
     strict: true,
   });
@@ -88,7 +163,7 @@ async function main(): Promise<number> {
   }
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${values.rounds}: a positive integer`);
-  const instances = values.instance!.split(',').map(parseInstance);
+  const instances = (values.instance ?? (values.instructions ? 'mpat:k=5' : 'mpat:k=6,lastzero:n=10')).split(',').map(parseInstance);
   const here = resolve(import.meta.dirname, '..');
   const ref = positionals[0]!;
   const sha = commitOf(here, ref);
@@ -96,6 +171,10 @@ async function main(): Promise<number> {
   try {
     execFileSync('git', ['-C', here, 'worktree', 'add', '--detach', dir, sha], { stdio: 'ignore' });
     if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(here, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    if (values.instructions) {
+      instructionTable([here, dir], ref, sha, instances);
+      return 0;
+    }
     const trees = [await loadTree('this tree', here), await loadTree(`${ref} (${sha.slice(0, 10)})`, dir)];
     const rows: string[][] = [];
     for (const { id, params } of instances) {
