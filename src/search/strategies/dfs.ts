@@ -225,9 +225,7 @@ export class DfsStrategy implements Strategy {
    * before it, whose copies must already be there.
    */
   private copying = false;
-  /**
-   * Whether copying began after the first step of the current execution (beginCopying).
-   */
+  /** Whether copying began after the first step of the current execution (beginCopying). */
   private copiesBeganLate = false;
   /** Whether a reversal of this execution was left undecided on copies (reverse). */
   private undecidedOnCopies = false;
