@@ -1,5 +1,6 @@
 import { ScenarioError } from './errors';
-import type { Op, SharedObject, ThreadContext } from './op';
+import type { HeldResource, Op, SharedObject, ThreadContext } from './op';
+import { conditionObjects } from './state-copies';
 
 /**
  * An op's own `enabled` asked on copies of its objects' data (StateCopies), for a wait that
@@ -13,10 +14,13 @@ import type { Op, SharedObject, ThreadContext } from './op';
  * stays to be tried.
  *
  * Sound for the same reason enabledOn is: an `enabled` may read only the data of its op's object
- * and of the `alsoTouches` entries it marks `readByEnabled` (the footprint audit checks it), and
- * `ctx` gives the thread as it was while the step waited.
+ * and of the `alsoTouches` entries it marks `readByEnabled` (the footprint audit checks it), and the
+ * thread, which it is given as it was while the step waited: its live context, holding `held`.
+ *
+ * `copies`: one for each of conditionObjects(op), in that order.
  */
-export function enabledOnLiveCopies(op: Op, ctx: ThreadContext, objects: readonly SharedObject[], copies: readonly SharedObject[], where: string): boolean | null {
+export function enabledOnLiveCopies(op: Op, ctx: ThreadContext, held: readonly HeldResource[], copies: readonly SharedObject[], where: string): boolean | null {
+  const objects = conditionObjects(op);
   const keys: string[][] = [];
   for (let k = 0; k < objects.length; k++) {
     const fields = swappable(objects[k]!, copies[k]!);
@@ -30,15 +34,20 @@ export function enabledOnLiveCopies(op: Op, ctx: ThreadContext, objects: readonl
       saved.push(kept);
       if (kept.length < keys[k]!.length) return null;
     }
-    return op.enabled!(ctx);
-  } catch (e) {
-    throw new ScenarioError(`${where}: its enabled threw on a copy of ${op.object.name}'s data (${e instanceof Error ? e.message : String(e)}); it may read only its objects' data`);
+    // why a view over the live context: enabled may read the thread (what it holds), and what it
+    // holds now is not what it held while the step waited
+    const waiting = Object.create(ctx, { held: { value: held } }) as ThreadContext;
+    try {
+      return op.enabled!(waiting);
+    } catch (e) {
+      throw new ScenarioError(`${where}: its enabled threw on a copy of ${op.object.name}'s data (${e instanceof Error ? e.message : String(e)}); it may read only its objects' data`);
+    }
   } finally {
     for (let k = 0; k < saved.length; k++) putBack(objects[k]!, keys[k]!, saved[k]!);
   }
 }
 
-/** The live object's own fields when they are the copy's, in order, each a writable data property; else null. */
+/** The live object's own fields when they are the copy's, in order, each writable (a data property, or an accessor with a setter); else null. */
 function swappable(live: SharedObject, copy: SharedObject): string[] | null {
   const fields = Object.keys(live);
   const copied = Object.keys(copy);

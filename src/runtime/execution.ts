@@ -4,7 +4,7 @@ import { describeDeadlock, type BlockedThread } from './deadlock';
 import { lockLeak } from './lock-leak';
 import { InternalError, KernelFault, ScenarioError, UsageError } from './errors';
 import { malformedOp, plainOp } from './op-check';
-import { copyOfData, enabledOnCopy } from './state-copies';
+import { conditionObjects, copiesOfCondition, enabledOnCopy } from './state-copies';
 import { checkConditionAfterRun, conditionBefore } from './condition-audit';
 import { FootprintAudit } from './footprint-audit';
 import { compareEnds, compareSetups, ScheduleReplay, StepComparison, StepLog, worldShape } from './determinism-audit';
@@ -682,19 +682,11 @@ export class ExecutionRunner {
 
   /** auditEnabledAt for an op that restates its enabled on copies of its objects' data (Op.enabledOn). */
   private auditEnabledOn(t: { readonly ctx: ThreadContext }, op: Op, is: boolean, step: number): void {
-    const copy = copyOfData(op.object);
-    const named = [op.object.name];
-    const others: SharedObject[] = [];
-    for (const x of op.alsoTouches ?? []) {
-      if (x.readByEnabled !== true) continue;
-      const c = copyOfData(x.object);
-      // why nothing for an object that is not plain data: the reduction keeps no copy of it either
-      if (c === null) return;
-      others.push(c);
-      named.push(x.object.name);
-    }
-    if (copy === null) return;
-    const said = enabledOnCopy(op, copy, others, `${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}`);
+    // why nothing for an object that is not plain data: the reduction keeps no copy of it either
+    const copies = copiesOfCondition(op);
+    if (copies === null) return;
+    const named = conditionObjects(op).map((o) => o.name);
+    const said = enabledOnCopy(op, copies[0]!, copies.slice(1), `${t.ctx.letter} (${t.ctx.name}) waits at ${op.label} after step ${step}`);
     if (said !== is) {
       const data = named.length === 1 ? `${named[0]}'s data` : `the data of ${named.join(', ')}`;
       throw new ScenarioError(

@@ -40,8 +40,27 @@ export function copyOfData(object: SharedObject): SharedObject | null {
   return dataText(object) === null ? null : (frozen(structuredClone(object)) as SharedObject);
 }
 
-/** No copies of other objects: an op whose condition reads its own object alone. */
-export const NO_OTHERS: readonly SharedObject[] = Object.freeze([]);
+/**
+ * The objects an op's condition reads, as the reduction orders them: its own object, then each
+ * `alsoTouches` entry it marks `readByEnabled`, in declared order (Op.enabledOn's copy, then others).
+ */
+export function conditionObjects(op: Op): SharedObject[] {
+  const objects = [op.object];
+  for (const x of op.alsoTouches ?? []) if (x.readByEnabled === true) objects.push(x.object);
+  return objects;
+}
+
+/** A frozen copy of each of conditionObjects(op) now, or null when one is not plain data (the reduction keeps none either). */
+export function copiesOfCondition(op: Op): SharedObject[] | null {
+  const copies: SharedObject[] = [];
+  for (const o of conditionObjects(op)) {
+    const c = copyOfData(o);
+    if (c === null) return null;
+    copies.push(c);
+  }
+  return copies;
+}
+
 
 /**
  * `op.enabledOn` on `copy` (and `others`, copies of its readByEnabled objects), or a model error

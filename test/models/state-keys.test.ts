@@ -364,7 +364,7 @@ describe('misuse of stateKey and enabledAt', () => {
         },
       },
     });
-    const message = /B \(waiter\) step \d+ wait for g: its enabledAt\(1\) gave true before the step ran and false after it; a restated condition may read only what it is given/;
+    const message = /B \(waiter\) step \d+ wait for g: its enabledAt\(1\) gave true before the step ran and false after it; a wait's condition may read only its objects' data and what it is given/;
     expect(() => checkVariant(s, 'main')).toThrow(message);
     expect(() => checkVariant(s, 'main', { limits: EVERY_EXECUTION_AUDITED })).toThrow(message);
   });

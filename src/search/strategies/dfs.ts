@@ -7,7 +7,7 @@ import { type CopiesGate, reversalPointsOver } from '../dpor/blocking-several';
 import type { EventLog } from '../dpor/event-log';
 import { giveBack, takeLog, takeSequence, takeTree } from '../dpor/dfs-tables';
 import { NotdepView } from '../dpor/notdep';
-import { enabledOnCopy, NO_OTHERS, StateCopies } from '../../runtime/state-copies';
+import { enabledOnCopy, StateCopies } from '../../runtime/state-copies';
 import { enabledOnLiveCopies } from '../../runtime/enabled-on-copies';
 import { atLeast, EMPTY_BYTES, EMPTY_INTS } from '../dpor/typed-array';
 import type { ExecutionCount, SearchSetup, Strategy, StrategyDescriptor } from '../strategy';
@@ -868,13 +868,12 @@ class OpGate implements KeyedGate, CopiesGate {
   livePart: ((thread: number) => number) | null = null;
   keysBefore: Float64Array | null = null;
   private copies: StateCopies | null = null;
-  /** The copies of the other objects of the last runnableOnKeys, reused. */
-  private readonly others: SharedObject[] = [];
   /** Whether the op restates nothing: its own enabled is asked, on the copies put in place. */
   private own = false;
   private ctx: ThreadContext | null = null;
-  /** Each thread's context as its own enabled is given it: the live one, with what it held while it waited. */
-  private readonly views: { held: readonly HeldResource[] }[] = [];
+  /** The copies the condition is asked on (conditionObjects' order), and all but the first; reused. */
+  private readonly picked: SharedObject[] = [];
+  private readonly others: SharedObject[] = [];
   private readonly partOfObject = (thread: number): number => this.op!.object.threadKey!(thread);
 
   of(op: Op, ctx: ThreadContext, held: readonly HeldResource[] | undefined, copies: StateCopies, copyKeys: Float64Array): KeyedGate {
@@ -891,11 +890,10 @@ class OpGate implements KeyedGate, CopiesGate {
   }
 
   runnableAt(key: number): number {
-    const op = this.op!;
-    if (this.copies === null) return op.enabledAt!(key, this.waiter as Waiter) ? YES : NO;
-    const copy = this.copies.copyOf(key);
-    if (this.own) return this.askOwn([op.object], [copy]);
-    return enabledOnCopy(op, copy, NO_OTHERS, `${op.label}, reordered`) ? YES : NO;
+    if (this.copies === null) return this.op!.enabledAt!(key, this.waiter as Waiter) ? YES : NO;
+    truncate(this.picked, 0);
+    this.picked.push(this.copies.copyOf(key));
+    return this.askPicked();
   }
 
   /** This gate as a CopiesGate, for an op on copies whose condition reads several objects. */
@@ -910,29 +908,22 @@ class OpGate implements KeyedGate, CopiesGate {
   }
 
   runnableOnKeys(keys: readonly number[]): number {
-    const op = this.op!;
-    const copies = this.copies!;
-    const others = this.others;
-    truncate(others, 0);
-    for (let k = 1; k < keys.length; k++) others.push(copies.copyOf(keys[k]!));
-    if (this.own) {
-      const objects = [op.object];
-      for (const x of op.alsoTouches ?? []) if (x.readByEnabled === true) objects.push(x.object);
-      return this.askOwn(objects, [copies.copyOf(keys[0]!), ...others]);
-    }
-    return enabledOnCopy(op, copies.copyOf(keys[0]!), others, `${op.label}, reordered`) ? YES : NO;
+    truncate(this.picked, 0);
+    for (let k = 0; k < keys.length; k++) this.picked.push(this.copies!.copyOf(keys[k]!));
+    return this.askPicked();
   }
 
-  private askOwn(objects: readonly SharedObject[], copies: readonly SharedObject[]): number {
+  /** The condition on the picked copies: enabledOn, or the op's own enabled with them put in place. */
+  private askPicked(): number {
     const op = this.op!;
-    const ctx = this.ctx!;
-    let view = this.views[ctx.id];
-    // why a view over the live context: enabled may read the thread (what it holds), and what it
-    // holds now is not what it held while the step waited
-    if (view === undefined) this.views[ctx.id] = view = Object.create(ctx) as { held: readonly HeldResource[] };
-    view.held = this.waiter.held;
-    const r = enabledOnLiveCopies(op, view as unknown as ThreadContext, objects, copies, `${op.label}, reordered`);
-    return r === null ? UNKNOWN : r ? YES : NO;
+    const where = `${op.label}, reordered`;
+    if (this.own) {
+      const r = enabledOnLiveCopies(op, this.ctx!, this.waiter.held, this.picked, where);
+      return r === null ? UNKNOWN : r ? YES : NO;
+    }
+    truncate(this.others, 0);
+    for (let k = 1; k < this.picked.length; k++) this.others.push(this.picked[k]!);
+    return enabledOnCopy(op, this.picked[0]!, this.others, where) ? YES : NO;
   }
 }
 

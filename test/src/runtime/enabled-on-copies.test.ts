@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { enabledOnLiveCopies } from '../../../src/runtime/enabled-on-copies';
-import { perform, type Op, type SharedObject, type ThreadContext } from '../../../src/runtime/op';
+import { perform, type HeldResource, type Op, type SharedObject, type ThreadContext } from '../../../src/runtime/op';
 import { copyOfData } from '../../../src/runtime/state-copies';
 import { checkVariant } from '../../../src/search/variant';
 import { program } from '../../helpers/program';
@@ -27,12 +27,12 @@ describe('enabledOnLiveCopies', () => {
     c.value = 0;
     c.list = [];
     const seen: number[] = [];
-    expect(enabledOnLiveCopies(waitFor(c, seen), ctx, [c], [copy], 'A')).toBe(true);
+    expect(enabledOnLiveCopies(waitFor(c, seen), ctx, [], [copy], 'A')).toBe(true);
     expect(seen).toEqual([1]);
     expect(c).toEqual({ name: 'c', value: 0, list: [] });
     expect(Object.keys(c)).toEqual(['name', 'value', 'list']);
     expect(c.list).not.toBe(list);
-    expect(enabledOnLiveCopies(waitFor(c, seen), ctx, [c], [copyOfData(c)!], 'A')).toBe(false);
+    expect(enabledOnLiveCopies(waitFor(c, seen), ctx, [], [copyOfData(c)!], 'A')).toBe(false);
   });
 
   it('does not ask when the live fields are not the copy\'s (one added, or an accessor)', () => {
@@ -40,10 +40,19 @@ describe('enabledOnLiveCopies', () => {
     const copy = copyOfData(c)!;
     const seen: number[] = [];
     (c as unknown as Record<string, unknown>).extra = 1;
-    expect(enabledOnLiveCopies(waitFor(c, seen), ctx, [c], [copy], 'A')).toBeNull();
+    expect(enabledOnLiveCopies(waitFor(c, seen), ctx, [], [copy], 'A')).toBeNull();
     const d = { name: 'c', list: [1, 2], get value() { return 1; } } as unknown as Cell;
-    expect(enabledOnLiveCopies(waitFor(d, seen), ctx, [d], [{ name: 'c', list: [1, 2], value: 1 } as unknown as SharedObject], 'A')).toBeNull();
+    expect(enabledOnLiveCopies(waitFor(d, seen), ctx, [], [{ name: 'c', list: [1, 2], value: 1 } as unknown as SharedObject], 'A')).toBeNull();
     expect(seen).toEqual([]);
+  });
+
+  it('gives enabled the thread holding what it held while it waited, not what it holds now', () => {
+    const c: Cell = { name: 'c', value: 1, list: [1, 2] };
+    const lock = { object: { name: 'l' }, label: 'spin_lock(l)', step: 1, atomic: true } as HeldResource;
+    const live = { ...ctx, held: [lock] } as unknown as ThreadContext;
+    const op: Op = { object: c, access: 'read', label: 'await c', enabled: (self) => self.held.length === 0 && self.name === 't', run: () => undefined };
+    expect(enabledOnLiveCopies(op, live, [], [copyOfData(c)!], 'A')).toBe(true);
+    expect(enabledOnLiveCopies(op, live, [lock], [copyOfData(c)!], 'A')).toBe(false);
   });
 
   it('an enabled that throws on the copy is a model error, and the live data is back', () => {
@@ -51,7 +60,7 @@ describe('enabledOnLiveCopies', () => {
     const copy = copyOfData(c)!;
     c.value = 5;
     const op: Op = { object: c, access: 'read', label: 'await c', enabled: () => (c.list as number[]).push(3) > 0, run: () => undefined };
-    expect(() => enabledOnLiveCopies(op, ctx, [c], [copy], 'A (t) await c, reordered')).toThrow(/A \(t\) await c, reordered: its enabled threw on a copy of c's data .*; it may read only its objects' data/);
+    expect(() => enabledOnLiveCopies(op, ctx, [], [copy], 'A (t) await c, reordered')).toThrow(/A \(t\) await c, reordered: its enabled threw on a copy of c's data .*; it may read only its objects' data/);
     expect(c).toEqual({ name: 'c', value: 5, list: [1, 2] });
   });
 });
