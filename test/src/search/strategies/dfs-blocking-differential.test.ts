@@ -89,6 +89,14 @@ function residue(keyed: boolean, onCopies = false, plainCells = onCopies): Scena
   });
 }
 
+/** The residue program's dfs search: classes, abandoned executions, and the two causes that tell a guess from a run again. */
+function residueSearch(p: Scenario): { classes: number; abandoned: number; unobserved: number; runAgain: number } {
+  const dfs = new DfsStrategy();
+  const got = collect(p, 'main', dfs);
+  const by = dfs.abandonedBy();
+  return { classes: got.classes.length, abandoned: got.abandoned, unobserved: by['unobserved-runnability'], runAgain: by['run-again-for-copies'] };
+}
+
 describe(`dfs on ${PROGRAMS} random blocking programs against plain enumeration`, () => {
   it('with the whole-world invariant: every class once, no abandoned execution', () => {
     const t = compare(sample('blocking', true, PROGRAMS));
@@ -197,47 +205,26 @@ describe('dfs fresh-choice order and the runnability of blocking steps', () => {
   // values). Cells with a stateKey are not copied, so an opaque `enabled` is not asked on a copy;
   // an op that restates it as `enabledAt` on that stateKey is decided (the tests after).
   it('a blocking step reached only after the step it races with is a guess, counted as unobserved-runnability', () => {
-    const p = residue(false);
-    const dfs = new DfsStrategy();
-    const got = collect(p, 'main', dfs);
-    expect(got.classes.length).toBe(1);
-    expect(got.abandoned).toBe(1);
-    expect(dfs.abandonedBy()['unobserved-runnability']).toBe(1);
+    expect(residueSearch(residue(false))).toEqual({ classes: 1, abandoned: 1, unobserved: 1, runAgain: 0 });
   });
 
   // The same opaque await on cells without a stateKey: copying begins at that undecided reversal,
   // the execution is run again with a copy before each step, and the await's own enabled is asked
   // on c1's copy put in place (enabled-on-copies.ts), so nothing is guessed.
   it('the same opaque await on plain cells: run again once, its own enabled asked on the copy, nothing guessed', () => {
-    const p = residue(false, false, true);
-    const dfs = new DfsStrategy();
-    const got = collect(p, 'main', dfs);
-    expect(got.classes.length).toBe(1);
-    expect(got.abandoned).toBe(1);
-    expect(dfs.abandonedBy()['run-again-for-copies']).toBe(1);
-    expect(dfs.abandonedBy()['unobserved-runnability']).toBe(0);
+    expect(residueSearch(residue(false, false, true))).toEqual({ classes: 1, abandoned: 1, unobserved: 0, runAgain: 1 });
   });
 
   // The same program with the await restating its enabled on c1's stateKey (its value): the
   // reversal finds c1 = 0 recorded before `c1 = 2` and knows the await cannot run there.
   it('the same with enabledAt: decided on the recorded state, no abandoned execution', () => {
-    const p = residue(true);
-    const dfs = new DfsStrategy();
-    const got = collect(p, 'main', dfs);
-    expect(got.classes.length).toBe(1);
-    expect(got.abandoned).toBe(0);
+    expect(residueSearch(residue(true))).toEqual({ classes: 1, abandoned: 0, unobserved: 0, runAgain: 0 });
   });
 
   // The same with awaitUntil on a cell without a stateKey: copying begins only when t1 announces
   // the await, after `c1 = 2` and `c0 = 1` ran uncopied, so that first execution is run again
   // along its path, now with a copy before each step, and the reversal is decided on c1's copy.
   it('the same with awaitUntil: the execution in which copying began is run again, and nothing is guessed', () => {
-    const p = residue(false, true);
-    const dfs = new DfsStrategy();
-    const got = collect(p, 'main', dfs);
-    expect(got.classes.length).toBe(1);
-    expect(got.abandoned).toBe(1);
-    expect(dfs.abandonedBy()['run-again-for-copies']).toBe(1);
-    expect(dfs.abandonedBy()['unobserved-runnability']).toBe(0);
+    expect(residueSearch(residue(false, true))).toEqual({ classes: 1, abandoned: 1, unobserved: 0, runAgain: 1 });
   });
 });
