@@ -36,8 +36,12 @@ import { choiceInPrefix } from '../forced-prefix';
  *   ended): lock acquisitions race with each other, as in Concuerror and Nidhugg. Whether e' can
  *   run at a point is known from the enabled sets where its thread already waited there, or, for
  *   an op that declares `enabledAt`, from its object's `stateKey` recorded before each step that
- *   changed it (as Nidhugg evaluates await conditions on recorded values). Where neither tells, a
- *   sequence is tried, and a branch that proves not runnable is dropped when reached (the
+ *   changed it (as Nidhugg evaluates await conditions on recorded values), and for a wait on plain
+ *   data without a `stateKey`, from a copy of that data recorded before each step (its `enabledOn`
+ *   on the copy, or its own `enabled` with the copy put in place: enabled-on-copies.ts). Copying
+ *   begins at the first announced op with `enabledOn`, or at the first reordering of a wait that
+ *   restates nothing left undecided without copies, and that execution is run again. Where none
+ *   tells, a sequence is tried, and a branch that proves not runnable is dropped when reached (the
  *   execution then goes on with a fresh choice).
  * - An execution ends with every thread returned, or with threads still pending: deadlocked
  *   (blocked), halted by a fatal fault, or cut by a bound. Each pending op then races like a next
@@ -53,10 +57,10 @@ import { choiceInPrefix } from '../forced-prefix';
  * - Abandoned executions (all runnable threads asleep) still race their pending ops, blocked
  *   threads included: a subtree explored apart has no sibling to insert those reversals.
  *
- * - Fresh choices (where the wakeup tree says nothing) go, once the search has met a choose(n),
- *   to a thread about to choose (it commutes with everything: bench section 7's choose rows halved
- *   their sleep-set blocked executions, 21,547 to 10,204), then to a thread whose step can block
- *   and can run now (the last one first), then to the thread that ran last. Why: a race with a step that
+ * - Fresh choices (where the wakeup tree says nothing) go, once some thread has announced a
+ *   choose(n), to a thread about to choose (it commutes with everything: bench section 7's choose
+ *   rows went from 21,230 sleep-set blocked executions to 9,499), then to a thread whose step can
+ *   block and can run now (the last one first), then to the thread that ran last. Why: a race with a step that
  *   can block is reversed only where the log says that step can run (blocking.ts), and the log
  *   knows that only for points at which its thread was already waiting at it. A waiter that goes
  *   as soon as it can reaches its next blocking step before the other threads change that step's
