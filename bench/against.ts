@@ -7,6 +7,8 @@
  * Rates are per second of this process's CPU time (process.cpuUsage), not of wall time: on a
  * shared machine the wall clock also counts the time other processes had the core. The ratio is
  * between the two medians; the pairwise ratios (round by round) show how far one round can mislead.
+ * With --instructions, each tree's search is counted in instructions under valgrind instead
+ * (instructionTable), which repeat within about 1% where CPU-time rounds vary by 10% or more.
  *
  * REF must have bench/search.ts's runSearch and bench/programs.ts's `programs` (every tree since
  * the benchmark families were added). The searches are the benchmark families' own, with no audit
