@@ -352,6 +352,15 @@ export class DfsStrategy implements Strategy {
     if (i > 0) this.copiesBeganLate = true;
   }
 
+  /** Whether an op pending when the execution ended would be asked its own enabled on copies (a wait on an object without stateKey that restates nothing). */
+  private static pendingAskedOnCopies(pending: readonly (Op | null)[]): boolean {
+    for (let q = 0; q < pending.length; q++) {
+      const op = pending[q];
+      if (op != null && op.enabled !== undefined && op.enabledAt === undefined && op.object.stateKey === undefined) return true;
+    }
+    return false;
+  }
+
   /** Whether an op pending when the execution ended has enabledOn (announced after the last choice point). */
   private static pendingWantCopies(pending: readonly (Op | null)[]): boolean {
     for (let q = 0; q < pending.length; q++) if (pending[q]?.enabledOn !== undefined) return true;
@@ -467,7 +476,7 @@ export class DfsStrategy implements Strategy {
     const halted = !fresh && n > this.prefix.length && this.haltedBy(outcome, this.lastThread);
     // why a dry pass while not copying: a pending wait that restates nothing may need copies (reverse),
     // and then this execution is run again before it inserts anything
-    if (!this.copying) this.racePending(n, fresh, false, false);
+    if (!this.copying && DfsStrategy.pendingAskedOnCopies(this.pending)) this.racePending(n, fresh, false, false);
     if (this.copiesBeganLate) {
       this.racePending(n, fresh, false, false);
       if (this.runAgainForCopies(n)) return 'redundant';
